@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as ledgerCore from './2026-11-21T000000_ledger_core.js';
+
+/**
+ * Every migration, by name. Names are timestamps so they sort in the order they
+ * were written; a migration is frozen once it has landed on main.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-21T000000_ledger_core': ledgerCore,
+};

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration of Burndown, read once at start-up by every entry point
+ * (API, worker, dev stack, CLI) and passed down. Nothing else reads process.env.
+ *
+ * Each variable is declared once below with its schema, an example and a line of
+ * documentation; the README's configuration table is printed from this list
+ * (`npm run config:table`), so the two cannot drift.
+ */
+interface VariableSpec<S extends z.ZodType> {
+  schema: S;
+  example: string;
+  doc: string;
+}
+
+function variable<S extends z.ZodType>(schema: S, example: string, doc: string): VariableSpec<S> {
+  return { schema, example, doc };
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
+const hostPort = z.string().regex(/^[^:/\s]+:\d{1,5}$/, 'must be host:port');
+
+export const configVariables = {
+  BURNDOWN_ENV: variable(
+    z.enum(['development', 'test', 'production']).default('development'),
+    'production',
+    'Deployment environment. `production` refuses to start on embedded servers.',
+  ),
+  HOST: variable(z.string().min(1).default('127.0.0.1'), '0.0.0.0', 'Interface the API listens on.'),
+  PORT: variable(
+    z.coerce.number().int().min(0).max(65535).default(3000),
+    '8080',
+    'Port the API listens on (0 picks a free one).',
+  ),
+  PUBLIC_URL: variable(
+    z.url().optional(),
+    'https://billing.example.com',
+    'Base URL printed in hints and links (defaults to http://HOST:PORT).',
+  ),
+  DATA_DIR: variable(
+    z.string().min(1).default('.data'),
+    '/var/lib/burndown',
+    'Folder for embedded PostgreSQL data, the Temporal dev server database and logs. Git-ignored.',
+  ),
+  DATABASE_URL: variable(
+    postgresUrl.optional(),
+    'postgres://burndown:secret@db:5432/burndown',
+    'PostgreSQL to use. Unset: an embedded PostgreSQL server is started with its data in DATA_DIR.',
+  ),
+  DATABASE_POOL_SIZE: variable(positiveInt.default(20), '40', 'Connections in the API and worker pools.'),
+  EMBEDDED_POSTGRES_PORT: variable(port.default(5433), '5433', 'Port of the embedded PostgreSQL server.'),
+  TEMPORAL_ADDRESS: variable(
+    hostPort.optional(),
+    'temporal.internal:7233',
+    'Temporal frontend. Unset: a `temporal server start-dev` is started with its SQLite file in DATA_DIR.',
+  ),
+  TEMPORAL_NAMESPACE: variable(z.string().min(1).default('default'), 'billing', 'Temporal namespace.'),
+  TEMPORAL_TASK_QUEUE: variable(z.string().min(1).default('burndown'), 'burndown', 'Task queue of the Burndown worker.'),
+  TEMPORAL_CLI_PATH: variable(
+    z.string().min(1).optional(),
+    '/usr/local/bin/temporal',
+    'Path of the `temporal` CLI used for the dev server. Unset: looked up on PATH (installed by `npm run setup`).',
+  ),
+  TEMPORAL_DEV_PORT: variable(port.default(7233), '7233', 'Frontend port of the embedded Temporal dev server.'),
+  TEMPORAL_UI_PORT: variable(port.default(8233), '8233', 'Web UI port of the embedded Temporal dev server.'),
+  LOG_LEVEL: variable(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    'debug',
+    'pino log level.',
+  ),
+  HOLD_DEFAULT_TTL_SECONDS: variable(positiveInt.default(900), '600', 'TTL of a hold when the caller gives none.'),
+  HOLD_MAX_TTL_SECONDS: variable(positiveInt.default(86_400), '3600', 'Longest TTL a caller may ask for on a hold.'),
+  HOLD_SWEEP_INTERVAL_SECONDS: variable(
+    positiveInt.default(60),
+    '30',
+    'How often the Temporal Schedule releases holds past their TTL.',
+  ),
+  IDEMPOTENCY_RETENTION_HOURS: variable(
+    z.coerce.number().int().min(72).default(72),
+    '168',
+    'How long Idempotency-Key responses are kept (at least 72).',
+  ),
+  BOOTSTRAP_ADMIN_KEY: variable(
+    z.string().regex(/^bd_[a-z]+_[A-Za-z0-9]+_[A-Za-z0-9]+$/, 'must be a Burndown key: bd_<env>_<id>_<secret>').optional(),
+    'bd_live_k1a2b3_…',
+    'Dev stack only: an admin key to create at start if missing (the run command prints a local one).',
+  ),
+} as const;
+
+type Variables = typeof configVariables;
+export type Config = Readonly<{ [K in keyof Variables]: z.output<Variables[K]['schema']> }>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment into a frozen Config. Every problem is reported at once,
+ * each naming the variable, what is wrong with the value and an example.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(configVariables) as [string, VariableSpec<z.ZodType>][]) {
+    const raw = env[name];
+    const value = raw === '' ? undefined : raw;
+    const result = spec.schema.safeParse(value);
+    if (result.success) {
+      parsed[name] = result.data;
+    } else {
+      const reason = result.error.issues.map((issue) => issue.message).join('; ');
+      const shown = value === undefined ? 'is missing' : `has value ${JSON.stringify(value)}`;
+      problems.push(`${name} ${shown}: ${reason}. Example: ${name}=${spec.example}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = parsed as Config;
+  if (config.BURNDOWN_ENV === 'production' && (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS)) {
+    throw new ConfigError([
+      'BURNDOWN_ENV=production needs DATABASE_URL and TEMPORAL_ADDRESS: embedded servers are for development only. Example: DATABASE_URL=postgres://burndown:secret@db:5432/burndown',
+    ]);
+  }
+  return Object.freeze(config);
+}
+
+/** The README's configuration table, generated from the declarations above. */
+export function configTableMarkdown(): string {
+  const rows = Object.entries(configVariables).map(([name, spec]) => {
+    const fallback = (spec.schema as z.ZodType).safeParse(undefined);
+    const shownDefault = fallback.success && fallback.data !== undefined ? `\`${String(fallback.data)}\`` : '—';
+    return `| \`${name}\` | ${shownDefault} | ${spec.doc} |`;
+  });
+  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
+}

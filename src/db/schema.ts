@@ -1,0 +1,201 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** int8 columns come back as bigint (see createDatabase) and go in as bigint. */
+type Int8 = ColumnType<bigint, bigint | number, bigint>;
+type Int8Default = ColumnType<bigint, bigint | number | undefined, bigint>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T = Record<string, unknown>> = ColumnType<T, string | undefined, string>;
+
+export type EnforcementMode = 'enforce' | 'shadow' | 'off';
+export const grantSources = ['purchase', 'promo', 'support', 'plan', 'trial', 'rollover', 'refund'] as const;
+export type GrantSource = (typeof grantSources)[number];
+export type GrantStatus = 'active' | 'voided' | 'expired';
+export type HoldStatus = 'active' | 'committed' | 'released' | 'expired';
+export const entryTypes = [
+  'grant',
+  'burn',
+  'settle',
+  'hold',
+  'release',
+  'commit',
+  'expiry',
+  'void',
+  'refund',
+  'adjustment',
+] as const;
+export type EntryType = (typeof entryTypes)[number];
+
+export interface CreditTypeTable {
+  id: string;
+  name: string;
+  precision: number;
+  created_at: CreatedAt;
+}
+
+export interface AccountTable {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  enforcement_mode: EnforcementMode | null;
+  pricing_version: string | null;
+  cohort: string | null;
+  metadata: Json;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface BalanceTable {
+  account_id: string;
+  credit_type: string;
+  balance: Int8Default;
+  held: Int8Default;
+  debt: Int8Default;
+  granted: Int8Default;
+  burned: Int8Default;
+  refunded: Int8Default;
+  expired: Int8Default;
+  voided: Int8Default;
+  overdraft_limit: Int8Default;
+  entry_seq: Int8Default;
+  last_hash: Buffer | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface GrantTable {
+  account_id: string;
+  id: string;
+  credit_type: string;
+  amount: Int8;
+  remaining: Int8;
+  source: GrantSource;
+  priority: number;
+  effective_at: Timestamp;
+  expires_at: Timestamp | null;
+  reason_code: string | null;
+  reason: string | null;
+  issued_by: string;
+  cost_basis_minor: Int8 | null;
+  cost_basis_currency: string | null;
+  pricing_version: string | null;
+  external_ref: string | null;
+  status: ColumnType<GrantStatus, GrantStatus | undefined, GrantStatus>;
+  transaction_id: string;
+  metadata: Json;
+  created_at: CreatedAt;
+}
+
+export interface HoldTable {
+  account_id: string;
+  id: string;
+  credit_type: string;
+  amount: Int8;
+  status: ColumnType<HoldStatus, HoldStatus | undefined, HoldStatus>;
+  committed_amount: Int8 | null;
+  expires_at: Timestamp | null;
+  feature: string | null;
+  owner_ref: string | null;
+  transaction_id: string;
+  closed_transaction_id: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+  closed_at: Timestamp | null;
+}
+
+export interface HoldAllocationTable {
+  account_id: string;
+  hold_id: string;
+  grant_account_id: string;
+  grant_id: string;
+  amount: Int8;
+}
+
+export interface LedgerTransactionTable {
+  account_id: string;
+  id: string;
+  kind: string;
+  credit_type: string;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  related_transaction_id: string | null;
+  result: Json<unknown>;
+  actor: string;
+  created_at: CreatedAt;
+}
+
+export interface LedgerEntryTable {
+  account_id: string;
+  id: Generated<bigint>;
+  credit_type: string;
+  seq: Int8;
+  transaction_id: string;
+  entry_type: EntryType;
+  amount: Int8;
+  balance_before: Int8;
+  balance_after: Int8;
+  held_after: Int8;
+  grant_id: string | null;
+  grant_remaining_before: Int8 | null;
+  grant_remaining_after: Int8 | null;
+  hold_id: string | null;
+  initiator_account_id: string;
+  actor: string;
+  reason: string | null;
+  feature: string | null;
+  usage_event_id: string | null;
+  idempotency_key: string | null;
+  metadata: Json;
+  created_at: Timestamp;
+  prev_hash: Buffer | null;
+  hash: Buffer;
+}
+
+export interface IdempotencyKeyTable {
+  api_key_id: string;
+  key: string;
+  method: string;
+  path: string;
+  request_hash: string;
+  status_code: number;
+  response_body: Json<unknown> | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  subject: string;
+  secret_hash: Buffer;
+  scopes: string[];
+  account_id: string | null;
+  created_at: CreatedAt;
+  revoked_at: Timestamp | null;
+}
+
+export interface DB {
+  credit_types: CreditTypeTable;
+  accounts: AccountTable;
+  balances: BalanceTable;
+  grants: GrantTable;
+  holds: HoldTable;
+  hold_allocations: HoldAllocationTable;
+  ledger_transactions: LedgerTransactionTable;
+  ledger_entries: LedgerEntryTable;
+  idempotency_keys: IdempotencyKeyTable;
+  api_keys: ApiKeyTable;
+}
+
+export type CreditType = Selectable<CreditTypeTable>;
+export type Account = Selectable<AccountTable>;
+export type NewAccount = Insertable<AccountTable>;
+export type AccountUpdate = Updateable<AccountTable>;
+export type Balance = Selectable<BalanceTable>;
+export type Grant = Selectable<GrantTable>;
+export type NewGrant = Insertable<GrantTable>;
+export type Hold = Selectable<HoldTable>;
+export type HoldAllocation = Selectable<HoldAllocationTable>;
+export type LedgerEntry = Selectable<LedgerEntryTable>;
+export type NewLedgerEntry = Insertable<LedgerEntryTable>;
+export type LedgerTransaction = Selectable<LedgerTransactionTable>;
+export type ApiKey = Selectable<ApiKeyTable>;

