@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+
+/** The fields of an entry that its hash covers, in a fixed order. */
+export interface HashedEntryFields {
+  account_id: string;
+  credit_type: string;
+  seq: bigint;
+  transaction_id: string;
+  entry_type: string;
+  amount: bigint;
+  balance_before: bigint;
+  balance_after: bigint;
+  held_after: bigint;
+  grant_id: string | null;
+  grant_remaining_before: bigint | null;
+  grant_remaining_after: bigint | null;
+  hold_id: string | null;
+  initiator_account_id: string;
+  actor: string;
+  reason: string | null;
+  feature: string | null;
+  usage_event_id: string | null;
+  idempotency_key: string | null;
+  metadata: string;
+  created_at: Date;
+}
+
+/**
+ * Tamper evidence (R-A3): each entry's hash covers its fields and the previous
+ * entry's hash in the same (account, credit type) chain, so editing or removing
+ * any entry breaks every hash after it.
+ */
+export function entryHash(prevHash: Buffer | null, entry: HashedEntryFields): Buffer {
+  const canonical = JSON.stringify([
+    entry.account_id,
+    entry.credit_type,
+    entry.seq.toString(),
+    entry.transaction_id,
+    entry.entry_type,
+    entry.amount.toString(),
+    entry.balance_before.toString(),
+    entry.balance_after.toString(),
+    entry.held_after.toString(),
+    entry.grant_id,
+    entry.grant_remaining_before?.toString() ?? null,
+    entry.grant_remaining_after?.toString() ?? null,
+    entry.hold_id,
+    entry.initiator_account_id,
+    entry.actor,
+    entry.reason,
+    entry.feature,
+    entry.usage_event_id,
+    entry.idempotency_key,
+    entry.metadata,
+    entry.created_at.toISOString(),
+  ]);
+  return createHash('sha256')
+    .update(prevHash ?? Buffer.alloc(32))
+    .update(canonical)
+    .digest();
+}
+
+/** JSON with object keys sorted, so a jsonb round trip hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * Domain errors: small classes thrown by the ledger and mapped to HTTP once, in
+ * src/api/problem.ts. Each carries a stable machine-readable code.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  readonly details: Record<string, unknown>;
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'validation_failed';
+  constructor(
+    message: string,
+    readonly fieldErrors: readonly FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  constructor(
+    readonly resource: string,
+    readonly id: string,
+  ) {
+    super(`${resource} ${id} was not found`, { resource, id });
+  }
+}
+
+export class AlreadyExistsError extends DomainError {
+  readonly code = 'already_exists';
+  constructor(resource: string, id: string) {
+    super(`${resource} ${id} already exists`, { resource, id });
+  }
+}
+
+/** A state conflict the caller can act on; `code` says which. */
+export class ConflictError extends DomainError {
+  constructor(
+    readonly code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, details);
+  }
+}
+
+/** 402: not enough credits. Amounts are decimal strings in the credit type's precision. */
+export class InsufficientCreditsError extends DomainError {
+  readonly code = 'insufficient_credits';
+  constructor(
+    readonly accountId: string,
+    readonly creditType: string,
+    readonly available: string,
+    readonly requested: string,
+    readonly shortfall: string,
+  ) {
+    super(
+      `Account ${accountId} has ${available} ${creditType} credits available; ${requested} were requested (short by ${shortfall}).`,
+      { accountId, creditType, available, requested, shortfall },
+    );
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+}
+
+export class IdempotencyConflictError extends DomainError {
+  readonly code = 'idempotency_key_reused';
+}

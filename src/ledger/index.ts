@@ -1,0 +1,11 @@
+/** The ledger's public surface: the API, activities and tests import from here. */
+export * from './accounts.js';
+export * from './balances.js';
+export type { LedgerDeps, OperationMeta } from './context.js';
+export * from './credit-types.js';
+export { deduct, type DeductInput, type DeductResult } from './deduct.js';
+export * from './errors.js';
+export * from './grants.js';
+export * from './holds.js';
+export * from './invariants.js';
+export * from './refunds.js';

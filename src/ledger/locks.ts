@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/database.js';
+import type { Balance, Hold } from '../db/schema.js';
+
+export interface BalanceKey {
+  accountId: string;
+  creditType: string;
+}
+
+export const balanceKey = (accountId: string, creditType: string): string => `${accountId}\u0000${creditType}`;
+
+/**
+ * Locks the balance rows of the given (account, credit type) pairs, creating
+ * missing ones, and returns them by key. Every ledger mutation starts here: the
+ * row lock serialises writers per account and credit type, which is what makes
+ * "no overdraft, no lost update" hold under any concurrency. Rows are always
+ * locked in key order so two transactions can never wait on each other.
+ *
+ * Demands a Transaction: a row lock outside one would be released at once.
+ */
+export async function lockBalances(tx: Tx, keys: readonly BalanceKey[]): Promise<Map<string, Balance>> {
+  const unique = [...new Map(keys.map((k) => [balanceKey(k.accountId, k.creditType), k])).values()].sort((a, b) =>
+    balanceKey(a.accountId, a.creditType) < balanceKey(b.accountId, b.creditType) ? -1 : 1,
+  );
+  const locked = new Map<string, Balance>();
+  const fetch = async (wanted: BalanceKey[]) => {
+    if (wanted.length === 0) return;
+    const rows = await tx
+      .selectFrom('balances')
+      .selectAll()
+      .where(
+        sql<boolean>`(account_id, credit_type) in (${sql.join(
+          wanted.map((k) => sql`(${k.accountId}, ${k.creditType})`),
+        )})`,
+      )
+      .orderBy('account_id')
+      .orderBy('credit_type')
+      .forUpdate()
+      .execute();
+    for (const row of rows) locked.set(balanceKey(row.account_id, row.credit_type), row);
+  };
+  await fetch(unique);
+  const missing = unique.filter((k) => !locked.has(balanceKey(k.accountId, k.creditType)));
+  if (missing.length > 0) {
+    await tx
+      .insertInto('balances')
+      .values(missing.map((k) => ({ account_id: k.accountId, credit_type: k.creditType })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await fetch(missing);
+  }
+  return locked;
+}
+
+/** Locks one hold row. Call after lockBalances for its account, keeping the lock order. */
+export async function lockHold(tx: Tx, accountId: string, holdId: string): Promise<Hold | undefined> {
+  return tx
+    .selectFrom('holds')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', holdId)
+    .forUpdate()
+    .executeTakeFirst();
+}

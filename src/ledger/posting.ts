@@ -1,0 +1,210 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/database.js';
+import type { Balance, EntryType, Grant, NewLedgerEntry } from '../db/schema.js';
+import { canonicalJson, entryHash } from './entry-hash.js';
+import { balanceKey } from './locks.js';
+
+/**
+ * How each entry type moves the buckets of its (account, credit type) balance
+ * row and the remaining amount of its grant. This table is the whole
+ * accounting model of the ledger; the invariants in docs/ledger-design.md
+ * follow from it:
+ *
+ *   granted − voided = (burned − refunded) + expired + balance + held
+ *   balance          = Σ grant.remaining − debt
+ *
+ * | type    | balance | held | debt | grant.remaining | total moved       |
+ * |---------|---------|------|------|-----------------|-------------------|
+ * | grant   | +a      |      |      | +a              | granted +a        |
+ * | burn    | −a      |      | +a¹  | −a              | burned +a         |
+ * | settle  |         |      | −a   | −a              |                   |
+ * | hold    | −a      | +a   |      | −a              |                   |
+ * | release | +a      | −a   |      | +a              |                   |
+ * | commit  |         | −a   |      |                 | burned +a         |
+ * | expiry  | −a      |      |      | −a              | expired +a        |
+ * | void    | −a      |      |      | −a              | voided +a         |
+ * | refund  | +a      |      | −a¹  | +a              | refunded +a       |
+ *
+ * ¹ only for an entry without a grant: an overdraft burn adds to the debt, a
+ *   refund of an overdraft burn pays it back. Entries with a grant move the
+ *   grant instead.
+ */
+interface Effect {
+  balance: -1n | 0n | 1n;
+  held: -1n | 0n | 1n;
+  grant: -1n | 0n | 1n;
+  total?: 'granted' | 'burned' | 'expired' | 'voided' | 'refunded';
+}
+
+const effects: Record<Exclude<EntryType, 'adjustment'>, Effect> = {
+  grant: { balance: 1n, held: 0n, grant: 1n, total: 'granted' },
+  burn: { balance: -1n, held: 0n, grant: -1n, total: 'burned' },
+  settle: { balance: 0n, held: 0n, grant: -1n },
+  hold: { balance: -1n, held: 1n, grant: -1n },
+  release: { balance: 1n, held: -1n, grant: 1n },
+  commit: { balance: 0n, held: -1n, grant: 0n, total: 'burned' },
+  expiry: { balance: -1n, held: 0n, grant: -1n, total: 'expired' },
+  void: { balance: -1n, held: 0n, grant: -1n, total: 'voided' },
+  refund: { balance: 1n, held: 0n, grant: 1n, total: 'refunded' },
+};
+
+export interface PostingContext {
+  transactionId: string;
+  initiatorAccountId: string;
+  actor: string;
+  now: Date;
+  reason?: string | null | undefined;
+  feature?: string | null | undefined;
+  usageEventId?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+export interface PostOptions {
+  grant?: Grant;
+  holdId?: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Collects the entries of one ledger transaction against balance rows that the
+ * caller has already locked, keeps the in-memory rows and grants current as it
+ * goes (so each entry records its true before and after), and writes
+ * everything in a few statements at flush().
+ */
+export class Posting {
+  private readonly entries: NewLedgerEntry[] = [];
+  private readonly touchedGrants = new Map<string, Grant>();
+  private readonly touchedBalances = new Set<string>();
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly balances: Map<string, Balance>,
+    readonly context: PostingContext,
+  ) {}
+
+  balanceOf(accountId: string, creditType: string): Balance {
+    const row = this.balances.get(balanceKey(accountId, creditType));
+    if (!row) throw new Error(`balance ${accountId}/${creditType} is not locked by this transaction`);
+    return row;
+  }
+
+  post(type: Exclude<EntryType, 'adjustment'>, accountId: string, creditType: string, amount: bigint, options: PostOptions = {}): void {
+    if (amount <= 0n) throw new Error(`ledger entries move a positive amount, got ${amount} for ${type}`);
+    const row = this.balanceOf(accountId, creditType);
+    const effect = effects[type];
+    const grant = options.grant;
+    if (grant && (grant.account_id !== accountId || grant.credit_type !== creditType)) {
+      throw new Error(`grant ${grant.id} does not belong to ${accountId}/${creditType}`);
+    }
+
+    const balanceBefore = row.balance;
+    row.balance += effect.balance * amount;
+    row.held += effect.held * amount;
+    if (effect.total) row[effect.total] += amount;
+    if (!grant) {
+      if (type === 'burn') row.debt += amount;
+      else if (type === 'refund') row.debt -= amount;
+      else if (type !== 'commit') throw new Error(`${type} entries need a grant`);
+    } else if (type === 'settle') {
+      row.debt -= amount;
+    }
+    if (row.held < 0n || row.debt < 0n) throw new Error(`${type} of ${amount} would make held or debt negative`);
+
+    let grantBefore: bigint | null = null;
+    let grantAfter: bigint | null = null;
+    if (grant) {
+      grantBefore = grant.remaining;
+      grant.remaining += effect.grant * amount;
+      grantAfter = grant.remaining;
+      if (grant.remaining < 0n || grant.remaining > grant.amount) {
+        throw new Error(`${type} of ${amount} takes grant ${grant.id} outside 0..${grant.amount}`);
+      }
+      this.touchedGrants.set(`${grant.account_id}\u0000${grant.id}`, grant);
+    }
+
+    // Entry times never run backwards within a chain, even across processes
+    // whose clocks differ slightly.
+    const createdAt = this.context.now > row.updated_at ? this.context.now : row.updated_at;
+    row.updated_at = createdAt;
+    row.entry_seq += 1n;
+    const metadata = canonicalJson(options.metadata ?? {});
+    const fields = {
+      account_id: accountId,
+      credit_type: creditType,
+      seq: row.entry_seq,
+      transaction_id: this.context.transactionId,
+      entry_type: type,
+      amount,
+      balance_before: balanceBefore,
+      balance_after: row.balance,
+      held_after: row.held,
+      grant_id: grant?.id ?? null,
+      grant_remaining_before: grantBefore,
+      grant_remaining_after: grantAfter,
+      hold_id: options.holdId ?? null,
+      initiator_account_id: this.context.initiatorAccountId,
+      actor: this.context.actor,
+      reason: this.context.reason ?? null,
+      feature: this.context.feature ?? null,
+      usage_event_id: this.context.usageEventId ?? null,
+      idempotency_key: this.context.idempotencyKey ?? null,
+      metadata,
+      created_at: createdAt,
+    };
+    const hash = entryHash(row.last_hash, fields);
+    this.entries.push({ ...fields, prev_hash: row.last_hash, hash });
+    row.last_hash = hash;
+    this.touchedBalances.add(balanceKey(accountId, creditType));
+  }
+
+  get entryCount(): number {
+    return this.entries.length;
+  }
+
+  /** Writes the entries, the grants' remaining amounts and the balance rows. */
+  async flush(): Promise<void> {
+    if (this.entries.length === 0) return;
+    await this.tx.insertInto('ledger_entries').values(this.entries).execute();
+
+    const grants = [...this.touchedGrants.values()];
+    if (grants.length > 0) {
+      const rows = sql.join(
+        grants.map((g) => sql`(${g.account_id}, ${g.id}, ${g.remaining}::int8, ${g.status})`),
+      );
+      await sql`update grants as g set remaining = v.remaining, status = v.status
+        from (values ${rows}) as v(account_id, id, remaining, status)
+        where g.account_id = v.account_id and g.id = v.id`.execute(this.tx);
+    }
+
+    for (const key of this.touchedBalances) {
+      const row = this.balances.get(key)!;
+      await this.tx
+        .updateTable('balances')
+        .set({
+          balance: row.balance,
+          held: row.held,
+          debt: row.debt,
+          granted: row.granted,
+          burned: row.burned,
+          refunded: row.refunded,
+          expired: row.expired,
+          voided: row.voided,
+          entry_seq: row.entry_seq,
+          last_hash: row.last_hash,
+          updated_at: row.updated_at,
+        })
+        .where('account_id', '=', row.account_id)
+        .where('credit_type', '=', row.credit_type)
+        .execute();
+    }
+    this.entries.length = 0;
+    this.touchedGrants.clear();
+    this.touchedBalances.clear();
+  }
+
+  /** Marks a grant's status (voided, expired) to be written with the flush. */
+  closeGrant(grant: Grant, status: 'voided' | 'expired'): void {
+    grant.status = status;
+    this.touchedGrants.set(`${grant.account_id}\u0000${grant.id}`, grant);
+  }
+}

@@ -1,0 +1,14 @@
+import { expect } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { checkLedgerInvariants } from '../../src/ledger/invariants.js';
+
+/**
+ * The ledger invariant check every suite runs after each test:
+ * granted − voided = (burned − refunded) + expired + available + held per
+ * account and credit type, every stored balance equals the sum of its entries,
+ * and every hash chain verifies (see src/ledger/invariants.ts).
+ */
+export async function expectLedgerInvariants(db: Database): Promise<void> {
+  const violations = await checkLedgerInvariants(db);
+  expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
+}
