@@ -135,7 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function configTableMarkdown(): string {
   const rows = Object.entries(configVariables).map(([name, spec]) => {
     const fallback = (spec.schema as z.ZodType).safeParse(undefined);
-    const shownDefault = fallback.success && fallback.data !== undefined ? `\`${String(fallback.data)}\`` : '—';
+    const shownDefault = fallback.success && fallback.data !== undefined ? `\`${JSON.stringify(fallback.data).replace(/^"|"$/g, "")}\`` : '—';
     return `| \`${name}\` | ${shownDefault} | ${spec.doc} |`;
   });
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');

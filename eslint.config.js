@@ -1,0 +1,84 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Node built-ins a workflow must never import: they do I/O or read the clock. */
+const nodeBuiltins = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
+  'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream',
+  'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
+      // Money is bigint; arithmetic on numbers is caught in review and by tests, not here.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/only-throw-error': 'off',
+    },
+  },
+  {
+    // Workflow code is replayed: it must be deterministic. No I/O, no Node
+    // built-ins, no clients, and activities only by type.
+    files: ['workflows/**/*.ts'],
+    languageOptions: { globals: {} },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.flatMap((name) => [
+              { name, message: 'Workflows are deterministic: no Node built-ins.' },
+              { name: `node:${name}`, message: 'Workflows are deterministic: no Node built-ins.' },
+            ]),
+            ...['pg', 'kysely', 'stripe', '@hubspot/api-client', 'express', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'uuid'].map((name) => ({
+              name,
+              message: 'Workflows are deterministic: do this in an activity.',
+            })),
+          ],
+          patterns: [
+            { group: ['../src/*', '../src/**', '../../src/**'], message: 'Workflows must not import service code; put shared pure types in workflows/ or use `import type`.', allowTypeImports: true },
+            { group: ['../activities/*', '../activities/**'], message: 'Import activities by type only: `import type { … } from "../activities/…"`.', allowTypeImports: true },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Workflows are deterministic: no process.' },
+        { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'setInterval', message: 'Use sleep() in a loop from @temporalio/workflow.' },
+        { name: 'fetch', message: 'Workflows do no I/O: call an activity.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'The SDK replaces Math.random deterministically, but say what you mean: use uuid4() from @temporalio/workflow or pass randomness in.' },
+      ],
+    },
+  },
+  {
+    // Migrations run against Kysely<any> on purpose: they are frozen and must
+    // not follow today's table types.
+    files: ['migrations/**/*.ts', 'src/db/migrate.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

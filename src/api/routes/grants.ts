@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { findGrant, getGrant, issueGrant, listGrants, voidGrant } from '../../ledger/index.js';
+import type { DefineRoute } from '../route.js';
+import { accountIdParams, creditTypeId, pageQuery, problemSchema } from '../schemas/common.js';
+import { grantBody, grantSchema } from '../schemas/ledger.js';
+
+const grantIdParams = z.object({ id: z.string().min(1).max(64) });
+
+export function registerGrantRoutes(define: DefineRoute): void {
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/grants',
+    summary: 'Grant credits to an account',
+    description:
+      'A credit block with its source, priority, effective and expiry times, reason and cost basis. Lower priority numbers burn first; by default promo and trial credits burn before purchased ones.',
+    tags: ['Grants'],
+    scopes: ['admin', 'support', 'service'],
+    params: accountIdParams,
+    body: grantBody,
+    idempotent: true,
+    responses: { 201: { description: 'Granted', schema: grantSchema }, 404: { description: 'No such account', schema: problemSchema } },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const { reason, ...grant } = body;
+      const created = await issueGrant(deps.ledger, { ...grant, accountId: params.id }, { actor, idempotencyKey, reason });
+      return { status: 201, body: created, headers: { Location: `/v1/grants/${created.id}` } };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/grants',
+    summary: 'List an account’s grants',
+    tags: ['Grants'],
+    scopes: ['admin', 'support', 'service', 'finance', 'customer'],
+    params: accountIdParams,
+    query: pageQuery.extend({ creditType: creditTypeId.optional(), status: z.enum(['active', 'voided', 'expired']).optional() }),
+    responses: { 200: { description: 'Grants, oldest first', schema: z.object({ data: z.array(grantSchema), nextCursor: z.string().nullable() }) } },
+    handler: async ({ deps, params, query, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const data = await listGrants(deps.db, params.id, { ...query, after: query.cursor });
+      return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/grants/{id}',
+    summary: 'Get a grant',
+    tags: ['Grants'],
+    scopes: ['admin', 'support', 'service', 'finance', 'customer'],
+    params: grantIdParams,
+    responses: { 200: { description: 'The grant', schema: grantSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    handler: async ({ deps, params, authorizeAccount }) => {
+      const grant = await getGrant(deps.db, params.id);
+      authorizeAccount(grant.accountId);
+      return { status: 200, body: grant };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/grants/{id}/void',
+    summary: 'Void a grant',
+    description: 'Writes a compensating entry for what remains of the grant; burned credits stay burned.',
+    tags: ['Grants'],
+    scopes: ['admin', 'support'],
+    params: grantIdParams,
+    body: z.object({ reason: z.string().min(1).max(1000) }).meta({ id: 'VoidInput' }),
+    idempotent: true,
+    responses: { 200: { description: 'Voided', schema: grantSchema }, 409: { description: 'Not active', schema: problemSchema } },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount((await findGrant(deps.db, params.id)).account_id);
+      return { status: 200, body: await voidGrant(deps.ledger, params.id, { actor, idempotencyKey, reason: body.reason }) };
+    },
+  });
+}

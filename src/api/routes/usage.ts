@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { commitHold, createHold, deduct, findHold, getHold, refundBurn, releaseHold } from '../../ledger/index.js';
+import type { DefineRoute } from '../route.js';
+import { accountIdParams, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
+import { commitBody, deductBody, deductSchema, holdBody, holdSchema, refundBody, refundSchema } from '../schemas/ledger.js';
+
+const holdIdParams = z.object({ id: z.string().min(1).max(64) });
+
+export function registerUsageRoutes(define: DefineRoute): void {
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/deduct',
+    summary: 'Deduct credits now',
+    description:
+      'Validates, burns in burn order and confirms within the request. All-or-nothing unless allowPartial; beyond the grants it may use the account’s overdraft limit. 402 says what is available, the shortfall and how to buy more.',
+    tags: ['Consumption'],
+    scopes: ['service', 'admin'],
+    params: accountIdParams,
+    body: deductBody,
+    idempotent: true,
+    responses: {
+      200: { description: 'Deducted', schema: deductSchema },
+      402: { description: 'Not enough credits', schema: insufficientCreditsSchema },
+      404: { description: 'No such account', schema: problemSchema },
+    },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const { feature, usageEventId, reason, ...input } = body;
+      const result = await deduct(deps.ledger, { ...input, accountId: params.id }, { actor, idempotencyKey, feature, usageEventId, reason });
+      return { status: 200, body: result };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/holds',
+    summary: 'Reserve credits (hold)',
+    description: 'Holds reduce what is available until committed or released. A hold past its TTL cannot be committed and is released by the sweeper.',
+    tags: ['Consumption'],
+    scopes: ['service', 'admin'],
+    params: accountIdParams,
+    body: holdBody,
+    idempotent: true,
+    responses: {
+      201: { description: 'Held', schema: holdSchema },
+      402: { description: 'Not enough credits', schema: insufficientCreditsSchema },
+    },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const hold = await createHold(deps.ledger, { ...body, accountId: params.id }, { actor, idempotencyKey, feature: body.feature });
+      return { status: 201, body: hold, headers: { Location: `/v1/holds/${hold.id}` } };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/holds/{id}',
+    summary: 'Get a hold',
+    tags: ['Consumption'],
+    scopes: ['service', 'admin', 'support', 'finance', 'customer'],
+    params: holdIdParams,
+    responses: { 200: { description: 'The hold', schema: holdSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    handler: async ({ deps, params, authorizeAccount }) => {
+      const hold = await getHold(deps.db, params.id);
+      authorizeAccount(hold.accountId);
+      return { status: 200, body: hold };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/holds/{id}/commit',
+    summary: 'Commit a hold',
+    description: 'Burns the actual amount (default: all of it, at most what was held) and releases the rest. 409 hold_expired past the TTL.',
+    tags: ['Consumption'],
+    scopes: ['service', 'admin'],
+    params: holdIdParams,
+    body: commitBody,
+    idempotent: true,
+    responses: { 200: { description: 'Committed', schema: holdSchema }, 409: { description: 'Expired, closed, or more than held', schema: problemSchema } },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount((await findHold(deps.db, params.id)).account_id);
+      return { status: 200, body: await commitHold(deps.ledger, params.id, body.amount, { actor, idempotencyKey }) };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/holds/{id}/release',
+    summary: 'Release a hold',
+    tags: ['Consumption'],
+    scopes: ['service', 'admin'],
+    params: holdIdParams,
+    idempotent: true,
+    responses: { 200: { description: 'Released', schema: holdSchema }, 409: { description: 'Already closed', schema: problemSchema } },
+    handler: async ({ deps, params, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount((await findHold(deps.db, params.id)).account_id);
+      return { status: 200, body: await releaseHold(deps.ledger, params.id, { actor, idempotencyKey }) };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/refunds',
+    summary: 'Refund a burn',
+    description: 'Returns the credits of a deduct or commit, or part of it, to the grants they came from (a new refund grant where those expired). Never more than was burned.',
+    tags: ['Consumption'],
+    scopes: ['service', 'support', 'admin'],
+    params: accountIdParams,
+    body: refundBody,
+    idempotent: true,
+    responses: {
+      201: { description: 'Refunded', schema: refundSchema },
+      404: { description: 'No such burn on this account', schema: problemSchema },
+      409: { description: 'More than is left to refund', schema: problemSchema },
+    },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const result = await refundBurn(
+        deps.ledger,
+        { accountId: params.id, transactionId: body.transactionId, amount: body.amount },
+        { actor, idempotencyKey, reason: body.reason },
+      );
+      return { status: 201, body: result };
+    },
+  });
+}

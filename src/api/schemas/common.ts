@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Amounts cross the API as decimal strings; JSON numbers are refused because binary floats are not exact. */
+export const decimalString = z
+  .string({ error: 'must be a decimal string such as "10.50" (JSON numbers are not accepted for amounts)' })
+  .regex(/^\d{1,19}(\.\d+)?$/, 'must be a non-negative decimal string such as "10.50"')
+  .meta({ example: '10.50' });
+
+export const idString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'letters, digits and _ . : - only, at most 128 characters');
+export const creditTypeId = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -, starting with a letter');
+export const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with offset, e.g. 2026-01-31T00:00:00Z' }).transform((s) => new Date(s));
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const insufficientCreditsSchema = problemSchema
+  .extend({
+    accountId: z.string(),
+    creditType: z.string(),
+    available: decimalString,
+    requested: decimalString,
+    shortfall: decimalString,
+    hint: z.string(),
+    buyCreditsUrl: z.string(),
+  })
+  .meta({ id: 'InsufficientCredits' });
+
+export const accountIdParams = z.object({ id: idString });
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().optional(),
+});

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { grantSources } from '../../db/schema.js';
+import { creditTypeId, decimalString, idString, isoTime } from './common.js';
+
+const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+const enforcementMode = z.enum(['enforce', 'shadow', 'off']);
+
+export const creditTypeBody = z
+  .object({
+    id: creditTypeId,
+    name: z.string().min(1).max(200),
+    precision: z.number().int().min(0).max(9),
+  })
+  .meta({ id: 'CreditTypeInput' });
+export const creditTypeSchema = creditTypeBody.extend({ createdAt: z.string() }).meta({ id: 'CreditType' });
+
+export const accountBody = z
+  .object({
+    id: idString,
+    name: z.string().min(1).max(200),
+    parentId: idString.optional(),
+    overdraftLimit: z.record(creditTypeId, decimalString).optional().meta({ description: 'Per credit type, e.g. {"ai": "100"}' }),
+    enforcementMode: enforcementMode.optional(),
+    pricingVersion: z.string().max(64).optional(),
+    cohort: z.string().max(64).optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+  })
+  .meta({ id: 'AccountInput' });
+export const accountPatch = accountBody.omit({ id: true }).partial().extend({ parentId: idString.nullable().optional() }).meta({ id: 'AccountPatch' });
+export const accountSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    parentId: z.string().nullable(),
+    enforcementMode: enforcementMode.nullable(),
+    pricingVersion: z.string().nullable(),
+    cohort: z.string().nullable(),
+    overdraftLimit: z.record(z.string(), decimalString),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Account' });
+
+export const grantBody = z
+  .object({
+    creditType: creditTypeId,
+    amount: decimalString,
+    source: z.enum(grantSources),
+    priority: z.number().int().min(0).max(1000).optional().meta({ description: 'Lower burns first; defaults by source' }),
+    effectiveAt: isoTime.optional(),
+    expiresAt: isoTime.optional(),
+    reasonCode: z.string().max(64).optional(),
+    reason: z.string().max(1000).optional(),
+    costBasis: z.object({ amount: decimalString, currency: z.string().regex(/^[A-Za-z]{3}$/, 'ISO 4217 code such as USD') }).optional(),
+    pricingVersion: z.string().max(64).optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+  })
+  .meta({ id: 'GrantInput' });
+export const grantSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    creditType: z.string(),
+    amount: decimalString,
+    remaining: decimalString,
+    source: z.enum(grantSources),
+    priority: z.number().int(),
+    status: z.string(),
+    effectiveAt: z.string(),
+    expiresAt: z.string().nullable(),
+    reasonCode: z.string().nullable(),
+    reason: z.string().nullable(),
+    issuedBy: z.string(),
+    costBasis: z.object({ amount: z.string(), currency: z.string() }).nullable(),
+    pricingVersion: z.string().nullable(),
+    externalRef: z.string().nullable(),
+    transactionId: z.string(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Grant' });
+
+export const deductBody = z
+  .object({
+    creditType: creditTypeId,
+    amount: decimalString,
+    feature: z.string().max(128).optional(),
+    allowPartial: z.boolean().optional().meta({ description: 'Burn what is available when less than asked, instead of 402' }),
+    usageEventId: z.string().max(128).optional(),
+    reason: z.string().max(1000).optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+  })
+  .meta({ id: 'DeductInput' });
+export const deductSchema = z
+  .object({
+    transactionId: z.string(),
+    accountId: z.string(),
+    creditType: z.string(),
+    requested: decimalString,
+    deducted: decimalString,
+    balance: z.object({ available: signedDecimal, overdraftUsed: decimalString }),
+  })
+  .meta({ id: 'DeductResult' });
+
+export const holdBody = z
+  .object({
+    creditType: creditTypeId,
+    amount: decimalString,
+    ttlSeconds: z.number().int().positive().optional(),
+    feature: z.string().max(128).optional(),
+  })
+  .meta({ id: 'HoldInput' });
+export const holdSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    creditType: z.string(),
+    amount: decimalString,
+    status: z.enum(['active', 'committed', 'released', 'expired']),
+    committedAmount: decimalString.nullable(),
+    expiresAt: z.string().nullable(),
+    feature: z.string().nullable(),
+    ownerRef: z.string().nullable(),
+    transactionId: z.string(),
+    closedTransactionId: z.string().nullable(),
+    createdAt: z.string(),
+    closedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Hold' });
+export const commitBody = z.object({ amount: decimalString.optional() }).meta({ id: 'CommitInput' });
+
+export const refundBody = z
+  .object({ transactionId: z.string().min(1), amount: decimalString.optional(), reason: z.string().min(1).max(1000) })
+  .meta({ id: 'RefundInput' });
+export const refundSchema = z
+  .object({
+    transactionId: z.string(),
+    refundOf: z.string(),
+    accountId: z.string(),
+    creditType: z.string(),
+    refunded: decimalString,
+    remainingRefundable: decimalString,
+  })
+  .meta({ id: 'RefundResult' });
+
+const grantBalance = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  source: z.string(),
+  priority: z.number(),
+  remaining: decimalString,
+  effectiveAt: z.string(),
+  expiresAt: z.string().nullable(),
+  spendable: z.boolean(),
+});
+export const balanceSchema = z
+  .object({
+    accountId: z.string(),
+    at: z.string(),
+    pointInTime: z.boolean(),
+    balances: z.array(
+      z.object({
+        creditType: z.string(),
+        available: signedDecimal,
+        held: decimalString,
+        pending: decimalString,
+        total: signedDecimal,
+        overdraftUsed: decimalString,
+        overdraftLimit: decimalString,
+        lifetime: z.object({ granted: z.string(), burned: z.string(), refunded: z.string(), expired: z.string(), voided: z.string() }),
+        grants: z.array(grantBalance),
+      }),
+    ),
+  })
+  .meta({ id: 'AccountBalance' });
+
+export const entrySchema = z
+  .object({
+    id: z.string(),
+    transactionId: z.string(),
+    type: z.string(),
+    creditType: z.string(),
+    amount: decimalString,
+    balanceBefore: signedDecimal,
+    balanceAfter: signedDecimal,
+    heldAfter: decimalString,
+    grantId: z.string().nullable(),
+    holdId: z.string().nullable(),
+    initiatorAccountId: z.string(),
+    actor: z.string(),
+    reason: z.string().nullable(),
+    feature: z.string().nullable(),
+    usageEventId: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'LedgerEntry' });

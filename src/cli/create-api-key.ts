@@ -1,0 +1,47 @@
+/**
+ * Creates an API key and prints it once. The first admin key comes from here:
+ *   npm run create-admin-key -- --subject alice@example.com
+ *   npm run create-api-key -- --scope service --name checkout-service
+ *   npm run create-api-key -- --scope customer --account acme
+ */
+import { parseArgs } from 'node:util';
+import { createApiKey, scopes, type Scope } from '../auth/api-keys.js';
+import { loadConfig } from '../config/config.js';
+import { createDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createLogger } from '../logger.js';
+import { startEmbeddedPostgres } from '../stack/embedded-postgres.js';
+import { runMain } from './main.js';
+
+runMain(async () => {
+  const { values } = parseArgs({
+    options: {
+      scope: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      subject: { type: 'string' },
+      account: { type: 'string' },
+    },
+  });
+  const wanted = (values.scope ?? []) as Scope[];
+  const bad = wanted.filter((s) => !scopes.includes(s));
+  if (wanted.length === 0 || bad.length > 0) {
+    throw new Error(`--scope must be one or more of ${scopes.join(', ')}${bad.length ? `; got ${bad.join(', ')}` : ''}`);
+  }
+  if (wanted.includes('customer') && !values.account) throw new Error('a customer key must be bound to an account: --account <id>');
+  const config = loadConfig();
+  const logger = createLogger('warn', 'burndown-keys');
+  const embedded = config.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'burndown', logger });
+  const db = createDatabase({ connectionString: config.DATABASE_URL ?? embedded!.url, poolSize: 2, applicationName: 'burndown-keys' });
+  try {
+    await migrateToLatest(db);
+    const name = values.name ?? `${wanted.join('+')} key`;
+    const key = await createApiKey(db, { name, subject: values.subject ?? name, scopes: wanted, accountId: values.account });
+    console.log(key.token);
+    console.error(`Created ${key.id} (${wanted.join(', ')}${key.accountId ? `, bound to ${key.accountId}` : ''}). It is shown only once.`);
+  } finally {
+    await db.destroy();
+    await embedded?.stop();
+  }
+});

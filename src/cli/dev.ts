@@ -1,0 +1,65 @@
+/**
+ * The whole stack in one process on embedded defaults: PostgreSQL and the
+ * Temporal dev server (unless DATABASE_URL / TEMPORAL_ADDRESS are set), the
+ * migrations, the worker and the API. Ctrl-C drains the worker, closes the API
+ * and stops every server it started.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createApiKey } from '../auth/api-keys.js';
+import { loadConfig } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import { createLogger } from '../logger.js';
+import { startInfrastructure } from '../runtime/infrastructure.js';
+import { connectTemporalClient, openCore, startApi, startWorker } from '../runtime/services.js';
+import { onShutdownSignal, runMain } from './main.js';
+
+/** A local admin key, kept in DATA_DIR so the README's curl walkthrough works across restarts. */
+async function localAdminKey(db: Database, dataDir: string, configured: string | undefined): Promise<string> {
+  const file = join(dataDir, 'local-admin-key');
+  const token = configured ?? (await readFile(file, 'utf8').then((t) => t.trim(), () => undefined));
+  const key = await createApiKey(db, { name: 'local admin (dev stack)', subject: 'local-admin', scopes: ['admin'] }, token);
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${key.token}\n`, { mode: 0o600 });
+  return key.token;
+}
+
+runMain(async () => {
+  const started = Date.now();
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'burndown');
+  const infra = await startInfrastructure(config, logger, true);
+  const core = await openCore(config, logger, infra.databaseUrl, 'burndown-dev');
+  const temporal = await connectTemporalClient(config, infra.temporalAddress);
+  const worker = await startWorker(core, temporal, infra.temporalAddress);
+  const api = await startApi(core, temporal);
+  const adminKey = await localAdminKey(core.db, config.DATA_DIR, config.BOOTSTRAP_ADMIN_KEY);
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down: draining worker, closing API, stopping servers');
+    await api.close();
+    await worker.drain().catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
+    await temporal.connection.close();
+    await core.close();
+    await infra.stop();
+    logger.info('stopped');
+  };
+  onShutdownSignal(shutdown);
+  worker.done.catch(async (error: unknown) => {
+    logger.fatal({ err: error }, 'worker crashed; stopping');
+    await shutdown('worker-crash').finally(() => process.exit(1));
+  });
+
+  console.error(
+    [
+      '',
+      `Burndown is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `  API           ${api.url}   (docs: ${api.url}/docs)`,
+      `  Temporal UI   ${infra.temporalUiUrl ?? '(external Temporal: ' + infra.temporalAddress + ')'}`,
+      `  Admin key     ${adminKey}`,
+      `  Try:          curl -s ${api.url}/readyz`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+});

@@ -1,0 +1,2 @@
+/** Every workflow the Burndown worker runs. The bundler starts here. */
+export { holdSweeperWorkflow } from './hold-sweeper.js';
