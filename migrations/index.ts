@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as ledgerCore from './2026-11-21T000000_ledger_core.js';
+import * as outbox from './2026-11-21T001000_outbox.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -7,4 +8,5 @@ import * as ledgerCore from './2026-11-21T000000_ledger_core.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-21T000000_ledger_core': ledgerCore,
+  '2026-11-21T001000_outbox': outbox,
 };

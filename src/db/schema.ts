@@ -173,7 +173,19 @@ export interface ApiKeyTable {
   revoked_at: Timestamp | null;
 }
 
+export interface OutboxEventTable {
+  id: string;
+  seq: Generated<bigint>;
+  account_id: string | null;
+  type: string;
+  schema_version: ColumnType<number, number | undefined, number>;
+  payload: Json<unknown>;
+  occurred_at: Timestamp;
+  created_at: CreatedAt;
+}
+
 export interface DB {
+  outbox_events: OutboxEventTable;
   credit_types: CreditTypeTable;
   accounts: AccountTable;
   balances: BalanceTable;
@@ -199,3 +211,4 @@ export type LedgerEntry = Selectable<LedgerEntryTable>;
 export type NewLedgerEntry = Insertable<LedgerEntryTable>;
 export type LedgerTransaction = Selectable<LedgerTransactionTable>;
 export type ApiKey = Selectable<ApiKeyTable>;
+export type OutboxEvent = Selectable<OutboxEventTable>;

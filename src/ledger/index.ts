@@ -1,7 +1,7 @@
 /** The ledger's public surface: the API, activities and tests import from here. */
 export * from './accounts.js';
 export * from './balances.js';
-export type { LedgerDeps, OperationMeta } from './context.js';
+export type { LedgerDeps, LedgerObserver, LedgerOperationEvent, OperationMeta } from './context.js';
 export * from './credit-types.js';
 export { deduct, type DeductInput, type DeductResult } from './deduct.js';
 export * from './errors.js';

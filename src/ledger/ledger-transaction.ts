@@ -76,7 +76,11 @@ export async function runLedgerOperation<T>(
         }
       }
       const transactionId = newId('transaction');
-      const result = await body({ tx, transactionId, now: deps.clock() });
+      const now = deps.clock();
+      const result = await body({ tx, transactionId, now });
+      for (const observe of deps.observers ?? []) {
+        await observe({ tx, kind: spec.kind, accountId: spec.accountId, creditType: spec.creditType, transactionId, now, result });
+      }
       await tx
         .insertInto('ledger_transactions')
         .values({
