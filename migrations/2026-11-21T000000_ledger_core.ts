@@ -49,7 +49,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('overdraft_limit', 'int8', (c) => c.notNull().defaultTo(0).check(sql`overdraft_limit >= 0`))
     .addColumn('entry_seq', 'int8', (c) => c.notNull().defaultTo(0))
     .addColumn('last_hash', 'bytea')
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('last_entry_at', 'timestamptz')
     .addPrimaryKeyConstraint('balances_pk', ['account_id', 'credit_type'])
     .execute();
 
@@ -232,7 +232,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('path', 'text', (c) => c.notNull())
     .addColumn('request_hash', 'text', (c) => c.notNull())
     .addColumn('status_code', 'integer', (c) => c.notNull())
-    .addColumn('response_body', 'jsonb')
+    // The exact bytes of the first response, so a replay is byte-identical.
+    .addColumn('response_body', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .addPrimaryKeyConstraint('idempotency_keys_pk', ['api_key_id', 'key'])

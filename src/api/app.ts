@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { sql } from 'kysely';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
-import { sendProblem, toProblem, unauthorized } from './problem.js';
+import { HttpProblem, sendProblem, toProblem, unauthorized } from './problem.js';
 import { createRouteRegistrar } from './route.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerGrantRoutes } from './routes/grants.js';
@@ -109,20 +109,10 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.use(api);
   app.use((req, _res, next) => {
-    next(
-      Object.assign(new Error('not found'), {
-        problem: { status: 404, code: 'route_not_found', detail: `No route ${req.method} ${req.path}; see /docs.` },
-      }),
-    );
+    next(new HttpProblem({ title: 'Not Found', status: 404, code: 'route_not_found', detail: `No route ${req.method} ${req.path}; see /docs.` }));
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const routeMissing = (error as { problem?: { status: number; code: string; detail: string } }).problem;
-    const { problem, headers } = routeMissing
-      ? {
-          problem: { type: `urn:burndown:problem:${routeMissing.code}`, title: 'Not Found', ...routeMissing },
-          headers: {},
-        }
-      : toProblem(error, deps.problemContext);
+    const { problem, headers } = toProblem(error, deps.problemContext);
     problem.requestId = res.locals.requestId as string;
     problem.instance = req.originalUrl;
     if (problem.status >= 500) req.log.error({ err: error }, 'request failed');

@@ -21,6 +21,11 @@ const IN_FLIGHT = 0;
  * stored, the retry re-runs the handler and gets the committed result back
  * instead of writing twice: nothing half-written, nothing lost.
  */
+/** How a response body goes on the wire; the stored copy is these exact bytes. */
+export function serializeBody(body: unknown): string {
+  return JSON.stringify(body);
+}
+
 export async function runIdempotent(
   deps: ApiDeps,
   req: Request,
@@ -97,7 +102,7 @@ export async function runIdempotent(
         { 'Retry-After': '1' },
       );
     }
-    return { status: existing.status_code, body: existing.response_body ?? undefined, headers: { 'Idempotent-Replayed': 'true' } };
+    return { status: existing.status_code, body: existing.response_body ?? undefined, raw: true, headers: { 'Idempotent-Replayed': 'true' } };
   }
 
   let result: RouteResult;
@@ -114,7 +119,7 @@ export async function runIdempotent(
   }
   await db
     .updateTable('idempotency_keys')
-    .set({ status_code: result.status, response_body: result.body === undefined ? null : JSON.stringify(result.body) })
+    .set({ status_code: result.status, response_body: result.body === undefined ? null : serializeBody(result.body) })
     .where('api_key_id', '=', principal.keyId)
     .where('key', '=', key)
     .execute();

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Principal, Scope } from '../auth/api-keys.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../ledger/errors.js';
 import type { ApiDeps } from './deps.js';
-import { runIdempotent } from './idempotency.js';
+import { runIdempotent, serializeBody } from './idempotency.js';
 import { problemSchema } from './schemas/common.js';
 
 export interface RouteContext<P, Q, B> {
@@ -26,6 +26,8 @@ export interface RouteContext<P, Q, B> {
 export interface RouteResult {
   status: number;
   body: unknown;
+  /** body is already the serialized bytes (an idempotent replay). */
+  raw?: boolean;
   headers?: Record<string, string>;
 }
 
@@ -148,6 +150,6 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       : await spec.handler(ctx);
     res.status(result.status).set(result.headers ?? {});
     if (result.body === undefined) res.end();
-    else res.type(result.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(result.body));
+    else res.type(result.status >= 400 ? 'application/problem+json' : 'application/json').send(result.raw ? (result.body as string) : serializeBody(result.body));
   });
 }

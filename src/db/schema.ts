@@ -59,7 +59,8 @@ export interface BalanceTable {
   overdraft_limit: Int8Default;
   entry_seq: Int8Default;
   last_hash: Buffer | null;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Time of the newest entry in this chain; entry times never run backwards. */
+  last_entry_at: Date | null;
 }
 
 export interface GrantTable {
@@ -157,7 +158,7 @@ export interface IdempotencyKeyTable {
   path: string;
   request_hash: string;
   status_code: number;
-  response_body: Json<unknown> | null;
+  response_body: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   expires_at: Timestamp;
 }

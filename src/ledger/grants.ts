@@ -215,6 +215,7 @@ export async function issueGrant(deps: LedgerDeps, input: GrantInput, meta: Oper
           external_ref: input.externalRef ?? null,
           transaction_id: transactionId,
           metadata: JSON.stringify(input.metadata ?? {}),
+          created_at: now,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -124,8 +124,8 @@ export class Posting {
 
     // Entry times never run backwards within a chain, even across processes
     // whose clocks differ slightly.
-    const createdAt = this.context.now > row.updated_at ? this.context.now : row.updated_at;
-    row.updated_at = createdAt;
+    const createdAt = row.last_entry_at && row.last_entry_at > this.context.now ? row.last_entry_at : this.context.now;
+    row.last_entry_at = createdAt;
     row.entry_seq += 1n;
     const metadata = canonicalJson(options.metadata ?? {});
     const fields = {
@@ -193,7 +193,7 @@ export class Posting {
           voided: row.voided,
           entry_seq: row.entry_seq,
           last_hash: row.last_hash,
-          updated_at: row.updated_at,
+          last_entry_at: row.last_entry_at,
         })
         .where('account_id', '=', row.account_id)
         .where('credit_type', '=', row.credit_type)

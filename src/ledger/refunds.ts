@@ -161,6 +161,7 @@ export async function refundBurn(deps: LedgerDeps, input: RefundInput, meta: Ope
               external_ref: null,
               transaction_id: transactionId,
               metadata: JSON.stringify(metadata),
+              created_at: now,
             })
             .returningAll()
             .executeTakeFirstOrThrow();
