@@ -1,5 +1,6 @@
 import type { LedgerDeps } from '../src/ledger/context.js';
 import { createLedgerActivities } from './ledger.js';
+import { createGrantActivities } from './grants.js';
 
 /** What activities may use; built once by the worker entry point. */
 export interface ActivityDeps {
@@ -10,6 +11,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createLedgerActivities(deps),
+    ...createGrantActivities(deps),
   };
 }
 

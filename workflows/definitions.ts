@@ -4,4 +4,4 @@
  * and is re-exported here, so API handlers, product services and workflows all
  * name the same objects.
  */
-export {};
+export * from './definitions/grants.js';

@@ -1,2 +1,3 @@
 /** Every workflow the Burndown worker runs. The bundler starts here. */
 export { holdSweeperWorkflow } from './hold-sweeper.js';
+export * from './grants/index.js';

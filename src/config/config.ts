@@ -90,6 +90,31 @@ export const configVariables = {
     'bd_live_k1a2b3_…',
     'Dev stack only: an admin key to create at start if missing (the run command prints a local one).',
   ),
+  GRANT_EXPIRING_NOTICE_DAYS: variable(
+    z.coerce.number().int().min(0).default(7),
+    '14',
+    'How many days before a grant expires its `grant.expiring` event is written.',
+  ),
+  GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS: variable(
+    positiveInt.default(300),
+    '60',
+    'How often the Schedule expires active grants past their expiry (the safety net behind per-grant timers).',
+  ),
+  GRANT_APPROVAL_LIMITS: variable(
+    z.string().default('{"support":"1000","admin":"100000"}').pipe(
+      z.preprocess(
+        (raw) => { try { return JSON.parse(raw as string); } catch { return raw; } },
+        z.record(z.string(), z.string().regex(/^\d+(\.\d+)?$/, 'limits are decimal strings')),
+      ),
+    ),
+    '{"support":"500","admin":"50000"}',
+    'JSON: per API key scope, the largest support/sales grant issued without approval (credits). Scopes not listed always need approval.',
+  ),
+  GRANT_APPROVAL_TIMEOUT_HOURS: variable(
+    positiveInt.default(72),
+    '24',
+    'How long a grant waits for approval before it is rejected.',
+  ),
 } as const;
 
 type Variables = typeof configVariables;

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AuditLogTable, GrantApprovalTable } from './schema-grants-lifecycle.js';
 
 /** int8 columns come back as bigint (see createDatabase) and go in as bigint. */
 type Int8 = ColumnType<bigint, bigint | number, bigint>;
@@ -186,6 +187,8 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
+  audit_log: AuditLogTable;
+  grant_approvals: GrantApprovalTable;
   outbox_events: OutboxEventTable;
   credit_types: CreditTypeTable;
   accounts: AccountTable;

@@ -9,3 +9,4 @@ export * from './grants.js';
 export * from './holds.js';
 export * from './invariants.js';
 export * from './refunds.js';
+export * from './grant-expiry-change.js';

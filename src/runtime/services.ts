@@ -10,6 +10,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import type { LedgerDeps } from '../ledger/context.js';
 import type { Logger } from '../logger.js';
 import { ensureSchedules } from '../temporal/schedules.js';
+import { ensureGrantExpirySweepSchedule } from '../grants-lifecycle/schedules.js';
 import { createBurndownWorker } from '../../workers/worker.js';
 
 export interface Core {
@@ -113,6 +114,7 @@ export async function startWorker(core: Core, temporal: Client, address: string)
   const { config } = core;
   installTemporalRuntime(core.logger);
   await ensureSchedules(temporal, config.TEMPORAL_TASK_QUEUE, config.HOLD_SWEEP_INTERVAL_SECONDS);
+  await ensureGrantExpirySweepSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS);
   const connection = await NativeConnection.connect({ address });
   const worker = await createBurndownWorker({
     connection,

@@ -1,0 +1,41 @@
+import type { LedgerDeps } from '../src/ledger/context.js';
+import {
+  expireGrantAsOf,
+  readGrantExpiryState,
+  recordGrantExpiring,
+  sweepExpiredGrants,
+  type ExpireOutcome,
+  type GrantExpiryState,
+} from '../src/grants-lifecycle/expiry.js';
+
+/**
+ * Grant lifecycle activities. Every instant (`at`) comes from the workflow's
+ * own clock, so a timer that fires at the expiry instant expires at it.
+ */
+export function createGrantExpiryActivities(deps: { ledger: LedgerDeps }) {
+  return {
+    async readGrantExpiryState(grantId: string): Promise<GrantExpiryState | null> {
+      return readGrantExpiryState(deps.ledger, grantId);
+    },
+    async expireGrantAt(grantId: string, at: string): Promise<ExpireOutcome> {
+      return expireGrantAsOf(deps.ledger, grantId, at, 'system:grant-expiry');
+    },
+    async recordGrantExpiring(grantId: string, expiresAt: string, at: string): Promise<boolean> {
+      return recordGrantExpiring(deps.ledger, grantId, expiresAt, at);
+    },
+    async sweepExpiredGrants(limit: number, at: string): Promise<number> {
+      return sweepExpiredGrants(deps.ledger, limit, at);
+    },
+  };
+}
+
+export type GrantExpiryActivities = ReturnType<typeof createGrantExpiryActivities>;
+
+/** Every grant lifecycle activity, spread into the worker's activities by activities/index.ts. */
+export function createGrantActivities(deps: { ledger: LedgerDeps }) {
+  return {
+    ...createGrantExpiryActivities(deps),
+  };
+}
+
+export type GrantActivities = ReturnType<typeof createGrantActivities>;

@@ -1,0 +1,44 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+type Json<T = Record<string, unknown>> = ColumnType<T, string | undefined, string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+/** One administrative action (R-S2). Append-only: a trigger rejects UPDATE and DELETE. */
+export interface AuditLogTable {
+  id: Generated<bigint>;
+  occurred_at: Timestamp;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  account_id: string | null;
+  source_ip: string | null;
+  request_id: string | null;
+  reason: string | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+/** A support or sales grant above the requester's limit, waiting for an approver (R-G4). */
+export interface GrantApprovalTable {
+  id: string;
+  account_id: string;
+  status: ColumnType<ApprovalStatus, ApprovalStatus | undefined, ApprovalStatus>;
+  grant_request: Json<unknown>;
+  reason_code: string;
+  reason: string;
+  requested_by: string;
+  requested_scopes: string[];
+  timeout_at: Timestamp;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  decision_reason: string | null;
+  grant_id: string | null;
+  workflow_id: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export type AuditLogRow = Selectable<AuditLogTable>;
+export type GrantApproval = Selectable<GrantApprovalTable>;

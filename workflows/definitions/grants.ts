@@ -1,0 +1,82 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/** Workflow ids of the grant lifecycle: one timer per grant, one workflow per approval and subscription. */
+export const grantExpiryWorkflowId = (grantId: string) => `grant-expiry-${grantId}`;
+export const grantApprovalWorkflowId = (approvalId: string) => `grant-approval-${approvalId}`;
+export const subscriptionWorkflowId = (subscriptionId: string) => `subscription-${subscriptionId}`;
+export const trialWorkflowId = (trialId: string) => `trial-${trialId}`;
+
+export const GRANT_EXPIRY_SWEEP_SCHEDULE_ID = 'burndown-grant-expiry-sweep';
+
+/**
+ * The grant's expiry was moved (or removed) in the ledger. The timer re-reads
+ * the grant, so the payload is informational and signals may arrive in any order.
+ */
+export const grantExpiryChangedSignal = defineSignal<[{ expiresAt: string | null }]>('grantExpiryChanged');
+/** The grant was voided: the timer ends. */
+export const grantClosedSignal = defineSignal<[{ status: 'voided' | 'expired' }]>('grantClosed');
+
+export type ApprovalDecision = 'approve' | 'reject';
+export interface ApprovalDecisionInput {
+  decision: ApprovalDecision;
+  /** The person deciding (the API key's subject). */
+  approver: string;
+  reason?: string | undefined;
+  sourceIp?: string | null | undefined;
+  requestId?: string | null | undefined;
+}
+export interface ApprovalOutcome {
+  status: 'approved' | 'rejected';
+  decidedBy: string;
+  grantId: string | null;
+  reason: string | null;
+}
+/** Approve or reject a pending grant; refused for the requester (self-approval) and once decided or timed out. */
+export const decideApprovalUpdate = defineUpdate<ApprovalOutcome, [ApprovalDecisionInput]>('decideApproval');
+
+export type Proration = 'none' | 'prorated';
+export interface PlanRef {
+  planId: string;
+  version: string;
+}
+export interface SubscriptionChangeInput {
+  plan?: PlanRef | undefined;
+  /** `next_period` (default) or `now`; see the subscription proration rules. */
+  effective?: 'next_period' | 'now' | undefined;
+  actor: string;
+}
+export interface SubscriptionPauseInput {
+  paused: boolean;
+  actor: string;
+}
+export interface SubscriptionCancelInput {
+  /** `period_end` (default) lets the current period run out; `now` stops at once. */
+  at?: 'period_end' | 'now' | undefined;
+  actor: string;
+}
+export interface SubscriptionState {
+  subscriptionId: string;
+  accountId: string;
+  status: 'active' | 'paused' | 'cancelling' | 'cancelled';
+  plan: PlanRef;
+  pendingPlan: PlanRef | null;
+  periodIndex: number;
+  periodStart: string;
+  periodEnd: string;
+  currentGrantId: string | null;
+  upcoming: { periodIndex: number; effectiveAt: string; expiresAt: string; amount: string; creditType: string; plan: PlanRef }[];
+}
+export const changeSubscriptionPlanUpdate = defineUpdate<SubscriptionState, [SubscriptionChangeInput]>('changeSubscriptionPlan');
+export const pauseSubscriptionUpdate = defineUpdate<SubscriptionState, [SubscriptionPauseInput]>('pauseSubscription');
+export const cancelSubscriptionUpdate = defineUpdate<SubscriptionState, [SubscriptionCancelInput]>('cancelSubscription');
+export const subscriptionStateQuery = defineQuery<SubscriptionState>('subscriptionState');
+
+export interface TrialState {
+  trialId: string;
+  accountId: string;
+  grantId: string | null;
+  endsAt: string;
+  status: 'running' | 'expired' | 'converted' | 'cancelled';
+  subscriptionId: string | null;
+}
+export const trialStateQuery = defineQuery<TrialState>('trialState');

@@ -1,0 +1,2 @@
+/** The grant lifecycle workflows (R-G4 to R-G7). */
+export { grantExpirySweepWorkflow, grantExpiryWorkflow } from './expiry.js';
