@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as ledgerCore from './2026-11-21T000000_ledger_core.js';
 import * as outbox from './2026-11-21T001000_outbox.js';
 import * as grantLifecycle from './2026-11-21T020000_grant_lifecycle.js';
+import * as finance from './2026-11-21T050000_finance.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T000000_ledger_core': ledgerCore,
   '2026-11-21T001000_outbox': outbox,
   '2026-11-21T020000_grant_lifecycle': grantLifecycle,
+  '2026-11-21T050000_finance': finance,
 };

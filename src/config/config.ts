@@ -115,6 +115,15 @@ export const configVariables = {
     '24',
     'How long a grant waits for approval before it is rejected.',
   ),
+  // Finance and audit (R-I3, R-A2..R-A4); the close waits LATE_EVENT_WINDOW_DAYS for late usage events
+  FINANCE_ACCOUNTS_FILE: variable(z.string().min(1).default('accounting/accounts.yaml'), '/etc/burndown/accounts.yaml', 'Account-code mapping of the month-end journal and the reporting currency (YAML).'),
+  FINANCE_FX_RATES_FILE: variable(z.string().min(1).default('accounting/fx-rates.yaml'), '/etc/burndown/fx-rates.yaml', 'Reporting-currency rates per period (YAML); rates set through the API override them.'),
+  FINANCE_ADAPTER: variable(z.enum(['file', 'http']).default('file'), 'http', 'Where a closed journal is posted: `file` writes QuickBooks and Xero CSV plus JSON to FINANCE_EXPORT_DIR; `http` posts to FINANCE_POSTING_URL.'),
+  FINANCE_EXPORT_DIR: variable(z.string().min(1).default('.data/accounting'), '/var/lib/burndown/accounting', 'Folder the file accounting adapter writes journals to.'),
+  FINANCE_POSTING_URL: variable(z.url().optional(), 'https://ledger-gateway.internal/v1', 'Base URL of the accounting system for the http adapter (lines are POSTed with an Idempotency-Key of period and line id).'),
+  FINANCE_POSTING_TOKEN: variable(z.string().min(1).optional(), 'tok_…', 'Bearer token for FINANCE_POSTING_URL.'),
+  FINANCE_RECONCILE_CRON: variable(z.string().min(9).default('15 2 * * *'), '0 4 * * *', 'When the nightly ledger reconciliation Schedule runs (cron, UTC).'),
+  DATA_RETENTION_YEARS: variable(z.coerce.number().int().min(1).default(10), '7', 'Retention policy: ledger, journal and audit rows are kept this many years (accounting law); personal data is erased on request sooner (see docs/finance-guide.md).'),
 } as const;
 
 type Variables = typeof configVariables;

@@ -187,6 +187,13 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
+  finance_periods: import('./schema-finance.js').FinancePeriodTable;
+  finance_journal_lines: import('./schema-finance.js').FinanceJournalLineTable;
+  finance_postings: import('./schema-finance.js').FinancePostingTable;
+  finance_fx_rates: import('./schema-finance.js').FinanceFxRateTable;
+  finance_usage_summary: import('./schema-finance.js').FinanceUsageSummaryTable;
+  finance_reconciliations: import('./schema-finance.js').FinanceReconciliationTable;
+  gdpr_erasures: import('./schema-finance.js').GdprErasureTable;
   audit_log: AuditLogTable;
   grant_approvals: GrantApprovalTable;
   outbox_events: OutboxEventTable;
