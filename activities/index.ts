@@ -1,16 +1,19 @@
 import type { LedgerDeps } from '../src/ledger/context.js';
 import { createLedgerActivities } from './ledger.js';
+import { createNotificationActivities } from './notifications.js';
 import { createGrantActivities } from './grants.js';
 
 /** What activities may use; built once by the worker entry point. */
 export interface ActivityDeps {
   ledger: LedgerDeps;
+  notifications?: import('./notifications.js').NotificationDeps | undefined;
 }
 
 /** All activities of the Burndown worker, one factory per area. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createLedgerActivities(deps),
+    ...createNotificationActivities(deps),
     ...createGrantActivities(deps),
   };
 }

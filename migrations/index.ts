@@ -3,6 +3,7 @@ import * as ledgerCore from './2026-11-21T000000_ledger_core.js';
 import * as outbox from './2026-11-21T001000_outbox.js';
 import * as grantLifecycle from './2026-11-21T020000_grant_lifecycle.js';
 import * as finance from './2026-11-21T050000_finance.js';
+import * as notifications from './2026-11-21T040000_notifications.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T001000_outbox': outbox,
   '2026-11-21T020000_grant_lifecycle': grantLifecycle,
   '2026-11-21T050000_finance': finance,
+  '2026-11-21T040000_notifications': notifications,
 };

@@ -5,3 +5,4 @@
  * name the same objects.
  */
 export * from './definitions/grants.js';
+export * from './definitions/notifications.js';

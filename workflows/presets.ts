@@ -16,3 +16,25 @@ export const sweepActivity: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };
+
+/** One webhook delivery attempt: the endpoint's timeout plus database work; HTTP failures are results, not retries. */
+export const webhookAttemptActivity: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+/** The outbox relay step: a database transaction plus starting workflows / signalling; idempotent. */
+export const relayActivity: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+};
+
+/**
+ * HubSpot calls. 429 and 5xx are rethrown by the activity and retried here;
+ * a 429 with Retry-After is rethrown as an ApplicationFailure with
+ * nextRetryDelay, which overrides this backoff for that retry.
+ */
+export const hubspotActivity: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 12 },
+};

@@ -124,6 +124,23 @@ export const configVariables = {
   FINANCE_POSTING_TOKEN: variable(z.string().min(1).optional(), 'tok_…', 'Bearer token for FINANCE_POSTING_URL.'),
   FINANCE_RECONCILE_CRON: variable(z.string().min(9).default('15 2 * * *'), '0 4 * * *', 'When the nightly ledger reconciliation Schedule runs (cron, UTC).'),
   DATA_RETENTION_YEARS: variable(z.coerce.number().int().min(1).default(10), '7', 'Retention policy: ledger, journal and audit rows are kept this many years (accounting law); personal data is erased on request sooner (see docs/finance-guide.md).'),
+  // Notifications (R-I4) and HubSpot (R-I2)
+  OUTBOX_RELAY_INTERVAL_SECONDS: variable(positiveInt.default(5), '2', 'How often the Temporal Schedule relays new outbox events to webhook deliveries and the CRM sync.'),
+  OUTBOX_RELAY_GAP_GRACE_SECONDS: variable(positiveInt.default(300), '120', 'The relay cursor only moves past an event older than this, so an event whose seq committed late is never skipped.'),
+  LOW_BALANCE_DEFAULT_THRESHOLD: variable(z.coerce.number().int().min(0).default(0), '100', 'balance.low fires when an account without its own threshold falls below this many whole credits (0: only per-account thresholds).'),
+  LOW_BALANCE_REARM_PERCENT: variable(z.coerce.number().int().min(0).max(1000).default(20), '25', 'Hysteresis: balance.low re-arms once the balance is back above the threshold plus this percentage.'),
+  WEBHOOK_TIMEOUT_SECONDS: variable(positiveInt.default(10), '5', 'Time a customer endpoint has to answer one delivery attempt.'),
+  WEBHOOK_RETRY_INITIAL_SECONDS: variable(positiveInt.default(30), '10', 'First retry delay of a failed webhook delivery; doubled per attempt, with jitter.'),
+  WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: variable(positiveInt.default(21_600), '3600', 'Longest delay between two attempts of one webhook delivery.'),
+  WEBHOOK_RETRY_MAX_AGE_SECONDS: variable(positiveInt.default(259_200), '86400', 'After this long without success a delivery goes to the dead-letter list (default 3 days).'),
+  WEBHOOK_BREAKER_FAILURES: variable(positiveInt.default(5), '10', 'Consecutive failures that open an endpoint\'s circuit breaker.'),
+  WEBHOOK_BREAKER_COOLDOWN_SECONDS: variable(positiveInt.default(300), '60', 'How long an open breaker holds deliveries to its endpoint before one probe attempt.'),
+  WEBHOOK_SECRET_ROTATION_GRACE_HOURS: variable(positiveInt.default(24), '72', 'After a secret rotation the old secret keeps signing (beside the new one) this long.'),
+  HUBSPOT_ACCESS_TOKEN: variable(z.string().min(1).optional(), 'pat-na1-…', 'HubSpot private app token. Unset: no CRM sync.'),
+  HUBSPOT_BASE_URL: variable(z.url().default('https://api.hubapi.com'), 'http://127.0.0.1:9999', 'HubSpot API base URL (tests point it at a local fake).'),
+  HUBSPOT_WEBHOOK_SECRET: variable(z.string().min(1).optional(), 'b1c2…', 'Client secret of the HubSpot app; verifies inbound webhooks (signature v3). Unset: inbound webhooks are refused.'),
+  CRM_SYNC_DEBOUNCE_SECONDS: variable(positiveInt.default(60), '300', 'At most one HubSpot update per account per this many seconds, however many burns.'),
+  CRM_RECONCILE_CRON: variable(z.string().min(9).default('0 3 * * *'), '30 2 * * *', 'When the nightly HubSpot reconciliation Schedule runs (cron, UTC).'),
 } as const;
 
 type Variables = typeof configVariables;

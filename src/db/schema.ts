@@ -187,6 +187,16 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
+  outbox_relay_state: import('./schema-notifications.js').OutboxRelayStateTable;
+  outbox_dispatches: import('./schema-notifications.js').OutboxDispatchTable;
+  balance_alert_settings: import('./schema-notifications.js').BalanceAlertSettingsTable;
+  balance_alert_state: import('./schema-notifications.js').BalanceAlertStateTable;
+  webhook_endpoints: import('./schema-notifications.js').WebhookEndpointTable;
+  webhook_deliveries: import('./schema-notifications.js').WebhookDeliveryTable;
+  webhook_endpoint_health: import('./schema-notifications.js').WebhookEndpointHealthTable;
+  crm_links: import('./schema-notifications.js').CrmLinkTable;
+  crm_sync_marks: import('./schema-notifications.js').CrmSyncMarkTable;
+  crm_tasks: import('./schema-notifications.js').CrmTaskTable;
   finance_periods: import('./schema-finance.js').FinancePeriodTable;
   finance_journal_lines: import('./schema-finance.js').FinanceJournalLineTable;
   finance_postings: import('./schema-finance.js').FinancePostingTable;

@@ -10,6 +10,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import type { LedgerDeps } from '../ledger/context.js';
 import type { Logger } from '../logger.js';
 import { ensureSchedules } from '../temporal/schedules.js';
+import { ensureOutboxRelaySchedule, notificationDepsFor, notificationObservers } from '../notifications/wiring.js';
 import { ensureGrantExpirySweepSchedule } from '../grants-lifecycle/schedules.js';
 import { createBurndownWorker } from '../../workers/worker.js';
 
@@ -37,6 +38,7 @@ export async function openCore(config: Config, logger: Logger, databaseUrl: stri
       clock,
       holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
       holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
+      observers: [...notificationObservers(config)],
     },
     close: () => db.destroy(),
   };
@@ -114,13 +116,14 @@ export async function startWorker(core: Core, temporal: Client, address: string)
   const { config } = core;
   installTemporalRuntime(core.logger);
   await ensureSchedules(temporal, config.TEMPORAL_TASK_QUEUE, config.HOLD_SWEEP_INTERVAL_SECONDS);
+  await ensureOutboxRelaySchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.OUTBOX_RELAY_INTERVAL_SECONDS);
   await ensureGrantExpirySweepSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS);
   const connection = await NativeConnection.connect({ address });
   const worker = await createBurndownWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: core.ledger },
+    deps: { ledger: core.ledger, notifications: notificationDepsFor(config, core.db, temporal) },
   });
   const done = worker.run().finally(() => connection.close());
   return {

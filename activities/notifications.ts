@@ -1,0 +1,61 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Database } from '../src/db/database.js';
+import { attemptDelivery, deadLetterDelivery, type AttemptOutcome, type DeliverySettings } from '../src/notifications/delivery.js';
+import { dispatchOutboxBatch } from '../src/notifications/relay.js';
+import { signalPendingCrmSyncs, startPendingDeliveries } from '../src/notifications/relay-fanout.js';
+import type { DeliveryRetryPolicy } from '../workflows/notifications/types.js';
+
+/** What the outbox relay and webhook deliveries need; built by startWorker (tests pass their own). */
+export interface NotificationDeps {
+  db: Database;
+  /** Wall clock for attempt times and the breaker (not the ledger's test clock). */
+  clock: () => Date;
+  temporal: Client;
+  taskQueue: string;
+  relayGraceSeconds: number;
+  delivery: DeliverySettings;
+  retry: DeliveryRetryPolicy;
+  /** Set when HubSpot is configured: accounts marked as changed get their sync workflow signalled. */
+  crmDebounceSeconds?: number | undefined;
+}
+
+function required(deps: { notifications?: NotificationDeps | undefined }): NotificationDeps {
+  if (!deps.notifications) {
+    throw ApplicationFailure.nonRetryable('Notification activities need ActivityDeps.notifications', 'NotificationsNotConfigured');
+  }
+  return deps.notifications;
+}
+
+export interface RelayRunResult {
+  dispatched: number;
+  deliveriesCreated: number;
+  deliveriesStarted: number;
+  crmSignalled: number;
+}
+
+export function createNotificationActivities(deps: { notifications?: NotificationDeps | undefined }) {
+  return {
+    /** One relay step: fan out a batch of outbox events, then start what is due. */
+    async relayOutbox(batch: number): Promise<RelayRunResult> {
+      const n = required(deps);
+      const dispatch = await dispatchOutboxBatch(n.db, { limit: batch, graceSeconds: n.relayGraceSeconds });
+      const deliveriesStarted = await startPendingDeliveries(n, batch);
+      const crmSignalled =
+        n.crmDebounceSeconds === undefined ? 0 : await signalPendingCrmSyncs({ ...n, debounceSeconds: n.crmDebounceSeconds }, batch);
+      return { dispatched: dispatch.dispatched, deliveriesCreated: dispatch.deliveriesCreated, deliveriesStarted, crmSignalled };
+    },
+
+    async attemptWebhookDelivery(deliveryId: string): Promise<AttemptOutcome> {
+      const n = required(deps);
+      return attemptDelivery(n.db, deliveryId, n.clock, n.delivery);
+    },
+
+    async deadLetterWebhookDelivery(deliveryId: string): Promise<void> {
+      const n = required(deps);
+      await deadLetterDelivery(n.db, deliveryId, n.clock());
+    },
+  };
+}
+
+export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

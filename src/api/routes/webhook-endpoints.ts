@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { requireAccount } from '../../ledger/index.js';
+import { NotFoundError } from '../../ledger/errors.js';
+import { anyEventSchema, eventEnvelopes, eventTypes } from '../../notifications/catalog.js';
+import { getDelivery, listDeliveries, replayDelivery } from '../../notifications/deliveries.js';
+import { createEndpoint, deleteEndpoint, endpointView, findEndpoint, listEndpoints, rotateEndpointSecret } from '../../notifications/endpoints.js';
+import type { Principal } from '../../auth/api-keys.js';
+import type { DefineRoute } from '../route.js';
+import { idString, problemSchema } from '../schemas/common.js';
+
+const endpointIdParams = z.object({ id: z.string().regex(/^we_[0-9a-f]{32}$/, 'a webhook endpoint id (we_…)') });
+const deliveryIdParams = z.object({ id: z.string().regex(/^whd_[0-9a-f]{32}$/, 'a webhook delivery id (whd_…)') });
+
+const endpointSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string().nullable().meta({ description: 'null: events of every account (admin and service keys only)' }),
+    url: z.string(),
+    eventTypes: z.array(z.string()),
+    description: z.string().nullable(),
+    createdAt: z.string(),
+    previousSecretExpiresAt: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookEndpoint' });
+const endpointWithSecretSchema = endpointSchema
+  .extend({ secret: z.string().meta({ description: 'whsec_… — shown only here; verify deliveries with it (src/notifications/verify.ts)' }) })
+  .meta({ id: 'WebhookEndpointWithSecret' });
+
+const deliverySchema = z
+  .object({
+    id: z.string(),
+    endpointId: z.string(),
+    eventId: z.string(),
+    sequence: z.string(),
+    accountId: z.string().nullable(),
+    status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']),
+    attempts: z.number().int(),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    replays: z.number().int(),
+    createdAt: z.string(),
+    lastAttemptAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+const eventTypeSchema = z
+  .object({ type: z.string(), schemaVersion: z.number().int(), description: z.string() })
+  .meta({ id: 'EventType' });
+
+/** A key bound to an account sees only that account's endpoints and deliveries (404 otherwise, no BOLA). */
+function authorizeOwner(principal: Principal, accountId: string | null, resource: string, id: string): void {
+  if (principal.accountId !== null && principal.accountId !== accountId) throw new NotFoundError(resource, id);
+}
+
+export function registerWebhookEndpointRoutes(define: DefineRoute): void {
+  define({
+    method: 'get',
+    path: '/v1/event-types',
+    summary: 'The event catalog',
+    description:
+      'Every event type with its payload schema version. The 200 response schema documents each versioned envelope (`WebhookEvent`): the body of a webhook delivery. Receivers order one account’s events by `sequence`; delivery order is not guaranteed (retries).',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    responses: {
+      200: {
+        description: 'Event types. `envelope` is never sent here: its schema documents the body of each event (WebhookEvent, one Event_… component per type and version)',
+        schema: z.object({ data: z.array(eventTypeSchema), envelope: anyEventSchema.optional() }),
+      },
+    },
+    handler: () =>
+      Promise.resolve({
+        status: 200,
+        body: { data: eventEnvelopes.map((e) => ({ type: e.type, schemaVersion: e.version, description: e.description })) },
+      }),
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/webhook-endpoints',
+    summary: 'Register a webhook endpoint',
+    description:
+      'Deliveries are POSTed as JSON and signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature: v1,<HMAC-SHA256>); verify with src/notifications/verify.ts. The secret is returned once. `eventTypes` may contain `*`.',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'customer'],
+    body: z.object({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+      eventTypes: z.array(z.enum(['*', ...eventTypes] as [string, ...string[]])).min(1),
+      accountId: idString.optional().meta({ description: 'Only this account’s events; omit for all accounts (not for customer keys)' }),
+      description: z.string().max(500).optional(),
+    }),
+    idempotent: true,
+    responses: { 201: { description: 'Created', schema: endpointWithSecretSchema } },
+    handler: async ({ deps, body, principal, actor, authorizeAccount }) => {
+      const accountId = body.accountId ?? principal.accountId;
+      if (accountId !== null) {
+        authorizeAccount(accountId);
+        await requireAccount(deps.db, accountId);
+      }
+      const endpoint = await createEndpoint(deps.db, { accountId, url: body.url, eventTypes: body.eventTypes, description: body.description, createdBy: actor });
+      return { status: 201, body: endpoint, headers: { Location: `/v1/webhook-endpoints/${endpoint.id}` } };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/webhook-endpoints',
+    summary: 'List webhook endpoints',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'support', 'customer'],
+    query: z.object({ accountId: idString.optional() }),
+    responses: { 200: { description: 'Endpoints', schema: z.object({ data: z.array(endpointSchema) }) } },
+    handler: async ({ deps, query, principal }) => ({
+      status: 200,
+      body: { data: await listEndpoints(deps.db, principal.accountId ?? query.accountId) },
+    }),
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/webhook-endpoints/{id}',
+    summary: 'Get a webhook endpoint',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'support', 'customer'],
+    params: endpointIdParams,
+    responses: { 200: { description: 'The endpoint', schema: endpointSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    handler: async ({ deps, params, principal }) => {
+      const endpoint = await findEndpoint(deps.db, params.id);
+      authorizeOwner(principal, endpoint.account_id, 'webhook endpoint', params.id);
+      return { status: 200, body: endpointView(endpoint) };
+    },
+  });
+
+  define({
+    method: 'delete',
+    path: '/v1/webhook-endpoints/{id}',
+    summary: 'Delete a webhook endpoint',
+    description: 'No new deliveries are made to it; pending ones are cancelled at their next attempt.',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'customer'],
+    params: endpointIdParams,
+    responses: { 204: { description: 'Deleted' }, 404: { description: 'Not found', schema: problemSchema } },
+    handler: async ({ deps, params, principal }) => {
+      const endpoint = await findEndpoint(deps.db, params.id);
+      authorizeOwner(principal, endpoint.account_id, 'webhook endpoint', params.id);
+      await deleteEndpoint(deps.db, params.id, deps.clock());
+      return { status: 204, body: undefined };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/webhook-endpoints/{id}/rotate-secret',
+    summary: 'Rotate an endpoint secret',
+    description: `Returns the new secret. Until previousSecretExpiresAt (WEBHOOK_SECRET_ROTATION_GRACE_HOURS) every delivery carries two signatures, one per secret, so receivers can switch at their own pace.`,
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'customer'],
+    params: endpointIdParams,
+    idempotent: true,
+    responses: { 200: { description: 'Rotated', schema: endpointWithSecretSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    handler: async ({ deps, params, principal }) => {
+      const endpoint = await findEndpoint(deps.db, params.id);
+      authorizeOwner(principal, endpoint.account_id, 'webhook endpoint', params.id);
+      const rotated = await rotateEndpointSecret(deps.db, params.id, deps.clock(), deps.config.WEBHOOK_SECRET_ROTATION_GRACE_HOURS);
+      return { status: 200, body: rotated };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/webhook-deliveries',
+    summary: 'List webhook deliveries (status=failed: the dead-letter list)',
+    description: 'Newest first. A delivery is `failed` once its last retry (about 3 days of backoff) did not succeed; replay it with POST /v1/webhook-deliveries/{id}/replay.',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'support', 'customer'],
+    query: z.object({
+      status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).optional(),
+      endpointId: z.string().optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+      cursor: z.string().optional(),
+    }),
+    responses: { 200: { description: 'A page of deliveries', schema: z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }) } },
+    handler: async ({ deps, query, principal }) => ({
+      status: 200,
+      body: await listDeliveries(deps.db, {
+        status: query.status,
+        endpointId: query.endpointId,
+        accountId: principal.accountId,
+        before: query.cursor,
+        limit: query.limit,
+      }),
+    }),
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/webhook-deliveries/{id}/replay',
+    summary: 'Replay a dead-lettered delivery',
+    description: 'Queues the delivery again with a fresh retry schedule; the same event id and body are sent (receivers deduplicate on webhook-id). 409 unless it is failed or cancelled.',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'support', 'customer'],
+    params: deliveryIdParams,
+    idempotent: true,
+    responses: {
+      202: { description: 'Queued', schema: deliverySchema },
+      404: { description: 'Not found', schema: problemSchema },
+      409: { description: 'Not failed', schema: problemSchema },
+    },
+    handler: async ({ deps, params, principal }) => {
+      const delivery = await getDelivery(deps.db, params.id);
+      authorizeOwner(principal, delivery.account_id, 'webhook delivery', params.id);
+      return { status: 202, body: await replayDelivery(deps.db, params.id) };
+    },
+  });
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * The event catalog (R-I4): every event type Burndown writes to the outbox,
+ * with the zod schema of its payload at its current schema version. The
+ * OpenAPI document publishes these (GET /v1/event-types), and a payload that
+ * changes shape incompatibly gets a new version here rather than a silent edit.
+ *
+ * Payloads of events other areas write are `looseObject`s: the fields listed
+ * are promised, extra fields may appear and receivers must ignore them.
+ */
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/).meta({ example: '12.50' });
+const money = z.object({ amount: decimal, currency: z.string().length(3) }).meta({ id: 'EventMoney' });
+const time = z.iso.datetime({ offset: true });
+
+export const eventCatalog = {
+  'balance.low': {
+    version: 1,
+    description:
+      'The available balance of one credit type fell below the account’s low-balance threshold. Fires once; re-arms only after the balance is back above the re-arm level (hysteresis), so it does not flap.',
+    payload: z.object({
+      accountId: z.string(),
+      creditType: z.string(),
+      available: decimal,
+      threshold: decimal,
+      rearmAt: decimal,
+    }),
+  },
+  'balance.depleted': {
+    version: 1,
+    description: 'The available balance of one credit type reached zero (or below, within an overdraft). Re-arms when the balance is positive again.',
+    payload: z.object({ accountId: z.string(), creditType: z.string(), available: decimal }),
+  },
+  'grant.expiring': {
+    version: 1,
+    description: 'A grant with credits left expires soon.',
+    payload: z.looseObject({ grantId: z.string(), accountId: z.string(), creditType: z.string(), remaining: decimal, expiresAt: time }),
+  },
+  'grant.expired': {
+    version: 1,
+    description: 'A grant expired; `expired` credits were removed from the balance.',
+    payload: z.looseObject({ grantId: z.string(), accountId: z.string(), creditType: z.string(), expired: decimal }),
+  },
+  'grant.pending_approval': {
+    version: 1,
+    description: 'A grant above the approval threshold waits for a second person.',
+    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), amount: decimal }),
+  },
+  'grant.approved': {
+    version: 1,
+    description: 'A grant waiting for approval was approved and issued.',
+    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), amount: decimal }),
+  },
+  'grant.rejected': {
+    version: 1,
+    description: 'A grant waiting for approval was rejected.',
+    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), amount: decimal }),
+  },
+  'purchase.succeeded': {
+    version: 1,
+    description: 'A credit purchase was paid and its credits granted.',
+    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), credits: decimal, price: money.optional() }),
+  },
+  'recharge.succeeded': {
+    version: 1,
+    description: 'An automatic recharge was paid and its credits granted.',
+    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), credits: decimal, price: money.optional() }),
+  },
+  'recharge.failed': {
+    version: 1,
+    description: 'An automatic recharge could not be paid (declined card, no payment method, …).',
+    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), reason: z.string().optional() }),
+  },
+} as const;
+
+export type EventType = keyof typeof eventCatalog;
+export const eventTypes = Object.keys(eventCatalog) as EventType[];
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventCatalog, type);
+}
+
+/**
+ * What a receiver gets: the delivery body. `sequence` is the outbox seq,
+ * increasing per Burndown installation; deliveries may arrive out of order
+ * (retries, parallel attempts), so receivers order one account's events by it.
+ */
+export function envelopeSchema<T extends z.ZodType>(type: string, version: number, payload: T) {
+  return z.object({
+    id: z.string().meta({ description: 'Stable event id: the same on every retry and replay; deduplicate on it.' }),
+    type: z.literal(type),
+    schemaVersion: z.literal(version),
+    sequence: z.string().meta({ description: 'Increasing outbox sequence (decimal string); order one account’s events by it.' }),
+    occurredAt: time,
+    accountId: z.string().nullable(),
+    data: payload,
+  });
+}
+
+export const eventEnvelopes = eventTypes.map((type) => {
+  const { version, payload, description } = eventCatalog[type];
+  const id = `Event_${type.replace(/[^a-z]+/g, '_')}_v${version}`;
+  return { type, version, description, schema: envelopeSchema(type, version, payload).meta({ id, description }) };
+});
+
+/** The union of all envelopes, as the OpenAPI document shows it. */
+export const anyEventSchema = z
+  .union(eventEnvelopes.map((e) => e.schema) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]])
+  .meta({ id: 'WebhookEvent', description: 'The body of a webhook delivery: one event.' });
+
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  schemaVersion: number;
+  sequence: string;
+  occurredAt: string;
+  accountId: string | null;
+  data: unknown;
+}
