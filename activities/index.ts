@@ -2,10 +2,12 @@ import type { LedgerDeps } from '../src/ledger/context.js';
 import { createLedgerActivities } from './ledger.js';
 import { createNotificationActivities } from './notifications.js';
 import { createGrantActivities } from './grants.js';
+import { createConsumptionActivities } from './consumption.js';
 
 /** What activities may use; built once by the worker entry point. */
 export interface ActivityDeps {
   ledger: LedgerDeps;
+  consumption?: import('../src/consumption/settings.js').ConsumptionDeps;
   notifications?: import('./notifications.js').NotificationDeps | undefined;
 }
 
@@ -15,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLedgerActivities(deps),
     ...createNotificationActivities(deps),
     ...createGrantActivities(deps),
+    ...createConsumptionActivities(deps),
   };
 }
 

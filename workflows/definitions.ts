@@ -6,3 +6,4 @@
  */
 export * from './definitions/grants.js';
 export * from './definitions/notifications.js';
+export * from './definitions/consumption.js';

@@ -38,3 +38,15 @@ export const hubspotActivity: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 12 },
 };
+
+/** Consumption reserve: the caller waits for it synchronously, so a few quick tries, then LEDGER_UNAVAILABLE_POLICY decides. */
+export const reserveActivity: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '1 second', maximumAttempts: 3 },
+};
+
+/** A product's execute step on its own task queue: its own timeout (from the consumption), a few retries. */
+export const productExecuteActivity: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+};

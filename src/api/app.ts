@@ -11,13 +11,14 @@ import { registerAccountRoutes } from './routes/accounts.js';
 import { registerGrantRoutes } from './routes/grants.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerUsageRoutes } from './routes/usage.js';
+import { registerConsumptionRoutes } from './routes/consumptions.js';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes];
+const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerConsumptionRoutes];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();

@@ -110,8 +110,8 @@ export async function runIdempotent(
     result = await handler(`http:${principal.keyId}:${key}`);
   } catch (error) {
     const { problem, headers } = toProblem(error, deps.problemContext);
-    if (problem.status >= 500) {
-      // Not a decision, a failure: free the key so the client's retry runs again.
+    if (problem.status >= 500 || problem.status === 429) {
+      // Not a decision, a failure (or a rate limit): free the key so the client's retry runs again.
       await db.deleteFrom('idempotency_keys').where('api_key_id', '=', principal.keyId).where('key', '=', key).execute();
       throw error;
     }

@@ -141,6 +141,14 @@ export const configVariables = {
   HUBSPOT_WEBHOOK_SECRET: variable(z.string().min(1).optional(), 'b1c2…', 'Client secret of the HubSpot app; verifies inbound webhooks (signature v3). Unset: inbound webhooks are refused.'),
   CRM_SYNC_DEBOUNCE_SECONDS: variable(positiveInt.default(60), '300', 'At most one HubSpot update per account per this many seconds, however many burns.'),
   CRM_RECONCILE_CRON: variable(z.string().min(9).default('0 3 * * *'), '30 2 * * *', 'When the nightly HubSpot reconciliation Schedule runs (cron, UTC).'),
+  // Consumption (R-C2..R-C10)
+  PRICING_DIR: variable(z.string().min(1).default('pricing'), '/etc/burndown/pricing', 'Folder of the versioned pricing rule files (*.yaml), validated at start.'),
+  LATE_EVENT_WINDOW_DAYS: variable(positiveInt.default(7), '3', 'Usage events older than this (by event time) are rejected with reason late_event.'),
+  ENFORCEMENT_MODE: variable(z.enum(['enforce', 'shadow', 'off']).default('enforce'), 'shadow', 'Global enforcement mode for accounts without their own: enforce, shadow (record, never block) or off (kill switch).'),
+  ENFORCEMENT_ROLLOUT_PERCENT: variable(z.coerce.number().int().min(0).max(100).default(100), '10', 'With ENFORCEMENT_MODE=enforce: the share of accounts (by account-id hash) enforced; the others run in shadow.'),
+  LEDGER_UNAVAILABLE_POLICY: variable(z.enum(['fail_open', 'fail_closed']).default('fail_closed'), 'fail_open', 'When the ledger cannot be reached at reserve time: fail_closed answers 503, fail_open lets the consumption run and burns when the ledger is back.'),
+  RATE_LIMIT_PER_ACCOUNT_PER_SECOND: variable(positiveInt.default(50), '100', 'Consumption and usage-event requests per account per second (in-process token bucket, burst of the same size); beyond it 429 with Retry-After.'),
+    METERING_INTERVAL_SECONDS: variable(positiveInt.default(10), '5', 'How often the Temporal Schedule burns pending usage events.'),
 } as const;
 
 type Variables = typeof configVariables;

@@ -187,6 +187,11 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
+  pricing_versions: import('./schema-consumption.js').PricingVersionTable;
+  consumptions: import('./schema-consumption.js').ConsumptionTable;
+  usage_events: import('./schema-consumption.js').UsageEventTable;
+  shadow_entries: import('./schema-consumption.js').ShadowEntryTable;
+  closed_periods: import('./schema-consumption.js').ClosedPeriodTable;
   outbox_relay_state: import('./schema-notifications.js').OutboxRelayStateTable;
   outbox_dispatches: import('./schema-notifications.js').OutboxDispatchTable;
   balance_alert_settings: import('./schema-notifications.js').BalanceAlertSettingsTable;

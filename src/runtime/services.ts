@@ -123,7 +123,7 @@ export async function startWorker(core: Core, temporal: Client, address: string)
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: core.ledger, notifications: notificationDepsFor(config, core.db, temporal) },
+    deps: { ledger: core.ledger, notifications: notificationDepsFor(config, core.db, temporal), consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core) },
   });
   const done = worker.run().finally(() => connection.close());
   return {

@@ -1,0 +1,62 @@
+import type { Tx } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { getCreditType } from '../ledger/credit-types.js';
+import { NotFoundError, ValidationError } from '../ledger/errors.js';
+import { resolveRule, type PricingCatalog } from '../pricing/catalog.js';
+import { rate, type Rating } from '../pricing/rate.js';
+import { isDecimal } from '../pricing/rational.js';
+import { ensurePricingRegistered } from '../pricing/registry.js';
+import type { EnforcementMode } from './settings.js';
+
+export interface RatedAccount {
+  id: string;
+  pricing_version: string | null;
+  cohort: string | null;
+  enforcement_mode: EnforcementMode | null;
+}
+
+export async function loadAccount(db: Database | Tx, accountId: string): Promise<RatedAccount> {
+  const account = await db
+    .selectFrom('accounts')
+    .select(['id', 'pricing_version', 'cohort', 'enforcement_mode'])
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (!account) throw new NotFoundError('account', accountId);
+  return account;
+}
+
+export interface RateRequest {
+  account: RatedAccount;
+  feature: string;
+  quantity: string;
+  /** The instant whose version is in force (event time); ignored for pinned accounts. */
+  at: Date;
+  /** Rate under this exact version (a consumption commits under the version it reserved with). */
+  version?: string | null | undefined;
+}
+
+/** Rates one quantity: the rule in force for the account, exact cost, the rule's rounding (R-C7). */
+export async function rateUsage(db: Database, catalog: PricingCatalog, request: RateRequest): Promise<Rating & { costUnits: bigint }> {
+  await ensurePricingRegistered(db, catalog);
+  if (!isDecimal(request.quantity)) {
+    throw new ValidationError('Invalid quantity', [{ path: 'quantity', message: `"${request.quantity}" is not a non-negative decimal string` }]);
+  }
+  const account = request.version ? { ...request.account, pricing_version: request.version } : request.account;
+  const resolved = resolveRule(catalog, account, request.feature, request.at);
+  const creditType = await getCreditType(db, resolved.featureRule.creditType);
+  return rate({
+    pricingVersion: resolved.version.version,
+    feature: request.feature,
+    rule: resolved.rule,
+    cohort: resolved.cohort,
+    featureRule: resolved.featureRule,
+    quantity: request.quantity,
+    precision: creditType.precision,
+  });
+}
+
+/** A rating as stored (JSON has no bigint). */
+export function storedRating(rating: Rating & { costUnits?: bigint }): string {
+  const { costUnits: _units, ...rest } = rating;
+  return JSON.stringify(rest);
+}

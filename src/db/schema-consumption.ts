@@ -1,0 +1,88 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+type Int8 = ColumnType<bigint, bigint | number, bigint>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T = Record<string, unknown>> = ColumnType<T, string | undefined, string>;
+
+export type ConsumptionStatus = 'reserving' | 'reserved' | 'rejected' | 'invalid' | 'unavailable' | 'completed' | 'released' | 'compensation_failed';
+export type ExecuteMode = 'activity' | 'report';
+export type UsageEventStatus = 'pending' | 'burned' | 'shadowed' | 'off' | 'awaiting_funds' | 'failed';
+
+export interface PricingVersionTable {
+  version: string;
+  content_hash: string;
+  file: string;
+  effective_from: Timestamp;
+  rules: Json<unknown>;
+  registered_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface ConsumptionTable {
+  id: string;
+  account_id: string;
+  feature: string;
+  idempotency_key: string;
+  estimate: string;
+  execute_mode: ExecuteMode;
+  status: ConsumptionStatus;
+  enforcement_mode: string;
+  pricing_version: string | null;
+  credit_type: string | null;
+  reserved_amount: Int8 | null;
+  hold_id: string | null;
+  reserve_rating: Json<unknown> | null;
+  actual_quantity: string | null;
+  final_rating: Json<unknown> | null;
+  burned_amount: Int8 | null;
+  burn_transaction_ids: ColumnType<string[], string[] | undefined, string[]>;
+  failure_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UsageEventTable {
+  id: string;
+  account_id: string;
+  feature: string;
+  quantity: string | null;
+  properties: Json;
+  event_time: Timestamp;
+  received_at: Timestamp;
+  status: UsageEventStatus;
+  enforcement_mode: string | null;
+  rating: Json<unknown> | null;
+  pricing_version: string | null;
+  credit_type: string | null;
+  cost: Int8 | null;
+  transaction_id: string | null;
+  closed_period_start: Timestamp | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  processed_at: Timestamp | null;
+}
+
+export interface ShadowEntryTable {
+  id: Generated<bigint>;
+  account_id: string;
+  source: 'consumption' | 'usage_event';
+  source_id: string;
+  step: string;
+  credit_type: string;
+  amount: Int8;
+  available: Int8;
+  would_block: boolean;
+  pricing_version: string;
+  rating: Json<unknown>;
+  created_at: Timestamp;
+}
+
+export interface ClosedPeriodTable {
+  period_start: Timestamp;
+  period_end: Timestamp;
+  closed_at: Timestamp;
+  closed_by: string;
+}
+
+export type Consumption = Selectable<ConsumptionTable>;
+export type UsageEvent = Selectable<UsageEventTable>;
+export type ShadowEntry = Selectable<ShadowEntryTable>;

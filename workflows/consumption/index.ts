@@ -1,0 +1,2 @@
+/** The consumption area's workflows, exported to the worker bundle by workflows/index.ts. */
+export { consumptionWorkflow } from './saga.js';
