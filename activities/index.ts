@@ -3,11 +3,14 @@ import { createLedgerActivities } from './ledger.js';
 import { createNotificationActivities } from './notifications.js';
 import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
+import { createPaymentActivities, type PaymentActivityDeps } from './payments.js';
 
 /** What activities may use; built once by the worker entry point. */
 export interface ActivityDeps {
   ledger: LedgerDeps;
   consumption?: import('../src/consumption/settings.js').ConsumptionDeps;
+  /** Stripe gateway, catalog and recharge starter; absent in workers that do not take payments. */
+  payments?: PaymentActivityDeps | undefined;
   notifications?: import('./notifications.js').NotificationDeps | undefined;
 }
 
@@ -18,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createGrantActivities(deps),
     ...createConsumptionActivities(deps),
+    ...createPaymentActivities(deps),
   };
 }
 

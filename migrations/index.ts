@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as ledgerCore from './2026-11-21T000000_ledger_core.js';
 import * as outbox from './2026-11-21T001000_outbox.js';
 import * as consumption from './2026-11-21T010000_consumption.js';
+import * as payments from './2026-11-21T030000_payments.js';
 import * as grantLifecycle from './2026-11-21T020000_grant_lifecycle.js';
 import * as finance from './2026-11-21T050000_finance.js';
 import * as notifications from './2026-11-21T040000_notifications.js';
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T000000_ledger_core': ledgerCore,
   '2026-11-21T001000_outbox': outbox,
   '2026-11-21T010000_consumption': consumption,
+  '2026-11-21T030000_payments': payments,
   '2026-11-21T020000_grant_lifecycle': grantLifecycle,
   '2026-11-21T050000_finance': finance,
   '2026-11-21T040000_notifications': notifications,

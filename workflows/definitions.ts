@@ -6,4 +6,5 @@
  */
 export * from './definitions/grants.js';
 export * from './definitions/notifications.js';
+export * from './definitions/payments.js';
 export * from './definitions/consumption.js';

@@ -3,4 +3,5 @@ export { holdSweeperWorkflow } from './hold-sweeper.js';
 export * from './grants/index.js';
 export { outboxRelayWorkflow } from './notifications/outbox-relay.js';
 export { webhookDeliveryWorkflow } from './notifications/webhook-delivery.js';
+export * from './payments/index.js';
 export * from './consumption/index.js';

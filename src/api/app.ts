@@ -7,6 +7,8 @@ import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, sendProblem, toProblem, unauthorized } from './problem.js';
 import { createRouteRegistrar } from './route.js';
+import { mountStripeWebhooks } from './routes/stripe-webhooks.js';
+import { registerPaymentRoutes } from './routes/payments.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerGrantRoutes } from './routes/grants.js';
 import { registerHistoryRoutes } from './routes/history.js';
@@ -18,7 +20,7 @@ import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerConsumptionRoutes];
+const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerPaymentRoutes, registerConsumptionRoutes];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -110,6 +112,7 @@ export function createApp(deps: ApiDeps): express.Express {
 </body></html>`);
   });
 
+  mountStripeWebhooks(app, deps); // signed by Stripe, not by an API key
   app.use(api);
   app.use((req, _res, next) => {
     next(new HttpProblem({ title: 'Not Found', status: 404, code: 'route_not_found', detail: `No route ${req.method} ${req.path}; see /docs.` }));

@@ -16,4 +16,6 @@ export interface ApiDeps {
   temporal: Client;
   verifyApiKey: (token: string) => Promise<Principal | undefined>;
   problemContext: ProblemContext;
+  /** Stripe purchases, auto-recharge, refunds and webhooks; payment routes answer 503 without it. */
+  payments?: import('../payments/api-deps.js').PaymentsApiDeps | undefined;
 }

@@ -141,6 +141,19 @@ export const configVariables = {
   HUBSPOT_WEBHOOK_SECRET: variable(z.string().min(1).optional(), 'b1c2…', 'Client secret of the HubSpot app; verifies inbound webhooks (signature v3). Unset: inbound webhooks are refused.'),
   CRM_SYNC_DEBOUNCE_SECONDS: variable(positiveInt.default(60), '300', 'At most one HubSpot update per account per this many seconds, however many burns.'),
   CRM_RECONCILE_CRON: variable(z.string().min(9).default('0 3 * * *'), '30 2 * * *', 'When the nightly HubSpot reconciliation Schedule runs (cron, UTC).'),
+  // Payments (R-G1, R-G2, R-G8, R-I1)
+  STRIPE_SECRET_KEY: variable(z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_test_…, sk_live_…)').default('sk_test_123'), 'sk_test_51H…', 'Stripe secret key. The default is stripe-mock\'s key for development and tests.'),
+  STRIPE_API_BASE: variable(z.url().optional(), 'http://127.0.0.1:12111', 'Overrides the Stripe API host, port and protocol (stripe-mock or a test fake). Unset: api.stripe.com.'),
+  STRIPE_WEBHOOK_SECRET: variable(z.string().startsWith('whsec_').optional(), 'whsec_…', 'Signing secret of the Stripe webhook endpoint /v1/webhooks/stripe. Unset: Stripe webhooks are refused.'),
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: variable(positiveInt.default(300), '300', 'Oldest webhook signature timestamp accepted (replay protection).'),
+  STRIPE_TIMEOUT_MS: variable(positiveInt.default(20_000), '10000', 'Timeout of one Stripe API request; a timed-out charge is retried with the same idempotency key.'),
+  PAYMENTS_CATALOG_PATH: variable(z.string().min(1).default('catalog/bundles.yaml'), 'catalog/bundles.yaml', 'The versioned credit bundle catalog (YAML).'),
+  RECHARGE_RETRY_DELAYS: variable(
+    z.string().regex(/^\d+[smhd](,\d+[smhd])*$/, 'must be a comma-separated list of durations like 1h,4h,24h').default('1h,4h,24h'),
+    '30m,2h,12h',
+    'Waits between auto-recharge attempts after a declined or failed payment; after the last one the recharge gives up.',
+  ),
+  RECHARGE_SCAN_INTERVAL_SECONDS: variable(positiveInt.default(300), '60', 'How often the safety-net Schedule looks for accounts below their auto-recharge threshold.'),
   // Consumption (R-C2..R-C10)
   PRICING_DIR: variable(z.string().min(1).default('pricing'), '/etc/burndown/pricing', 'Folder of the versioned pricing rule files (*.yaml), validated at start.'),
   LATE_EVENT_WINDOW_DAYS: variable(positiveInt.default(7), '3', 'Usage events older than this (by event time) are rejected with reason late_event.'),

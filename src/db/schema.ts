@@ -192,6 +192,11 @@ export interface DB {
   usage_events: import('./schema-consumption.js').UsageEventTable;
   shadow_entries: import('./schema-consumption.js').ShadowEntryTable;
   closed_periods: import('./schema-consumption.js').ClosedPeriodTable;
+  stripe_customers: import('./schema-payments.js').StripeCustomerTable;
+  purchases: import('./schema-payments.js').PurchaseTable;
+  stripe_events: import('./schema-payments.js').StripeEventTable;
+  recharge_settings: import('./schema-payments.js').RechargeSettingsTable;
+  payment_account_flags: import('./schema-payments.js').PaymentAccountFlagTable;
   outbox_relay_state: import('./schema-notifications.js').OutboxRelayStateTable;
   outbox_dispatches: import('./schema-notifications.js').OutboxDispatchTable;
   balance_alert_settings: import('./schema-notifications.js').BalanceAlertSettingsTable;

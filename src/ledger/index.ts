@@ -10,3 +10,4 @@ export * from './holds.js';
 export * from './invariants.js';
 export * from './refunds.js';
 export * from './grant-expiry-change.js';
+export { voidGrantPartially } from './partial-void.js';

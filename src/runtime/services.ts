@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { ensureSchedules } from '../temporal/schedules.js';
 import { ensureOutboxRelaySchedule, notificationDepsFor, notificationObservers } from '../notifications/wiring.js';
 import { ensureGrantExpirySweepSchedule } from '../grants-lifecycle/schedules.js';
+import { ensureRechargeScanSchedule, paymentActivityDepsFor, paymentsApiDepsFor, rechargeObservers } from '../payments/wiring.js';
 import { createBurndownWorker } from '../../workers/worker.js';
 
 export interface Core {
@@ -38,7 +39,7 @@ export async function openCore(config: Config, logger: Logger, databaseUrl: stri
       clock,
       holdDefaultTtlSeconds: config.HOLD_DEFAULT_TTL_SECONDS,
       holdMaxTtlSeconds: config.HOLD_MAX_TTL_SECONDS,
-      observers: [...notificationObservers(config)],
+      observers: [...notificationObservers(config), ...rechargeObservers()],
     },
     close: () => db.destroy(),
   };
@@ -67,6 +68,7 @@ export async function startApi(core: Core, temporal: Client): Promise<RunningApi
     temporal,
     verifyApiKey: createApiKeyVerifier(core.db),
     problemContext: { buyCreditsUrl: (accountId) => `${publicUrl()}/v1/accounts/${encodeURIComponent(accountId)}/purchases` },
+    payments: await paymentsApiDepsFor(config, core, temporal),
   };
   const app = createApp(deps);
   const server: Server = await new Promise((resolve, reject) => {
@@ -118,12 +120,13 @@ export async function startWorker(core: Core, temporal: Client, address: string)
   await ensureSchedules(temporal, config.TEMPORAL_TASK_QUEUE, config.HOLD_SWEEP_INTERVAL_SECONDS);
   await ensureOutboxRelaySchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.OUTBOX_RELAY_INTERVAL_SECONDS);
   await ensureGrantExpirySweepSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS);
+  await ensureRechargeScanSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.RECHARGE_SCAN_INTERVAL_SECONDS);
   const connection = await NativeConnection.connect({ address });
   const worker = await createBurndownWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: core.ledger, notifications: notificationDepsFor(config, core.db, temporal), consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core) },
+    deps: { ledger: core.ledger, payments: await paymentActivityDepsFor(config, core, temporal), notifications: notificationDepsFor(config, core.db, temporal), consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core) },
   });
   const done = worker.run().finally(() => connection.close());
   return {

@@ -1,0 +1,127 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError } from '../src/ledger/errors.js';
+import type { PaymentsDeps, StartRecharge } from '../src/payments/deps.js';
+import { isTransientStripeError, PaymentDeclinedError } from '../src/payments/gateway.js';
+import { fulfilPurchase, findPurchase } from '../src/payments/purchases.js';
+import {
+  chargeRecharge,
+  failRecharge,
+  notifyRechargeAction,
+  planRecharge,
+  settleAbandonedIntent,
+} from '../src/payments/recharge.js';
+import { dispatchDueRecharges } from '../src/payments/recharge-trigger.js';
+import { applyMoneyRefund, reinstatePurchaseCredits, reversePurchaseCredits } from '../src/payments/refunds.js';
+
+export interface PaymentActivityDeps extends PaymentsDeps {
+  startRecharge: StartRecharge;
+}
+
+const ACTOR = 'payments-workflow';
+
+/** Domain errors (not refundable, not found, invalid) will not change on retry: fail the activity for good. */
+async function domain<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof DomainError) throw ApplicationFailure.create({ message: error.message, type: error.code, nonRetryable: true });
+    throw error;
+  }
+}
+
+function required(deps: { payments?: PaymentActivityDeps | undefined }): PaymentActivityDeps {
+  if (!deps.payments) throw ApplicationFailure.nonRetryable('payments are not configured in this worker', 'payments_not_configured');
+  return deps.payments;
+}
+
+/**
+ * Stripe failures, sorted for Temporal: transient ones (429, 5xx, network)
+ * are rethrown as they are and retried with the same idempotency key; a
+ * decline or an invalid request will not change on retry, so it is
+ * non-retryable with a `type` the workflow branches on.
+ */
+function classify(error: unknown): never {
+  if (error instanceof PaymentDeclinedError) {
+    throw ApplicationFailure.create({ message: error.message, type: 'payment_declined', nonRetryable: true, details: [error.declineCode] });
+  }
+  if (isTransientStripeError(error)) throw error;
+  if (error instanceof Error && error.constructor.name.startsWith('Stripe')) {
+    throw ApplicationFailure.create({ message: error.message, type: 'payment_error', nonRetryable: true });
+  }
+  throw error;
+}
+
+/** Payment activities over PaymentsDeps (ledger, Stripe gateway, catalog) and a recharge starter. */
+export function createPaymentActivities(deps: { payments?: PaymentActivityDeps | undefined }) {
+  return {
+    async planRecharge(input: { accountId: string; creditType: string; workflowId: string; roundKey: string }) {
+      return domain(planRecharge(required(deps), input));
+    },
+
+    async chargeRecharge(input: { purchaseId: string; idempotencyKey: string }): Promise<{ status: string; paymentIntentId: string }> {
+      try {
+        const result = await chargeRecharge(required(deps), input);
+        if ('noPaymentMethod' in result) {
+          throw ApplicationFailure.create({ message: 'the customer has no saved payment method', type: 'no_payment_method', nonRetryable: true });
+        }
+        return { status: result.status, paymentIntentId: result.id };
+      } catch (error) {
+        // Off-session confirmation that needs 3-D Secure: the customer must act.
+        if (error instanceof PaymentDeclinedError && error.requiresAction && error.paymentIntentId) {
+          return { status: 'requires_action', paymentIntentId: error.paymentIntentId };
+        }
+        return classify(error);
+      }
+    },
+
+    async fulfilPurchase(input: { purchaseId: string; paymentIntentId: string }): Promise<{ grantId: string | null }> {
+      const view = await domain(fulfilPurchase(required(deps), input.purchaseId, input.paymentIntentId, ACTOR));
+      return { grantId: view.grantId };
+    },
+
+    async notifyRechargeAction(input: { purchaseId: string; paymentIntentId: string }): Promise<void> {
+      await notifyRechargeAction(required(deps), input);
+    },
+
+    async settleAbandonedIntent(input: { paymentIntentId: string; idempotencyKey: string }): Promise<string> {
+      return settleAbandonedIntent(required(deps), input).catch(classify);
+    },
+
+    async failRecharge(input: { purchaseId: string; reason: string; attempts: number }): Promise<void> {
+      await failRecharge(required(deps), input);
+    },
+
+    async dispatchDueRecharges(): Promise<number> {
+      const p = required(deps);
+      return dispatchDueRecharges(p.ledger.db, p.startRecharge, p.ledger.clock());
+    },
+
+    async reversePurchaseCredits(input: { purchaseId: string; idempotencyKey: string; actor: string }) {
+      return domain(reversePurchaseCredits(required(deps), input, input.actor));
+    },
+
+    async refundPurchasePayment(input: { purchaseId: string; amountMinor: string; idempotencyKey: string }): Promise<{ refundId: string }> {
+      const p = required(deps);
+      const purchase = await findPurchase(p.ledger.db, input.purchaseId);
+      try {
+        const refund = await p.gateway.createRefund(
+          { paymentIntentId: purchase.payment_intent_id!, amountMinor: BigInt(input.amountMinor), metadata: { purchase_id: purchase.id } },
+          input.idempotencyKey,
+        );
+        return { refundId: refund.id };
+      } catch (error) {
+        return classify(error);
+      }
+    },
+
+    async reinstatePurchaseCredits(input: { purchaseId: string; credits: string; actor: string }): Promise<void> {
+      await domain(reinstatePurchaseCredits(required(deps), input, input.actor));
+    },
+
+    async recordPurchaseRefund(input: { purchaseId: string; refundedTotalMinor: string; reference: string; actor: string }): Promise<void> {
+      await applyMoneyRefund(required(deps), { purchaseId: input.purchaseId, refundedMinor: BigInt(input.refundedTotalMinor), reference: input.reference }, input.actor);
+    },
+  };
+}
+
+export type PaymentActivities = ReturnType<typeof createPaymentActivities>;
