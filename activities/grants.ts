@@ -1,4 +1,5 @@
 import type { LedgerDeps } from '../src/ledger/context.js';
+import { applyApprovedGrant, rejectApproval, type Decision } from '../src/grants-lifecycle/approvals.js';
 import {
   expireGrantAsOf,
   readGrantExpiryState,
@@ -31,10 +32,24 @@ export function createGrantExpiryActivities(deps: { ledger: LedgerDeps }) {
 
 export type GrantExpiryActivities = ReturnType<typeof createGrantExpiryActivities>;
 
+export function createGrantApprovalActivities(deps: { ledger: LedgerDeps }) {
+  return {
+    async applyApprovedGrant(approvalId: string, decision: Decision) {
+      return applyApprovedGrant(deps.ledger, approvalId, decision);
+    },
+    async rejectApproval(approvalId: string, decision: Decision) {
+      return rejectApproval(deps.ledger, approvalId, decision);
+    },
+  };
+}
+
+export type GrantApprovalActivities = ReturnType<typeof createGrantApprovalActivities>;
+
 /** Every grant lifecycle activity, spread into the worker's activities by activities/index.ts. */
 export function createGrantActivities(deps: { ledger: LedgerDeps }) {
   return {
     ...createGrantExpiryActivities(deps),
+    ...createGrantApprovalActivities(deps),
   };
 }
 

@@ -11,6 +11,9 @@ import { mountStripeWebhooks } from './routes/stripe-webhooks.js';
 import { registerPaymentRoutes } from './routes/payments.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerGrantRoutes } from './routes/grants.js';
+import { registerApprovalRoutes } from './routes/approvals.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { registerGrantExpiryRoutes } from './routes/grant-expiry.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerUsageRoutes } from './routes/usage.js';
 import { registerConsumptionRoutes } from './routes/consumptions.js';
@@ -20,7 +23,7 @@ import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerPaymentRoutes, registerConsumptionRoutes];
+const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();

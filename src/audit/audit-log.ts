@@ -120,3 +120,8 @@ export async function queryAudit(db: Database, filter: AuditFilter): Promise<Aud
   const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.map(auditView);
 }
+
+/** Ledger deps that audit every operation of one kind, with its result as the state after. */
+export function auditing(ledger: LedgerDeps, kind: string, record: Omit<AuditRecord, 'occurredAt' | 'after'>): LedgerDeps {
+  return withAudit(ledger, (event) => (event.kind === kind ? { ...record, after: event.result } : undefined));
+}

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { ApiKey } from '../db/schema.js';
 
-export const scopes = ['service', 'support', 'finance', 'admin', 'customer'] as const;
+export const scopes = ['service', 'support', 'finance', 'admin', 'customer', 'approver'] as const;
 export type Scope = (typeof scopes)[number];
 
 export interface NewApiKey {

@@ -38,7 +38,7 @@ export async function changeGrantExpiry(
       await lockBalances(tx, [{ accountId: found.account_id, creditType: found.credit_type }]);
       const grant = await findGrant(tx, grantId);
       if (grant.status !== 'active') {
-        throw new ConflictError('grant_not_active', `Grant ${grantId} is already ${grant.status}`, { status: grant.status });
+        throw new ConflictError('grant_not_active', `Grant ${grantId} is already ${grant.status}`, { grantStatus: grant.status });
       }
       if (grant.expires_at !== null && grant.expires_at <= now) {
         throw new ConflictError('grant_expiry_passed', `Grant ${grantId} reached its expiry at ${grant.expires_at.toISOString()}`, {

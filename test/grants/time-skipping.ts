@@ -29,7 +29,11 @@ function installQuietRuntime() {
  * clock jumps to the next timer while the workflows wait), the workflow code
  * bundled once, and a Burndown worker on its own task queue.
  */
-export function useTimeSkippingWorker(deps: () => ActivityDeps, clock: () => TestClock): TimeSkippingFixture {
+export function useTimeSkippingWorker(
+  deps: () => ActivityDeps,
+  clock: () => TestClock,
+  taskQueue = `grants-${randomBytes(4).toString('hex')}`,
+): TimeSkippingFixture {
   const fixture = {} as TimeSkippingFixture;
   let running: Promise<void> | undefined;
   beforeAll(async () => {
@@ -37,7 +41,7 @@ export function useTimeSkippingWorker(deps: () => ActivityDeps, clock: () => Tes
     fixture.env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: await findTimeSkippingServer() } },
     });
-    fixture.taskQueue = `grants-${randomBytes(4).toString('hex')}`;
+    fixture.taskQueue = taskQueue;
     fixture.worker = await createBurndownWorker({
       connection: fixture.env.nativeConnection,
       namespace: fixture.env.namespace ?? 'default',

@@ -1,2 +1,3 @@
 /** The grant lifecycle workflows (R-G4 to R-G7). */
 export { grantExpirySweepWorkflow, grantExpiryWorkflow } from './expiry.js';
+export { grantApprovalWorkflow } from './approval.js';

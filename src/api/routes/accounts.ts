@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ForbiddenError, createAccount, createCreditType, getAccount, listCreditTypes, updateAccount } from '../../ledger/index.js';
+import { writeAudit } from '../../audit/audit-log.js';
+import { auditContextOf } from '../../audit/request-context.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, problemSchema } from '../schemas/common.js';
 import { accountBody, accountPatch, accountSchema, creditTypeBody, creditTypeSchema } from '../schemas/ledger.js';
@@ -75,9 +77,13 @@ export function registerAccountRoutes(define: DefineRoute): void {
     params: accountIdParams,
     body: accountPatch,
     responses: { 200: { description: 'Updated', schema: accountSchema }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, body, authorizeAccount }) => {
+    handler: async (ctx) => {
+      const { deps, params, body, authorizeAccount } = ctx;
       authorizeAccount(params.id);
-      return { status: 200, body: await updateAccount(deps.db, params.id, body) };
+      const before = await getAccount(deps.db, params.id);
+      const after = await updateAccount(deps.db, params.id, body);
+      await writeAudit(deps.db, { ...auditContextOf(ctx), action: 'account.update', targetType: 'account', targetId: params.id, accountId: params.id, before, after, occurredAt: deps.clock() });
+      return { status: 200, body: after };
     },
   });
 }

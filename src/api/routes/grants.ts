@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { findGrant, getGrant, issueGrant, listGrants, voidGrant } from '../../ledger/index.js';
+import { getGrant, issueGrant, listGrants, voidGrant } from '../../ledger/index.js';
+import { auditing } from '../../audit/audit-log.js';
+import { auditContextOf } from '../../audit/request-context.js';
+import { signalGrantClosed, startExpiryTimer, timerSettingsOf } from '../../grants-lifecycle/timers.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, pageQuery, problemSchema } from '../schemas/common.js';
 import { grantBody, grantSchema } from '../schemas/ledger.js';
@@ -23,6 +26,7 @@ export function registerGrantRoutes(define: DefineRoute): void {
       authorizeAccount(params.id);
       const { reason, ...grant } = body;
       const created = await issueGrant(deps.ledger, { ...grant, accountId: params.id }, { actor, idempotencyKey, reason });
+      await startExpiryTimer(timerSettingsOf(deps), created);
       return { status: 201, body: created, headers: { Location: `/v1/grants/${created.id}` } };
     },
   });
@@ -69,9 +73,14 @@ export function registerGrantRoutes(define: DefineRoute): void {
     body: z.object({ reason: z.string().min(1).max(1000) }).meta({ id: 'VoidInput' }),
     idempotent: true,
     responses: { 200: { description: 'Voided', schema: grantSchema }, 409: { description: 'Not active', schema: problemSchema } },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount((await findGrant(deps.db, params.id)).account_id);
-      return { status: 200, body: await voidGrant(deps.ledger, params.id, { actor, idempotencyKey, reason: body.reason }) };
+    handler: async (ctx) => {
+      const { deps, params, body, actor, idempotencyKey, authorizeAccount } = ctx;
+      const before = await getGrant(deps.db, params.id);
+      authorizeAccount(before.accountId);
+      const audit = { ...auditContextOf(ctx), action: 'grant.void', targetType: 'grant', targetId: params.id, accountId: before.accountId, reason: body.reason, before };
+      const voided = await voidGrant(auditing(deps.ledger, 'void', audit), params.id, { actor, idempotencyKey, reason: body.reason });
+      await signalGrantClosed(timerSettingsOf(deps), params.id);
+      return { status: 200, body: voided };
     },
   });
 }
