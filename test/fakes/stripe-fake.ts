@@ -79,8 +79,7 @@ export async function startStripeFake(): Promise<StripeFake> {
     error: { type: 'card_error', code, message, ...(declineCode && { decline_code: declineCode }), payment_intent: pi },
   });
 
-  function createIntent(params: Record<string, unknown>, key: string): { status: number; body: unknown } {
-    chargeKeys.push(key);
+  function createIntent(params: Record<string, unknown>): { status: number; body: unknown } {
     const outcome = outcomes.shift() ?? 'succeed';
     if (outcome === 'server_error') return { status: 500, body: { error: { type: 'api_error', message: 'fake: internal error' } } };
     if (outcome === 'rate_limit') return { status: 429, body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'fake: too many requests' } } };
@@ -123,6 +122,7 @@ export async function startStripeFake(): Promise<StripeFake> {
     const params = formToObject(await readBody(req));
     const key = req.headers['idempotency-key'] as string | undefined;
     const path = (req.url ?? '').split('?')[0]!;
+    if (req.method === 'POST' && path === '/v1/payment_intents') chargeKeys.push(key ?? '');
     const replay = key ? stored.get(`${path}\u0000${key}`) : undefined;
     if (req.method === 'POST' && replay) return send(res, replay.status, replay.body);
     const remember = (result: { status: number; body: unknown }) => {
@@ -141,7 +141,7 @@ export async function startStripeFake(): Promise<StripeFake> {
     }
     if (req.method === 'POST' && path === '/v1/payment_intents') {
       const outcome = outcomes[0];
-      const result = createIntent(params, key ?? '');
+      const result = createIntent(params);
       if (outcome === 'timeout') {
         // The charge happened; the answer comes too late for the client, whose retry must replay it.
         stored.set(`${path}\u0000${key}`, result);

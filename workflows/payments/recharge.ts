@@ -59,8 +59,9 @@ export async function rechargeWorkflow(input: RechargeInput): Promise<{ rounds: 
     const roundKey = `${workflowId}/${runId}/${round}`;
     const plan = await ledger.planRecharge({ accountId: input.accountId, creditType: input.creditType, workflowId, roundKey });
     if (plan.kind === 'skip') {
+      // Nothing to do until the balance drops again or the settings change: a later signal starts a new run.
       rounds.push({ outcome: 'skipped', reason: plan.reason });
-      continue;
+      break;
     }
     const result = await chargeWithRetries(plan.purchaseId, roundKey, input.retryDelaysMs, settled);
     rounds.push(result);
@@ -69,7 +70,7 @@ export async function rechargeWorkflow(input: RechargeInput): Promise<{ rounds: 
     else break;
   }
   await condition(allHandlersFinished);
-  if (requested && rounds.length >= MAX_ROUNDS) await continueAsNew<typeof rechargeWorkflow>(input);
+  if (rounds.length >= MAX_ROUNDS && rounds[rounds.length - 1]!.outcome === 'succeeded') await continueAsNew<typeof rechargeWorkflow>(input);
   return { rounds };
 }
 
