@@ -3,6 +3,7 @@ import { createLedgerActivities } from './ledger.js';
 import { createNotificationActivities } from './notifications.js';
 import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
+import { createUsageEventActivities } from './usage-events.js';
 import { createPaymentActivities, type PaymentActivityDeps } from './payments.js';
 
 /** What activities may use; built once by the worker entry point. */
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createGrantActivities(deps),
     ...createConsumptionActivities(deps),
+    ...createUsageEventActivities(deps),
     ...createPaymentActivities(deps),
   };
 }

@@ -17,13 +17,14 @@ import { registerGrantExpiryRoutes } from './routes/grant-expiry.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerUsageRoutes } from './routes/usage.js';
 import { registerConsumptionRoutes } from './routes/consumptions.js';
+import { registerUsageEventRoutes } from './routes/usage-events.js';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes];
+const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerUsageEventRoutes];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
