@@ -1,5 +1,6 @@
 import type { LedgerDeps } from '../src/ledger/context.js';
 import { createLedgerActivities } from './ledger.js';
+import { createFinanceActivities } from './finance.js';
 import { createNotificationActivities } from './notifications.js';
 import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
@@ -9,6 +10,7 @@ import { createPaymentActivities, type PaymentActivityDeps } from './payments.js
 /** What activities may use; built once by the worker entry point. */
 export interface ActivityDeps {
   ledger: LedgerDeps;
+  finance?: import('../src/finance/settings.js').FinanceSettings | undefined;
   consumption?: import('../src/consumption/settings.js').ConsumptionDeps;
   /** Stripe gateway, catalog and recharge starter; absent in workers that do not take payments. */
   payments?: PaymentActivityDeps | undefined;
@@ -19,6 +21,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createLedgerActivities(deps),
+    ...createFinanceActivities(deps),
     ...createNotificationActivities(deps),
     ...createGrantActivities(deps),
     ...createConsumptionActivities(deps),

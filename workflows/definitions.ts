@@ -5,6 +5,7 @@
  * name the same objects.
  */
 export * from './definitions/grants.js';
+export * from './definitions/finance.js';
 export * from './definitions/notifications.js';
 export * from './definitions/payments.js';
 export * from './definitions/consumption.js';

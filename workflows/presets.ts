@@ -60,3 +60,9 @@ export const productExecuteActivity: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
 };
+
+/** Month-end close steps: reading a month of ledger and posting to an accounting system take a while; retried patiently. */
+export const financeActivity: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 20 },
+};

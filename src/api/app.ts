@@ -10,6 +10,8 @@ import { createRouteRegistrar } from './route.js';
 import { mountStripeWebhooks } from './routes/stripe-webhooks.js';
 import { registerPaymentRoutes } from './routes/payments.js';
 import { registerAccountRoutes } from './routes/accounts.js';
+import { registerFinanceRoutes } from './routes/finance.js';
+import { registerLedgerAuditRoutes } from './routes/ledger-audit.js';
 import { registerGrantRoutes } from './routes/grants.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
 import { registerAuditRoutes } from './routes/audit.js';
@@ -24,7 +26,7 @@ import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerUsageEventRoutes];
+const routeAreas = [registerAccountRoutes, registerFinanceRoutes, registerLedgerAuditRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerUsageEventRoutes];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();

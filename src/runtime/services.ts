@@ -10,6 +10,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import type { LedgerDeps } from '../ledger/context.js';
 import type { Logger } from '../logger.js';
 import { ensureSchedules } from '../temporal/schedules.js';
+import { ensureFinanceReconciliationSchedule } from '../finance/schedule.js';
 import { ensureOutboxRelaySchedule, notificationDepsFor, notificationObservers } from '../notifications/wiring.js';
 import { ensureGrantExpirySweepSchedule } from '../grants-lifecycle/schedules.js';
 import { ensureRechargeScanSchedule, paymentActivityDepsFor, paymentsApiDepsFor, rechargeObservers } from '../payments/wiring.js';
@@ -121,13 +122,14 @@ export async function startWorker(core: Core, temporal: Client, address: string)
   await ensureOutboxRelaySchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.OUTBOX_RELAY_INTERVAL_SECONDS);
   await ensureGrantExpirySweepSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS);
   await ensureRechargeScanSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.RECHARGE_SCAN_INTERVAL_SECONDS);
+  await ensureFinanceReconciliationSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.FINANCE_RECONCILE_CRON);
   await (await import('../consumption/schedule.js')).ensureMeteringSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.METERING_INTERVAL_SECONDS);
   const connection = await NativeConnection.connect({ address });
   const worker = await createBurndownWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: core.ledger, payments: await paymentActivityDepsFor(config, core, temporal), notifications: notificationDepsFor(config, core.db, temporal), consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core) },
+    deps: { ledger: core.ledger, finance: (await import('../finance/settings.js')).financeSettings(config), payments: await paymentActivityDepsFor(config, core, temporal), notifications: notificationDepsFor(config, core.db, temporal), consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core) },
   });
   const done = worker.run().finally(() => connection.close());
   return {

@@ -1,0 +1,86 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { MonthEndCloseInput } from '../workflows/definitions/finance.js';
+import { PostingRejectedError } from '../src/finance/adapters/adapter.js';
+import {
+  computeClose,
+  freezePeriod,
+  postJournal,
+  recordApproval,
+  recordCloseFailed,
+  recordCloseStarted,
+  recordClosed,
+  storeClose,
+  UnbalancedJournalError,
+  type PostingResult,
+} from '../src/finance/close.js';
+import { MissingRateError } from '../src/finance/journal.js';
+import { reconcile } from '../src/finance/reconciliation.js';
+import type { FinanceSettings } from '../src/finance/settings.js';
+import type { LedgerDeps } from '../src/ledger/context.js';
+
+export interface FinanceActivityDeps {
+  ledger: LedgerDeps;
+  finance?: FinanceSettings | undefined;
+}
+
+/** Failures a retry cannot fix: a missing rate, an unbalanced journal, a line the accounting system refuses. */
+function nonRetryable(error: unknown): never {
+  if (error instanceof MissingRateError || error instanceof UnbalancedJournalError || error instanceof PostingRejectedError) {
+    throw ApplicationFailure.nonRetryable(error.message, error.name);
+  }
+  throw error;
+}
+
+/**
+ * Month-end close and reconciliation activities. Instants come from the
+ * workflow, so a retried step writes the same values.
+ */
+export function createFinanceActivities(deps: FinanceActivityDeps) {
+  const db = deps.ledger.db;
+  const settings = () => {
+    if (!deps.finance) throw ApplicationFailure.nonRetryable('Finance is not configured on this worker', 'finance_not_configured');
+    return deps.finance;
+  };
+  return {
+    async recordCloseStarted(input: MonthEndCloseInput, at: string): Promise<void> {
+      await recordCloseStarted(db, {
+        period: input.period,
+        workflowId: `close-${input.period}`,
+        startedBy: input.startedBy,
+        startedAt: new Date(at),
+        lateEventsUntil: new Date(input.lateEventsUntil),
+      });
+    },
+    async freezeClosePeriod(period: string, at: string, by: string): Promise<string> {
+      return (await freezePeriod(db, period, new Date(at), by)).toISOString();
+    },
+    async computeCloseJournal(period: string, at: string): Promise<unknown> {
+      try {
+        return await storeClose(db, await computeClose(db, settings(), period), new Date(at));
+      } catch (error) {
+        nonRetryable(error);
+      }
+    },
+    async recordCloseApproved(period: string, approver: string, at: string): Promise<void> {
+      await recordApproval(db, period, approver, new Date(at));
+    },
+    async postCloseJournal(period: string, at: string): Promise<PostingResult> {
+      try {
+        return await postJournal(db, settings().adapter, period, new Date(at));
+      } catch (error) {
+        nonRetryable(error);
+      }
+    },
+    async recordCloseResult(period: string, result: PostingResult, at: string): Promise<void> {
+      await recordClosed(db, period, result, new Date(at));
+    },
+    async recordCloseFailed(period: string, error: string, at: string): Promise<void> {
+      await recordCloseFailed(db, period, error, new Date(at));
+    },
+    async runReconciliation(at: string) {
+      return reconcile(db, settings().adapter, new Date(at));
+    },
+  };
+}
+
+export type FinanceActivities = ReturnType<typeof createFinanceActivities>;

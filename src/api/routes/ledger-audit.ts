@@ -1,0 +1,102 @@
+import type { Response } from 'express';
+import { once } from 'node:events';
+import { z } from 'zod';
+import { verifyAccountChains } from '../../finance/ledger-verify.js';
+import { transactionStory } from '../../disputes/transaction-story.js';
+import { eraseAccount } from '../../gdpr/erasure.js';
+import { writeAccountExport } from '../../gdpr/export.js';
+import { requireAccount } from '../../ledger/accounts.js';
+import type { DefineRoute } from '../route.js';
+import { accountIdParams, creditTypeId, problemSchema } from '../schemas/common.js';
+
+const chainSchema = z
+  .object({ accountId: z.string(), creditType: z.string(), entries: z.string(), ok: z.boolean(), firstBroken: z.object({ entryId: z.string().nullable(), detail: z.string() }).nullable() })
+  .meta({ id: 'ChainVerification' });
+
+/** Waits until the client has taken what was written; throws if it went away. */
+async function writeWithBackpressure(res: Response, chunk: string): Promise<void> {
+  if (res.destroyed) throw new Error('client went away');
+  if (res.write(chunk)) return;
+  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  if (res.destroyed) throw new Error('client went away');
+}
+
+export function registerLedgerAuditRoutes(define: DefineRoute): void {
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/ledger/verify',
+    summary: 'Verify the account’s hash chains',
+    description: 'Recomputes every entry’s hash per credit type (R-A3) and names the first entry whose hash, link or sequence does not match.',
+    tags: ['Audit'],
+    scopes: ['admin', 'finance', 'support'],
+    params: accountIdParams,
+    query: z.object({ creditType: creditTypeId.optional() }),
+    responses: { 200: { description: 'One result per chain', schema: z.object({ ok: z.boolean(), chains: z.array(chainSchema) }) }, 404: { description: 'No such account', schema: problemSchema } },
+    handler: async ({ deps, params, query }) => {
+      await requireAccount(deps.db, params.id);
+      const chains = await verifyAccountChains(deps.db, params.id, query.creditType);
+      return { status: 200, body: { ok: chains.every((c) => c.ok), chains } };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/transactions/{id}',
+    summary: 'Dispute view of a transaction',
+    description:
+      'The whole story of a burn (or any ledger transaction): its usage event or consumption and rating, the grants it touched with cost basis, balance before and after, the hold, refunds, audit records, and who or what caused it.',
+    tags: ['Audit'],
+    scopes: ['admin', 'finance', 'support', 'customer'],
+    params: z.object({ id: z.string().min(1).max(128) }),
+    responses: { 200: { description: 'The story' }, 404: { description: 'Unknown transaction', schema: problemSchema } },
+    handler: async ({ deps, params, authorizeAccount }) => {
+      const story = await transactionStory(deps.db, params.id);
+      authorizeAccount(story.accountId);
+      return { status: 200, body: story };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/export',
+    summary: 'GDPR export of an account',
+    description:
+      'Everything kept about the account — ledger entries and transactions, grants, holds, balances, usage events, consumptions, audit rows — as JSON or CSV, streamed page by page (bounded memory at any size).',
+    tags: ['Audit'],
+    scopes: ['admin', 'support', 'finance', 'customer'],
+    params: accountIdParams,
+    query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
+    responses: { 200: { description: 'The export (application/json or text/csv)' }, 404: { description: 'No such account', schema: problemSchema } },
+    handler: async ({ deps, params, query, req, actor, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      await requireAccount(deps.db, params.id);
+      const res = req.res as Response;
+      res.status(200).type(query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json');
+      res.setHeader('Content-Disposition', `attachment; filename="account-${params.id}.${query.format}"`);
+      try {
+        await writeAccountExport(deps.db, params.id, query.format, deps.clock(), (chunk) => writeWithBackpressure(res, chunk));
+        res.end();
+        req.log.info({ accountId: params.id, actor }, 'account exported');
+      } catch (error) {
+        // Headers are gone: the only honest signal left is a cut connection.
+        req.log.error({ err: error, accountId: params.id }, 'export failed while streaming');
+        res.destroy(error as Error);
+      }
+      return { status: 200, body: undefined };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/erasure',
+    summary: 'GDPR erasure of an account’s personal data',
+    description:
+      'Removes the account’s name, metadata and usage-event properties. Ledger rows stay, pseudonymous (retention: DATA_RETENTION_YEARS), and the hash chain still verifies. A second call changes nothing.',
+    tags: ['Audit'],
+    scopes: ['admin', 'support'],
+    params: accountIdParams,
+    idempotent: true,
+    responses: { 200: { description: 'Erased' }, 404: { description: 'No such account', schema: problemSchema } },
+    handler: async ({ deps, params, actor }) => ({ status: 200, body: await eraseAccount(deps.db, params.id, actor, deps.clock()) }),
+  });
+}

@@ -1,0 +1,15 @@
+import type { Request, Response } from 'express';
+import type { RouteResult } from '../route.js';
+
+/**
+ * Sends a non-JSON body (CSV) from a defineRoute handler. The response is
+ * finished here; the empty result tells defineRoute there is nothing left to
+ * send (ending a finished response is a no-op).
+ */
+export function sendRaw(req: Request, contentType: string, body: string, filename?: string): RouteResult {
+  const res = req.res as Response;
+  res.status(200).type(contentType);
+  if (filename) res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+  res.send(body);
+  return { status: 200, body: undefined };
+}

@@ -1,0 +1,2 @@
+export { monthEndCloseWorkflow } from './close.js';
+export { financeReconciliationWorkflow } from './reconciliation.js';
