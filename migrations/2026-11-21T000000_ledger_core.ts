@@ -116,6 +116,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('holds_id_idx').on('holds').column('id').execute();
   await sql`create index holds_expiry_idx on holds (expires_at) where status = 'active'`.execute(db);
+  await sql`create index holds_active_idx on holds (account_id, credit_type) where status = 'active'`.execute(db);
 
   // Which grants a hold took its credits from; a pooled hold can draw on the
   // parent's grants, so the grant's own account is kept beside it.

@@ -19,7 +19,7 @@ export interface CreditTypeBalance {
   creditType: string;
   /** Spendable now: live grants of the account and its pool parents, less overdraft used. */
   available: string;
-  /** Reserved by active holds. */
+  /** Reserved by this account's active holds (also when the credits come from a pool parent). */
   held: string;
   /** Granted but not yet effective. */
   pending: string;
@@ -103,7 +103,7 @@ function summarize(
 /** R-L4: balances per credit type now, from the balance rows and live grants. */
 export async function getBalances(db: Database, accountId: string, now: Date): Promise<AccountBalance> {
   const chainIds = (await poolChain(db, accountId)).map((a) => a.id);
-  const [rows, grants] = await Promise.all([
+  const [rows, grants, holds] = await Promise.all([
     db.selectFrom('balances').selectAll().where('account_id', '=', accountId).orderBy('credit_type').execute(),
     db
       .selectFrom('grants')
@@ -117,6 +117,14 @@ export async function getBalances(db: Database, accountId: string, now: Date): P
       .orderBy('created_at')
       .orderBy('id')
       .execute(),
+    // What this account's own active holds reserve, wherever in the pool the credits sit.
+    db
+      .selectFrom('holds')
+      .select(['credit_type', sql<bigint>`sum(amount)::int8`.as('held')])
+      .where('account_id', '=', accountId)
+      .where('status', '=', 'active')
+      .groupBy('credit_type')
+      .execute(),
   ]);
   const creditTypes = new Set([...rows.map((r) => r.credit_type), ...grants.map((g) => g.credit_type)]);
   const balances: CreditTypeBalance[] = [];
@@ -129,7 +137,7 @@ export async function getBalances(db: Database, accountId: string, now: Date): P
         accountId,
         grants.filter((g) => g.credit_type === ct),
         {
-          held: row?.held ?? 0n,
+          held: holds.find((h) => h.credit_type === ct)?.held ?? 0n,
           debt: row?.debt ?? 0n,
           overdraftLimit: row?.overdraft_limit ?? 0n,
           lifetime: row ? { granted: row.granted, burned: row.burned, refunded: row.refunded, expired: row.expired, voided: row.voided } : {},

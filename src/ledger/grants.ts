@@ -225,7 +225,8 @@ export async function issueGrant(deps: LedgerDeps, input: GrantInput, meta: Oper
       await posting.flush();
       await settleDebt(posting, tx, input.accountId, creditType.id);
       await posting.flush();
-      return grantView(creditType, grant);
+      // Settling debt may have drawn on this very grant: answer with what it has now.
+      return grantView(creditType, await findGrant(tx, grant.id));
     },
   );
 }

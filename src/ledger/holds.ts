@@ -85,12 +85,13 @@ export async function createHold(deps: LedgerDeps, input: HoldInput, meta: Opera
       const own = posting.balanceOf(input.accountId, creditType.id);
       const available = (await spendableTotal(tx, chainIds, creditType.id, now)) - own.debt;
       if (amount > available) {
+        // `available` is reported as it is (negative while an overdraft is used), as deduct does.
         throw new InsufficientCreditsError(
           input.accountId,
           creditType.id,
-          fromUnits(creditType, available > 0n ? available : 0n),
+          fromUnits(creditType, available),
           fromUnits(creditType, amount),
-          fromUnits(creditType, amount - (available > 0n ? available : 0n)),
+          fromUnits(creditType, amount - available),
         );
       }
       const holdId = newId('hold');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './entry-hash.js';
 import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
@@ -24,10 +25,12 @@ export interface OperationScope {
   now: Date;
 }
 
+/** Hash of a request, independent of key order, so a retry with reordered fields is the same request. */
 export function requestHash(request: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify(request, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
-    .digest('hex');
+  const plain: unknown = JSON.parse(
+    JSON.stringify(request, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Date ? v.toISOString() : v)) ?? 'null',
+  );
+  return createHash('sha256').update(canonicalJson(plain)).digest('hex');
 }
 
 function isIdempotencyRace(error: unknown): boolean {
