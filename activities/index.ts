@@ -2,6 +2,7 @@ import type { LedgerDeps } from '../src/ledger/context.js';
 import { createLedgerActivities } from './ledger.js';
 import { createFinanceActivities } from './finance.js';
 import { createNotificationActivities } from './notifications.js';
+import { createCrmActivities } from './crm.js';
 import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
 import { createUsageEventActivities } from './usage-events.js';
@@ -15,6 +16,7 @@ export interface ActivityDeps {
   /** Stripe gateway, catalog and recharge starter; absent in workers that do not take payments. */
   payments?: PaymentActivityDeps | undefined;
   notifications?: import('./notifications.js').NotificationDeps | undefined;
+  crm?: import('../src/crm/sync.js').CrmSyncDeps | undefined;
 }
 
 /** All activities of the Burndown worker, one factory per area. */
@@ -23,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLedgerActivities(deps),
     ...createFinanceActivities(deps),
     ...createNotificationActivities(deps),
+    ...createCrmActivities(deps),
     ...createGrantActivities(deps),
     ...createConsumptionActivities(deps),
     ...createUsageEventActivities(deps),

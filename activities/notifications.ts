@@ -17,7 +17,7 @@ export interface NotificationDeps {
   delivery: DeliverySettings;
   retry: DeliveryRetryPolicy;
   /** Set when HubSpot is configured: accounts marked as changed get their sync workflow signalled. */
-  crmDebounceSeconds?: number | undefined;
+  crmSync?: { debounceSeconds: number; idleSeconds?: number | undefined } | undefined;
 }
 
 function required(deps: { notifications?: NotificationDeps | undefined }): NotificationDeps {
@@ -41,8 +41,7 @@ export function createNotificationActivities(deps: { notifications?: Notificatio
       const n = required(deps);
       const dispatch = await dispatchOutboxBatch(n.db, { limit: batch, graceSeconds: n.relayGraceSeconds });
       const deliveriesStarted = await startPendingDeliveries(n, batch);
-      const crmSignalled =
-        n.crmDebounceSeconds === undefined ? 0 : await signalPendingCrmSyncs({ ...n, debounceSeconds: n.crmDebounceSeconds }, batch);
+      const crmSignalled = n.crmSync === undefined ? 0 : await signalPendingCrmSyncs({ ...n, crmSync: n.crmSync }, batch);
       return { dispatched: dispatch.dispatched, deliveriesCreated: dispatch.deliveriesCreated, deliveriesStarted, crmSignalled };
     },
 

@@ -6,3 +6,5 @@ export { outboxRelayWorkflow } from './notifications/outbox-relay.js';
 export { webhookDeliveryWorkflow } from './notifications/webhook-delivery.js';
 export * from './payments/index.js';
 export * from './consumption/index.js';
+export { crmAccountSyncWorkflow } from './crm/account-sync.js';
+export { crmReconcileWorkflow } from './crm/reconcile.js';

@@ -22,11 +22,13 @@ import { registerConsumptionRoutes } from './routes/consumptions.js';
 import { registerUsageEventRoutes } from './routes/usage-events.js';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
+import { registerCrmLinkRoutes } from './routes/crm-links.js';
+import { registerHubSpotWebhookRoutes } from './routes/hubspot-webhooks.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerFinanceRoutes, registerLedgerAuditRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerUsageEventRoutes];
+const routeAreas = [registerAccountRoutes, registerFinanceRoutes, registerLedgerAuditRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerCrmLinkRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerUsageEventRoutes];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -119,6 +121,7 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   mountStripeWebhooks(app, deps); // signed by Stripe, not by an API key
+  registerHubSpotWebhookRoutes(app, deps); // signature v3, not an API key: outside the bearer-auth router
   app.use(api);
   app.use((req, _res, next) => {
     next(new HttpProblem({ title: 'Not Found', status: 404, code: 'route_not_found', detail: `No route ${req.method} ${req.path}; see /docs.` }));

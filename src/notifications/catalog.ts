@@ -7,7 +7,8 @@ import { z } from 'zod';
  * changes shape incompatibly gets a new version here rather than a silent edit.
  *
  * Payloads of events other areas write are `looseObject`s: the fields listed
- * are promised, extra fields may appear and receivers must ignore them.
+ * are promised, extra fields may appear and receivers must ignore them. The
+ * account is always on the envelope (`accountId`), not necessarily in `data`.
  */
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/).meta({ example: '12.50' });
 const money = z.object({ amount: decimal, currency: z.string().length(3) }).meta({ id: 'EventMoney' });
@@ -34,42 +35,42 @@ export const eventCatalog = {
   'grant.expiring': {
     version: 1,
     description: 'A grant with credits left expires soon.',
-    payload: z.looseObject({ grantId: z.string(), accountId: z.string(), creditType: z.string(), remaining: decimal, expiresAt: time }),
+    payload: z.looseObject({ grantId: z.string(), creditType: z.string(), remaining: decimal, expiresAt: time }),
   },
   'grant.expired': {
     version: 1,
     description: 'A grant expired; `expired` credits were removed from the balance.',
-    payload: z.looseObject({ grantId: z.string(), accountId: z.string(), creditType: z.string(), expired: decimal }),
+    payload: z.looseObject({ grantId: z.string(), creditType: z.string(), expired: decimal }),
   },
   'grant.pending_approval': {
     version: 1,
     description: 'A grant above the approval threshold waits for a second person.',
-    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), amount: decimal }),
+    payload: z.looseObject({ creditType: z.string(), amount: decimal.optional() }),
   },
   'grant.approved': {
     version: 1,
     description: 'A grant waiting for approval was approved and issued.',
-    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), amount: decimal }),
+    payload: z.looseObject({ creditType: z.string(), amount: decimal.optional() }),
   },
   'grant.rejected': {
     version: 1,
     description: 'A grant waiting for approval was rejected.',
-    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), amount: decimal }),
+    payload: z.looseObject({ creditType: z.string(), amount: decimal.optional() }),
   },
   'purchase.succeeded': {
     version: 1,
     description: 'A credit purchase was paid and its credits granted.',
-    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), credits: decimal, price: money.optional() }),
+    payload: z.looseObject({ creditType: z.string(), credits: decimal.optional(), price: money.optional() }),
   },
   'recharge.succeeded': {
     version: 1,
     description: 'An automatic recharge was paid and its credits granted.',
-    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), credits: decimal, price: money.optional() }),
+    payload: z.looseObject({ creditType: z.string(), credits: decimal.optional(), price: money.optional() }),
   },
   'recharge.failed': {
     version: 1,
     description: 'An automatic recharge could not be paid (declined card, no payment method, …).',
-    payload: z.looseObject({ accountId: z.string(), creditType: z.string(), reason: z.string().optional() }),
+    payload: z.looseObject({ creditType: z.string(), reason: z.string().optional(), purchaseId: z.string().optional() }),
   },
 } as const;
 

@@ -56,12 +56,15 @@ export async function startPendingDeliveries(deps: FanoutDeps, limit: number): P
  * transaction after the signals went out: a failed signal leaves the mark for
  * the next run, and a burn that commits after the clear marks the account again.
  */
-export async function signalPendingCrmSyncs(deps: FanoutDeps & { debounceSeconds: number }, limit: number): Promise<number> {
+export async function signalPendingCrmSyncs(
+  deps: FanoutDeps & { crmSync: { debounceSeconds: number; idleSeconds?: number | undefined } },
+  limit: number,
+): Promise<number> {
   return inTransaction(deps.db, async (tx) => {
     const { rows } = await sql<{ account_id: string }>`
       select account_id from crm_sync_marks where pending order by marked_at limit ${limit} for update skip locked`.execute(tx);
     for (const { account_id: accountId } of rows) {
-      const input: CrmAccountSyncInput = { accountId, debounceSeconds: deps.debounceSeconds };
+      const input: CrmAccountSyncInput = { accountId, ...deps.crmSync };
       await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.crmAccountSync, {
         taskQueue: deps.taskQueue,
         workflowId: crmAccountSyncWorkflowId(accountId),

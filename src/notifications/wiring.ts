@@ -31,7 +31,7 @@ export function notificationDepsFor(config: Config, db: Database, temporal: Clie
       maxIntervalMs: config.WEBHOOK_RETRY_MAX_INTERVAL_SECONDS * 1000,
       maxAgeMs: config.WEBHOOK_RETRY_MAX_AGE_SECONDS * 1000,
     },
-    crmDebounceSeconds: config.HUBSPOT_ACCESS_TOKEN ? config.CRM_SYNC_DEBOUNCE_SECONDS : undefined,
+    crmSync: config.HUBSPOT_ACCESS_TOKEN ? { debounceSeconds: config.CRM_SYNC_DEBOUNCE_SECONDS } : undefined,
   };
 }
 

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { ensureSchedules } from '../temporal/schedules.js';
 import { ensureFinanceReconciliationSchedule } from '../finance/schedule.js';
 import { ensureOutboxRelaySchedule, notificationDepsFor, notificationObservers } from '../notifications/wiring.js';
+import { crmDepsFor, ensureCrmReconcileSchedule } from '../crm/wiring.js';
 import { ensureGrantExpirySweepSchedule } from '../grants-lifecycle/schedules.js';
 import { ensureRechargeScanSchedule, paymentActivityDepsFor, paymentsApiDepsFor, rechargeObservers } from '../payments/wiring.js';
 import { createBurndownWorker } from '../../workers/worker.js';
@@ -120,6 +121,7 @@ export async function startWorker(core: Core, temporal: Client, address: string)
   installTemporalRuntime(core.logger);
   await ensureSchedules(temporal, config.TEMPORAL_TASK_QUEUE, config.HOLD_SWEEP_INTERVAL_SECONDS);
   await ensureOutboxRelaySchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.OUTBOX_RELAY_INTERVAL_SECONDS);
+  await ensureCrmReconcileSchedule(temporal, config);
   await ensureGrantExpirySweepSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS);
   await ensureRechargeScanSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.RECHARGE_SCAN_INTERVAL_SECONDS);
   await ensureFinanceReconciliationSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.FINANCE_RECONCILE_CRON);
@@ -129,7 +131,7 @@ export async function startWorker(core: Core, temporal: Client, address: string)
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: core.ledger, finance: (await import('../finance/settings.js')).financeSettings(config), payments: await paymentActivityDepsFor(config, core, temporal), notifications: notificationDepsFor(config, core.db, temporal), consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core) },
+    deps: { ledger: core.ledger, finance: (await import('../finance/settings.js')).financeSettings(config), payments: await paymentActivityDepsFor(config, core, temporal), notifications: notificationDepsFor(config, core.db, temporal), crm: crmDepsFor(config, core.db), consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core) },
   });
   const done = worker.run().finally(() => connection.close());
   return {

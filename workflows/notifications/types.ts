@@ -28,7 +28,7 @@ export interface CrmAccountSyncInput {
   accountId: string;
   debounceSeconds: number;
   /** How long the workflow waits idle for the next change before it ends (a new signal starts a new run). */
-  idleSeconds?: number;
+  idleSeconds?: number | undefined;
 }
 
 export const webhookDeliveryWorkflowId = (deliveryId: string, replays: number) =>

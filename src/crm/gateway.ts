@@ -1,0 +1,59 @@
+/**
+ * What Burndown needs from a CRM, and nothing more. The HubSpot implementation
+ * (hubspot-gateway.ts) sits behind it; sync logic and activities see only this.
+ */
+export interface CrmPropertyDefinition {
+  name: string;
+  label: string;
+  type: 'string' | 'number' | 'datetime' | 'enumeration';
+  fieldType: 'text' | 'number' | 'date' | 'booleancheckbox';
+  description: string;
+  options?: { label: string; value: string }[];
+}
+
+export interface CrmCompany {
+  id: string;
+  properties: Record<string, string | null>;
+}
+
+export interface CrmTaskInput {
+  companyId: string;
+  ownerId: string | null;
+  subject: string;
+  body: string;
+  dueAt: Date;
+}
+
+export interface CrmGateway {
+  getCompanies(ids: string[], properties: string[]): Promise<CrmCompany[]>;
+  findCompanyByDomain(domain: string): Promise<CrmCompany | null>;
+  createCompany(properties: Record<string, string>): Promise<CrmCompany>;
+  updateCompany(id: string, properties: Record<string, string>): Promise<void>;
+  createTask(task: CrmTaskInput): Promise<string>;
+  /** Creates the group and every missing property; returns the names it created. */
+  ensureProperties(group: { name: string; label: string }, properties: CrmPropertyDefinition[]): Promise<string[]>;
+}
+
+/** 429: retry after `retryAfterSeconds` (from Retry-After, else a default). */
+export class CrmRateLimitedError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`CRM rate limit; retry after ${retryAfterSeconds}s`);
+    this.name = 'CrmRateLimitedError';
+  }
+}
+
+/** 5xx or network: retry with backoff. */
+export class CrmUnavailableError extends Error {
+  constructor(readonly status: number | null, message: string) {
+    super(message);
+    this.name = 'CrmUnavailableError';
+  }
+}
+
+/** 4xx other than 429: retrying the same request will not help. */
+export class CrmRejectedError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'CrmRejectedError';
+  }
+}

@@ -1,0 +1,54 @@
+import type { Database } from '../db/database.js';
+import type { CrmLink } from '../db/schema-notifications.js';
+import { NotFoundError, ValidationError } from '../ledger/errors.js';
+
+export interface CrmLinkView {
+  accountId: string;
+  companyId: string | null;
+  domain: string | null;
+  ownerId: string | null;
+  linkedAt: string;
+  updatedAt: string;
+}
+
+export const crmLinkView = (l: CrmLink): CrmLinkView => ({
+  accountId: l.account_id,
+  companyId: l.company_id,
+  domain: l.domain,
+  ownerId: l.owner_id,
+  linkedAt: l.linked_at.toISOString(),
+  updatedAt: l.updated_at.toISOString(),
+});
+
+/**
+ * Links an account to a HubSpot company by id, or by domain (the company is
+ * found or created on the first sync). Marks the account for a sync.
+ */
+export async function linkAccount(db: Database, input: { accountId: string; companyId?: string | undefined; domain?: string | undefined }, now: Date): Promise<CrmLinkView> {
+  if (!input.companyId && !input.domain) {
+    throw new ValidationError('Give companyId or domain', [{ path: 'companyId', message: 'companyId or domain is required' }]);
+  }
+  const taken = input.companyId
+    ? await db.selectFrom('crm_links').select('account_id').where('company_id', '=', input.companyId).where('account_id', '<>', input.accountId).executeTakeFirst()
+    : undefined;
+  if (taken) throw new ValidationError('Company already linked', [{ path: 'companyId', message: `already linked to account ${taken.account_id}` }]);
+  const values = { company_id: input.companyId ?? null, domain: input.domain ?? null, updated_at: now };
+  const row = await db
+    .insertInto('crm_links')
+    .values({ account_id: input.accountId, ...values, linked_at: now })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet(values))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('crm_sync_marks')
+    .values({ account_id: input.accountId, pending: true, marked_at: now })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet({ pending: true, marked_at: now }))
+    .execute();
+  return crmLinkView(row);
+}
+
+export async function getLink(db: Database, accountId: string): Promise<CrmLinkView> {
+  const row = await db.selectFrom('crm_links').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  if (!row) throw new NotFoundError('HubSpot link of account', accountId);
+  return crmLinkView(row);
+}

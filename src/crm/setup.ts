@@ -1,0 +1,10 @@
+import type { Database } from '../db/database.js';
+import { allPropertyDefinitions, PROPERTY_GROUP } from './company-properties.js';
+import type { CrmGateway } from './gateway.js';
+
+/** Creates the Burndown property group and every missing company property (one set per credit type). Safe to re-run. */
+export async function setupHubSpotProperties(db: Database, gateway: CrmGateway): Promise<{ created: string[]; total: number }> {
+  const definitions = await allPropertyDefinitions(db);
+  const created = await gateway.ensureProperties(PROPERTY_GROUP, definitions);
+  return { created, total: definitions.length };
+}

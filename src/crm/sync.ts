@@ -1,0 +1,83 @@
+import type { Database } from '../db/database.js';
+import type { CrmLink } from '../db/schema-notifications.js';
+import { requireAccount } from '../ledger/accounts.js';
+import { ConflictError } from '../ledger/errors.js';
+import { companyPropertyValues } from './company-properties.js';
+import type { CrmGateway } from './gateway.js';
+
+export interface CrmSyncDeps {
+  db: Database;
+  gateway: CrmGateway;
+  clock: () => Date;
+}
+
+export interface SyncResult {
+  accountId: string;
+  companyId: string | null;
+  updated: boolean;
+  tasksCreated: number;
+}
+
+/**
+ * The company an account is linked to: by id, or (first sync) found by domain
+ * and created when HubSpot has none; the id is then stored on the link.
+ */
+export async function resolveCompany(deps: CrmSyncDeps, link: CrmLink): Promise<string> {
+  if (link.company_id) return link.company_id;
+  const domain = link.domain!;
+  let company = await deps.gateway.findCompanyByDomain(domain);
+  if (!company) {
+    const account = await requireAccount(deps.db, link.account_id);
+    company = await deps.gateway.createCompany({ domain, name: account.name });
+  }
+  const taken = await deps.db.selectFrom('crm_links').select('account_id').where('company_id', '=', company.id).executeTakeFirst();
+  if (taken && taken.account_id !== link.account_id) {
+    throw new ConflictError('crm_company_taken', `HubSpot company ${company.id} (domain ${domain}) is already linked to account ${taken.account_id}`);
+  }
+  await deps.db
+    .updateTable('crm_links')
+    .set({ company_id: company.id, owner_id: link.owner_id ?? company.properties.hubspot_owner_id ?? null, updated_at: deps.clock() })
+    .where('account_id', '=', link.account_id)
+    .execute();
+  return company.id;
+}
+
+const taskText: Record<string, { subject: string; body: string }> = {
+  'recharge.failed': { subject: 'Burndown: auto-recharge failed', body: 'The automatic credit recharge could not be paid and is paused. Please contact the customer about their payment method.' },
+  'balance.depleted': { subject: 'Burndown: credits depleted', body: 'The customer has run out of credits. Please reach out about a top-up.' },
+};
+
+/**
+ * One sync of one account: the Burndown-owned company properties from the
+ * ledger as they are now, then an owner task per pending task-worthy event
+ * (recharge failed, balance depleted). Safe to repeat; errors from the gateway
+ * (rate limit, unavailable, rejected) propagate to the activity.
+ */
+export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise<SyncResult> {
+  const link = await deps.db.selectFrom('crm_links').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  if (!link) return { accountId, companyId: null, updated: false, tasksCreated: 0 };
+  const companyId = await resolveCompany(deps, link);
+  const values = await companyPropertyValues(deps.db, accountId, deps.clock());
+  await deps.gateway.updateCompany(companyId, values);
+
+  const tasks = await deps.db.selectFrom('crm_tasks').selectAll().where('account_id', '=', accountId).where('status', '=', 'pending').orderBy('created_at').execute();
+  let ownerId = link.owner_id;
+  if (tasks.length > 0 && !ownerId) {
+    const [company] = await deps.gateway.getCompanies([companyId], ['hubspot_owner_id']);
+    ownerId = company?.properties.hubspot_owner_id ?? null;
+  }
+  for (const task of tasks) {
+    const text = taskText[task.kind] ?? { subject: `Burndown: ${task.kind}`, body: task.kind };
+    // A crash between create and mark makes a second task on retry (HubSpot
+    // tasks take no idempotency key); the body names the event to spot it.
+    const hubspotTaskId = await deps.gateway.createTask({
+      companyId,
+      ownerId,
+      subject: text.subject,
+      body: `${text.body}\n\nBurndown account ${accountId}, event ${task.event_id}.`,
+      dueAt: deps.clock(),
+    });
+    await deps.db.updateTable('crm_tasks').set({ status: 'created', hubspot_task_id: hubspotTaskId }).where('event_id', '=', task.event_id).execute();
+  }
+  return { accountId, companyId, updated: true, tasksCreated: tasks.length };
+}

@@ -1,0 +1,178 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCrmActivities } from '../../activities/crm.js';
+import type { NotificationDeps } from '../../activities/notifications.js';
+import { companyPropertyValues, perTypeProperty, accountProperty } from '../../src/crm/company-properties.js';
+import { createHubSpotGateway } from '../../src/crm/hubspot-gateway.js';
+import { linkAccount } from '../../src/crm/links.js';
+import { setupHubSpotProperties } from '../../src/crm/setup.js';
+import type { CrmSyncDeps } from '../../src/crm/sync.js';
+import { inTransaction } from '../../src/db/transaction.js';
+import type { LedgerDeps } from '../../src/ledger/context.js';
+import { deduct, issueGrant } from '../../src/ledger/index.js';
+import { createBalanceAlertObserver } from '../../src/notifications/balance-alerts.js';
+import { writeOutboxEvent } from '../../src/outbox/outbox.js';
+import { crmAccountSyncWorkflowId, WORKFLOW_TYPES } from '../../workflows/notifications/types.js';
+import { HubSpotFake } from '../fakes/hubspot-fake.js';
+import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
+import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';
+
+const DEBOUNCE_SECONDS = 3;
+const f = useLedgerFixture();
+const fake = new HubSpotFake();
+// Before the worker's deps are built: the gateway takes the fake's URL.
+beforeAll(() => fake.start());
+afterAll(() => fake.stop());
+const crmDeps = (): CrmSyncDeps => ({
+  db: f.deps.db,
+  clock: f.deps.clock,
+  // The real SDK client, pointed at the local fake.
+  gateway: createHubSpotGateway({ accessToken: 'pat-test-token', basePath: fake.url }),
+});
+const t = useTemporalWorker(() => ({ ledger: f.deps, notifications: notificationDeps(), crm: crmDeps() }));
+
+function notificationDeps(): NotificationDeps {
+  return {
+    db: f.deps.db,
+    clock: () => new Date(),
+    temporal: t.client,
+    taskQueue: t.taskQueue,
+    relayGraceSeconds: 300,
+    delivery: { timeoutMs: 2000, breakerFailures: 5, breakerCooldownMs: 1000 },
+    retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: 2000 },
+    // Idle 2 s: the sync workflow ends soon after the last change, so a test can await its result.
+    crmSync: { debounceSeconds: DEBOUNCE_SECONDS, idleSeconds: 2 },
+  };
+}
+
+const ledger = (): LedgerDeps => ({ ...f.deps, observers: [createBalanceAlertObserver({ lowThreshold: 0, rearmPercent: 20 })] });
+
+async function relayOnce(name: string) {
+  return t.client.workflow.execute(WORKFLOW_TYPES.outboxRelay, { taskQueue: t.taskQueue, workflowId: `relay-${name}-${Math.random().toString(36).slice(2)}`, args: [] });
+}
+
+/** Ends when the account's sync workflow has gone idle after its last change. */
+async function syncSettled(accountId: string) {
+  return t.client.workflow.getHandle(crmAccountSyncWorkflowId(accountId)).result() as Promise<{ syncs: number }>;
+}
+
+describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temporal and PostgreSQL)', () => {
+  it('1,000 burns on one account make at most one HubSpot write per debounce window, with the final values', async () => {
+    const acct = await newAccount(f.deps);
+    const companyId = fake.addCompany({ name: 'Acme', domain: `${acct}.test` });
+    await linkAccount(f.deps.db, { accountId: acct, companyId }, f.deps.clock());
+    await issueGrant(ledger(), { accountId: acct, creditType: 'ai', amount: '10000', source: 'purchase' }, actor);
+
+    const started = Date.now();
+    let burning = true;
+    const burns = (async () => {
+      for (let i = 0; i < 1000; i += 10) {
+        await Promise.all(Array.from({ length: 10 }, () => deduct(ledger(), { accountId: acct, creditType: 'ai', amount: '1' }, actor)));
+      }
+      burning = false;
+    })();
+    // The relay runs back to back while the burns go on, signalling the sync workflow again and again.
+    let relays = 0;
+    while (burning) {
+      await relayOnce(`burst-${relays++}`);
+    }
+    await burns;
+    await relayOnce('burst-final');
+    const { syncs } = await syncSettled(acct);
+    const elapsedMs = Date.now() - started;
+
+    const writes = fake.companyWrites(companyId).length;
+    expect(relays).toBeGreaterThan(1);
+    expect(writes).toBe(syncs);
+    expect(writes).toBeGreaterThanOrEqual(1);
+    expect(writes).toBeLessThanOrEqual(Math.ceil(elapsedMs / (DEBOUNCE_SECONDS * 1000)) + 1);
+    const shown = fake.companies.get(companyId)!;
+    expect(shown[perTypeProperty.balance('ai')]).toBe('9000.00');
+    expect(shown[perTypeProperty.burnRate7d('ai')]).toBe('142.86'); // 1000 / 7, half-even
+    expect(shown[perTypeProperty.daysToDepletion('ai')]).toBe('63'); // 9000 / (1000 / 7), rounded down
+    expect(shown[accountProperty.lowBalance]).toBe('false');
+    expect(shown).toMatchObject(await companyPropertyValues(f.deps.db, acct, f.deps.clock()));
+    expect(fake.companyWrites(companyId).every((r) => r.authorization === 'Bearer pat-test-token')).toBe(true);
+  });
+
+  it('retries 429 and 500, and creates an owner task when the balance is depleted or a recharge fails', async () => {
+    const acct = await newAccount(f.deps);
+    const companyId = fake.addCompany({ name: 'Depleted Inc', hubspot_owner_id: '4242' });
+    await linkAccount(f.deps.db, { accountId: acct, companyId }, f.deps.clock());
+    await issueGrant(ledger(), { accountId: acct, creditType: 'storage', amount: '5', source: 'purchase' }, actor);
+    await deduct(ledger(), { accountId: acct, creditType: 'storage', amount: '5' }, actor);
+    await inTransaction(f.deps.db, (tx) =>
+      writeOutboxEvent(tx, { id: `recharge.failed:${acct}`, accountId: acct, type: 'recharge.failed', payload: { creditType: 'storage', reason: 'card_declined' }, occurredAt: new Date() }),
+    );
+    const isWrite = (r: { method: string; path: string }) => r.method === 'PATCH' && r.path === `/crm/v3/objects/companies/${companyId}`;
+    fake.failNext(429, { retryAfter: '1', match: isWrite });
+    fake.failNext(500, { match: isWrite });
+
+    await relayOnce('depleted');
+    const handle = t.client.workflow.getHandle(crmAccountSyncWorkflowId(acct));
+    expect(await syncSettled(acct)).toEqual({ syncs: 1 });
+    await recordHistory(handle, 'crm-account-sync');
+
+    expect(fake.companyWrites(companyId)).toHaveLength(3); // 429, 500, then success
+    expect(fake.companies.get(companyId)).toMatchObject({ [perTypeProperty.balance('storage')]: '0', [accountProperty.lowBalance]: 'true', [accountProperty.autoRecharge]: 'failed' });
+    const tasks = fake.tasks.filter((task) => JSON.stringify(task.associations).includes(companyId));
+    expect(tasks.map((task) => task.properties.hs_task_subject).sort()).toEqual(['Burndown: auto-recharge failed', 'Burndown: credits depleted']);
+    expect(tasks.every((task) => task.properties.hubspot_owner_id === '4242')).toBe(true);
+  });
+
+  it('a 429 is retried after exactly the Retry-After HubSpot sent', async () => {
+    const acct = await newAccount(f.deps);
+    const companyId = fake.addCompany({ name: 'Busy' });
+    await linkAccount(f.deps.db, { accountId: acct, companyId }, f.deps.clock());
+    fake.failNext(429, { retryAfter: '7', match: (r) => r.method === 'PATCH' && r.path.endsWith(`/${companyId}`) });
+    const error = await createCrmActivities({ crm: crmDeps() }).syncAccountToCrm(acct).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(error).toMatchObject({ type: 'CrmRateLimited', nonRetryable: false, nextRetryDelay: '7 seconds' });
+  });
+
+  it('links by domain on the first sync: finds the company (and its owner), or creates it', async () => {
+    const found = await newAccount(f.deps);
+    const existing = fake.addCompany({ name: 'Found', domain: `${found}.example`, hubspot_owner_id: '77' });
+    await linkAccount(f.deps.db, { accountId: found, domain: `${found}.example` }, f.deps.clock());
+    const created = await newAccount(f.deps);
+    await linkAccount(f.deps.db, { accountId: created, domain: `${created}.example` }, f.deps.clock());
+    const activities = createCrmActivities({ crm: crmDeps() });
+    expect(await activities.syncAccountToCrm(found)).toMatchObject({ companyId: existing, updated: true });
+    const result = await activities.syncAccountToCrm(created);
+    expect(fake.companies.get(result.companyId!)).toMatchObject({ domain: `${created}.example`, [accountProperty.accountId]: created });
+    const links = await f.deps.db.selectFrom('crm_links').selectAll().where('account_id', 'in', [found, created]).orderBy('account_id').execute();
+    expect(links.find((l) => l.account_id === found)).toMatchObject({ company_id: existing, owner_id: '77' });
+    expect(links.find((l) => l.account_id === created)?.company_id).toBe(result.companyId);
+  });
+
+  it('nightly reconciliation repairs drift injected in HubSpot and reports counts', async () => {
+    const drifted = await newAccount(f.deps);
+    const clean = await newAccount(f.deps);
+    const driftedCompany = fake.addCompany({ name: 'Drifted' });
+    const cleanCompany = fake.addCompany({ name: 'Clean' });
+    await linkAccount(f.deps.db, { accountId: drifted, companyId: driftedCompany }, f.deps.clock());
+    await linkAccount(f.deps.db, { accountId: clean, companyId: cleanCompany }, f.deps.clock());
+    await issueGrant(ledger(), { accountId: drifted, creditType: 'ai', amount: '50', source: 'purchase' }, actor);
+    const activities = createCrmActivities({ crm: crmDeps() });
+    await activities.syncAccountToCrm(drifted);
+    await activities.syncAccountToCrm(clean);
+    const linked = await f.deps.db.selectFrom('crm_links').select('account_id').execute();
+    // Earlier tests' accounts are linked too; bring them in line so the counts are about these two.
+    for (const { account_id } of linked) await activities.syncAccountToCrm(account_id);
+
+    fake.companies.get(driftedCompany)![perTypeProperty.balance('ai')] = '999'; // edited by hand in HubSpot
+    const handle = await t.client.workflow.start(WORKFLOW_TYPES.crmReconcile, { taskQueue: t.taskQueue, workflowId: `reconcile-${drifted}`, args: [] });
+    expect(await handle.result()).toEqual({ checked: linked.length, inSync: linked.length - 1, repaired: 1, failed: 0 });
+    expect(fake.companies.get(driftedCompany)![perTypeProperty.balance('ai')]).toBe('50.00');
+    await recordHistory(handle, 'crm-reconcile');
+  });
+
+  it('the setup command creates the property group and the missing properties, once', async () => {
+    const gateway = crmDeps().gateway;
+    const first = await setupHubSpotProperties(f.deps.db, gateway);
+    expect(first.created.length).toBe(first.total);
+    expect(fake.groups.has('burndown')).toBe(true);
+    expect([...fake.properties.keys()]).toEqual(expect.arrayContaining([perTypeProperty.balance('ai'), perTypeProperty.daysToDepletion('storage'), accountProperty.lowBalance]));
+    expect((await setupHubSpotProperties(f.deps.db, gateway)).created).toEqual([]);
+  });
+});
