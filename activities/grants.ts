@@ -1,4 +1,12 @@
 import type { LedgerDeps } from '../src/ledger/context.js';
+import {
+  closePlanPeriod,
+  issuePlanAllotment,
+  issueProratedAllotment,
+  type AllotmentInput,
+  type PeriodCloseInput,
+  type ProrationInput,
+} from '../src/grants-lifecycle/subscriptions.js';
 import { applyApprovedGrant, rejectApproval, type Decision } from '../src/grants-lifecycle/approvals.js';
 import {
   expireGrantAsOf,
@@ -45,11 +53,28 @@ export function createGrantApprovalActivities(deps: { ledger: LedgerDeps }) {
 
 export type GrantApprovalActivities = ReturnType<typeof createGrantApprovalActivities>;
 
+export function createSubscriptionActivities(deps: { ledger: LedgerDeps }) {
+  return {
+    async issuePlanAllotment(input: AllotmentInput) {
+      return issuePlanAllotment(deps.ledger, input);
+    },
+    async issueProratedAllotment(input: ProrationInput) {
+      return issueProratedAllotment(deps.ledger, input);
+    },
+    async closePlanPeriod(input: PeriodCloseInput) {
+      return closePlanPeriod(deps.ledger, input);
+    },
+  };
+}
+
+export type SubscriptionActivities = ReturnType<typeof createSubscriptionActivities>;
+
 /** Every grant lifecycle activity, spread into the worker's activities by activities/index.ts. */
 export function createGrantActivities(deps: { ledger: LedgerDeps }) {
   return {
     ...createGrantExpiryActivities(deps),
     ...createGrantApprovalActivities(deps),
+    ...createSubscriptionActivities(deps),
   };
 }
 

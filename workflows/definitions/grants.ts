@@ -34,13 +34,32 @@ export interface ApprovalOutcome {
 /** Approve or reject a pending grant; refused for the requester (self-approval) and once decided or timed out. */
 export const decideApprovalUpdate = defineUpdate<ApprovalOutcome, [ApprovalDecisionInput]>('decideApproval');
 
-export type Proration = 'none' | 'prorated';
 export interface PlanRef {
   planId: string;
   version: string;
 }
+export type RolloverRule =
+  | { rule: 'none' }
+  | { rule: 'capped'; cap: string; expiresAfterPeriods: number }
+  | { rule: 'full'; expiresAfterPeriods: number };
+/** A plan as read from plans/<version>.yaml, resolved by the API and carried in the workflow's input. */
+export interface ResolvedPlan {
+  ref: PlanRef;
+  creditType: string;
+  amount: string;
+  period: { unit: 'day' | 'month' | 'year'; count: number };
+  rollover: RolloverRule;
+}
+export interface ResolvedTrial {
+  trialId: string;
+  creditType: string;
+  amount: string;
+  durationMs: number;
+  /** The plan the trial converts to at its end; null: the trial credits just expire. */
+  convertTo: ResolvedPlan | null;
+}
 export interface SubscriptionChangeInput {
-  plan?: PlanRef | undefined;
+  plan: ResolvedPlan;
   /** `next_period` (default) or `now`; see the subscription proration rules. */
   effective?: 'next_period' | 'now' | undefined;
   actor: string;
@@ -54,6 +73,14 @@ export interface SubscriptionCancelInput {
   at?: 'period_end' | 'now' | undefined;
   actor: string;
 }
+export interface UpcomingAllotment {
+  periodIndex: number;
+  effectiveAt: string;
+  expiresAt: string;
+  amount: string;
+  creditType: string;
+  plan: PlanRef;
+}
 export interface SubscriptionState {
   subscriptionId: string;
   accountId: string;
@@ -64,7 +91,7 @@ export interface SubscriptionState {
   periodStart: string;
   periodEnd: string;
   currentGrantId: string | null;
-  upcoming: { periodIndex: number; effectiveAt: string; expiresAt: string; amount: string; creditType: string; plan: PlanRef }[];
+  upcoming: UpcomingAllotment[];
 }
 export const changeSubscriptionPlanUpdate = defineUpdate<SubscriptionState, [SubscriptionChangeInput]>('changeSubscriptionPlan');
 export const pauseSubscriptionUpdate = defineUpdate<SubscriptionState, [SubscriptionPauseInput]>('pauseSubscription');

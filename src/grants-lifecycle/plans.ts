@@ -1,0 +1,70 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { NotFoundError } from '../ledger/index.js';
+import type { ResolvedPlan, ResolvedTrial } from '../../workflows/definitions/grants.js';
+
+const amount = z.string().regex(/^\d{1,19}(\.\d+)?$/, 'a decimal string');
+const rollover = z.discriminatedUnion('rule', [
+  z.object({ rule: z.literal('none') }),
+  z.object({ rule: z.literal('capped'), cap: amount, expiresAfterPeriods: z.number().int().min(1) }),
+  z.object({ rule: z.literal('full'), expiresAfterPeriods: z.number().int().min(1) }),
+]);
+const planSchema = z.object({
+  description: z.string(),
+  creditType: z.string(),
+  amount,
+  period: z.object({ unit: z.enum(['day', 'month', 'year']), count: z.number().int().min(1) }),
+  rollover,
+});
+const trialSchema = z.object({
+  description: z.string(),
+  creditType: z.string(),
+  amount,
+  durationDays: z.number().int().min(1),
+  outcome: z.discriminatedUnion('kind', [z.object({ kind: z.literal('expire') }), z.object({ kind: z.literal('convert'), planId: z.string() })]),
+});
+const fileSchema = z.object({
+  version: z.string().regex(/^\d{4}-\d{2}$/),
+  description: z.string().optional(),
+  plans: z.record(z.string(), planSchema),
+  trials: z.record(z.string(), trialSchema).default({}),
+});
+export type PlanFile = z.output<typeof fileSchema>;
+
+/** The versioned plan files (plans/<version>.yaml), validated; read when asked, never at import. */
+export class PlanCatalog {
+  private constructor(private readonly versions: ReadonlyMap<string, PlanFile>) {}
+
+  static load(dir: URL = new URL('../../plans/', import.meta.url)): PlanCatalog {
+    const versions = new Map<string, PlanFile>();
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+      const file = fileSchema.parse(parse(readFileSync(new URL(name, dir), 'utf8')));
+      if (`${file.version}.yaml` !== name) throw new Error(`plans/${name} declares version ${file.version}`);
+      versions.set(file.version, file);
+    }
+    return new PlanCatalog(versions);
+  }
+
+  latestVersion(): string {
+    return [...this.versions.keys()].sort().at(-1)!;
+  }
+
+  plan(planId: string, version = this.latestVersion()): ResolvedPlan {
+    const plan = this.versions.get(version)?.plans[planId];
+    if (!plan) throw new NotFoundError('plan', `${planId}@${version}`);
+    return { ref: { planId, version }, creditType: plan.creditType, amount: plan.amount, period: plan.period, rollover: plan.rollover };
+  }
+
+  trial(trialId: string, version = this.latestVersion()): ResolvedTrial {
+    const trial = this.versions.get(version)?.trials[trialId];
+    if (!trial) throw new NotFoundError('trial', `${trialId}@${version}`);
+    return {
+      trialId,
+      creditType: trial.creditType,
+      amount: trial.amount,
+      durationMs: trial.durationDays * 86_400_000,
+      convertTo: trial.outcome.kind === 'convert' ? this.plan(trial.outcome.planId, version) : null,
+    };
+  }
+}
