@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { MonthEndCloseInput } from '../workflows/definitions/finance.js';
+import { closeWorkflowId, type MonthEndCloseInput } from '../workflows/definitions/finance.js';
 import { PostingRejectedError } from '../src/finance/adapters/adapter.js';
 import {
   computeClose,
@@ -45,7 +45,7 @@ export function createFinanceActivities(deps: FinanceActivityDeps) {
     async recordCloseStarted(input: MonthEndCloseInput, at: string): Promise<void> {
       await recordCloseStarted(db, {
         period: input.period,
-        workflowId: `close-${input.period}`,
+        workflowId: closeWorkflowId(input.period),
         startedBy: input.startedBy,
         startedAt: new Date(at),
         lateEventsUntil: new Date(input.lateEventsUntil),

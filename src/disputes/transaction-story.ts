@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { NotFoundError } from '../ledger/errors.js';
+import { entryView } from '../ledger/balances.js';
 import { fromUnits, getCreditType } from '../ledger/credit-types.js';
 
 async function tableExists(db: Database, table: string): Promise<boolean> {
@@ -108,24 +109,12 @@ export async function transactionStory(db: Database, transactionId: string) {
       createdAt: iso(c.created_at),
     })),
     entries: entries.map((e) => ({
-      id: e.id.toString(),
+      ...entryView(creditType, e),
       accountId: e.account_id,
-      type: e.entry_type,
-      amount: units(e.amount),
-      balanceBefore: units(e.balance_before),
-      balanceAfter: units(e.balance_after),
-      grantId: e.grant_id,
       grantRemainingBefore: units(e.grant_remaining_before),
       grantRemainingAfter: units(e.grant_remaining_after),
-      holdId: e.hold_id,
-      initiatorAccountId: e.initiator_account_id,
-      actor: e.actor,
-      reason: e.reason,
-      feature: e.feature,
-      usageEventId: e.usage_event_id,
       seq: e.seq.toString(),
       hash: e.hash.toString('hex'),
-      createdAt: e.created_at.toISOString(),
     })),
     grantsTouched: grants.map((g) => ({
       id: g.id,

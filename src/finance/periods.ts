@@ -25,6 +25,3 @@ export function parsePeriod(id: string): Period {
 export function periodOf(instant: Date): string {
   return instant.toISOString().slice(0, 7);
 }
-
-/** Workflow id of a period's close: starting the close twice is the same close. */
-export const closeWorkflowId = (period: string) => `close-${period}`;
