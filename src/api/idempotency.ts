@@ -6,8 +6,6 @@ import type { ApiDeps } from './deps.js';
 import { HttpProblem, toProblem } from './problem.js';
 import type { RouteResult } from './route.js';
 
-/** An in-flight record older than this is taken to belong to a crashed request. */
-const IN_FLIGHT_STALE_MS = 60_000;
 const IN_FLIGHT = 0;
 
 /**
@@ -44,8 +42,10 @@ export async function runIdempotent(
   }
   const hash = requestHash({ method: req.method, path: req.originalUrl.split('?')[0], body: req.body ?? null });
   const db = deps.db;
-  const now = deps.clock();
-  const expiresAt = new Date(now.getTime() + deps.config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000);
+  // Idempotency records live on the database's clock, not the ledger's: they
+  // are infrastructure, and one clock keeps the stale check honest.
+  const expiresAt = sql<Date>`now() + make_interval(hours => ${deps.config.IDEMPOTENCY_RETENTION_HOURS})`;
+  const staleBefore = sql<Date>`now() - make_interval(secs => ${deps.config.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS})`;
 
   const claimed = await db
     .insertInto('idempotency_keys')
@@ -61,13 +61,16 @@ export async function runIdempotent(
     })
     .onConflict((oc) =>
       // Take over a stale in-flight claim or an expired record; leave the rest alone.
-      oc.columns(['api_key_id', 'key']).doUpdateSet({ request_hash: hash, created_at: now, expires_at: expiresAt, status_code: IN_FLIGHT, response_body: null })
+      oc
+        .columns(['api_key_id', 'key'])
+        .doUpdateSet({ request_hash: hash, created_at: sql`now()`, expires_at: expiresAt, status_code: IN_FLIGHT, response_body: null })
         .where((eb) =>
           eb.or([
-            eb('idempotency_keys.expires_at', '<', now),
+            eb('idempotency_keys.expires_at', '<', sql<Date>`now()`),
             eb.and([
               eb('idempotency_keys.status_code', '=', IN_FLIGHT),
-              eb('idempotency_keys.created_at', '<', new Date(now.getTime() - IN_FLIGHT_STALE_MS)),
+              // An in-flight record this old belongs to a request that died.
+              eb('idempotency_keys.created_at', '<', staleBefore),
               eb('idempotency_keys.request_hash', '=', hash),
             ]),
           ]),

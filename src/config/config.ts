@@ -85,6 +85,11 @@ export const configVariables = {
     '168',
     'How long Idempotency-Key responses are kept (at least 72).',
   ),
+  IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS: variable(
+    positiveInt.default(60),
+    '30',
+    'A request still marked in flight after this long is taken to have died; a retry with its key runs again.',
+  ),
   BOOTSTRAP_ADMIN_KEY: variable(
     z.string().regex(/^bd_[a-z]+_[A-Za-z0-9]+_[A-Za-z0-9]+$/, 'must be a Burndown key: bd_<env>_<id>_<secret>').optional(),
     'bd_live_k1a2b3_…',

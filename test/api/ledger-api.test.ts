@@ -207,3 +207,14 @@ describe('walkthrough over HTTP', () => {
     ]);
   });
 });
+
+describe('conflicts', () => {
+  it('closing a closed hold is a 409 problem whose status is not overwritten by its details', async () => {
+    const id = await fundedAccount();
+    const hold = await call(api, 'POST', `/v1/accounts/${id}/holds`, { body: { creditType: 'ai', amount: '5' } });
+    expect((await call(api, 'POST', `/v1/holds/${hold.body?.id}/release`)).status).toBe(200);
+    const again = await call(api, 'POST', `/v1/holds/${hold.body?.id}/release`);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ status: 409, code: 'hold_not_active', title: 'Conflict' });
+  });
+});

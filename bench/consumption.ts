@@ -1,0 +1,120 @@
+/**
+ * npx tsx bench/consumption.ts [--consumptions N] [--batches N]
+ *
+ * Consumption figures on this machine, in one process: embedded PostgreSQL and
+ * a Temporal dev server (in .data/bench-consumption), the Burndown worker and
+ * API as `npm start` assembles them. Prints:
+ * - saga latency, POST /v1/consumptions → 201 reserved (Update-with-Start:
+ *   workflow start + reserve activity + hold in PostgreSQL), p50/p95/max,
+ *   and POST /complete → burned;
+ * - usage-event ingest (POST /v1/events, batches of 1,000) and metering burn
+ *   rate, in events per second.
+ */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { loadConfig } from '../src/config/config.js';
+import { createAccount, createCreditType, issueGrant } from '../src/ledger/index.js';
+import { createLogger } from '../src/logger.js';
+import { connectTemporalClient, openCore, startApi, startWorker } from '../src/runtime/services.js';
+import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
+import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
+
+const { values: flags } = parseArgs({ options: { consumptions: { type: 'string' }, batches: { type: 'string' } } });
+const CONSUMPTIONS = Number(flags.consumptions ?? 200);
+const BATCHES = Number(flags.batches ?? 20);
+const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function main() {
+  const dataDir = resolve('.data', 'bench-consumption');
+  await rm(dataDir, { recursive: true, force: true });
+  const logger = createLogger('warn', 'bench');
+  const postgres = await startEmbeddedPostgres({ dataDir, port: 5498, database: 'burndown_bench', logger });
+  const temporalServer = await startTemporalDevServer({ dataDir, port: 7298, uiPort: 0, logger, ephemeral: true, headless: true });
+  const config = loadConfig({
+    DATABASE_URL: postgres.url,
+    TEMPORAL_ADDRESS: temporalServer.address,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    TEMPORAL_TASK_QUEUE: 'burndown-bench',
+    RATE_LIMIT_PER_ACCOUNT_PER_SECOND: '100000',
+    METERING_INTERVAL_SECONDS: '3600',
+  });
+  const core = await openCore(config, logger, postgres.url, 'bench');
+  const temporal = await connectTemporalClient(config, temporalServer.address);
+  const worker = await startWorker(core, temporal, temporalServer.address);
+  const api = await startApi(core, temporal);
+  try {
+    const key = (await createApiKey(core.db, { name: 'bench', subject: 'bench', scopes: ['admin'] })).token;
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    await createCreditType(core.db, { id: 'ai', name: 'AI credits', precision: 2 });
+    await createCreditType(core.db, { id: 'storage', name: 'Storage credits', precision: 0 });
+    const accounts = Array.from({ length: 100 }, (_, i) => `bench-${i}`);
+    for (const id of accounts) {
+      await createAccount(core.db, { id, name: id });
+      await issueGrant(core.ledger, { accountId: id, creditType: 'ai', amount: '1000000', source: 'purchase' }, { actor: 'bench' });
+    }
+
+    log(`${CONSUMPTIONS} consumptions, one after another (warm-up 10)`);
+    const reserve: number[] = [];
+    const complete: number[] = [];
+    for (let i = -10; i < CONSUMPTIONS; i++) {
+      const t0 = performance.now();
+      const started = await post('/v1/consumptions', { accountId: accounts[Math.abs(i) % 100], feature: 'chat', estimate: '2', idempotencyKey: randomUUID() });
+      const t1 = performance.now();
+      if (started.status !== 201) throw new Error(`start answered ${started.status}: ${JSON.stringify(started.body)}`);
+      const done = await post(`/v1/consumptions/${String(started.body.consumptionId)}/complete`, { actualQuantity: '1' });
+      const t2 = performance.now();
+      if (done.status !== 200) throw new Error(`complete answered ${done.status}: ${JSON.stringify(done.body)}`);
+      if (i >= 0) {
+        reserve.push(t1 - t0);
+        complete.push(t2 - t1);
+      }
+    }
+    reserve.sort((a, b) => a - b);
+    complete.sort((a, b) => a - b);
+
+    log(`${BATCHES} batches of 1,000 usage events`);
+    const now = new Date().toISOString();
+    const t0 = performance.now();
+    for (let b = 0; b < BATCHES; b++) {
+      const events = Array.from({ length: 1000 }, (_, i) => ({ id: `e-${b}-${i}`, accountId: accounts[i % 100], feature: 'tokens', quantity: '1000', timestamp: now }));
+      const res = await post('/v1/events', { events });
+      if (res.body.accepted !== 1000) throw new Error(`batch ${b}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    }
+    const ingestSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const metered = (await temporal.workflow.execute('meteringWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `bench-metering-${randomUUID()}`, args: [] })) as { burned: number };
+    const burnSeconds = (performance.now() - t1) / 1000;
+    const total = BATCHES * 1000;
+
+    console.log('\n| figure | value |\n|---|---|');
+    console.log(`| saga start → reserved (POST /v1/consumptions, Update-with-Start), n=${CONSUMPTIONS} | p50 ${ms(percentile(reserve, 50))}, p95 ${ms(percentile(reserve, 95))}, max ${ms(reserve.at(-1)!)} |`);
+    console.log(`| complete → burned (POST /complete, update waits for the commit) | p50 ${ms(percentile(complete, 50))}, p95 ${ms(percentile(complete, 95))} |`);
+    console.log(`| usage-event ingest, ${BATCHES} × 1,000 over HTTP, sequential | ${(total / ingestSeconds).toFixed(0)} events/s |`);
+    console.log(`| metering burn (one meteringWorkflow, ${metered.burned} burned) | ${(metered.burned / burnSeconds).toFixed(0)} events/s |`);
+  } finally {
+    await api.close();
+    await worker.drain();
+    await temporal.connection.close();
+    await core.close();
+    await temporalServer.stop();
+    await postgres.stop();
+  }
+}
+
+await main();

