@@ -18,6 +18,9 @@ export interface MeteringResult {
   failed: number;
 }
 
+/** Accounts burned at the same time in one batch (each account's own events stay sequential). */
+const ACCOUNT_CONCURRENCY = 8;
+
 type Outcome = 'burned' | 'shadowed' | 'off' | 'awaiting_funds' | 'failed';
 
 /**
@@ -129,15 +132,29 @@ export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): P
 
   const pending = await db.selectFrom('usage_events').selectAll().where('status', '=', 'pending').orderBy('event_time').orderBy('id').limit(limit).execute();
   result.pendingSeen = pending.length;
+  // Accounts are independent: their queues burn concurrently, each in event-time order.
+  const queues = new Map<string, UsageEvent[]>();
   for (const event of pending) {
-    if (blocked.has(event.account_id)) {
-      await db.updateTable('usage_events').set({ status: 'awaiting_funds', last_error: 'an earlier event of this account is waiting for funds' }).where('id', '=', event.id).execute();
-      count('awaiting_funds');
-      continue;
-    }
-    const outcome = await burnEvent(deps, await accountOf(event.account_id), event);
-    if (outcome === 'awaiting_funds') blocked.add(event.account_id);
-    count(outcome);
+    const queue = queues.get(event.account_id);
+    if (queue) queue.push(event);
+    else queues.set(event.account_id, [event]);
   }
+  const burnQueue = async (accountId: string, events: UsageEvent[]) => {
+    for (const event of events) {
+      if (blocked.has(accountId)) {
+        await db.updateTable('usage_events').set({ status: 'awaiting_funds', last_error: 'an earlier event of this account is waiting for funds' }).where('id', '=', event.id).execute();
+        count('awaiting_funds');
+        continue;
+      }
+      const outcome = await burnEvent(deps, await accountOf(accountId), event);
+      if (outcome === 'awaiting_funds') blocked.add(accountId);
+      count(outcome);
+    }
+  };
+  const entries = [...queues.entries()];
+  const workers = Array.from({ length: Math.min(ACCOUNT_CONCURRENCY, entries.length) }, async () => {
+    for (let next = entries.shift(); next; next = entries.shift()) await burnQueue(...next);
+  });
+  await Promise.all(workers);
   return result;
 }
