@@ -32,9 +32,15 @@ export function createPool(options: DatabaseOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client losing its connection (server restart) must not crash the
-  // process; the pool replaces it on the next checkout.
+  // A connection the server drops (restart, pg_terminate_backend) emits
+  // 'error' on its client. Idle clients report to the pool; a checked-out client
+  // between two queries has no listener of its own, and an unheard 'error'
+  // would crash the process. Listen on every client: the failure then reaches
+  // the caller as the next query's rejection, and the pool discards the client.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
