@@ -7,16 +7,20 @@ import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
 import { createUsageEventActivities } from './usage-events.js';
 import { createPaymentActivities, type PaymentActivityDeps } from './payments.js';
+import type { ConsumptionDeps } from '../src/consumption/settings.js';
+import type { CrmSyncDeps } from '../src/crm/sync.js';
+import type { FinanceSettings } from '../src/finance/settings.js';
+import type { NotificationDeps } from './notifications.js';
 
 /** What activities may use; built once by the worker entry point. */
 export interface ActivityDeps {
   ledger: LedgerDeps;
-  finance?: import('../src/finance/settings.js').FinanceSettings | undefined;
-  consumption?: import('../src/consumption/settings.js').ConsumptionDeps;
+  finance?: FinanceSettings | undefined;
+  consumption?: ConsumptionDeps;
   /** Stripe gateway, catalog and recharge starter; absent in workers that do not take payments. */
   payments?: PaymentActivityDeps | undefined;
-  notifications?: import('./notifications.js').NotificationDeps | undefined;
-  crm?: import('../src/crm/sync.js').CrmSyncDeps | undefined;
+  notifications?: NotificationDeps | undefined;
+  crm?: CrmSyncDeps | undefined;
 }
 
 /** All activities of the Burndown worker, one factory per area. */

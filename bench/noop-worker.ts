@@ -8,7 +8,7 @@ const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)),
-  activities: { noop: async () => undefined },
+  activities: { noop: () => Promise.resolve() },
 });
 process.on('SIGTERM', () => worker.shutdown());
 console.log('ready');

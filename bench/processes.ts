@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 export interface RunningProcess {
   child: ChildProcess;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** Spawns `node --import tsx <args>` and waits until a line of its output passes `readyWhen`, or `probe` answers true. */
@@ -24,8 +24,8 @@ export async function spawnReady(
       output += chunk.toString();
       if (output.split('\n').some(readyWhen)) resolve();
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
     if (probe) {
       const poll = async (): Promise<void> => {
@@ -36,8 +36,8 @@ export async function spawnReady(
       void poll();
     }
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   return {
     child,
     stop: () =>

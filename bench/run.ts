@@ -109,7 +109,7 @@ async function main() {
     stops.push(worker.stop);
     let peakRss = 0;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMegabytes(api.child.pid!))), 250);
-    stops.push(async () => clearInterval(rssTimer));
+    stops.push(() => Promise.resolve(clearInterval(rssTimer)));
 
     const ledger = { db, clock: () => new Date(), holdDefaultTtlSeconds: 900, holdMaxTtlSeconds: 86_400 };
     const key = await createApiKey(db, { name: 'bench', subject: 'bench', scopes: ['admin'] });

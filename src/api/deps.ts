@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import type { LedgerDeps } from '../ledger/context.js';
 import type { Logger } from '../logger.js';
 import type { ProblemContext } from './problem.js';
+import type { PaymentsApiDeps } from '../payments/api-deps.js';
 
 /** Everything the API needs, built once by the entry point and handed to createApp. */
 export interface ApiDeps {
@@ -17,5 +18,5 @@ export interface ApiDeps {
   verifyApiKey: (token: string) => Promise<Principal | undefined>;
   problemContext: ProblemContext;
   /** Stripe purchases, auto-recharge, refunds and webhooks; payment routes answer 503 without it. */
-  payments?: import('../payments/api-deps.js').PaymentsApiDeps | undefined;
+  payments?: PaymentsApiDeps | undefined;
 }

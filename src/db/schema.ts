@@ -1,5 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AuditLogTable, GrantApprovalTable } from './schema-grants-lifecycle.js';
+import type { ClosedPeriodTable, ConsumptionTable, PricingVersionTable, ShadowEntryTable, UsageEventTable } from './schema-consumption.js';
+import type { FinanceFxRateTable, FinanceJournalLineTable, FinancePeriodTable, FinancePostingTable, FinanceReconciliationTable, FinanceUsageSummaryTable, GdprErasureTable } from './schema-finance.js';
+import type { BalanceAlertSettingsTable, BalanceAlertStateTable, CrmLinkTable, CrmSyncMarkTable, CrmTaskTable, OutboxDispatchTable, OutboxRelayStateTable, WebhookDeliveryTable, WebhookEndpointHealthTable, WebhookEndpointTable } from './schema-notifications.js';
+import type { PaymentAccountFlagTable, PurchaseTable, RechargeSettingsTable, StripeCustomerTable, StripeEventTable } from './schema-payments.js';
 
 /** int8 columns come back as bigint (see createDatabase) and go in as bigint. */
 type Int8 = ColumnType<bigint, bigint | number, bigint>;
@@ -187,33 +191,33 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
-  pricing_versions: import('./schema-consumption.js').PricingVersionTable;
-  consumptions: import('./schema-consumption.js').ConsumptionTable;
-  usage_events: import('./schema-consumption.js').UsageEventTable;
-  shadow_entries: import('./schema-consumption.js').ShadowEntryTable;
-  closed_periods: import('./schema-consumption.js').ClosedPeriodTable;
-  stripe_customers: import('./schema-payments.js').StripeCustomerTable;
-  purchases: import('./schema-payments.js').PurchaseTable;
-  stripe_events: import('./schema-payments.js').StripeEventTable;
-  recharge_settings: import('./schema-payments.js').RechargeSettingsTable;
-  payment_account_flags: import('./schema-payments.js').PaymentAccountFlagTable;
-  outbox_relay_state: import('./schema-notifications.js').OutboxRelayStateTable;
-  outbox_dispatches: import('./schema-notifications.js').OutboxDispatchTable;
-  balance_alert_settings: import('./schema-notifications.js').BalanceAlertSettingsTable;
-  balance_alert_state: import('./schema-notifications.js').BalanceAlertStateTable;
-  webhook_endpoints: import('./schema-notifications.js').WebhookEndpointTable;
-  webhook_deliveries: import('./schema-notifications.js').WebhookDeliveryTable;
-  webhook_endpoint_health: import('./schema-notifications.js').WebhookEndpointHealthTable;
-  crm_links: import('./schema-notifications.js').CrmLinkTable;
-  crm_sync_marks: import('./schema-notifications.js').CrmSyncMarkTable;
-  crm_tasks: import('./schema-notifications.js').CrmTaskTable;
-  finance_periods: import('./schema-finance.js').FinancePeriodTable;
-  finance_journal_lines: import('./schema-finance.js').FinanceJournalLineTable;
-  finance_postings: import('./schema-finance.js').FinancePostingTable;
-  finance_fx_rates: import('./schema-finance.js').FinanceFxRateTable;
-  finance_usage_summary: import('./schema-finance.js').FinanceUsageSummaryTable;
-  finance_reconciliations: import('./schema-finance.js').FinanceReconciliationTable;
-  gdpr_erasures: import('./schema-finance.js').GdprErasureTable;
+  pricing_versions: PricingVersionTable;
+  consumptions: ConsumptionTable;
+  usage_events: UsageEventTable;
+  shadow_entries: ShadowEntryTable;
+  closed_periods: ClosedPeriodTable;
+  stripe_customers: StripeCustomerTable;
+  purchases: PurchaseTable;
+  stripe_events: StripeEventTable;
+  recharge_settings: RechargeSettingsTable;
+  payment_account_flags: PaymentAccountFlagTable;
+  outbox_relay_state: OutboxRelayStateTable;
+  outbox_dispatches: OutboxDispatchTable;
+  balance_alert_settings: BalanceAlertSettingsTable;
+  balance_alert_state: BalanceAlertStateTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_endpoint_health: WebhookEndpointHealthTable;
+  crm_links: CrmLinkTable;
+  crm_sync_marks: CrmSyncMarkTable;
+  crm_tasks: CrmTaskTable;
+  finance_periods: FinancePeriodTable;
+  finance_journal_lines: FinanceJournalLineTable;
+  finance_postings: FinancePostingTable;
+  finance_fx_rates: FinanceFxRateTable;
+  finance_usage_summary: FinanceUsageSummaryTable;
+  finance_reconciliations: FinanceReconciliationTable;
+  gdpr_erasures: GdprErasureTable;
   audit_log: AuditLogTable;
   grant_approvals: GrantApprovalTable;
   outbox_events: OutboxEventTable;

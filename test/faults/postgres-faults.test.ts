@@ -105,7 +105,7 @@ describe('PostgreSQL stopped in immediate mode and restarted', () => {
       await issueGrant(deps, { accountId: 'restart', creditType: 'ai', amount: '100', source: 'purchase' }, actor);
       const key = (await createApiKey(db, { name: 'faults', subject: 'faults', scopes: ['admin'] })).token;
       // The API under test, pointed at this server through the same fixture.
-      const local = { ...api, adminKey: key } as ApiFixture;
+      const local = { ...api, adminKey: key };
       const original = { db: api.deps.db, ledger: api.deps.ledger, clock: api.deps.clock, verify: api.deps.verifyApiKey };
       Object.assign(api.deps, { db, ledger: deps, clock: deps.clock });
       const { createApiKeyVerifier } = await import('../../src/auth/api-keys.js');
@@ -116,7 +116,7 @@ describe('PostgreSQL stopped in immediate mode and restarted', () => {
         // Immediate shutdown: SIGQUIT to the postmaster, no checkpoint, as a crash would.
         const postmaster = Number((await readFile(resolve(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
         process.kill(postmaster, 'SIGQUIT');
-        for (let i = 0; i < 100 && (await isAlive(postmaster)); i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 100 && isAlive(postmaster); i++) await new Promise((r) => setTimeout(r, 100));
 
         const ready = await call(local, 'GET', '/readyz', { key: '' });
         expect(ready.status).toBe(503);
@@ -148,7 +148,7 @@ describe('PostgreSQL stopped in immediate mode and restarted', () => {
   });
 });
 
-async function isAlive(pid: number): Promise<boolean> {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
