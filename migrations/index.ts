@@ -5,6 +5,7 @@ import * as consumption from './2026-11-21T010000_consumption.js';
 import * as payments from './2026-11-21T030000_payments.js';
 import * as grantLifecycle from './2026-11-21T020000_grant_lifecycle.js';
 import * as finance from './2026-11-21T050000_finance.js';
+import * as subscriptions from './2026-11-21T060000_subscriptions.js';
 import * as notifications from './2026-11-21T040000_notifications.js';
 
 /**
@@ -18,5 +19,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T030000_payments': payments,
   '2026-11-21T020000_grant_lifecycle': grantLifecycle,
   '2026-11-21T050000_finance': finance,
+  '2026-11-21T060000_subscriptions': subscriptions,
   '2026-11-21T040000_notifications': notifications,
 };

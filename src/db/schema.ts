@@ -191,6 +191,7 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
+  subscriptions: import('./schema-subscriptions.js').SubscriptionTable;
   pricing_versions: PricingVersionTable;
   consumptions: ConsumptionTable;
   usage_events: UsageEventTable;

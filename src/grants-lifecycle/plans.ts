@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { NotFoundError } from '../ledger/index.js';
+import { NotFoundError, ValidationError } from '../ledger/index.js';
 import type { ResolvedPlan, ResolvedTrial } from '../../workflows/definitions/grants.js';
 
 const amount = z.string().regex(/^\d{1,19}(\.\d+)?$/, 'a decimal string');
@@ -50,6 +50,26 @@ export class PlanCatalog {
     return [...this.versions.keys()].sort().at(-1)!;
   }
 
+  versionIds(): string[] {
+    return [...this.versions.keys()].sort();
+  }
+
+  /**
+   * A plan or trial named in a request, or a 400 naming the field at fault and
+   * what exists: an unknown version (`planVersion`), or an id the version lacks.
+   */
+  resolveForRequest<K extends 'plans' | 'trials'>(kind: K, id: string, version: string | undefined, idPath: string): K extends 'plans' ? ResolvedPlan : ResolvedTrial {
+    const v = version ?? this.latestVersion();
+    const file = this.versions.get(v);
+    if (!file) throw new ValidationError('Unknown plan version', [{ path: 'planVersion', message: `no plan version ${v}; versions: ${this.versionIds().join(', ')}` }]);
+    if (!Object.hasOwn(file[kind], id)) {
+      throw new ValidationError(`Unknown ${kind === 'plans' ? 'plan' : 'trial'}`, [
+        { path: idPath, message: `no ${kind === 'plans' ? 'plan' : 'trial'} ${id} in version ${v}; there are: ${Object.keys(file[kind]).sort().join(', ') || 'none'}` },
+      ]);
+    }
+    return (kind === 'plans' ? this.plan(id, v) : this.trial(id, v)) as K extends 'plans' ? ResolvedPlan : ResolvedTrial;
+  }
+
   plan(planId: string, version = this.latestVersion()): ResolvedPlan {
     const plan = this.versions.get(version)?.plans[planId];
     if (!plan) throw new NotFoundError('plan', `${planId}@${version}`);
@@ -67,4 +87,10 @@ export class PlanCatalog {
       convertTo: trial.outcome.kind === 'convert' ? this.plan(trial.outcome.planId, version) : null,
     };
   }
+}
+
+let loaded: PlanCatalog | undefined;
+/** The process's plan catalog, loaded on first use (plan files are immutable once released). */
+export function planCatalog(): PlanCatalog {
+  return (loaded ??= PlanCatalog.load());
 }

@@ -28,13 +28,17 @@ export interface TemporalFixture {
  * workflow code bundled once, and a Burndown worker on a task queue of its own
  * running for the whole file.
  */
-export function useTemporalWorker(deps: () => ActivityDeps): TemporalFixture {
+export function useTemporalWorker(
+  deps: () => ActivityDeps,
+  /** Fixed when the API under test must start workflows on it (useApi's TEMPORAL_TASK_QUEUE). */
+  taskQueue = `test-${randomBytes(4).toString('hex')}`,
+): TemporalFixture {
   const fixture = {} as TemporalFixture;
   let running: Promise<void> | undefined;
   beforeAll(async () => {
     quietRuntime();
     const address = inject('temporalAddress');
-    fixture.taskQueue = `test-${randomBytes(4).toString('hex')}`;
+    fixture.taskQueue = taskQueue;
     fixture.client = new Client({ connection: await Connection.connect({ address }) });
     fixture.nativeConnection = await NativeConnection.connect({ address });
     fixture.bundle = await bundleWorkflows();

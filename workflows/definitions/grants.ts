@@ -4,7 +4,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 export const grantExpiryWorkflowId = (grantId: string) => `grant-expiry-${grantId}`;
 export const grantApprovalWorkflowId = (approvalId: string) => `grant-approval-${approvalId}`;
 export const subscriptionWorkflowId = (subscriptionId: string) => `subscription-${subscriptionId}`;
-export const trialWorkflowId = (trialId: string) => `trial-${trialId}`;
+/** One trial workflow per account and trial: asking twice finds the first. */
+export const trialWorkflowId = (accountId: string, trialId: string) => `trial-${accountId}-${trialId}`;
 
 export const GRANT_EXPIRY_SWEEP_SCHEDULE_ID = 'burndown-grant-expiry-sweep';
 
@@ -97,6 +98,12 @@ export const changeSubscriptionPlanUpdate = defineUpdate<SubscriptionState, [Sub
 export const pauseSubscriptionUpdate = defineUpdate<SubscriptionState, [SubscriptionPauseInput]>('pauseSubscription');
 export const cancelSubscriptionUpdate = defineUpdate<SubscriptionState, [SubscriptionCancelInput]>('cancelSubscription');
 export const subscriptionStateQuery = defineQuery<SubscriptionState>('subscriptionState');
+/**
+ * Answers once the current period's allotment is issued (or known not to be
+ * due): the API sends it after starting a subscription, so its 201 carries
+ * the allotment's grant id.
+ */
+export const subscriptionAllotmentSettledUpdate = defineUpdate<SubscriptionState, []>('subscriptionAllotmentSettled');
 
 export interface TrialState {
   trialId: string;
@@ -107,3 +114,5 @@ export interface TrialState {
   subscriptionId: string | null;
 }
 export const trialStateQuery = defineQuery<TrialState>('trialState');
+/** Answers once the trial grant is issued (the API's 201 carries its id). */
+export const trialGrantIssuedUpdate = defineUpdate<TrialState, []>('trialGrantIssued');

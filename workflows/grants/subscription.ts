@@ -4,6 +4,7 @@ import {
   cancelSubscriptionUpdate,
   changeSubscriptionPlanUpdate,
   pauseSubscriptionUpdate,
+  subscriptionAllotmentSettledUpdate,
   subscriptionStateQuery,
   type ResolvedPlan,
   type SubscriptionCancelInput,
@@ -80,6 +81,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   };
 
   setHandler(subscriptionStateQuery, state);
+  let allotmentSettled = false;
+  setHandler(subscriptionAllotmentSettledUpdate, async () => {
+    await condition(() => allotmentSettled);
+    return state();
+  });
   setHandler(
     changeSubscriptionPlanUpdate,
     async (change) => {
@@ -127,8 +133,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   setHandler(
     cancelSubscriptionUpdate,
     (cancel: SubscriptionCancelInput) => {
-      if (cancel.at === 'now') cancelNow = true;
-      else status = 'cancelling';
+      // Cancelled now: the answer already says so; the main loop wakes and ends.
+      if (cancel.at === 'now') {
+        cancelNow = true;
+        status = 'cancelled';
+      } else status = 'cancelling';
       return state();
     },
     { validator: (_cancel: SubscriptionCancelInput) => requireOpen() },
@@ -147,6 +156,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     });
     grantIds.unshift(grantId);
   }
+  allotmentSettled = true;
 
   const untilEnd = end - Date.now();
   const cancelledNow = untilEnd > 0 ? await condition(() => cancelNow, untilEnd) : cancelNow;

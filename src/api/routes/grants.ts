@@ -3,6 +3,7 @@ import { getGrant, issueGrant, listGrants, voidGrant } from '../../ledger/index.
 import { auditing } from '../../audit/audit-log.js';
 import { auditContextOf } from '../../audit/request-context.js';
 import { signalGrantClosed, startExpiryTimer, timerSettingsOf } from '../../grants-lifecycle/timers.js';
+import { refuseSupportGrantAboveLimit } from '../../grants-lifecycle/direct-grant-limit.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, pageQuery, problemSchema } from '../schemas/common.js';
 import { grantBody, grantSchema } from '../schemas/ledger.js';
@@ -21,9 +22,14 @@ export function registerGrantRoutes(define: DefineRoute): void {
     params: accountIdParams,
     body: grantBody,
     idempotent: true,
-    responses: { 201: { description: 'Granted', schema: grantSchema }, 404: { description: 'No such account', schema: problemSchema } },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+    responses: {
+      201: { description: 'Granted', schema: grantSchema },
+      403: { description: 'A support key above its limit: use /v1/accounts/{id}/support-grants', schema: problemSchema },
+      404: { description: 'No such account', schema: problemSchema },
+    },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount, principal }) => {
       authorizeAccount(params.id);
+      await refuseSupportGrantAboveLimit(deps.db, principal.scopes, deps.config.GRANT_APPROVAL_LIMITS, { ...body, accountId: params.id });
       const { reason, ...grant } = body;
       const created = await issueGrant(deps.ledger, { ...grant, accountId: params.id }, { actor, idempotencyKey, reason });
       await startExpiryTimer(timerSettingsOf(deps), created);

@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import { planCatalog } from '../../grants-lifecycle/plans.js';
+import {
+  findSubscription,
+  listSubscriptions,
+  recordSubscription,
+  subscriptionIdFor,
+} from '../../grants-lifecycle/subscription-records.js';
+import { requireAccount, ValidationError } from '../../ledger/index.js';
+import {
+  cancelSubscriptionUpdate,
+  changeSubscriptionPlanUpdate,
+  pauseSubscriptionUpdate,
+  subscriptionAllotmentSettledUpdate,
+  subscriptionStateQuery,
+  subscriptionWorkflowId,
+} from '../../../workflows/definitions/grants.js';
+import type { DefineRoute } from '../route.js';
+import { accountIdParams, idString, pageQuery, problemSchema } from '../schemas/common.js';
+import { queryState, runSubscriptionUpdate, settledState, startOnce } from './lifecycle-workflows.js';
+
+const DAY_MS = 86_400_000;
+/** A start a little in the past is clock skew; further back would replay missed periods, so it is refused. */
+const START_SLACK_MS = 5 * 60_000;
+const START_HORIZON_MS = 366 * DAY_MS;
+
+export const writeScopes = ['admin', 'support', 'service'] as const;
+export const readScopes = ['admin', 'support', 'service', 'finance', 'customer'] as const;
+
+const planVersion = z.string().regex(/^\d{4}-\d{2}$/, 'a plan version such as 2026-01');
+const planRef = z.object({ planId: z.string(), version: z.string() });
+export const subscriptionStateSchema = z
+  .object({
+    subscriptionId: z.string(),
+    accountId: z.string(),
+    status: z.enum(['active', 'paused', 'cancelling', 'cancelled']),
+    plan: planRef,
+    pendingPlan: planRef.nullable(),
+    periodIndex: z.number().int(),
+    periodStart: z.string(),
+    periodEnd: z.string(),
+    currentGrantId: z.string().nullable(),
+    upcoming: z.array(
+      z.object({ periodIndex: z.number().int(), effectiveAt: z.string(), expiresAt: z.string(), amount: z.string(), creditType: z.string(), plan: planRef }),
+    ),
+  })
+  .meta({ id: 'SubscriptionState', description: 'The live state of a subscription, with its next allotments (up to 3).' });
+
+const summarySchema = z
+  .object({ id: z.string(), accountId: z.string(), plan: planRef, startAt: z.string(), trialId: z.string().nullable(), createdBy: z.string(), createdAt: z.string() })
+  .meta({ id: 'SubscriptionSummary' });
+
+const startBody = z
+  .object({
+    planId: idString,
+    planVersion: planVersion.optional().meta({ description: 'Defaults to the latest version in plans/' }),
+    startAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'Period 0 starts here (default now); not in the past, at most a year ahead' }),
+  })
+  .meta({ id: 'SubscriptionStartInput' });
+
+const changeBody = z
+  .object({
+    planId: idString.optional(),
+    planVersion: planVersion.optional(),
+    effective: z.enum(['next_period', 'now']).optional().meta({ description: '`next_period` (default), or `now` with a prorated extra allotment for the rest of the period' }),
+    paused: z.boolean().optional().meta({ description: '`true` pauses allotments from the next period on; `false` resumes them at the next period' }),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.planId === undefined) === (b.paused === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['planId'], message: 'give either planId (a plan change) or paused (pause/resume), one per request' });
+    }
+    if (b.planId === undefined && (b.planVersion !== undefined || b.effective !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: [b.effective !== undefined ? 'effective' : 'planVersion'], message: 'only with planId' });
+    }
+  })
+  .meta({ id: 'SubscriptionChangeInput' });
+
+const cancelAt = z.enum(['period_end', 'now']);
+const cancelBody = z.object({ at: cancelAt.optional() });
+const subscriptionParams = accountIdParams.extend({ subscriptionId: idString });
+
+/** Subscriptions over HTTP (R-G5): each one is a subscriptionWorkflow; its row here lists it and binds it to its account. */
+export function registerSubscriptionRoutes(define: DefineRoute): void {
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/subscriptions',
+    summary: 'Start a subscription to a plan',
+    description:
+      'Starts the subscription workflow: each period it issues the plan’s allotment and applies the rollover rule at the period end. The subscription id derives from the account and the Idempotency-Key, so a retry names the same subscription.',
+    tags: ['Subscriptions'],
+    scopes: writeScopes,
+    params: accountIdParams,
+    body: startBody,
+    idempotent: true,
+    responses: {
+      201: { description: 'Started', schema: subscriptionStateSchema },
+      404: { description: 'No such account', schema: problemSchema },
+    },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      await requireAccount(deps.db, params.id);
+      const plan = planCatalog().resolveForRequest('plans', body.planId, body.planVersion, 'planId');
+      const now = deps.clock().getTime();
+      const anchor = body.startAt === undefined ? now : Date.parse(body.startAt);
+      if (anchor < now - START_SLACK_MS || anchor > now + START_HORIZON_MS) {
+        throw new ValidationError('The start is out of range', [{ path: 'startAt', message: 'must be now or later, at most a year ahead' }]);
+      }
+      const subscriptionId = subscriptionIdFor(params.id, idempotencyKey!);
+      const anchorIso = new Date(anchor).toISOString();
+      // The row first: a start that fails after it is retried (the key is freed on a 5xx) and finds it.
+      await recordSubscription(deps.db, { subscriptionId, accountId: params.id, plan: plan.ref, anchor: anchorIso, trialId: null, createdBy: actor });
+      const { handle } = await startOnce(deps, 'subscriptionWorkflow', subscriptionWorkflowId(subscriptionId), [
+        { subscriptionId, accountId: params.id, anchor: anchorIso, plan, expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS },
+      ]);
+      const state = await settledState(handle, subscriptionAllotmentSettledUpdate, subscriptionStateQuery, 'subscription', subscriptionId);
+      return { status: 201, body: state, headers: { Location: `/v1/accounts/${params.id}/subscriptions/${subscriptionId}` } };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/subscriptions',
+    summary: 'List an account’s subscriptions',
+    description: 'Every subscription started for the account (directly or by a converting trial), by id. GET one for its live state.',
+    tags: ['Subscriptions'],
+    scopes: readScopes,
+    params: accountIdParams,
+    query: pageQuery,
+    responses: { 200: { description: 'Subscriptions', schema: z.object({ data: z.array(summarySchema), nextCursor: z.string().nullable() }) } },
+    handler: async ({ deps, params, query, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      await requireAccount(deps.db, params.id);
+      const data = await listSubscriptions(deps.db, params.id, { limit: query.limit, after: query.cursor });
+      return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/subscriptions/{subscriptionId}',
+    summary: 'A subscription’s state and upcoming allotments',
+    tags: ['Subscriptions'],
+    scopes: readScopes,
+    params: subscriptionParams,
+    responses: { 200: { description: 'The state', schema: subscriptionStateSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    handler: async ({ deps, params, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const row = await findSubscription(deps.db, params.id, params.subscriptionId);
+      const state = await queryState(deps.temporal.workflow.getHandle(row.workflow_id), subscriptionStateQuery, 'subscription', row.id);
+      return { status: 200, body: state };
+    },
+  });
+
+  define({
+    method: 'patch',
+    path: '/v1/accounts/{id}/subscriptions/{subscriptionId}',
+    summary: 'Change the plan, pause or resume a subscription',
+    description:
+      '`{planId, planVersion?, effective?}` changes the plan at the next period (default) or now with a prorated extra allotment; `{paused: true|false}` pauses or resumes allotments from the next period. 409 once the subscription is cancelling or cancelled.',
+    tags: ['Subscriptions'],
+    scopes: writeScopes,
+    params: subscriptionParams,
+    body: changeBody,
+    idempotent: true,
+    responses: {
+      200: { description: 'The new state', schema: subscriptionStateSchema },
+      404: { description: 'Not found', schema: problemSchema },
+      409: { description: 'The subscription is cancelling or cancelled', schema: problemSchema },
+    },
+    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const row = await findSubscription(deps.db, params.id, params.subscriptionId);
+      const handle = deps.temporal.workflow.getHandle(row.workflow_id);
+      const state =
+        body.planId !== undefined
+          ? await runSubscriptionUpdate(
+              handle,
+              changeSubscriptionPlanUpdate,
+              { plan: planCatalog().resolveForRequest('plans', body.planId, body.planVersion, 'planId'), effective: body.effective, actor },
+              idempotencyKey,
+              'effective',
+            )
+          : await runSubscriptionUpdate(handle, pauseSubscriptionUpdate, { paused: body.paused!, actor }, idempotencyKey, 'paused');
+      return { status: 200, body: state };
+    },
+  });
+
+  define({
+    method: 'delete',
+    path: '/v1/accounts/{id}/subscriptions/{subscriptionId}',
+    summary: 'Cancel a subscription',
+    description:
+      '`at=period_end` (default; query parameter, or `{"at": …}` in the body) lets the current period run out with its rollover; `at=now` stops at once (granted credits keep their expiry). 409 when already cancelling or cancelled.',
+    tags: ['Subscriptions'],
+    scopes: writeScopes,
+    params: subscriptionParams,
+    query: z.object({ at: cancelAt.optional() }),
+    idempotent: true,
+    responses: {
+      200: { description: 'The new state', schema: subscriptionStateSchema },
+      404: { description: 'Not found', schema: problemSchema },
+      409: { description: 'Already cancelling or cancelled', schema: problemSchema },
+    },
+    handler: async ({ deps, params, query, req, actor, idempotencyKey, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const parsed = cancelBody.safeParse(req.body ?? {});
+      if (!parsed.success) throw new ValidationError('The request body is invalid', [{ path: 'at', message: 'period_end or now' }]);
+      if (query.at !== undefined && parsed.data.at !== undefined && query.at !== parsed.data.at) {
+        throw new ValidationError('Two different cancellation times', [{ path: 'at', message: `query says ${query.at}, body says ${parsed.data.at}` }]);
+      }
+      const row = await findSubscription(deps.db, params.id, params.subscriptionId);
+      const at = query.at ?? parsed.data.at ?? 'period_end';
+      const state = await runSubscriptionUpdate(deps.temporal.workflow.getHandle(row.workflow_id), cancelSubscriptionUpdate, { at, actor }, idempotencyKey, 'at');
+      return { status: 200, body: state };
+    },
+  });
+}
