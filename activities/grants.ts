@@ -7,6 +7,8 @@ import {
   type PeriodCloseInput,
   type ProrationInput,
 } from '../src/grants-lifecycle/subscriptions.js';
+import { recordSubscription, type SubscriptionRecord } from '../src/grants-lifecycle/subscription-records.js';
+import { issueTrialGrant, type TrialGrantInput } from '../src/grants-lifecycle/trials.js';
 import { applyApprovedGrant, rejectApproval, type Decision } from '../src/grants-lifecycle/approvals.js';
 import {
   expireGrantAsOf,
@@ -69,12 +71,27 @@ export function createSubscriptionActivities(deps: { ledger: LedgerDeps }) {
 
 export type SubscriptionActivities = ReturnType<typeof createSubscriptionActivities>;
 
+export function createTrialActivities(deps: { ledger: LedgerDeps }) {
+  return {
+    async issueTrialGrant(input: TrialGrantInput) {
+      return issueTrialGrant(deps.ledger, input);
+    },
+    /** The row of the subscription a trial converts into, written before its workflow starts. */
+    async recordSubscription(record: SubscriptionRecord) {
+      return recordSubscription(deps.ledger.db, record);
+    },
+  };
+}
+
+export type TrialActivities = ReturnType<typeof createTrialActivities>;
+
 /** Every grant lifecycle activity, spread into the worker's activities by activities/index.ts. */
 export function createGrantActivities(deps: { ledger: LedgerDeps }) {
   return {
     ...createGrantExpiryActivities(deps),
     ...createGrantApprovalActivities(deps),
     ...createSubscriptionActivities(deps),
+    ...createTrialActivities(deps),
   };
 }
 

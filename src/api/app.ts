@@ -25,11 +25,12 @@ import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
 import { registerCrmLinkRoutes } from './routes/crm-links.js';
 import { registerHubSpotWebhookRoutes } from './routes/hubspot-webhooks.js';
 import { registerSubscriptionRoutes } from './routes/subscriptions.js';
+import { registerTrialRoutes } from './routes/trials.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerFinanceRoutes, registerLedgerAuditRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerCrmLinkRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerUsageEventRoutes, registerSubscriptionRoutes];
+const routeAreas = [registerAccountRoutes, registerFinanceRoutes, registerLedgerAuditRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerCrmLinkRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerUsageEventRoutes, registerSubscriptionRoutes, registerTrialRoutes];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();

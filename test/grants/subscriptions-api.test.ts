@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, useApi } from '../helpers/api.js';
 import { newAccount, useLedgerFixture } from '../helpers/ledger.js';
-import { useTemporalWorker } from '../helpers/temporal.js';
+import { subscriptionWorkflowId } from '../../workflows/definitions/grants.js';
+import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';
 
 const f = useLedgerFixture();
 // The API starts subscription workflows on TEMPORAL_TASK_QUEUE: the queue of the worker under test.
 const taskQueue = `subscriptions-api-${randomBytes(4).toString('hex')}`;
 const api = useApi(f, { TEMPORAL_TASK_QUEUE: taskQueue, GRANT_APPROVAL_LIMITS: '{"support":"100","admin":"1000"}' });
-useTemporalWorker(() => ({ ledger: f.deps }), taskQueue);
+const t = useTemporalWorker(() => ({ ledger: f.deps }), taskQueue);
 
 beforeAll(() => {
   // Subscriptions run on the real dev server's clock: the ledger's must agree, or period 0 would be long over.
@@ -64,6 +65,10 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
     const one = await call(api, 'GET', `${base(acct)}/${state.subscriptionId}`);
     expect(one.body).toEqual(state);
     expect((await call(api, 'DELETE', `${base(acct)}/${state.subscriptionId}?at=now`, idem())).status).toBe(200);
+    // Started, settled (the Update the API waits on) and cancelled over HTTP: replayed by test/workflows/replay.test.ts.
+    const handle = t.client.workflow.getHandle(subscriptionWorkflowId(state.subscriptionId));
+    expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+    await recordHistory(handle, 'subscription-api');
   });
 
   it('refuses an unknown plan, version or a start in the past with field errors, and starts nothing', async () => {

@@ -2,3 +2,4 @@
 export { grantExpirySweepWorkflow, grantExpiryWorkflow } from './expiry.js';
 export { grantApprovalWorkflow } from './approval.js';
 export { subscriptionWorkflow } from './subscription.js';
+export { trialWorkflow } from './trial.js';
