@@ -5,7 +5,7 @@ import { poolChain, requireAccount } from './accounts.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
 import { InsufficientCreditsError, ValidationError } from './errors.js';
-import { settleDebt, spendableGrants } from './grants.js';
+import { settleDebt, spendableAt, spendableGrants } from './grants.js';
 import { runLedgerOperation } from './ledger-transaction.js';
 import { lockBalances } from './locks.js';
 import { Posting } from './posting.js';
@@ -34,12 +34,7 @@ export async function spendableTotal(tx: Tx, accountIds: readonly string[], cred
   const row = await tx
     .selectFrom('grants')
     .select(sql<bigint>`coalesce(sum(remaining), 0)::int8`.as('total'))
-    .where('account_id', 'in', accountIds)
-    .where('credit_type', '=', creditType)
-    .where('status', '=', 'active')
-    .where('remaining', '>', 0n)
-    .where('effective_at', '<=', now)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where(spendableAt(accountIds, creditType, now))
     .executeTakeFirstOrThrow();
   return row.total;
 }

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
-import type { CreditType, Grant, GrantSource } from '../db/schema.js';
+import type { CreditType, DB, Grant, GrantSource } from '../db/schema.js';
 import { AmountFormatError, formatMoney, parseMoney } from '../money/amount.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
@@ -105,6 +105,19 @@ export function isSpendable(grant: Grant, now: Date): boolean {
 
 const SPENDABLE_PAGE = 200;
 
+/** The SQL twin of isSpendable, for the given accounts and credit type. */
+export function spendableAt(accountIds: readonly string[], creditType: string, now: Date) {
+  return (eb: ExpressionBuilder<DB, 'grants'>) =>
+    eb.and([
+      eb('account_id', 'in', accountIds),
+      eb('credit_type', '=', creditType),
+      eb('status', '=', 'active'),
+      eb('remaining', '>', 0n),
+      eb('effective_at', '<=', now),
+      eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
+    ]);
+}
+
 /**
  * Spendable grants of the given accounts (nearest pool member first) in burn
  * order, a page at a time. Callers hold the balance locks of these accounts,
@@ -120,12 +133,7 @@ export async function* spendableGrants(
     const page = await tx
       .selectFrom('grants')
       .selectAll()
-      .where('account_id', 'in', accountIds)
-      .where('credit_type', '=', creditType)
-      .where('status', '=', 'active')
-      .where('remaining', '>', 0n)
-      .where('effective_at', '<=', now)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .where(spendableAt(accountIds, creditType, now))
       .orderBy(sql`array_position(${sql.val(accountIds)}::text[], account_id)`)
       .orderBy('priority')
       .orderBy(sql`expires_at asc nulls last`)
