@@ -16,9 +16,9 @@ import type { NotificationDeps } from './notifications.js';
 export interface ActivityDeps {
   ledger: LedgerDeps;
   finance?: FinanceSettings | undefined;
-  consumption?: ConsumptionDeps;
   /** Stripe gateway, catalog and recharge starter; absent in workers that do not take payments. */
   payments?: PaymentActivityDeps | undefined;
+  consumption?: ConsumptionDeps;
   notifications?: NotificationDeps | undefined;
   crm?: CrmSyncDeps | undefined;
 }

@@ -4,9 +4,9 @@ import * as outbox from './2026-11-21T001000_outbox.js';
 import * as consumption from './2026-11-21T010000_consumption.js';
 import * as payments from './2026-11-21T030000_payments.js';
 import * as grantLifecycle from './2026-11-21T020000_grant_lifecycle.js';
+import * as notifications from './2026-11-21T040000_notifications.js';
 import * as finance from './2026-11-21T050000_finance.js';
 import * as subscriptions from './2026-11-21T060000_subscriptions.js';
-import * as notifications from './2026-11-21T040000_notifications.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -18,7 +18,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T010000_consumption': consumption,
   '2026-11-21T030000_payments': payments,
   '2026-11-21T020000_grant_lifecycle': grantLifecycle,
+  '2026-11-21T040000_notifications': notifications,
   '2026-11-21T050000_finance': finance,
   '2026-11-21T060000_subscriptions': subscriptions,
-  '2026-11-21T040000_notifications': notifications,
 };

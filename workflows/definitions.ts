@@ -6,6 +6,6 @@
  */
 export * from './definitions/grants.js';
 export * from './definitions/finance.js';
+export * from './definitions/consumption.js';
 export * from './definitions/notifications.js';
 export * from './definitions/payments.js';
-export * from './definitions/consumption.js';

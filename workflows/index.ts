@@ -4,7 +4,7 @@ export * from './finance/index.js';
 export * from './grants/index.js';
 export { outboxRelayWorkflow } from './notifications/outbox-relay.js';
 export { webhookDeliveryWorkflow } from './notifications/webhook-delivery.js';
-export * from './payments/index.js';
 export * from './consumption/index.js';
+export * from './payments/index.js';
 export { crmAccountSyncWorkflow } from './crm/account-sync.js';
 export { crmReconcileWorkflow } from './crm/reconcile.js';

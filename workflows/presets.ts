@@ -39,16 +39,6 @@ export const hubspotActivity: ActivityOptions = {
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 12 },
 };
 
-/**
- * A Stripe call. Transient failures (429, 5xx, timeouts) are retried here with
- * the SAME idempotency key, so a charge that reached Stripe is never repeated;
- * declines are non-retryable and handled by the workflow's own schedule.
- */
-export const stripeActivity: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
-};
-
 /** Consumption reserve: the caller waits for it synchronously, so a few quick tries, then LEDGER_UNAVAILABLE_POLICY decides. */
 export const reserveActivity: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
@@ -59,6 +49,16 @@ export const reserveActivity: ActivityOptions = {
 export const productExecuteActivity: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+};
+
+/**
+ * A Stripe call. Transient failures (429, 5xx, timeouts) are retried here with
+ * the SAME idempotency key, so a charge that reached Stripe is never repeated;
+ * declines are non-retryable and handled by the workflow's own schedule.
+ */
+export const stripeActivity: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
 };
 
 /** Month-end close steps: reading a month of ledger and posting to an accounting system take a while; retried patiently. */

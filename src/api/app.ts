@@ -7,8 +7,6 @@ import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, sendProblem, toProblem, unauthorized } from './problem.js';
 import { createRouteRegistrar } from './route.js';
-import { mountStripeWebhooks } from './routes/stripe-webhooks.js';
-import { registerPaymentRoutes } from './routes/payments.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerFinanceRoutes } from './routes/finance.js';
 import { registerLedgerAuditRoutes } from './routes/ledger-audit.js';
@@ -21,6 +19,8 @@ import { registerUsageRoutes } from './routes/usage.js';
 import { registerConsumptionRoutes } from './routes/consumptions.js';
 import { registerUsageEventRoutes } from './routes/usage-events.js';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js';
+import { mountStripeWebhooks } from './routes/stripe-webhooks.js';
+import { registerPaymentRoutes } from './routes/payments.js';
 import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
 import { registerCrmLinkRoutes } from './routes/crm-links.js';
 import { registerHubSpotWebhookRoutes } from './routes/hubspot-webhooks.js';
@@ -30,7 +30,7 @@ import { registerTrialRoutes } from './routes/trials.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerFinanceRoutes, registerLedgerAuditRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerCrmLinkRoutes, registerPaymentRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerUsageEventRoutes, registerSubscriptionRoutes, registerTrialRoutes];
+const routeAreas = [registerAccountRoutes, registerFinanceRoutes, registerLedgerAuditRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerCrmLinkRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerPaymentRoutes, registerUsageEventRoutes, registerSubscriptionRoutes, registerTrialRoutes];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();

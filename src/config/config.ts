@@ -95,40 +95,6 @@ export const configVariables = {
     'bd_live_k1a2b3_…',
     'Dev stack only: an admin key to create at start if missing (the run command prints a local one).',
   ),
-  GRANT_EXPIRING_NOTICE_DAYS: variable(
-    z.coerce.number().int().min(0).default(7),
-    '14',
-    'How many days before a grant expires its `grant.expiring` event is written.',
-  ),
-  GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS: variable(
-    positiveInt.default(300),
-    '60',
-    'How often the Schedule expires active grants past their expiry (the safety net behind per-grant timers).',
-  ),
-  GRANT_APPROVAL_LIMITS: variable(
-    z.string().default('{"support":"1000","admin":"100000"}').pipe(
-      z.preprocess(
-        (raw) => { try { return JSON.parse(raw as string); } catch { return raw; } },
-        z.record(z.string(), z.string().regex(/^\d+(\.\d+)?$/, 'limits are decimal strings')),
-      ),
-    ),
-    '{"support":"500","admin":"50000"}',
-    'JSON: per API key scope, the largest support/sales grant issued without approval (credits). Scopes not listed always need approval.',
-  ),
-  GRANT_APPROVAL_TIMEOUT_HOURS: variable(
-    positiveInt.default(72),
-    '24',
-    'How long a grant waits for approval before it is rejected.',
-  ),
-  // Finance and audit (R-I3, R-A2..R-A4); the close waits LATE_EVENT_WINDOW_DAYS for late usage events
-  FINANCE_ACCOUNTS_FILE: variable(z.string().min(1).default('accounting/accounts.yaml'), '/etc/burndown/accounts.yaml', 'Account-code mapping of the month-end journal and the reporting currency (YAML).'),
-  FINANCE_FX_RATES_FILE: variable(z.string().min(1).default('accounting/fx-rates.yaml'), '/etc/burndown/fx-rates.yaml', 'Reporting-currency rates per period (YAML); rates set through the API override them.'),
-  FINANCE_ADAPTER: variable(z.enum(['file', 'http']).default('file'), 'http', 'Where a closed journal is posted: `file` writes QuickBooks and Xero CSV plus JSON to FINANCE_EXPORT_DIR; `http` posts to FINANCE_POSTING_URL.'),
-  FINANCE_EXPORT_DIR: variable(z.string().min(1).default('.data/accounting'), '/var/lib/burndown/accounting', 'Folder the file accounting adapter writes journals to.'),
-  FINANCE_POSTING_URL: variable(z.url().optional(), 'https://ledger-gateway.internal/v1', 'Base URL of the accounting system for the http adapter (lines are POSTed with an Idempotency-Key of period and line id).'),
-  FINANCE_POSTING_TOKEN: variable(z.string().min(1).optional(), 'tok_…', 'Bearer token for FINANCE_POSTING_URL.'),
-  FINANCE_RECONCILE_CRON: variable(z.string().min(9).default('15 2 * * *'), '0 4 * * *', 'When the nightly ledger reconciliation Schedule runs (cron, UTC).'),
-  DATA_RETENTION_YEARS: variable(z.coerce.number().int().min(1).default(10), '7', 'Retention policy: ledger, journal and audit rows are kept this many years (accounting law); personal data is erased on request sooner (see docs/finance-guide.md).'),
   // Notifications (R-I4) and HubSpot (R-I2)
   OUTBOX_RELAY_INTERVAL_SECONDS: variable(positiveInt.default(5), '2', 'How often the Temporal Schedule relays new outbox events to webhook deliveries and the CRM sync.'),
   OUTBOX_RELAY_GAP_GRACE_SECONDS: variable(positiveInt.default(300), '120', 'The relay cursor only moves past an event older than this, so an event whose seq committed late is never skipped.'),
@@ -166,7 +132,41 @@ export const configVariables = {
   ENFORCEMENT_ROLLOUT_PERCENT: variable(z.coerce.number().int().min(0).max(100).default(100), '10', 'With ENFORCEMENT_MODE=enforce: the share of accounts (by account-id hash) enforced; the others run in shadow.'),
   LEDGER_UNAVAILABLE_POLICY: variable(z.enum(['fail_open', 'fail_closed']).default('fail_closed'), 'fail_open', 'When the ledger cannot be reached at reserve time: fail_closed answers 503, fail_open lets the consumption run and burns when the ledger is back.'),
   RATE_LIMIT_PER_ACCOUNT_PER_SECOND: variable(positiveInt.default(50), '100', 'Consumption and usage-event requests per account per second (in-process token bucket, burst of the same size); beyond it 429 with Retry-After.'),
-    METERING_INTERVAL_SECONDS: variable(positiveInt.default(10), '5', 'How often the Temporal Schedule burns pending usage events.'),
+  METERING_INTERVAL_SECONDS: variable(positiveInt.default(10), '5', 'How often the Temporal Schedule burns pending usage events.'),
+  GRANT_EXPIRING_NOTICE_DAYS: variable(
+    z.coerce.number().int().min(0).default(7),
+    '14',
+    'How many days before a grant expires its `grant.expiring` event is written.',
+  ),
+  GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS: variable(
+    positiveInt.default(300),
+    '60',
+    'How often the Schedule expires active grants past their expiry (the safety net behind per-grant timers).',
+  ),
+  GRANT_APPROVAL_LIMITS: variable(
+    z.string().default('{"support":"1000","admin":"100000"}').pipe(
+      z.preprocess(
+        (raw) => { try { return JSON.parse(raw); } catch { return raw; } },
+        z.record(z.string(), z.string().regex(/^\d+(\.\d+)?$/, 'limits are decimal strings')),
+      ),
+    ),
+    '{"support":"500","admin":"50000"}',
+    'JSON: per API key scope, the largest support/sales grant issued without approval (credits). Scopes not listed always need approval.',
+  ),
+  GRANT_APPROVAL_TIMEOUT_HOURS: variable(
+    positiveInt.default(72),
+    '24',
+    'How long a grant waits for approval before it is rejected.',
+  ),
+  // Finance and audit (R-I3, R-A2..R-A4); the close waits LATE_EVENT_WINDOW_DAYS for late usage events
+  FINANCE_ACCOUNTS_FILE: variable(z.string().min(1).default('accounting/accounts.yaml'), '/etc/burndown/accounts.yaml', 'Account-code mapping of the month-end journal and the reporting currency (YAML).'),
+  FINANCE_FX_RATES_FILE: variable(z.string().min(1).default('accounting/fx-rates.yaml'), '/etc/burndown/fx-rates.yaml', 'Reporting-currency rates per period (YAML); rates set through the API override them.'),
+  FINANCE_ADAPTER: variable(z.enum(['file', 'http']).default('file'), 'http', 'Where a closed journal is posted: `file` writes QuickBooks and Xero CSV plus JSON to FINANCE_EXPORT_DIR; `http` posts to FINANCE_POSTING_URL.'),
+  FINANCE_EXPORT_DIR: variable(z.string().min(1).default('.data/accounting'), '/var/lib/burndown/accounting', 'Folder the file accounting adapter writes journals to.'),
+  FINANCE_POSTING_URL: variable(z.url().optional(), 'https://ledger-gateway.internal/v1', 'Base URL of the accounting system for the http adapter (lines are POSTed with an Idempotency-Key of period and line id).'),
+  FINANCE_POSTING_TOKEN: variable(z.string().min(1).optional(), 'tok_…', 'Bearer token for FINANCE_POSTING_URL.'),
+  FINANCE_RECONCILE_CRON: variable(z.string().min(9).default('15 2 * * *'), '0 4 * * *', 'When the nightly ledger reconciliation Schedule runs (cron, UTC).'),
+  DATA_RETENTION_YEARS: variable(z.coerce.number().int().min(1).default(10), '7', 'Retention policy: ledger, journal and audit rows are kept this many years (accounting law); personal data is erased on request sooner (see docs/finance-guide.md).'),
 } as const;
 
 type Variables = typeof configVariables;

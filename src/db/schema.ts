@@ -4,6 +4,7 @@ import type { ClosedPeriodTable, ConsumptionTable, PricingVersionTable, ShadowEn
 import type { FinanceFxRateTable, FinanceJournalLineTable, FinancePeriodTable, FinancePostingTable, FinanceReconciliationTable, FinanceUsageSummaryTable, GdprErasureTable } from './schema-finance.js';
 import type { BalanceAlertSettingsTable, BalanceAlertStateTable, CrmLinkTable, CrmSyncMarkTable, CrmTaskTable, OutboxDispatchTable, OutboxRelayStateTable, WebhookDeliveryTable, WebhookEndpointHealthTable, WebhookEndpointTable } from './schema-notifications.js';
 import type { PaymentAccountFlagTable, PurchaseTable, RechargeSettingsTable, StripeCustomerTable, StripeEventTable } from './schema-payments.js';
+import type { SubscriptionTable } from './schema-subscriptions.js';
 
 /** int8 columns come back as bigint (see createDatabase) and go in as bigint. */
 type Int8 = ColumnType<bigint, bigint | number, bigint>;
@@ -191,7 +192,14 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
-  subscriptions: import('./schema-subscriptions.js').SubscriptionTable;
+  subscriptions: SubscriptionTable;
+  finance_periods: FinancePeriodTable;
+  finance_journal_lines: FinanceJournalLineTable;
+  finance_postings: FinancePostingTable;
+  finance_fx_rates: FinanceFxRateTable;
+  finance_usage_summary: FinanceUsageSummaryTable;
+  finance_reconciliations: FinanceReconciliationTable;
+  gdpr_erasures: GdprErasureTable;
   pricing_versions: PricingVersionTable;
   consumptions: ConsumptionTable;
   usage_events: UsageEventTable;
@@ -212,13 +220,6 @@ export interface DB {
   crm_links: CrmLinkTable;
   crm_sync_marks: CrmSyncMarkTable;
   crm_tasks: CrmTaskTable;
-  finance_periods: FinancePeriodTable;
-  finance_journal_lines: FinanceJournalLineTable;
-  finance_postings: FinancePostingTable;
-  finance_fx_rates: FinanceFxRateTable;
-  finance_usage_summary: FinanceUsageSummaryTable;
-  finance_reconciliations: FinanceReconciliationTable;
-  gdpr_erasures: GdprErasureTable;
   audit_log: AuditLogTable;
   grant_approvals: GrantApprovalTable;
   outbox_events: OutboxEventTable;
