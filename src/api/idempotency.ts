@@ -40,7 +40,7 @@ export async function runIdempotent(
       errors: [{ path: 'header.Idempotency-Key', message: 'required, 1 to 255 characters' }],
     });
   }
-  const hash = requestHash({ method: req.method, path: req.originalUrl.split('?')[0], body: req.body ?? null });
+  const hash = requestHash({ method: req.method, url: req.originalUrl, body: req.body ?? null });
   const db = deps.db;
   // Idempotency records live on the database's clock, not the ledger's: they
   // are infrastructure, and one clock keeps the stale check honest.

@@ -13,9 +13,14 @@ export async function refuseSupportGrantAboveLimit(
   db: Database,
   scopes: ReadonlySet<string>,
   limits: Record<string, string>,
-  grant: { accountId: string; creditType: string; amount: string },
+  grant: { accountId: string; creditType: string; amount: string; source?: string; costBasis?: unknown },
 ): Promise<void> {
   if (!scopes.has('support') || scopes.has('admin') || scopes.has('service')) return;
+  // Money-backed grants feed revenue recognition: only payments (service) and
+  // admins book them. Support gives credits away, at zero cost basis.
+  if (grant.costBasis !== undefined || grant.source === 'purchase' || grant.source === 'refund') {
+    throw new ForbiddenError('A support key may only issue promo, support, trial, plan or rollover credits, without a cost basis.');
+  }
   // An unknown credit type or a malformed amount is the ledger's 400, given by issueGrant.
   const creditType = await getCreditType(db, grant.creditType).catch(() => null);
   if (creditType === null) return;

@@ -218,3 +218,29 @@ describe('conflicts', () => {
     expect(again.body).toMatchObject({ status: 409, code: 'hold_not_active', title: 'Conflict' });
   });
 });
+
+describe('support keys on the generic grant route', () => {
+  it('cannot book money-backed credits', async () => {
+    const id = await newAccount(f.deps);
+    const support = await api.key(['support']);
+    const purchase = await call(api, 'POST', `/v1/accounts/${id}/grants`, { key: support, body: { creditType: 'ai', amount: '1', source: 'purchase' } });
+    expect(purchase.status).toBe(403);
+    const withCost = await call(api, 'POST', `/v1/accounts/${id}/grants`, {
+      key: support,
+      body: { creditType: 'ai', amount: '1', source: 'promo', costBasis: { amount: '1.00', currency: 'USD' } },
+    });
+    expect(withCost.status).toBe(403);
+    const promo = await call(api, 'POST', `/v1/accounts/${id}/grants`, { key: support, body: { creditType: 'ai', amount: '1', source: 'promo' } });
+    expect(promo.status).toBe(201);
+  });
+});
+
+describe('idempotency covers the query string', () => {
+  it('the same key on a different query is a different request (422)', async () => {
+    const id = await fundedAccount();
+    const first = await call(api, 'POST', `/v1/accounts/${id}/deduct?x=1`, { idempotencyKey: 'q-1', body: { creditType: 'ai', amount: '1' } });
+    expect(first.status).toBe(200);
+    const other = await call(api, 'POST', `/v1/accounts/${id}/deduct?x=2`, { idempotencyKey: 'q-1', body: { creditType: 'ai', amount: '1' } });
+    expect(other.status).toBe(422);
+  });
+});
