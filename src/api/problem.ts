@@ -53,15 +53,16 @@ export interface ProblemContext {
 
 /** Maps any thrown value to a problem. Domain errors are mapped here and nowhere else. */
 export function toProblem(error: unknown, context: ProblemContext): { problem: Problem; headers: Record<string, string> } {
-  // Extensions go first: a detail named like a core member (status, type,
-  // title, detail, code) must never overwrite it.
+  // A detail named like a core member (status, type, title, detail, code)
+  // must never overwrite it.
+  const core = new Set(['type', 'title', 'status', 'detail', 'code']);
   const base = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem => ({
-    ...extra,
     type: problemType(code),
     title: titles[status] ?? 'Error',
     status,
     detail,
     code,
+    ...Object.fromEntries(Object.entries(extra).filter(([key]) => !core.has(key))),
   });
   if (error instanceof HttpProblem) {
     return { problem: { type: problemType(String(error.problem.code)), ...error.problem } as Problem, headers: error.headers };

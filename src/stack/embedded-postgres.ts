@@ -3,7 +3,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
-import { stopStaleProcess } from './pid-file.js';
+import { isAlive, readPid, stopStaleProcess } from './pid-file.js';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -12,6 +12,11 @@ export interface EmbeddedPostgresOptions {
   logger: Logger;
   /** Trade crash durability for speed: for throw-away test clusters only. */
   unsafeFast?: boolean;
+  /**
+   * Use the server already running on this data folder (a running `npm start`)
+   * instead of taking it over: for one-off commands such as create-api-key.
+   */
+  reuseRunning?: boolean;
 }
 
 export interface RunningPostgres {
@@ -60,7 +65,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     log.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
     await server.initialise();
   }
-  const stale = await stopStaleProcess(join(clusterDir, 'postmaster.pid'), 'postgres', 'SIGINT');
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (options.reuseRunning && initialised) {
+    const running = await readPid(pidFile);
+    if (running !== undefined && isAlive(running)) {
+      const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
+      await ensureDatabase(adminUrl, options.database);
+      return { url: adminUrl.replace(/\/postgres$/, `/${options.database}`), adminUrl, stop: () => Promise.resolve() };
+    }
+  }
+  const stale = await stopStaleProcess(pidFile, 'postgres', 'SIGINT');
   if (stale !== undefined) log.warn({ pid: stale }, 'stopped a PostgreSQL left running by an earlier crash');
 
   await server.start().catch((error: unknown) => {
