@@ -4,7 +4,9 @@
  *   npm run create-api-key -- --scope service --name checkout-service
  *   npm run create-api-key -- --scope customer --account acme
  */
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { writeAudit } from '../audit/audit-log.js';
 import { createApiKey, scopes, type Scope } from '../auth/api-keys.js';
 import { loadConfig } from '../config/config.js';
 import { createDatabase } from '../db/database.js';
@@ -38,6 +40,15 @@ runMain(async () => {
     await migrateToLatest(db);
     const name = values.name ?? `${wanted.join('+')} key`;
     const key = await createApiKey(db, { name, subject: values.subject ?? name, scopes: wanted, accountId: values.account });
+    await writeAudit(db, {
+      actor: `cli:${userInfo().username}`,
+      action: 'api_key.create',
+      targetType: 'api_key',
+      targetId: key.id,
+      accountId: key.accountId,
+      after: { name, subject: values.subject ?? name, scopes: wanted, accountId: key.accountId },
+      occurredAt: new Date(),
+    });
     console.log(key.token);
     console.error(`Created ${key.id} (${wanted.join(', ')}${key.accountId ? `, bound to ${key.accountId}` : ''}). It is shown only once.`);
   } finally {

@@ -244,3 +244,25 @@ describe('idempotency covers the query string', () => {
     expect(other.status).toBe(422);
   });
 });
+
+describe('audit log of administrative actions', () => {
+  it('records credit type and account creation, direct grants and refunds with who, from where and what', async () => {
+    const ct = await call(api, 'POST', '/v1/credit-types', { body: { id: 'gpu', name: 'GPU credits', precision: 0 } });
+    expect(ct.status).toBe(201);
+    const id = `audited-${Date.now()}`;
+    await call(api, 'POST', '/v1/accounts', { body: { id, name: 'Audited Ltd' } });
+    const grant = await call(api, 'POST', `/v1/accounts/${id}/grants`, { body: { creditType: 'ai', amount: '10', source: 'promo', reason: 'welcome' } });
+    const burn = await call(api, 'POST', `/v1/accounts/${id}/deduct`, { body: { creditType: 'ai', amount: '4' } });
+    await call(api, 'POST', `/v1/accounts/${id}/refunds`, { body: { transactionId: burn.body?.transactionId, reason: 'bad output' } });
+    const rows = await f.deps.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor', 'target_id', 'source_ip', 'request_id', 'reason'])
+      .where((eb) => eb.or([eb('account_id', '=', id), eb('target_id', '=', 'gpu')]))
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => r.action)).toEqual(['credit_type.create', 'account.create', 'grant.issue', 'burn.refund']);
+    expect(rows.every((r) => r.actor === 'test-admin' && r.source_ip !== null && r.request_id !== null)).toBe(true);
+    expect(rows.find((r) => r.action === 'grant.issue')?.reason).toBe('welcome');
+    expect(grant.status).toBe(201);
+  });
+});

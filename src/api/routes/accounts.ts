@@ -24,7 +24,11 @@ export function registerAccountRoutes(define: DefineRoute): void {
     body: creditTypeBody,
     idempotent: true,
     responses: { 201: { description: 'Created', schema: creditTypeSchema }, 409: { description: 'Exists with other settings', schema: problemSchema } },
-    handler: async ({ deps, body }) => ({ status: 201, body: creditTypeView(await createCreditType(deps.db, body)) }),
+    handler: async (ctx) => {
+      const created = creditTypeView(await createCreditType(ctx.deps.db, ctx.body));
+      await writeAudit(ctx.deps.db, { ...auditContextOf(ctx), action: 'credit_type.create', targetType: 'credit_type', targetId: created.id, after: created, occurredAt: ctx.deps.clock() });
+      return { status: 201, body: created };
+    },
   });
 
   define({
@@ -47,9 +51,12 @@ export function registerAccountRoutes(define: DefineRoute): void {
     body: accountBody,
     idempotent: true,
     responses: { 201: { description: 'Created', schema: accountSchema }, 409: { description: 'Already exists', schema: problemSchema } },
-    handler: async ({ deps, body, principal }) => {
+    handler: async (ctx) => {
+      const { deps, body, principal } = ctx;
       if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot create accounts');
-      return { status: 201, body: await createAccount(deps.db, body) };
+      const created = await createAccount(deps.db, body);
+      await writeAudit(deps.db, { ...auditContextOf(ctx), action: 'account.create', targetType: 'account', targetId: created.id, accountId: created.id, after: created, occurredAt: deps.clock() });
+      return { status: 201, body: created };
     },
   });
 

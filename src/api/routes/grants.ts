@@ -27,11 +27,14 @@ export function registerGrantRoutes(define: DefineRoute): void {
       403: { description: 'A support key above its limit: use /v1/accounts/{id}/support-grants', schema: problemSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount, principal }) => {
+    handler: async (ctx) => {
+      const { deps, params, body, actor, idempotencyKey, authorizeAccount, principal } = ctx;
       authorizeAccount(params.id);
       await refuseSupportGrantAboveLimit(deps.db, principal.scopes, deps.config.GRANT_APPROVAL_LIMITS, { ...body, accountId: params.id });
       const { reason, ...grant } = body;
-      const created = await issueGrant(deps.ledger, { ...grant, accountId: params.id }, { actor, idempotencyKey, reason });
+      // The audit record is written in the grant's own ledger transaction.
+      const audited = auditing(deps.ledger, 'grant', { ...auditContextOf(ctx), action: 'grant.issue', targetType: 'account', targetId: params.id, accountId: params.id, reason });
+      const created = await issueGrant(audited, { ...grant, accountId: params.id }, { actor, idempotencyKey, reason });
       await startExpiryTimer(timerSettingsOf(deps), created);
       return { status: 201, body: created, headers: { Location: `/v1/grants/${created.id}` } };
     },

@@ -1,3 +1,5 @@
+import { auditing } from '../../audit/audit-log.js';
+import { auditContextOf } from '../../audit/request-context.js';
 import { z } from 'zod';
 import { commitHold, createHold, deduct, findHold, getHold, refundBurn, releaseHold } from '../../ledger/index.js';
 import type { DefineRoute } from '../route.js';
@@ -114,10 +116,12 @@ export function registerUsageRoutes(define: DefineRoute): void {
       404: { description: 'No such burn on this account', schema: problemSchema },
       409: { description: 'More than is left to refund', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
+    handler: async (ctx) => {
+      const { deps, params, body, actor, idempotencyKey, authorizeAccount } = ctx;
       authorizeAccount(params.id);
+      const audited = auditing(deps.ledger, 'refund', { ...auditContextOf(ctx), action: 'burn.refund', targetType: 'transaction', targetId: body.transactionId, accountId: params.id, reason: body.reason });
       const result = await refundBurn(
-        deps.ledger,
+        audited,
         { accountId: params.id, transactionId: body.transactionId, amount: body.amount },
         { actor, idempotencyKey, reason: body.reason },
       );
