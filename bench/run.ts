@@ -307,7 +307,7 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.
 
 ${table}
 
-See the analysis section below for what limits each figure.
+What limits each figure, and the design changes that would close each gap: [PERFORMANCE.md](PERFORMANCE.md).
 `;
   return { table, markdown };
 }
