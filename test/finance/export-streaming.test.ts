@@ -18,7 +18,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
  * chained entries is tested in ledger-audit.test.ts). The 1,000,000-row run is
  * bench/export-1m.ts: too slow for the suite on two cores.
  */
-const ROWS = 100_000;
+// The issue asks for a million rows; EXPORT_ROWS can shrink it for a quick local run.
+const ROWS = Number(process.env.EXPORT_ROWS ?? 1_000_000);
 
 /** A full collection before each heap reading, so the figures are live memory, not garbage not yet collected. */
 v8.setFlagsFromString('--expose-gc');
@@ -113,5 +114,5 @@ describe('GDPR export streaming (R-A4)', () => {
     expect(json.bytes / 2 ** 20).toBeGreaterThan(30);
     expect(json.memoryGrowthMb).toBeLessThan(16);
     expect(csv.memoryGrowthMb).toBeLessThan(16);
-  });
+  }, 600_000);
 });
