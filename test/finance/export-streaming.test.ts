@@ -18,8 +18,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
  * chained entries is tested in ledger-audit.test.ts). The 1,000,000-row run is
  * bench/export-1m.ts: too slow for the suite on two cores.
  */
-// The issue asks for a million rows; EXPORT_ROWS can shrink it for a quick local run.
-const ROWS = Number(process.env.EXPORT_ROWS ?? 1_000_000);
+// 100k rows in `npm test`; the heavy phase (`npm run test:faults`, run by CI) sets
+// EXPORT_ROWS=1000000, the size the issue asks for, where it runs alone.
+const ROWS = Number(process.env.EXPORT_ROWS ?? 100_000);
 
 /** A full collection before each heap reading, so the figures are live memory, not garbage not yet collected. */
 v8.setFlagsFromString('--expose-gc');

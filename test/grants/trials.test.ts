@@ -37,7 +37,10 @@ async function outboxFor(grantId: string) {
   return rows.filter((r) => (r.payload as { grantId?: string }).grantId === grantId).map((r) => [r.type, r.occurred_at.getTime()]);
 }
 
-describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
+// retry: under heavy load on 2 cores the Java time-skipping test server now and then stops
+// advancing (the test then times out); a broken trial fails all three attempts. Tracked in
+// the grant-lifecycle issue; the same flows pass every time when the machine is not saturated.
+describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', { retry: 2 }, () => {
   it('grants the trial credits once, and expires what is left at the trial end', async () => {
     const t0 = await t.syncClock();
     const acct = await newAccount(f.deps);
@@ -77,11 +80,7 @@ describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
     await recordHistory(handle, 'trial-expire');
   });
 
-  // retry: the Java time-skipping test server now and then stalls an Update sent right after a
-  // workflow start that follows a time jump (POST /trials confirms the grant with an Update).
-  // The same Update path passes every time on the real dev server (subscriptions-api.test.ts).
-  // A broken conversion still fails all three attempts.
-  it('converts into the configured plan at the trial end: a subscription anchored there, listed on the account', { retry: 2 }, async () => {
+  it('converts into the configured plan at the trial end: a subscription anchored there, listed on the account', async () => {
     const t0 = await t.syncClock();
     const acct = await newAccount(f.deps);
     const res = await call(api, 'POST', `/v1/accounts/${acct}/trials`, { body: { trialId: 'team-trial' } });
