@@ -79,26 +79,3 @@ export async function settledState<T>(handle: WorkflowHandle, settled: UpdateDef
     return queryState(handle, query, what, id);
   }
 }
-
-/**
- * Waits, by polling a query with backoff, until a just-started workflow's state
- * passes `isSettled`. The trial route uses this instead of a waiting Update:
- * the time-skipping test server can stall an Update sent right after a start,
- * while queries are answered at once everywhere.
- */
-export async function pollSettledState<T>(
-  handle: WorkflowHandle,
-  query: QueryDefinition<T, []>,
-  isSettled: (state: T) => boolean,
-  what: string,
-  id: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-    const state = await queryState(handle, query, what, id);
-    if (isSettled(state)) return state;
-    if (Date.now() > deadline) throw new Error(`${what} ${id} did not settle within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
-}

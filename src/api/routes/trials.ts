@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { planCatalog } from '../../grants-lifecycle/plans.js';
 import { subscriptionIdFor } from '../../grants-lifecycle/subscription-records.js';
 import { requireAccount } from '../../ledger/index.js';
-import { trialStateQuery, trialWorkflowId } from '../../../workflows/definitions/grants.js';
+import { trialGrantIssuedUpdate, trialStateQuery, trialWorkflowId } from '../../../workflows/definitions/grants.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, problemSchema } from '../schemas/common.js';
-import { pollSettledState, queryState, startOnce } from './lifecycle-workflows.js';
+import { queryState, settledState, startOnce } from './lifecycle-workflows.js';
 import { readScopes, writeScopes } from './subscriptions.js';
 
 const DAY_MS = 86_400_000;
@@ -59,7 +59,7 @@ export function registerTrialRoutes(define: DefineRoute): void {
           subscriptionId: subscriptionIdFor(params.id, `trial:${trial.trialId}`),
         },
       ]);
-      const state = await pollSettledState(handle, trialStateQuery, (s) => s.grantId !== null, 'trial', trial.trialId);
+      const state = await settledState(handle, trialGrantIssuedUpdate, trialStateQuery, 'trial', trial.trialId);
       return { status: started ? 201 : 200, body: state, headers: { Location: `/v1/accounts/${params.id}/trials/${trial.trialId}` } };
     },
   });
