@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { LedgerDeps } from '../src/ledger/context.js';
+import { startExpiryTimerWorkflow } from '../src/grants-lifecycle/timers.js';
 import {
   closePlanPeriod,
   issuePlanAllotment,
@@ -36,6 +38,16 @@ export function createGrantExpiryActivities(deps: { ledger: LedgerDeps }) {
     },
     async sweepExpiredGrants(limit: number, at: string): Promise<number> {
       return sweepExpiredGrants(deps.ledger, limit, at);
+    },
+    /**
+     * Starts the expiry timer of a grant a workflow issued, on this worker's
+     * task queue, through the worker's own client. A top-level workflow rather
+     * than an abandoned child: the timer outlives its issuer either way, and
+     * every timer then starts the same way whoever issued the grant.
+     */
+    async startGrantExpiryTimer(grantId: string, expiringNoticeMs: number): Promise<void> {
+      const { client, info } = Context.current();
+      await startExpiryTimerWorkflow(client, info.taskQueue, grantId, expiringNoticeMs);
     },
   };
 }

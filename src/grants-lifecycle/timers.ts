@@ -21,15 +21,31 @@ export function timerSettingsOf(deps: { temporal: Client; config: { TEMPORAL_TAS
   };
 }
 
-function timerOptions(settings: TimerSettings, grantId: string) {
+function timerOptions(taskQueue: string, grantId: string, expiringNoticeMs: number) {
   return {
-    taskQueue: settings.taskQueue,
+    taskQueue,
     workflowId: grantExpiryWorkflowId(grantId),
-    // A grant has one timer for life: a second start (a retried request, a
-    // later caller) finds the first and is harmless.
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    args: [{ grantId, expiringNoticeMs: settings.expiringNoticeDays * DAY_MS }] as [unknown],
+    // A grant has one running timer at a time: a second start (a retried
+    // request, a later caller) finds it and is harmless. A timer that ended
+    // because the grant was used up may be started again when credits come
+    // back (a refund, a released hold); it re-reads the ledger, so starting
+    // one for an expired or voided grant just ends at once.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    args: [{ grantId, expiringNoticeMs }] as [unknown],
   };
+}
+
+/**
+ * Starts a grant's expiry timer unless one is running. Throws what Temporal
+ * throws (callers decide whether that matters); used by the API and by the
+ * `startGrantExpiryTimer` activity of workflows that issue grants.
+ */
+export async function startExpiryTimerWorkflow(client: Client, taskQueue: string, grantId: string, expiringNoticeMs: number): Promise<void> {
+  try {
+    await client.workflow.start('grantExpiryWorkflow', timerOptions(taskQueue, grantId, expiringNoticeMs));
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
 }
 
 /**
@@ -40,9 +56,8 @@ function timerOptions(settings: TimerSettings, grantId: string) {
 export async function startExpiryTimer(settings: TimerSettings, grant: { id: string; expiresAt: string | null }): Promise<void> {
   if (grant.expiresAt === null) return;
   try {
-    await settings.client.workflow.start('grantExpiryWorkflow', timerOptions(settings, grant.id));
+    await startExpiryTimerWorkflow(settings.client, settings.taskQueue, grant.id, settings.expiringNoticeDays * DAY_MS);
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
     settings.logger.warn({ err: error, grantId: grant.id }, 'expiry timer not started; the expiry sweep will cover the grant');
   }
 }
@@ -51,7 +66,7 @@ export async function startExpiryTimer(settings: TimerSettings, grant: { id: str
 export async function signalExpiryChanged(settings: TimerSettings, grantId: string, expiresAt: string | null): Promise<void> {
   try {
     await settings.client.workflow.signalWithStart('grantExpiryWorkflow', {
-      ...timerOptions(settings, grantId),
+      ...timerOptions(settings.taskQueue, grantId, settings.expiringNoticeDays * DAY_MS),
       signal: grantExpiryChangedSignal,
       signalArgs: [{ expiresAt }],
     });

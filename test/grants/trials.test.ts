@@ -77,10 +77,7 @@ describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
     await recordHistory(handle, 'trial-expire');
   });
 
-  // SKIPPED, and reported as skipped in the grant-lifecycle issue: on the Java time-skipping test
-  // server this test stalls (times out) in most runs since the last changes, alone or in parallel;
-  // the root cause is not found. Trial conversion is therefore untested until it is fixed.
-  it.skip('converts into the configured plan at the trial end: a subscription anchored there, listed on the account', async () => {
+  it('converts into the configured plan at the trial end: a subscription anchored there, listed on the account', async () => {
     const t0 = await t.syncClock();
     const acct = await newAccount(f.deps);
     const res = await call(api, 'POST', `/v1/accounts/${acct}/trials`, { body: { trialId: 'team-trial' } });

@@ -1,16 +1,7 @@
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  ParentClosePolicy,
-  proxyActivities,
-  setHandler,
-  startChild,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { GrantApprovalActivities } from '../../activities/grants.js';
-import { decideApprovalUpdate, grantExpiryWorkflowId, type ApprovalDecisionInput, type ApprovalOutcome } from '../definitions/grants.js';
+import { decideApprovalUpdate, type ApprovalDecisionInput, type ApprovalOutcome } from '../definitions/grants.js';
+import { startGrantExpiryTimerOf } from './expiry-timer-start.js';
 import { ledgerActivity } from '../presets.js';
 
 const { applyApprovedGrant, rejectApproval } = proxyActivities<GrantApprovalActivities>(ledgerActivity);
@@ -21,20 +12,6 @@ export interface GrantApprovalInput {
   /** How long to wait for a decision before the grant is rejected. */
   timeoutMs: number;
   expiringNoticeMs: number;
-}
-
-/** Starts a grant's expiry timer as an abandoned child: it outlives this workflow. */
-export async function startExpiryTimerChild(grantId: string, expiringNoticeMs: number): Promise<void> {
-  try {
-    await startChild('grantExpiryWorkflow', {
-      workflowId: grantExpiryWorkflowId(grantId),
-      args: [{ grantId, expiringNoticeMs }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
 }
 
 /**
@@ -74,7 +51,7 @@ export async function grantApprovalWorkflow(input: GrantApprovalInput): Promise<
     const context = { actor: decision!.approver, reason: decision!.reason ?? null, sourceIp: decision!.sourceIp, requestId: decision!.requestId };
     if (decision!.decision === 'approve') {
       const { expiresAt, ...applied } = await applyApprovedGrant(input.approvalId, context);
-      if (applied.grantId && expiresAt) await startExpiryTimerChild(applied.grantId, input.expiringNoticeMs);
+      if (applied.grantId && expiresAt) await startGrantExpiryTimerOf(applied.grantId, input.expiringNoticeMs);
       outcome = applied;
     } else {
       outcome = await rejectApproval(input.approvalId, context);

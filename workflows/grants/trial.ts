@@ -3,7 +3,7 @@ import { condition, ParentClosePolicy, proxyActivities, setHandler, sleep, start
 import type { TrialActivities } from '../../activities/grants.js';
 import { subscriptionWorkflowId, trialGrantIssuedUpdate, trialStateQuery, type ResolvedTrial, type TrialState } from '../definitions/grants.js';
 import { ledgerActivity } from '../presets.js';
-import { startExpiryTimerChild } from './approval.js';
+import { startGrantExpiryTimerOf } from './expiry-timer-start.js';
 import type { SubscriptionInput } from './subscription.js';
 
 const { issueTrialGrant, recordSubscription } = proxyActivities<TrialActivities>(ledgerActivity);
@@ -61,7 +61,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialState> {
     workflowId: workflowInfo().workflowId,
   });
   grantId = grant.grantId;
-  await startExpiryTimerChild(grant.grantId, input.expiringNoticeMs);
+  await startGrantExpiryTimerOf(grant.grantId, input.expiringNoticeMs);
 
   const remaining = Date.parse(endsAt) - Date.now();
   if (remaining > 0) await sleep(remaining);
