@@ -4,6 +4,7 @@ import type { Database } from '../src/db/database.js';
 import { attemptDelivery, deadLetterDelivery, type AttemptOutcome, type DeliverySettings } from '../src/notifications/delivery.js';
 import { dispatchOutboxBatch } from '../src/notifications/relay.js';
 import { signalPendingCrmSyncs, startPendingDeliveries } from '../src/notifications/relay-fanout.js';
+import { signalMarkedGrantTimers } from '../src/grants-lifecycle/timers.js';
 import type { DeliveryRetryPolicy } from '../workflows/notifications/types.js';
 
 /** What the outbox relay and webhook deliveries need; built by startWorker (tests pass their own). */
@@ -16,6 +17,8 @@ export interface NotificationDeps {
   relayGraceSeconds: number;
   delivery: DeliverySettings;
   retry: DeliveryRetryPolicy;
+  /** How long before a grant's expiry its timer writes `grant.expiring` (for timers the relay starts again). */
+  expiringNoticeMs: number;
   /** Set when HubSpot is configured: accounts marked as changed get their sync workflow signalled. */
   crmSync?: { debounceSeconds: number; idleSeconds?: number | undefined } | undefined;
 }
@@ -32,17 +35,19 @@ export interface RelayRunResult {
   deliveriesCreated: number;
   deliveriesStarted: number;
   crmSignalled: number;
+  grantTimersSignalled: number;
 }
 
 export function createNotificationActivities(deps: { notifications?: NotificationDeps | undefined }) {
   return {
-    /** One relay step: fan out a batch of outbox events, then start what is due. */
+    /** One relay step: fan out a batch of outbox events, then start what is due and tell grant timers what changed. */
     async relayOutbox(batch: number): Promise<RelayRunResult> {
       const n = required(deps);
       const dispatch = await dispatchOutboxBatch(n.db, { limit: batch, graceSeconds: n.relayGraceSeconds });
       const deliveriesStarted = await startPendingDeliveries(n, batch);
       const crmSignalled = n.crmSync === undefined ? 0 : await signalPendingCrmSyncs({ ...n, crmSync: n.crmSync }, batch);
-      return { dispatched: dispatch.dispatched, deliveriesCreated: dispatch.deliveriesCreated, deliveriesStarted, crmSignalled };
+      const grantTimersSignalled = await signalMarkedGrantTimers(n, batch);
+      return { dispatched: dispatch.dispatched, deliveriesCreated: dispatch.deliveriesCreated, deliveriesStarted, crmSignalled, grantTimersSignalled };
     },
 
     async attemptWebhookDelivery(deliveryId: string): Promise<AttemptOutcome> {

@@ -7,6 +7,7 @@ import * as grantLifecycle from './2026-11-21T020000_grant_lifecycle.js';
 import * as notifications from './2026-11-21T040000_notifications.js';
 import * as finance from './2026-11-21T050000_finance.js';
 import * as subscriptions from './2026-11-21T060000_subscriptions.js';
+import * as grantTimerMarks from './2026-11-21T070000_grant_timer_marks.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T040000_notifications': notifications,
   '2026-11-21T050000_finance': finance,
   '2026-11-21T060000_subscriptions': subscriptions,
+  '2026-11-21T070000_grant_timer_marks': grantTimerMarks,
 };

@@ -40,5 +40,13 @@ export interface GrantApprovalTable {
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+/** A grant whose remaining amount crossed zero; its expiry timer is due a wake-up (see the migration). */
+export interface GrantTimerMarkTable {
+  account_id: string;
+  grant_id: string;
+  pending: ColumnType<boolean, boolean | undefined, boolean>;
+  marked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type GrantApproval = Selectable<GrantApprovalTable>;

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AuditLogTable, GrantApprovalTable } from './schema-grants-lifecycle.js';
+import type { AuditLogTable, GrantApprovalTable, GrantTimerMarkTable } from './schema-grants-lifecycle.js';
 import type { ClosedPeriodTable, ConsumptionTable, PricingVersionTable, ShadowEntryTable, UsageEventTable } from './schema-consumption.js';
 import type { FinanceFxRateTable, FinanceJournalLineTable, FinancePeriodTable, FinancePostingTable, FinanceReconciliationTable, FinanceUsageSummaryTable, GdprErasureTable } from './schema-finance.js';
 import type { BalanceAlertSettingsTable, BalanceAlertStateTable, CrmLinkTable, CrmSyncMarkTable, CrmTaskTable, OutboxDispatchTable, OutboxRelayStateTable, WebhookDeliveryTable, WebhookEndpointHealthTable, WebhookEndpointTable } from './schema-notifications.js';
@@ -222,6 +222,7 @@ export interface DB {
   crm_tasks: CrmTaskTable;
   audit_log: AuditLogTable;
   grant_approvals: GrantApprovalTable;
+  grant_timer_marks: GrantTimerMarkTable;
   outbox_events: OutboxEventTable;
   credit_types: CreditTypeTable;
   accounts: AccountTable;

@@ -51,6 +51,8 @@ export interface GrantExpiryState {
   status: string;
   expiresAt: string | null;
   remaining: string;
+  /** Nothing left to expire: the timer may end (a refill starts it again). */
+  usedUp: boolean;
 }
 
 /** What the expiry timer needs to know about a grant; null when there is no such grant. */
@@ -58,7 +60,12 @@ export async function readGrantExpiryState(ledger: LedgerDeps, grantId: string):
   try {
     const grant = await findGrant(ledger.db, grantId);
     const creditType = await getCreditType(ledger.db, grant.credit_type);
-    return { status: grant.status, expiresAt: grant.expires_at?.toISOString() ?? null, remaining: fromUnits(creditType, grant.remaining) };
+    return {
+      status: grant.status,
+      expiresAt: grant.expires_at?.toISOString() ?? null,
+      remaining: fromUnits(creditType, grant.remaining),
+      usedUp: grant.remaining === 0n,
+    };
   } catch (error) {
     if (error instanceof NotFoundError) return null;
     throw error;

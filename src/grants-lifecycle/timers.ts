@@ -1,6 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
-import { grantClosedSignal, grantExpiryChangedSignal, grantExpiryWorkflowId } from '../../workflows/definitions/grants.js';
+import {
+  grantClosedSignal,
+  grantExpiryChangedSignal,
+  grantExpiryWorkflowId,
+  grantRemainingChangedSignal,
+} from '../../workflows/definitions/grants.js';
 
 export interface TimerSettings {
   client: Client;
@@ -83,4 +91,50 @@ export async function signalGrantClosed(settings: TimerSettings, grantId: string
     if (error instanceof WorkflowNotFoundError) return;
     settings.logger.warn({ err: error, grantId }, 'expiry timer not told of the void; it ends at the expiry instant instead');
   }
+}
+
+export interface GrantTimerRelayDeps {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  expiringNoticeMs: number;
+}
+
+/**
+ * Tells the expiry timers of grants whose remaining amount crossed zero (the
+ * marks the ledger writes): a used-up grant's timer is woken and ends; a
+ * refilled grant's timer is woken, or started again if it had ended. Marks are
+ * taken FOR UPDATE SKIP LOCKED and cleared in the same transaction after the
+ * calls went out, so a failed call leaves the mark for the next relay run; a
+ * crossing that commits meanwhile waits for the row and marks it again.
+ * Returns how many marks it handled.
+ */
+export async function signalMarkedGrantTimers(deps: GrantTimerRelayDeps, limit: number): Promise<number> {
+  return inTransaction(deps.db, async (tx) => {
+    const { rows } = await sql<{ account_id: string; grant_id: string; status: string | null; remaining: bigint | null }>`
+      select m.account_id, m.grant_id, g.status, g.remaining
+      from grant_timer_marks m left join grants g on g.account_id = m.account_id and g.id = m.grant_id
+      where m.pending order by m.marked_at limit ${limit} for update of m skip locked`.execute(tx);
+    for (const mark of rows) {
+      if (mark.status !== 'active') continue;
+      if (mark.remaining === 0n) {
+        try {
+          await deps.temporal.workflow.getHandle(grantExpiryWorkflowId(mark.grant_id)).signal(grantRemainingChangedSignal);
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      } else {
+        await deps.temporal.workflow.signalWithStart('grantExpiryWorkflow', {
+          ...timerOptions(deps.taskQueue, mark.grant_id, deps.expiringNoticeMs),
+          signal: grantRemainingChangedSignal,
+          signalArgs: [],
+        });
+      }
+    }
+    if (rows.length > 0) {
+      await sql`update grant_timer_marks set pending = false
+        where (account_id, grant_id) in (${sql.join(rows.map((r) => sql`(${r.account_id}, ${r.grant_id})`))})`.execute(tx);
+    }
+    return rows.length;
+  });
 }

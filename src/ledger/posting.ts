@@ -75,6 +75,8 @@ export class Posting {
   private readonly entries: NewLedgerEntry[] = [];
   private readonly touchedGrants = new Map<string, Grant>();
   private readonly touchedBalances = new Set<string>();
+  /** Expiring grants whose remaining amount crossed zero: their timers must look again. */
+  private readonly timerWakeUps = new Map<string, Grant>();
 
   constructor(
     private readonly tx: Tx,
@@ -120,6 +122,9 @@ export class Posting {
         throw new Error(`${type} of ${amount} takes grant ${grant.id} outside 0..${grant.amount}`);
       }
       this.touchedGrants.set(`${grant.account_id}\u0000${grant.id}`, grant);
+      if (grant.expires_at !== null && (grantBefore === 0n) !== (grantAfter === 0n)) {
+        this.timerWakeUps.set(`${grant.account_id}\u0000${grant.id}`, grant);
+      }
     }
 
     // Entry times never run backwards within a chain, even across processes
@@ -178,6 +183,18 @@ export class Posting {
         where g.account_id = v.account_id and g.id = v.id`.execute(this.tx);
     }
 
+    // Used up, or refilled: the grant's expiry timer ends or must run again
+    // (R-G6). Marked here, in the ledger transaction; the outbox relay tells
+    // the timer. Expired and voided grants need no timer.
+    const wakeUps = [...this.timerWakeUps.values()].filter((g) => g.status === 'active');
+    if (wakeUps.length > 0) {
+      await this.tx
+        .insertInto('grant_timer_marks')
+        .values(wakeUps.map((g) => ({ account_id: g.account_id, grant_id: g.id, pending: true, marked_at: this.context.now })))
+        .onConflict((oc) => oc.columns(['account_id', 'grant_id']).doUpdateSet({ pending: true, marked_at: this.context.now }))
+        .execute();
+    }
+
     for (const key of this.touchedBalances) {
       const row = this.balances.get(key)!;
       await this.tx
@@ -202,6 +219,7 @@ export class Posting {
     this.entries.length = 0;
     this.touchedGrants.clear();
     this.touchedBalances.clear();
+    this.timerWakeUps.clear();
   }
 
   /** Marks a grant's status (voided, expired) to be written with the flush. */

@@ -21,6 +21,7 @@ export function notificationDepsFor(config: Config, db: Database, temporal: Clie
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     relayGraceSeconds: config.OUTBOX_RELAY_GAP_GRACE_SECONDS,
+    expiringNoticeMs: config.GRANT_EXPIRING_NOTICE_DAYS * 86_400_000,
     delivery: {
       timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
       breakerFailures: config.WEBHOOK_BREAKER_FAILURES,

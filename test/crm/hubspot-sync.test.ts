@@ -38,6 +38,7 @@ function notificationDeps(): NotificationDeps {
     temporal: t.client,
     taskQueue: t.taskQueue,
     relayGraceSeconds: 300,
+    expiringNoticeMs: 3 * 86_400_000,
     delivery: { timeoutMs: 2000, breakerFailures: 5, breakerCooldownMs: 1000 },
     retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: 2000 },
     // Idle 2 s: the sync workflow ends soon after the last change, so a test can await its result.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { changeGrantExpiry, commitHold, createHold, deduct, getBalances, getBalancesAt, getGrant, getHold, issueGrant, releaseHold, voidGrant } from '../../src/ledger/index.js';
+import { changeGrantExpiry, commitHold, createHold, deduct, getBalances, getBalancesAt, getGrant, getHold, issueGrant, refundBurn, releaseHold, voidGrant } from '../../src/ledger/index.js';
+import { signalMarkedGrantTimers } from '../../src/grants-lifecycle/timers.js';
 import { grantClosedSignal, grantExpiryChangedSignal, grantExpiryWorkflowId } from '../../workflows/definitions/grants.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';
@@ -27,6 +28,15 @@ function startTimer(grantId: string) {
     workflowId: grantExpiryWorkflowId(grantId),
     args: [{ grantId, expiringNoticeMs: NOTICE }],
   });
+}
+
+/** Grants whose timer is due a wake-up (the ledger's marks), then what one relay step handled. */
+async function pendingTimerMarks(accountId: string) {
+  const rows = await f.deps.db.selectFrom('grant_timer_marks').select('grant_id').where('account_id', '=', accountId).where('pending', '=', true).execute();
+  return rows.map((r) => r.grant_id);
+}
+function relayGrantTimers() {
+  return signalMarkedGrantTimers({ db: f.deps.db, temporal: t.env.client, taskQueue: t.taskQueue, expiringNoticeMs: NOTICE }, 100);
 }
 
 describe('grant expiry timer (time-skipping Temporal + real PostgreSQL)', () => {
@@ -143,5 +153,55 @@ describe('grant expiry timer (time-skipping Temporal + real PostgreSQL)', () => 
     const balance = (await getBalances(f.deps.db, acct, f.clock.now())).balances[0]!;
     expect(balance).toMatchObject({ available: '0.00', held: '0.00' });
     expect(balance.lifetime).toMatchObject({ burned: '10.00', expired: '40.00' });
+  });
+
+  it('using up a grant ends its timer; a refund into it starts the timer again, which expires what came back at the instant', async () => {
+    const t0 = await t.syncClock();
+    const acct = await newAccount(f.deps);
+    await relayGrantTimers(); // marks left by the earlier tests of this file
+    const expiresAt = new Date(t0.getTime() + 10 * DAY);
+    const promo = await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '40', source: 'promo', expiresAt }, actor);
+    const first = await startTimer(promo.id);
+    const burn = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '40' }, actor);
+
+    // The burn that used the grant up marked it, in its own transaction; the relay tells the timer, which ends.
+    expect(await pendingTimerMarks(acct)).toEqual([promo.id]);
+    expect(await relayGrantTimers()).toBe(1);
+    expect(await pendingTimerMarks(acct)).toEqual([]);
+    expect(await first.result()).toEqual({ outcome: 'used_up', expired: '0' });
+    expect(await expiryEntries(promo.id)).toEqual([]);
+    await recordHistory(first, 'grant-expiry-used-up');
+
+    // Credits come back before the expiry: the relay starts the timer again (a new run).
+    await refundBurn(f.deps, { accountId: acct, transactionId: burn.transactionId, amount: '15' }, actor);
+    expect((await getGrant(f.deps.db, promo.id)).remaining).toBe('15.00');
+    expect(await pendingTimerMarks(acct)).toEqual([promo.id]);
+    expect(await relayGrantTimers()).toBe(1);
+    const again = t.env.client.workflow.getHandle(grantExpiryWorkflowId(promo.id));
+    expect((await again.describe()).runId).not.toBe(first.firstExecutionRunId);
+    expect(await again.result()).toEqual({ outcome: 'expired', expired: '15.00' });
+    const [entry, ...more] = await expiryEntries(promo.id);
+    expect(more).toEqual([]);
+    expect([entry!.amount, entry!.created_at.toISOString()]).toEqual([1500n, expiresAt.toISOString()]);
+    // A mark for a grant that expired meanwhile is cleared without starting anything.
+    expect(await relayGrantTimers()).toBe(0);
+  });
+
+  it('a hold that takes all of a grant ends its timer; releasing it starts the timer again', async () => {
+    const t0 = await t.syncClock();
+    const acct = await newAccount(f.deps);
+    await relayGrantTimers();
+    const expiresAt = new Date(t0.getTime() + 2 * DAY);
+    const promo = await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '20', source: 'promo', expiresAt }, actor);
+    const first = await startTimer(promo.id);
+    const hold = await createHold(f.deps, { accountId: acct, creditType: 'ai', amount: '20', ttlSeconds: 3600 }, actor);
+    expect(await relayGrantTimers()).toBe(1);
+    expect(await first.result()).toEqual({ outcome: 'used_up', expired: '0' });
+
+    await releaseHold(f.deps, hold.id, actor);
+    await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '5' }, actor);
+    expect(await pendingTimerMarks(acct)).toEqual([promo.id]);
+    expect(await relayGrantTimers()).toBe(1);
+    expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(promo.id)).result()).toEqual({ outcome: 'expired', expired: '15.00' });
   });
 });

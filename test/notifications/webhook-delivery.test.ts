@@ -29,6 +29,7 @@ function notificationDeps(): NotificationDeps {
     temporal: t.client,
     taskQueue: t.taskQueue,
     relayGraceSeconds: 300,
+    expiringNoticeMs: 3 * 86_400_000,
     delivery: { timeoutMs: 2000, breakerFailures: BREAKER_FAILURES, breakerCooldownMs: BREAKER_COOLDOWN_MS },
     retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: MAX_AGE_MS },
   };

@@ -14,6 +14,12 @@ export const GRANT_EXPIRY_SWEEP_SCHEDULE_ID = 'burndown-grant-expiry-sweep';
  * the grant, so the payload is informational and signals may arrive in any order.
  */
 export const grantExpiryChangedSignal = defineSignal<[{ expiresAt: string | null }]>('grantExpiryChanged');
+/**
+ * The grant's remaining amount crossed zero: used up (the timer ends) or
+ * refilled by a refund or a released hold (the timer keeps waiting). The timer
+ * re-reads the grant; the signal carries nothing.
+ */
+export const grantRemainingChangedSignal = defineSignal<[]>('grantRemainingChanged');
 /** The grant was voided: the timer ends. */
 export const grantClosedSignal = defineSignal<[{ status: 'voided' | 'expired' }]>('grantClosed');
 

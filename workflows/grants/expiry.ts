@@ -1,6 +1,6 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { GrantExpiryActivities } from '../../activities/grants.js';
-import { grantClosedSignal, grantExpiryChangedSignal } from '../definitions/grants.js';
+import { grantClosedSignal, grantExpiryChangedSignal, grantRemainingChangedSignal } from '../definitions/grants.js';
 import { ledgerActivity, sweepActivity } from '../presets.js';
 
 const { readGrantExpiryState, expireGrantAt, recordGrantExpiring } = proxyActivities<GrantExpiryActivities>(ledgerActivity);
@@ -14,9 +14,13 @@ export interface GrantExpiryInput {
 }
 
 export interface GrantExpiryResult {
-  outcome: 'expired' | 'voided' | 'missing';
+  /** `used_up`: nothing was left to expire; a refill starts a new timer run. */
+  outcome: 'expired' | 'voided' | 'missing' | 'used_up';
   expired: string;
 }
+
+/** Timers that began before this rule kept waiting for a used-up grant's expiry instant. */
+export const END_TIMER_WHEN_USED_UP = 'end-timer-when-used-up';
 
 /** Rounds of re-reading (each moved expiry is one) before the history is cut by continue-as-new. */
 const ROUNDS_PER_RUN = 50;
@@ -24,14 +28,18 @@ const ROUNDS_PER_RUN = 50;
 /**
  * The durable expiry timer of one grant (R-G6). Reads the grant, writes
  * `grant.expiring` ahead of time, sleeps until the expiry instant and expires
- * the remainder there. A moved expiry (signal) or a void (signal) wakes it to
- * re-read the grant: the ledger, not the signal payload, is the truth. Firing
- * twice is harmless: the ledger expires a grant once.
+ * the remainder there. A moved expiry, a void, or the remaining amount
+ * crossing zero (signals) wake it to re-read the grant: the ledger, not the
+ * signal payload, is the truth. A used-up grant ends its timer; if credits
+ * come back (a refund, a released hold) the outbox relay starts it again, and
+ * the expiry sweep covers the gap. Firing twice is harmless: the ledger
+ * expires a grant once.
  */
 export async function grantExpiryWorkflow(input: GrantExpiryInput): Promise<GrantExpiryResult> {
   let woken = false;
   setHandler(grantExpiryChangedSignal, () => void (woken = true));
   setHandler(grantClosedSignal, () => void (woken = true));
+  setHandler(grantRemainingChangedSignal, () => void (woken = true));
   let noticeSentFor = input.noticeSentFor ?? null;
   /** Sleeps until `instant` unless a signal comes first; true when woken. */
   const sleepUntil = async (instant: number) => {
@@ -44,6 +52,8 @@ export async function grantExpiryWorkflow(input: GrantExpiryInput): Promise<Gran
     const grant = await readGrantExpiryState(input.grantId);
     if (grant === null) return { outcome: 'missing', expired: '0' };
     if (grant.status !== 'active') return { outcome: grant.status as 'expired' | 'voided', expired: '0' };
+    // usedUp is absent from results recorded before the rule, so old histories never reach patched().
+    if (grant.usedUp && patched(END_TIMER_WHEN_USED_UP)) return { outcome: 'used_up', expired: '0' };
     if (grant.expiresAt === null) {
       await condition(() => woken);
       continue;
