@@ -35,7 +35,8 @@ export interface RelayRunResult {
   deliveriesCreated: number;
   deliveriesStarted: number;
   crmSignalled: number;
-  grantTimersSignalled: number;
+  /** Absent from results recorded before grant timers were relayed. */
+  grantTimersSignalled?: number;
 }
 
 export function createNotificationActivities(deps: { notifications?: NotificationDeps | undefined }) {

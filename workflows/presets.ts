@@ -11,6 +11,12 @@ export const ledgerActivity: ActivityOptions = {
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
 
+/** Starting a grant's expiry timer from a workflow: a few tries, then the expiry sweep covers the grant. */
+export const timerStartActivity: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+};
+
 /** Housekeeping sweeps that process a batch per call. */
 export const sweepActivity: ActivityOptions = {
   startToCloseTimeout: '5 minutes',

@@ -45,6 +45,7 @@ export interface GrantTimerMarkTable {
   account_id: string;
   grant_id: string;
   pending: ColumnType<boolean, boolean | undefined, boolean>;
+  version: ColumnType<bigint, bigint | undefined, bigint>;
   marked_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 

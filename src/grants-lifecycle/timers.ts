@@ -1,7 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { inTransaction } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
 import {
   grantClosedSignal,
@@ -103,38 +101,56 @@ export interface GrantTimerRelayDeps {
 /**
  * Tells the expiry timers of grants whose remaining amount crossed zero (the
  * marks the ledger writes): a used-up grant's timer is woken and ends; a
- * refilled grant's timer is woken, or started again if it had ended. Marks are
- * taken FOR UPDATE SKIP LOCKED and cleared in the same transaction after the
- * calls went out, so a failed call leaves the mark for the next relay run; a
- * crossing that commits meanwhile waits for the row and marks it again.
- * Returns how many marks it handled.
+ * refilled grant's timer is woken, or started again if it had ended. Each
+ * mark is read together with its grant (one snapshot), acted on, and cleared
+ * only if its version is unchanged, so a crossing that committed meanwhile
+ * stays pending for the next relay run, and no row lock is held while
+ * Temporal is called. A mark whose call fails stays pending; the first
+ * failure is rethrown after the others were tried. Returns the marks cleared.
  */
 export async function signalMarkedGrantTimers(deps: GrantTimerRelayDeps, limit: number): Promise<number> {
-  return inTransaction(deps.db, async (tx) => {
-    const { rows } = await sql<{ account_id: string; grant_id: string; status: string | null; remaining: bigint | null }>`
-      select m.account_id, m.grant_id, g.status, g.remaining
-      from grant_timer_marks m left join grants g on g.account_id = m.account_id and g.id = m.grant_id
-      where m.pending order by m.marked_at limit ${limit} for update of m skip locked`.execute(tx);
-    for (const mark of rows) {
-      if (mark.status !== 'active') continue;
-      if (mark.remaining === 0n) {
-        try {
-          await deps.temporal.workflow.getHandle(grantExpiryWorkflowId(mark.grant_id)).signal(grantRemainingChangedSignal);
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-        }
-      } else {
-        await deps.temporal.workflow.signalWithStart('grantExpiryWorkflow', {
-          ...timerOptions(deps.taskQueue, mark.grant_id, deps.expiringNoticeMs),
-          signal: grantRemainingChangedSignal,
-          signalArgs: [],
-        });
-      }
+  const marks = await deps.db
+    .selectFrom('grant_timer_marks as m')
+    .leftJoin('grants as g', (j) => j.onRef('g.account_id', '=', 'm.account_id').onRef('g.id', '=', 'm.grant_id'))
+    .select(['m.account_id', 'm.grant_id', 'm.version', 'g.status', 'g.remaining'])
+    .where('m.pending', '=', true)
+    .orderBy('m.marked_at')
+    .limit(limit)
+    .execute();
+  let cleared = 0;
+  let failure: unknown;
+  for (const mark of marks) {
+    try {
+      if (mark.status === 'active') await tellTimer(deps, mark.grant_id, mark.remaining === 0n);
+    } catch (error) {
+      failure ??= error;
+      continue;
     }
-    if (rows.length > 0) {
-      await sql`update grant_timer_marks set pending = false
-        where (account_id, grant_id) in (${sql.join(rows.map((r) => sql`(${r.account_id}, ${r.grant_id})`))})`.execute(tx);
+    const done = await deps.db
+      .updateTable('grant_timer_marks')
+      .set({ pending: false })
+      .where('account_id', '=', mark.account_id)
+      .where('grant_id', '=', mark.grant_id)
+      .where('version', '=', mark.version)
+      .executeTakeFirst();
+    cleared += Number(done.numUpdatedRows);
+  }
+  if (failure !== undefined) throw failure;
+  return cleared;
+}
+
+async function tellTimer(deps: GrantTimerRelayDeps, grantId: string, usedUp: boolean): Promise<void> {
+  if (usedUp) {
+    try {
+      await deps.temporal.workflow.getHandle(grantExpiryWorkflowId(grantId)).signal(grantRemainingChangedSignal);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
-    return rows.length;
+    return;
+  }
+  await deps.temporal.workflow.signalWithStart('grantExpiryWorkflow', {
+    ...timerOptions(deps.taskQueue, grantId, deps.expiringNoticeMs),
+    signal: grantRemainingChangedSignal,
+    signalArgs: [],
   });
 }

@@ -29,6 +29,16 @@ import { balanceKey } from './locks.js';
  *   refund of an overdraft burn pays it back. Entries with a grant move the
  *   grant instead.
  */
+/**
+ * Grants with an expiry have a timer of their own, except a subscription's
+ * allotments and rollovers: the subscription workflow expires those at the
+ * period end. (Issuing a grant is not a crossing worth telling: its timer is
+ * started by whoever issued it.)
+ */
+function hasOwnExpiryTimer(grant: Grant): boolean {
+  return grant.expires_at !== null && grant.source !== 'plan' && grant.source !== 'rollover';
+}
+
 interface Effect {
   balance: -1n | 0n | 1n;
   held: -1n | 0n | 1n;
@@ -122,7 +132,7 @@ export class Posting {
         throw new Error(`${type} of ${amount} takes grant ${grant.id} outside 0..${grant.amount}`);
       }
       this.touchedGrants.set(`${grant.account_id}\u0000${grant.id}`, grant);
-      if (grant.expires_at !== null && (grantBefore === 0n) !== (grantAfter === 0n)) {
+      if (type !== 'grant' && hasOwnExpiryTimer(grant) && (grantBefore === 0n) !== (grantAfter === 0n)) {
         this.timerWakeUps.set(`${grant.account_id}\u0000${grant.id}`, grant);
       }
     }
@@ -191,7 +201,9 @@ export class Posting {
       await this.tx
         .insertInto('grant_timer_marks')
         .values(wakeUps.map((g) => ({ account_id: g.account_id, grant_id: g.id, pending: true, marked_at: this.context.now })))
-        .onConflict((oc) => oc.columns(['account_id', 'grant_id']).doUpdateSet({ pending: true, marked_at: this.context.now }))
+        .onConflict((oc) =>
+          oc.columns(['account_id', 'grant_id']).doUpdateSet({ pending: true, version: sql`grant_timer_marks.version + 1`, marked_at: this.context.now }),
+        )
         .execute();
     }
 

@@ -1,3 +1,4 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { changeGrantExpiry, commitHold, createHold, deduct, getBalances, getBalancesAt, getGrant, getHold, issueGrant, refundBurn, releaseHold, voidGrant } from '../../src/ledger/index.js';
 import { signalMarkedGrantTimers } from '../../src/grants-lifecycle/timers.js';
@@ -162,6 +163,7 @@ describe('grant expiry timer (time-skipping Temporal + real PostgreSQL)', () => 
     const expiresAt = new Date(t0.getTime() + 10 * DAY);
     const promo = await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '40', source: 'promo', expiresAt }, actor);
     const first = await startTimer(promo.id);
+    expect(await pendingTimerMarks(acct)).toEqual([]); // issuing is not a crossing: the issuer starts the timer
     const burn = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '40' }, actor);
 
     // The burn that used the grant up marked it, in its own transaction; the relay tells the timer, which ends.
@@ -203,5 +205,34 @@ describe('grant expiry timer (time-skipping Temporal + real PostgreSQL)', () => 
     expect(await pendingTimerMarks(acct)).toEqual([promo.id]);
     expect(await relayGrantTimers()).toBe(1);
     expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(promo.id)).result()).toEqual({ outcome: 'expired', expired: '15.00' });
+  });
+
+  it('a refill that commits while the relay is telling the timer keeps its mark for the next relay run', async () => {
+    const t0 = await t.syncClock();
+    await relayGrantTimers();
+    const acct = await newAccount(f.deps);
+    const expiresAt = new Date(t0.getTime() + 3 * DAY);
+    const promo = await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'promo', expiresAt }, actor);
+    await startTimer(promo.id);
+    const burn = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '10' }, actor);
+
+    // The relay read the mark (used up); a refund commits before its signal goes out.
+    const client = t.env.client;
+    const racing = {
+      workflow: {
+        getHandle: (workflowId: string) => ({
+          signal: async (...args: Parameters<WorkflowHandle['signal']>) => {
+            await refundBurn(f.deps, { accountId: acct, transactionId: burn.transactionId, amount: '4' }, actor);
+            return client.workflow.getHandle(workflowId).signal(...args);
+          },
+        }),
+      },
+    } as unknown as Client;
+    const raced = { db: f.deps.db, temporal: racing, taskQueue: t.taskQueue, expiringNoticeMs: NOTICE };
+    expect(await signalMarkedGrantTimers(raced, 100)).toBe(0);
+    expect(await pendingTimerMarks(acct)).toEqual([promo.id]);
+
+    expect(await relayGrantTimers()).toBe(1);
+    expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(promo.id)).result()).toEqual({ outcome: 'expired', expired: '4.00' });
   });
 });

@@ -1,10 +1,10 @@
-import { ParentClosePolicy, patched, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { ActivityFailure, log, ParentClosePolicy, patched, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { GrantExpiryActivities } from '../../activities/grants.js';
 import { grantExpiryWorkflowId } from '../definitions/grants.js';
-import { ledgerActivity } from '../presets.js';
+import { timerStartActivity } from '../presets.js';
 
-const { startGrantExpiryTimer } = proxyActivities<GrantExpiryActivities>(ledgerActivity);
+const { startGrantExpiryTimer } = proxyActivities<GrantExpiryActivities>(timerStartActivity);
 
 /**
  * Timers used to start as abandoned children of the workflow that issued the
@@ -16,10 +16,20 @@ const { startGrantExpiryTimer } = proxyActivities<GrantExpiryActivities>(ledgerA
  */
 export const EXPIRY_TIMER_BY_ACTIVITY = 'expiry-timer-by-activity';
 
-/** Starts the expiry timer of a grant this workflow issued; a second start finds the first. */
+/**
+ * Starts the expiry timer of a grant this workflow issued; a second start
+ * finds the first. A start that keeps failing does not hold up the issuer
+ * (a trial must still end on time): the expiry sweep Schedule expires the
+ * grant without its timer, as it does for grants the API could not start one for.
+ */
 export async function startGrantExpiryTimerOf(grantId: string, expiringNoticeMs: number): Promise<void> {
   if (patched(EXPIRY_TIMER_BY_ACTIVITY)) {
-    await startGrantExpiryTimer(grantId, expiringNoticeMs);
+    try {
+      await startGrantExpiryTimer(grantId, expiringNoticeMs);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.warn('expiry timer not started; the expiry sweep will cover the grant', { grantId, error: error.message });
+    }
     return;
   }
   try {

@@ -53,7 +53,8 @@ export async function grantExpiryWorkflow(input: GrantExpiryInput): Promise<Gran
     if (grant === null) return { outcome: 'missing', expired: '0' };
     if (grant.status !== 'active') return { outcome: grant.status as 'expired' | 'voided', expired: '0' };
     // usedUp is absent from results recorded before the rule, so old histories never reach patched().
-    if (grant.usedUp && patched(END_TIMER_WHEN_USED_UP)) return { outcome: 'used_up', expired: '0' };
+    // A signal during the read (a refill right after the use) means the read may be stale: look again.
+    if (grant.usedUp && !woken && patched(END_TIMER_WHEN_USED_UP)) return { outcome: 'used_up', expired: '0' };
     if (grant.expiresAt === null) {
       await condition(() => woken);
       continue;
