@@ -1,7 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { inTransaction } from '../db/transaction.js';
 import {
   CRM_ACCOUNT_CHANGED_SIGNAL,
   crmAccountSyncWorkflowId,
@@ -52,19 +51,28 @@ export async function startPendingDeliveries(deps: FanoutDeps, limit: number): P
 
 /**
  * Signals (starting it if needed) the sync workflow of each account marked as
- * changed. The marks are taken FOR UPDATE SKIP LOCKED and cleared in the same
- * transaction after the signals went out: a failed signal leaves the mark for
- * the next run, and a burn that commits after the clear marks the account again.
+ * changed. The marks are claimed first (cleared in a short statement of their
+ * own), then signalled: every ledger transaction of a linked account upserts
+ * its mark, so a lock held across the Temporal calls would stall those
+ * transactions, balance locks and all, for as long as Temporal is slow. A
+ * change that commits after the claim marks the account again for the next
+ * run; a failed signal puts its mark back and the error is rethrown after the
+ * others were tried. Only a crash between the claim and the signal loses a
+ * mark; the account then syncs on its next change or at the reconcile Schedule.
  */
 export async function signalPendingCrmSyncs(
   deps: FanoutDeps & { crmSync: { debounceSeconds: number; idleSeconds?: number | undefined } },
   limit: number,
 ): Promise<number> {
-  return inTransaction(deps.db, async (tx) => {
-    const { rows } = await sql<{ account_id: string }>`
-      select account_id from crm_sync_marks where pending order by marked_at limit ${limit} for update skip locked`.execute(tx);
-    for (const { account_id: accountId } of rows) {
-      const input: CrmAccountSyncInput = { accountId, ...deps.crmSync };
+  const { rows } = await sql<{ account_id: string }>`
+    update crm_sync_marks set pending = false
+    where account_id in (select account_id from crm_sync_marks where pending order by marked_at limit ${limit} for update skip locked)
+    returning account_id`.execute(deps.db);
+  const failed: string[] = [];
+  let failure: unknown;
+  for (const { account_id: accountId } of rows) {
+    const input: CrmAccountSyncInput = { accountId, ...deps.crmSync };
+    try {
       await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.crmAccountSync, {
         taskQueue: deps.taskQueue,
         workflowId: crmAccountSyncWorkflowId(accountId),
@@ -72,10 +80,14 @@ export async function signalPendingCrmSyncs(
         signal: CRM_ACCOUNT_CHANGED_SIGNAL,
         signalArgs: [],
       });
+    } catch (error) {
+      failure ??= error;
+      failed.push(accountId);
     }
-    if (rows.length > 0) {
-      await tx.updateTable('crm_sync_marks').set({ pending: false }).where('account_id', 'in', rows.map((r) => r.account_id)).execute();
-    }
-    return rows.length;
-  });
+  }
+  if (failed.length > 0) {
+    await deps.db.updateTable('crm_sync_marks').set({ pending: true }).where('account_id', 'in', failed).execute();
+    throw failure;
+  }
+  return rows.length;
 }
