@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import type { CreditType, Grant } from '../db/schema.js';
-import { poolChain, requireAccount } from './accounts.js';
+import { poolChain } from './accounts.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
 import { InsufficientCreditsError, ValidationError } from './errors.js';
-import { settleDebt, spendableAt, spendableGrants } from './grants.js';
+import { settleDebt, spendableAt, spendableFunds, spendableGrants } from './grants.js';
 import { runLedgerOperation } from './ledger-transaction.js';
 import { lockBalances } from './locks.js';
 import { Posting } from './posting.js';
@@ -45,6 +45,14 @@ export async function resolveCreditType(deps: LedgerDeps, id: string): Promise<C
   });
 }
 
+export interface TakeOptions {
+  /** Called for each grant drawn on, with what was taken from it. */
+  onTake?: (grant: Grant, take: bigint) => void;
+  holdId?: string;
+  /** The first page of spendable grants, when the caller read it with the total (spendableFunds). */
+  firstPage?: readonly Grant[];
+}
+
 /**
  * Takes `amount` from the spendable grants of the pool chain in burn order and
  * posts one entry of `type` per grant touched. Returns what it took.
@@ -56,15 +64,14 @@ export async function takeFromGrants(
   creditType: string,
   amount: bigint,
   type: 'burn' | 'hold',
-  onTake?: (grant: Grant, take: bigint) => void,
-  holdId?: string,
+  options: TakeOptions = {},
 ): Promise<bigint> {
   let left = amount;
-  for await (const grant of spendableGrants(tx, chainIds, creditType, posting.context.now)) {
+  for await (const grant of spendableGrants(tx, chainIds, creditType, posting.context.now, options.firstPage)) {
     if (left === 0n) break;
     const take = grant.remaining < left ? grant.remaining : left;
-    posting.post(type, grant.account_id, creditType, take, { grant, ...(holdId && { holdId }) });
-    onTake?.(grant, take);
+    posting.post(type, grant.account_id, creditType, take, { grant, ...(options.holdId && { holdId: options.holdId }) });
+    options.onTake?.(grant, take);
     left -= take;
   }
   return amount - left;
@@ -79,7 +86,6 @@ export async function takeFromGrants(
 export async function deduct(deps: LedgerDeps, input: DeductInput, meta: OperationMeta): Promise<DeductResult> {
   const creditType = await resolveCreditType(deps, input.creditType);
   const requested = toUnits(creditType, input.amount, 'amount');
-  await requireAccount(deps.db, input.accountId);
 
   return runLedgerOperation(
     deps,
@@ -95,7 +101,7 @@ export async function deduct(deps: LedgerDeps, input: DeductInput, meta: Operati
       await posting.flush();
 
       const own = posting.balanceOf(input.accountId, creditType.id);
-      const funds = await spendableTotal(tx, chainIds, creditType.id, now);
+      const { total: funds, firstPage } = await spendableFunds(tx, chainIds, creditType.id, now);
       const headroom = own.overdraft_limit > own.debt ? own.overdraft_limit - own.debt : 0n;
       const burnable = funds + headroom;
       if (requested > burnable && (!input.allowPartial || burnable === 0n)) {
@@ -108,7 +114,7 @@ export async function deduct(deps: LedgerDeps, input: DeductInput, meta: Operati
         );
       }
       const toBurn = requested < burnable ? requested : burnable;
-      const fromGrants = await takeFromGrants(posting, tx, chainIds, creditType.id, toBurn, 'burn');
+      const fromGrants = await takeFromGrants(posting, tx, chainIds, creditType.id, toBurn, 'burn', { firstPage });
       if (fromGrants < toBurn) {
         posting.post('burn', input.accountId, creditType.id, toBurn - fromGrants, { metadata: { overdraft: 'true' } });
       }

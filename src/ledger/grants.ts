@@ -118,9 +118,23 @@ export function spendableAt(accountIds: readonly string[], creditType: string, n
     ]);
 }
 
+function spendableInBurnOrder(tx: Tx, accountIds: readonly string[], creditType: string, now: Date) {
+  return tx
+    .selectFrom('grants')
+    .selectAll()
+    .where(spendableAt(accountIds, creditType, now))
+    .orderBy(sql`array_position(${sql.val(accountIds)}::text[], account_id)`)
+    .orderBy('priority')
+    .orderBy(sql`expires_at asc nulls last`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(SPENDABLE_PAGE);
+}
+
 /**
  * Spendable grants of the given accounts (nearest pool member first) in burn
- * order, a page at a time. Callers hold the balance locks of these accounts,
+ * order, a page at a time, starting with `firstPage` when the caller already
+ * read it (spendableFunds). Callers hold the balance locks of these accounts,
  * which is what guards the grants' remaining amounts.
  */
 export async function* spendableGrants(
@@ -128,23 +142,37 @@ export async function* spendableGrants(
   accountIds: readonly string[],
   creditType: string,
   now: Date,
+  firstPage?: readonly Grant[],
 ): AsyncGenerator<Grant> {
-  for (let offset = 0; ; offset += SPENDABLE_PAGE) {
-    const page = await tx
-      .selectFrom('grants')
-      .selectAll()
-      .where(spendableAt(accountIds, creditType, now))
-      .orderBy(sql`array_position(${sql.val(accountIds)}::text[], account_id)`)
-      .orderBy('priority')
-      .orderBy(sql`expires_at asc nulls last`)
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(SPENDABLE_PAGE)
-      .offset(offset)
-      .execute();
+  let offset = 0;
+  if (firstPage) {
+    yield* firstPage;
+    if (firstPage.length < SPENDABLE_PAGE) return;
+    offset = SPENDABLE_PAGE;
+  }
+  for (; ; offset += SPENDABLE_PAGE) {
+    const page = await spendableInBurnOrder(tx, accountIds, creditType, now).offset(offset).execute();
     yield* page;
     if (page.length < SPENDABLE_PAGE) return;
   }
+}
+
+export interface SpendableFunds {
+  /** Σ remaining of every spendable grant of the accounts. */
+  total: bigint;
+  /** The first page spendableGrants would read, to hand back to it. */
+  firstPage: Grant[];
+}
+
+/** The spendable total and the first page of grants in burn order, in one round trip (a window sum). */
+export async function spendableFunds(tx: Tx, accountIds: readonly string[], creditType: string, now: Date): Promise<SpendableFunds> {
+  const rows = await spendableInBurnOrder(tx, accountIds, creditType, now)
+    .select(sql<bigint>`(sum(remaining) over ())::int8`.as('spendable_total'))
+    .execute();
+  return {
+    total: rows[0]?.spendable_total ?? 0n,
+    firstPage: rows.map(({ spendable_total: _total, ...grant }) => grant),
+  };
 }
 
 /**

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
 import type { CreditType, Grant, Hold, HoldStatus } from '../db/schema.js';
-import { poolChain, requireAccount } from './accounts.js';
+import { poolChain } from './accounts.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
-import { resolveCreditType, spendableTotal, takeFromGrants } from './deduct.js';
+import { resolveCreditType, takeFromGrants } from './deduct.js';
 import { ConflictError, InsufficientCreditsError, NotFoundError, ValidationError } from './errors.js';
-import { settleDebt } from './grants.js';
+import { settleDebt, spendableFunds } from './grants.js';
 import { newId } from './ids.js';
 import { runLedgerOperation } from './ledger-transaction.js';
 import { lockBalances, lockHold } from './locks.js';
@@ -70,7 +70,6 @@ export async function createHold(deps: LedgerDeps, input: HoldInput, meta: Opera
       { path: 'ttlSeconds', message: `must be a whole number of seconds from 1 to ${deps.holdMaxTtlSeconds}` },
     ]);
   }
-  await requireAccount(deps.db, input.accountId);
 
   return runLedgerOperation(
     deps,
@@ -83,7 +82,8 @@ export async function createHold(deps: LedgerDeps, input: HoldInput, meta: Opera
       await posting.flush();
 
       const own = posting.balanceOf(input.accountId, creditType.id);
-      const available = (await spendableTotal(tx, chainIds, creditType.id, now)) - own.debt;
+      const { total: funds, firstPage } = await spendableFunds(tx, chainIds, creditType.id, now);
+      const available = funds - own.debt;
       if (amount > available) {
         // `available` is reported as it is (negative while an overdraft is used), as deduct does.
         throw new InsufficientCreditsError(
@@ -112,9 +112,11 @@ export async function createHold(deps: LedgerDeps, input: HoldInput, meta: Opera
         .returningAll()
         .executeTakeFirstOrThrow();
       const allocations: { grant: Grant; take: bigint }[] = [];
-      await takeFromGrants(posting, tx, chainIds, creditType.id, amount, 'hold', (grant, take) =>
-        allocations.push({ grant, take }),
-      holdId);
+      await takeFromGrants(posting, tx, chainIds, creditType.id, amount, 'hold', {
+        onTake: (grant, take) => allocations.push({ grant, take }),
+        holdId,
+        firstPage,
+      });
       await tx
         .insertInto('hold_allocations')
         .values(
