@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { MAX_POOL_DEPTH } from '../ledger/accounts.js';
 import type { LedgerObserver } from '../ledger/context.js';
 import { formatAmount } from '../money/amount.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
@@ -11,6 +12,7 @@ export interface BalanceAlertDefaults {
 }
 
 interface AlertRow {
+  account_id: string;
   available: bigint;
   low: bigint;
   rearm: bigint;
@@ -21,27 +23,34 @@ interface AlertRow {
 
 /**
  * balance.low and balance.depleted (R-I4), written in the ledger operation's
- * own transaction. The common path is ONE statement: read the operation
- * account's balance row with its threshold and armed state, store the new
- * state when it changes, and mark the account for a CRM sync when it is
- * linked to HubSpot. Events are written only on a transition, which is rare.
+ * own transaction. The common path is ONE statement: read the balance rows of
+ * the operation account and its pool parents with their thresholds and armed
+ * states, store the states that change, and mark the accounts linked to
+ * HubSpot for a CRM sync. Events are written only on a transition, which is rare.
  *
  * Hysteresis: balance.low fires when the balance drops below the threshold and
  * stays quiet until the balance is back at or above the re-arm level (a top-up),
  * so burns hovering around the threshold do not flap. balance.depleted fires at
  * zero or below (on a row that ever had credits) and re-arms once it is positive.
  *
- * The balance evaluated is the operation account's own row (Σ remaining − debt,
- * held credits excluded); a pooled child burning its parent's grants moves the
- * parent's row, which is evaluated when the parent itself operates.
+ * The balance evaluated is each account's own row (Σ remaining − debt, held
+ * credits excluded). Pool parents are evaluated too: a pooled child burning
+ * its parent's grants moves the parent's row, and the parent's owner must hear
+ * of it. The operation holds the balance locks of the whole pool chain, so
+ * concurrent children cannot race on a parent's armed state.
  */
 export function createBalanceAlertObserver(defaults: BalanceAlertDefaults): LedgerObserver {
   const defaultWhole = BigInt(defaults.lowThreshold);
   const percent = BigInt(defaults.rearmPercent);
   return async ({ tx, accountId, creditType, now, transactionId }) => {
     const { rows } = await sql<AlertRow>`
-      with cur as (
-        select b.balance as available, b.granted, ct.precision,
+      with recursive chain as (
+        select id, parent_id, 1 as depth from accounts where id = ${accountId}
+        union all
+        select a.id, a.parent_id, c.depth + 1 from accounts a join chain c on a.id = c.parent_id where c.depth <= ${MAX_POOL_DEPTH}
+      ),
+      cur as (
+        select b.account_id, b.balance as available, b.granted, ct.precision,
                coalesce(s.low_threshold, ${defaultWhole}::int8 * power(10, ct.precision)::int8) as low,
                coalesce(s.rearm_threshold,
                         ${defaultWhole}::int8 * power(10, ct.precision)::int8 * (100 + ${percent}::int8) / 100) as rearm,
@@ -51,7 +60,7 @@ export function createBalanceAlertObserver(defaults: BalanceAlertDefaults): Ledg
         join credit_types ct on ct.id = b.credit_type
         left join balance_alert_settings s on s.account_id = b.account_id and s.credit_type = b.credit_type
         left join balance_alert_state st on st.account_id = b.account_id and st.credit_type = b.credit_type
-        where b.account_id = ${accountId} and b.credit_type = ${creditType}
+        where b.account_id in (select id from chain) and b.credit_type = ${creditType}
       ),
       nxt as (
         select cur.*,
@@ -63,7 +72,7 @@ export function createBalanceAlertObserver(defaults: BalanceAlertDefaults): Ledg
       ),
       saved as (
         insert into balance_alert_state (account_id, credit_type, low_active, depleted_active, updated_at)
-        select ${accountId}, ${creditType}, low_next, depleted_next, ${now} from nxt
+        select account_id, ${creditType}, low_next, depleted_next, ${now} from nxt
         where low_next <> low_active or depleted_next <> depleted_active
         on conflict (account_id, credit_type) do update
           set low_active = excluded.low_active, depleted_active = excluded.depleted_active, updated_at = excluded.updated_at
@@ -71,35 +80,39 @@ export function createBalanceAlertObserver(defaults: BalanceAlertDefaults): Ledg
       ),
       marked as (
         insert into crm_sync_marks (account_id, pending, marked_at)
-        select ${accountId}, true, ${now} where exists (select 1 from crm_links where account_id = ${accountId})
+        select c.id, true, ${now} from chain c where exists (select 1 from crm_links l where l.account_id = c.id)
         on conflict (account_id) do update set pending = true, marked_at = excluded.marked_at
           where not crm_sync_marks.pending
         returning 1
       )
-      select available, low, rearm, precision,
+      select account_id, available, low, rearm, precision,
              low_next and not low_active as fire_low,
              depleted_next and not depleted_active as fire_depleted
       from nxt`.execute(tx);
-    const row = rows[0];
-    if (!row || (!row.fire_low && !row.fire_depleted)) return;
-    const units = (v: bigint) => formatAmount(BigInt(v), row.precision);
-    if (row.fire_low) {
-      await writeOutboxEvent(tx, {
-        id: `balance.low:${transactionId}:${creditType}`,
-        accountId,
-        type: 'balance.low',
-        occurredAt: now,
-        payload: { accountId, creditType, available: units(row.available), threshold: units(row.low), rearmAt: units(row.rearm) },
-      });
-    }
-    if (row.fire_depleted) {
-      await writeOutboxEvent(tx, {
-        id: `balance.depleted:${transactionId}:${creditType}`,
-        accountId,
-        type: 'balance.depleted',
-        occurredAt: now,
-        payload: { accountId, creditType, available: units(row.available) },
-      });
+    for (const row of rows) {
+      if (!row.fire_low && !row.fire_depleted) continue;
+      const units = (v: bigint) => formatAmount(BigInt(v), row.precision);
+      const account = row.account_id;
+      // The operation account keeps the id form events had before pools were evaluated.
+      const cause = account === accountId ? transactionId : `${transactionId}:${account}`;
+      if (row.fire_low) {
+        await writeOutboxEvent(tx, {
+          id: `balance.low:${cause}:${creditType}`,
+          accountId: account,
+          type: 'balance.low',
+          occurredAt: now,
+          payload: { accountId: account, creditType, available: units(row.available), threshold: units(row.low), rearmAt: units(row.rearm) },
+        });
+      }
+      if (row.fire_depleted) {
+        await writeOutboxEvent(tx, {
+          id: `balance.depleted:${cause}:${creditType}`,
+          accountId: account,
+          type: 'balance.depleted',
+          occurredAt: now,
+          payload: { accountId: account, creditType, available: units(row.available) },
+        });
+      }
     }
   };
 }

@@ -50,6 +50,27 @@ describe('balance.low and balance.depleted (ledger observer, outbox in the same 
     expect(depleted[1]!.payload).toEqual({ accountId: acct, creditType: 'storage', available: '0' });
   });
 
+  it('a pooled child burning its parent\'s grants alerts the parent', async () => {
+    const deps = withAlerts();
+    const parent = await newAccount(deps);
+    const child = await newAccount(deps, { parentId: parent });
+    await setAlertSetting(deps.db, { accountId: parent, creditType: 'ai', lowThreshold: '100' }, 20);
+    await issueGrant(deps, { accountId: parent, creditType: 'ai', amount: '150', source: 'purchase' }, actor);
+    await issueGrant(deps, { accountId: parent, creditType: 'storage', amount: '10', source: 'purchase' }, actor);
+    await deduct(deps, { accountId: child, creditType: 'ai', amount: '40' }, actor); // parent 110: above
+    expect(await events(parent)).toHaveLength(0);
+    await deduct(deps, { accountId: child, creditType: 'ai', amount: '20' }, actor); // parent 90: low fires
+    await deduct(deps, { accountId: child, creditType: 'ai', amount: '5' }, actor); // 85: no repeat
+    await deduct(deps, { accountId: child, creditType: 'storage', amount: '10' }, actor); // parent storage 0: depleted
+    const fired = await events(parent);
+    expect(fired.map((e) => [e.type, e.payload])).toEqual([
+      ['balance.low', { accountId: parent, creditType: 'ai', available: '90.00', threshold: '100.00', rearmAt: '120.00' }],
+      ['balance.depleted', { accountId: parent, creditType: 'storage', available: '0' }],
+    ]);
+    // The child has no credits of its own and no threshold: it is not alerted.
+    expect(await events(child)).toEqual([]);
+  });
+
   it('uses the default threshold (whole credits) when the account has none', async () => {
     const deps: LedgerDeps = { ...f.deps, observers: [createBalanceAlertObserver({ lowThreshold: 5, rearmPercent: 0 })] };
     const acct = await newAccount(deps);
