@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
 import type { Account, EnforcementMode } from '../db/schema.js';
 import { formatAmount } from '../money/amount.js';
@@ -63,6 +64,19 @@ export async function requireAccount(db: Database | Tx, id: string): Promise<Acc
   const account = await findAccount(db, id);
   if (!account) throw new NotFoundError('account', id);
   return account;
+}
+
+/**
+ * The CTE `pool_chain(id, parent_id, depth)`: the account and its pool
+ * parents, for statements that must cover the whole pool in one round trip.
+ * Goes after `with recursive`.
+ */
+export function poolChainCte(accountId: string): RawBuilder<unknown> {
+  return sql`pool_chain(id, parent_id, depth) as (
+    select id, parent_id, 1 from accounts where id = ${accountId}
+    union all
+    select a.id, a.parent_id, c.depth + 1 from accounts a join pool_chain c on a.id = c.parent_id where c.depth <= ${MAX_POOL_DEPTH}
+  )`;
 }
 
 /** The account and its pool parents, nearest first: the order their grants burn in. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { MAX_POOL_DEPTH } from '../ledger/accounts.js';
+import { poolChainCte } from '../ledger/accounts.js';
 import type { LedgerObserver } from '../ledger/context.js';
 import { formatAmount } from '../money/amount.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
@@ -44,11 +44,7 @@ export function createBalanceAlertObserver(defaults: BalanceAlertDefaults): Ledg
   const percent = BigInt(defaults.rearmPercent);
   return async ({ tx, accountId, creditType, now, transactionId }) => {
     const { rows } = await sql<AlertRow>`
-      with recursive chain as (
-        select id, parent_id, 1 as depth from accounts where id = ${accountId}
-        union all
-        select a.id, a.parent_id, c.depth + 1 from accounts a join chain c on a.id = c.parent_id where c.depth <= ${MAX_POOL_DEPTH}
-      ),
+      with recursive ${poolChainCte(accountId)},
       cur as (
         select b.account_id, b.balance as available, b.granted, ct.precision,
                coalesce(s.low_threshold, ${defaultWhole}::int8 * power(10, ct.precision)::int8) as low,
@@ -60,7 +56,7 @@ export function createBalanceAlertObserver(defaults: BalanceAlertDefaults): Ledg
         join credit_types ct on ct.id = b.credit_type
         left join balance_alert_settings s on s.account_id = b.account_id and s.credit_type = b.credit_type
         left join balance_alert_state st on st.account_id = b.account_id and st.credit_type = b.credit_type
-        where b.account_id in (select id from chain) and b.credit_type = ${creditType}
+        where b.account_id in (select id from pool_chain) and b.credit_type = ${creditType}
       ),
       nxt as (
         select cur.*,
@@ -80,7 +76,7 @@ export function createBalanceAlertObserver(defaults: BalanceAlertDefaults): Ledg
       ),
       marked as (
         insert into crm_sync_marks (account_id, pending, marked_at)
-        select c.id, true, ${now} from chain c where exists (select 1 from crm_links l where l.account_id = c.id)
+        select c.id, true, ${now} from pool_chain c where exists (select 1 from crm_links l where l.account_id = c.id)
         on conflict (account_id) do update set pending = true, marked_at = excluded.marked_at
           where not crm_sync_marks.pending
         returning 1

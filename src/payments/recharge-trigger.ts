@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { LedgerObserver } from '../ledger/index.js';
+import { poolChainCte, type LedgerObserver } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import { availableUnits } from './available.js';
 import type { StartRecharge } from './deps.js';
@@ -33,23 +33,23 @@ const CREDIT_IN = new Set(['grant', 'refund']);
 export function createRechargeObserver(onTrigger?: (accountId: string, creditType: string) => void): LedgerObserver {
   return async ({ tx, kind, accountId, creditType, now }) => {
     if (CREDIT_IN.has(kind)) return;
-    const settings = await tx
-      .selectFrom('recharge_settings')
-      .select(['threshold', 'trigger_pending_since'])
-      .where('account_id', '=', accountId)
-      .where('credit_type', '=', creditType)
-      .where('enabled', '=', true)
-      .where('paused', '=', false)
-      .executeTakeFirst();
-    if (!settings) return;
-    if ((await availableUnits(tx, accountId, creditType, now)) >= settings.threshold) return;
-    await tx
-      .updateTable('recharge_settings')
-      .set({ trigger_pending_since: sql`coalesce(trigger_pending_since, ${now})` })
-      .where('account_id', '=', accountId)
-      .where('credit_type', '=', creditType)
-      .execute();
-    onTrigger?.(accountId, creditType);
+    // The account's own settings and its pool parents': a child burning a
+    // parent's grants lowers what the parent can spend too.
+    const { rows: settings } = await sql<{ account_id: string; threshold: bigint }>`
+      with recursive ${poolChainCte(accountId)}
+      select s.account_id, s.threshold from recharge_settings s
+      where s.account_id in (select id from pool_chain) and s.credit_type = ${creditType} and s.enabled and not s.paused
+      order by s.account_id`.execute(tx);
+    for (const { account_id: member, threshold } of settings) {
+      if ((await availableUnits(tx, member, creditType, now)) >= threshold) continue;
+      await tx
+        .updateTable('recharge_settings')
+        .set({ trigger_pending_since: sql`coalesce(trigger_pending_since, ${now})` })
+        .where('account_id', '=', member)
+        .where('credit_type', '=', creditType)
+        .execute();
+      onTrigger?.(member, creditType);
+    }
   };
 }
 
