@@ -1,25 +1,17 @@
 import type { Response } from 'express';
-import { once } from 'node:events';
 import { z } from 'zod';
 import { verifyAccountChains } from '../../finance/ledger-verify.js';
 import { transactionStory } from '../../disputes/transaction-story.js';
 import { eraseAccount } from '../../gdpr/erasure.js';
 import { writeAccountExport } from '../../gdpr/export.js';
 import { requireAccount } from '../../ledger/accounts.js';
+import { writeWithBackpressure } from '../backpressure.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, problemSchema } from '../schemas/common.js';
 
 const chainSchema = z
   .object({ accountId: z.string(), creditType: z.string(), entries: z.string(), ok: z.boolean(), firstBroken: z.object({ entryId: z.string().nullable(), detail: z.string() }).nullable() })
   .meta({ id: 'ChainVerification' });
-
-/** Waits until the client has taken what was written; throws if it went away. */
-async function writeWithBackpressure(res: Response, chunk: string): Promise<void> {
-  if (res.destroyed) throw new Error('client went away');
-  if (res.write(chunk)) return;
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
-  if (res.destroyed) throw new Error('client went away');
-}
 
 export function registerLedgerAuditRoutes(define: DefineRoute): void {
   define({
