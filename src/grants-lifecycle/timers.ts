@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { tryEach } from '../outbox/try-each.js';
 import {
   grantClosedSignal,
   grantExpiryChangedSignal,
@@ -118,14 +119,8 @@ export async function signalMarkedGrantTimers(deps: GrantTimerRelayDeps, limit: 
     .limit(limit)
     .execute();
   let cleared = 0;
-  let failure: unknown;
-  for (const mark of marks) {
-    try {
-      if (mark.status === 'active') await tellTimer(deps, mark.grant_id, mark.remaining === 0n);
-    } catch (error) {
-      failure ??= error;
-      continue;
-    }
+  const { failed, firstError } = await tryEach(marks, async (mark) => {
+    if (mark.status === 'active') await tellTimer(deps, mark.grant_id, mark.remaining === 0n);
     const done = await deps.db
       .updateTable('grant_timer_marks')
       .set({ pending: false })
@@ -134,8 +129,8 @@ export async function signalMarkedGrantTimers(deps: GrantTimerRelayDeps, limit: 
       .where('version', '=', mark.version)
       .executeTakeFirst();
     cleared += Number(done.numUpdatedRows);
-  }
-  if (failure !== undefined) throw failure;
+  });
+  if (failed.length > 0) throw firstError;
   return cleared;
 }
 

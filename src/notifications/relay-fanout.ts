@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { tryEach } from '../outbox/try-each.js';
 import {
   CRM_ACCOUNT_CHANGED_SIGNAL,
   crmAccountSyncWorkflowId,
@@ -68,26 +69,19 @@ export async function signalPendingCrmSyncs(
     update crm_sync_marks set pending = false
     where account_id in (select account_id from crm_sync_marks where pending order by marked_at limit ${limit} for update skip locked)
     returning account_id`.execute(deps.db);
-  const failed: string[] = [];
-  let failure: unknown;
-  for (const { account_id: accountId } of rows) {
+  const { failed, firstError } = await tryEach(rows, async ({ account_id: accountId }) => {
     const input: CrmAccountSyncInput = { accountId, ...deps.crmSync };
-    try {
-      await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.crmAccountSync, {
-        taskQueue: deps.taskQueue,
-        workflowId: crmAccountSyncWorkflowId(accountId),
-        args: [input],
-        signal: CRM_ACCOUNT_CHANGED_SIGNAL,
-        signalArgs: [],
-      });
-    } catch (error) {
-      failure ??= error;
-      failed.push(accountId);
-    }
-  }
+    await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.crmAccountSync, {
+      taskQueue: deps.taskQueue,
+      workflowId: crmAccountSyncWorkflowId(accountId),
+      args: [input],
+      signal: CRM_ACCOUNT_CHANGED_SIGNAL,
+      signalArgs: [],
+    });
+  });
   if (failed.length > 0) {
-    await deps.db.updateTable('crm_sync_marks').set({ pending: true }).where('account_id', 'in', failed).execute();
-    throw failure;
+    await deps.db.updateTable('crm_sync_marks').set({ pending: true }).where('account_id', 'in', failed.map((r) => r.account_id)).execute();
+    throw firstError;
   }
   return rows.length;
 }
