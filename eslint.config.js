@@ -4,9 +4,35 @@ import tseslint from 'typescript-eslint';
 
 /** Node built-ins a workflow must never import: they do I/O or read the clock. */
 const nodeBuiltins = [
-  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
-  'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream',
-  'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'async_hooks',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
 
 export default tseslint.config(
@@ -47,14 +73,33 @@ export default tseslint.config(
               { name, message: 'Workflows are deterministic: no Node built-ins.' },
               { name: `node:${name}`, message: 'Workflows are deterministic: no Node built-ins.' },
             ]),
-            ...['pg', 'kysely', 'stripe', '@hubspot/api-client', 'express', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'uuid'].map((name) => ({
+            ...[
+              'pg',
+              'kysely',
+              'stripe',
+              '@hubspot/api-client',
+              'express',
+              'pino',
+              '@temporalio/client',
+              '@temporalio/worker',
+              '@temporalio/activity',
+              'uuid',
+            ].map((name) => ({
               name,
               message: 'Workflows are deterministic: do this in an activity.',
             })),
           ],
           patterns: [
-            { group: ['../src/*', '../src/**', '../../src/**'], message: 'Workflows must not import service code; put shared pure types in workflows/ or use `import type`.', allowTypeImports: true },
-            { group: ['../activities/*', '../activities/**'], message: 'Import activities by type only: `import type { … } from "../activities/…"`.', allowTypeImports: true },
+            {
+              group: ['../src/*', '../src/**', '../../src/**'],
+              message: 'Workflows must not import service code; put shared pure types in workflows/ or use `import type`.',
+              allowTypeImports: true,
+            },
+            {
+              group: ['../activities/*', '../activities/**'],
+              message: 'Import activities by type only: `import type { … } from "../activities/…"`.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],
@@ -67,7 +112,12 @@ export default tseslint.config(
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'Math', property: 'random', message: 'The SDK replaces Math.random deterministically, but say what you mean: use uuid4() from @temporalio/workflow or pass randomness in.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message:
+            'The SDK replaces Math.random deterministically, but say what you mean: use uuid4() from @temporalio/workflow or pass randomness in.',
+        },
       ],
     },
   },

@@ -20,7 +20,11 @@ function failFast(error: unknown): never {
 
 function requireDeps(deps: { consumption?: ConsumptionDeps | undefined }): ConsumptionDeps {
   if (!deps.consumption) {
-    throw ApplicationFailure.create({ message: 'This worker has no consumption dependencies (ActivityDeps.consumption)', type: 'not_configured', nonRetryable: true });
+    throw ApplicationFailure.create({
+      message: 'This worker has no consumption dependencies (ActivityDeps.consumption)',
+      type: 'not_configured',
+      nonRetryable: true,
+    });
   }
   return deps.consumption;
 }
@@ -48,7 +52,11 @@ export function createConsumptionActivities(deps: { consumption?: ConsumptionDep
               reason: 'ledger_unavailable',
             };
           }
-          throw ApplicationFailure.create({ message: 'The ledger is unreachable (LEDGER_UNAVAILABLE_POLICY=fail_closed)', type: 'ledger_unavailable', nonRetryable: true });
+          throw ApplicationFailure.create({
+            message: 'The ledger is unreachable (LEDGER_UNAVAILABLE_POLICY=fail_closed)',
+            type: 'ledger_unavailable',
+            nonRetryable: true,
+          });
         }
         return failFast(error);
       }
@@ -66,7 +74,11 @@ export function createConsumptionActivities(deps: { consumption?: ConsumptionDep
     async alertCompensationFailure(input: ConsumptionInput, reservation: Reservation, error: string): Promise<void> {
       const c = requireDeps(deps);
       const now = c.ledger.clock();
-      Context.current().log.error('consumption compensation failed', { consumptionId: input.consumptionId, holdId: reservation.holdId, error });
+      Context.current().log.error('consumption compensation failed', {
+        consumptionId: input.consumptionId,
+        holdId: reservation.holdId,
+        error,
+      });
       await c.ledger.db.transaction().execute(async (tx) => {
         await writeOutboxEvent(tx, {
           id: `consumption.compensation_failed:${input.consumptionId}`,
@@ -76,7 +88,12 @@ export function createConsumptionActivities(deps: { consumption?: ConsumptionDep
           occurredAt: now,
         });
       });
-      await saveConsumption(c.ledger.db, input, { status: 'compensation_failed', enforcementMode: reservation.enforcementMode, failureReason: error }, now);
+      await saveConsumption(
+        c.ledger.db,
+        input,
+        { status: 'compensation_failed', enforcementMode: reservation.enforcementMode, failureReason: error },
+        now,
+      );
     },
   };
 }

@@ -15,7 +15,11 @@ async function forTemporal<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (error) {
     if (error instanceof CrmRateLimitedError) {
-      throw ApplicationFailure.create({ type: 'CrmRateLimited', message: error.message, nextRetryDelay: `${error.retryAfterSeconds} seconds` });
+      throw ApplicationFailure.create({
+        type: 'CrmRateLimited',
+        message: error.message,
+        nextRetryDelay: `${error.retryAfterSeconds} seconds`,
+      });
     }
     if (error instanceof CrmRejectedError || error instanceof ConflictError) {
       throw ApplicationFailure.nonRetryable(error.message, 'CrmRejected');
@@ -25,7 +29,8 @@ async function forTemporal<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function required(deps: { crm?: CrmSyncDeps | undefined }): CrmSyncDeps {
-  if (!deps.crm) throw ApplicationFailure.nonRetryable('CRM activities need ActivityDeps.crm (set HUBSPOT_ACCESS_TOKEN)', 'CrmNotConfigured');
+  if (!deps.crm)
+    throw ApplicationFailure.nonRetryable('CRM activities need ActivityDeps.crm (set HUBSPOT_ACCESS_TOKEN)', 'CrmNotConfigured');
   return deps.crm;
 }
 

@@ -48,7 +48,13 @@ export function createNotificationActivities(deps: { notifications?: Notificatio
       const deliveriesStarted = await startPendingDeliveries(n, batch);
       const crmSignalled = n.crmSync === undefined ? 0 : await signalPendingCrmSyncs({ ...n, crmSync: n.crmSync }, batch);
       const grantTimersSignalled = await signalMarkedGrantTimers(n, batch);
-      return { dispatched: dispatch.dispatched, deliveriesCreated: dispatch.deliveriesCreated, deliveriesStarted, crmSignalled, grantTimersSignalled };
+      return {
+        dispatched: dispatch.dispatched,
+        deliveriesCreated: dispatch.deliveriesCreated,
+        deliveriesStarted,
+        crmSignalled,
+        grantTimersSignalled,
+      };
     },
 
     async attemptWebhookDelivery(deliveryId: string): Promise<AttemptOutcome> {

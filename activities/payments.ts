@@ -3,13 +3,7 @@ import { DomainError } from '../src/ledger/errors.js';
 import type { PaymentsDeps, StartRecharge } from '../src/payments/deps.js';
 import { isTransientStripeError, PaymentDeclinedError } from '../src/payments/gateway.js';
 import { fulfilPurchase, findPurchase } from '../src/payments/purchases.js';
-import {
-  chargeRecharge,
-  failRecharge,
-  notifyRechargeAction,
-  planRecharge,
-  settleAbandonedIntent,
-} from '../src/payments/recharge.js';
+import { chargeRecharge, failRecharge, notifyRechargeAction, planRecharge, settleAbandonedIntent } from '../src/payments/recharge.js';
 import { dispatchDueRecharges } from '../src/payments/recharge-trigger.js';
 import { applyMoneyRefund, reinstatePurchaseCredits, reversePurchaseCredits } from '../src/payments/refunds.js';
 
@@ -62,7 +56,11 @@ export function createPaymentActivities(deps: { payments?: PaymentActivityDeps |
       try {
         const result = await chargeRecharge(required(deps), input);
         if ('noPaymentMethod' in result) {
-          throw ApplicationFailure.create({ message: 'the customer has no saved payment method', type: 'no_payment_method', nonRetryable: true });
+          throw ApplicationFailure.create({
+            message: 'the customer has no saved payment method',
+            type: 'no_payment_method',
+            nonRetryable: true,
+          });
         }
         return { status: result.status, paymentIntentId: result.id };
       } catch (error) {
@@ -119,7 +117,11 @@ export function createPaymentActivities(deps: { payments?: PaymentActivityDeps |
     },
 
     async recordPurchaseRefund(input: { purchaseId: string; refundedTotalMinor: string; reference: string; actor: string }): Promise<void> {
-      await applyMoneyRefund(required(deps), { purchaseId: input.purchaseId, refundedMinor: BigInt(input.refundedTotalMinor), reference: input.reference }, input.actor);
+      await applyMoneyRefund(
+        required(deps),
+        { purchaseId: input.purchaseId, refundedMinor: BigInt(input.refundedTotalMinor), reference: input.reference },
+        input.actor,
+      );
     },
   };
 }

@@ -7,7 +7,11 @@ export function createUsageEventActivities(deps: { consumption?: ConsumptionDeps
   return {
     async burnPendingUsageEvents(limit: number): Promise<MeteringResult> {
       if (!deps.consumption) {
-        throw ApplicationFailure.create({ message: 'This worker has no consumption dependencies (ActivityDeps.consumption)', type: 'not_configured', nonRetryable: true });
+        throw ApplicationFailure.create({
+          message: 'This worker has no consumption dependencies (ActivityDeps.consumption)',
+          type: 'not_configured',
+          nonRetryable: true,
+        });
       }
       return burnPendingEvents(deps.consumption, limit);
     },

@@ -4,7 +4,13 @@ import { request, runLoad, type LoadResult } from './load.js';
 import { spawnReady } from './processes.js';
 
 /** Runs `work` on `connections` pooled clients in closed loops for `seconds`. */
-async function pgLoop(url: string, name: string, connections: number, seconds: number, work: (client: pg.PoolClient, i: number) => Promise<number>) {
+async function pgLoop(
+  url: string,
+  name: string,
+  connections: number,
+  seconds: number,
+  work: (client: pg.PoolClient, i: number) => Promise<number>,
+) {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   const latencies: number[] = [];
   let units = 0;
@@ -31,7 +37,17 @@ async function pgLoop(url: string, name: string, connections: number, seconds: n
   await pool.end();
   const sorted = Float64Array.from(latencies).sort();
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-  return { name, ops: units, errors: 0, seconds: elapsed, opsPerSecond: units / elapsed, p50: pct(50), p95: pct(95), p99: pct(99), statuses: {} } satisfies LoadResult;
+  return {
+    name,
+    ops: units,
+    errors: 0,
+    seconds: elapsed,
+    opsPerSecond: units / elapsed,
+    p50: pct(50),
+    p95: pct(95),
+    p99: pct(99),
+    statuses: {},
+  } satisfies LoadResult;
 }
 
 export async function postgresBaselines(url: string, seconds: number, log: (s: string) => void): Promise<Record<string, LoadResult>> {
@@ -47,13 +63,15 @@ export async function postgresBaselines(url: string, seconds: number, log: (s: s
   await admin.query(`insert into bench_accounts select g, (g - 1) / 10000 + 1 from generate_series(1, 100000) g`);
   await admin.query(`insert into bench_tellers select g, (g - 1) / 10 + 1 from generate_series(1, 100) g`);
   await admin.query(`insert into bench_branches select g from generate_series(1, 10) g`);
-  await admin.query(`create table bench_insert (id bigint generated always as identity, account_id text, amount int8, created_at timestamptz default now())`);
+  await admin.query(
+    `create table bench_insert (id bigint generated always as identity, account_id text, amount int8, created_at timestamptz default now())`,
+  );
   await admin.end();
 
   const results: Record<string, LoadResult> = {};
   log('baseline: single-row UPDATE, distinct rows');
   results.updateDistinct = await pgLoop(url, 'raw UPDATE, distinct rows', 64, seconds, async (c, i) => {
-    await c.query('update bench_rows set v = v + 1 where id = $1', [(i * 7919) % 10000 + 1]);
+    await c.query('update bench_rows set v = v + 1 where id = $1', [((i * 7919) % 10000) + 1]);
     return 1;
   });
   log('baseline: single-row UPDATE, one hot row');

@@ -74,7 +74,12 @@ async function main() {
     const complete: number[] = [];
     for (let i = -10; i < CONSUMPTIONS; i++) {
       const t0 = performance.now();
-      const started = await post('/v1/consumptions', { accountId: accounts[Math.abs(i) % 100], feature: 'chat', estimate: '2', idempotencyKey: randomUUID() });
+      const started = await post('/v1/consumptions', {
+        accountId: accounts[Math.abs(i) % 100],
+        feature: 'chat',
+        estimate: '2',
+        idempotencyKey: randomUUID(),
+      });
       const t1 = performance.now();
       if (started.status !== 201) throw new Error(`start answered ${started.status}: ${JSON.stringify(started.body)}`);
       const done = await post(`/v1/consumptions/${String(started.body.consumptionId)}/complete`, { actualQuantity: '1' });
@@ -92,21 +97,37 @@ async function main() {
     const now = new Date().toISOString();
     const t0 = performance.now();
     for (let b = 0; b < BATCHES; b++) {
-      const events = Array.from({ length: 1000 }, (_, i) => ({ id: `e-${b}-${i}`, accountId: accounts[i % 100], feature: 'tokens', quantity: '1000', timestamp: now }));
+      const events = Array.from({ length: 1000 }, (_, i) => ({
+        id: `e-${b}-${i}`,
+        accountId: accounts[i % 100],
+        feature: 'tokens',
+        quantity: '1000',
+        timestamp: now,
+      }));
       const res = await post('/v1/events', { events });
       if (res.body.accepted !== 1000) throw new Error(`batch ${b}: ${JSON.stringify(res.body).slice(0, 300)}`);
     }
     const ingestSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    const metered = (await temporal.workflow.execute('meteringWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `bench-metering-${randomUUID()}`, args: [] })) as { burned: number };
+    const metered = (await temporal.workflow.execute('meteringWorkflow', {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId: `bench-metering-${randomUUID()}`,
+      args: [],
+    })) as { burned: number };
     const burnSeconds = (performance.now() - t1) / 1000;
     const total = BATCHES * 1000;
 
     console.log('\n| figure | value |\n|---|---|');
-    console.log(`| saga start → reserved (POST /v1/consumptions, Update-with-Start), n=${CONSUMPTIONS} | p50 ${ms(percentile(reserve, 50))}, p95 ${ms(percentile(reserve, 95))}, max ${ms(reserve.at(-1)!)} |`);
-    console.log(`| complete → burned (POST /complete, update waits for the commit) | p50 ${ms(percentile(complete, 50))}, p95 ${ms(percentile(complete, 95))} |`);
+    console.log(
+      `| saga start → reserved (POST /v1/consumptions, Update-with-Start), n=${CONSUMPTIONS} | p50 ${ms(percentile(reserve, 50))}, p95 ${ms(percentile(reserve, 95))}, max ${ms(reserve.at(-1)!)} |`,
+    );
+    console.log(
+      `| complete → burned (POST /complete, update waits for the commit) | p50 ${ms(percentile(complete, 50))}, p95 ${ms(percentile(complete, 95))} |`,
+    );
     console.log(`| usage-event ingest, ${BATCHES} × 1,000 over HTTP, sequential | ${(total / ingestSeconds).toFixed(0)} events/s |`);
-    console.log(`| metering burn (one meteringWorkflow, ${metered.burned} burned) | ${(metered.burned / burnSeconds).toFixed(0)} events/s |`);
+    console.log(
+      `| metering burn (one meteringWorkflow, ${metered.burned} burned) | ${(metered.burned / burnSeconds).toFixed(0)} events/s |`,
+    );
   } finally {
     await api.close();
     await worker.drain();

@@ -35,7 +35,10 @@ const measure = async (name: string, fn: () => Promise<unknown>) => {
 };
 await measure('deduct', () => deduct(ledger, { accountId: 'a', creditType: 'ai', amount: '1' }, { actor: 'bench', idempotencyKey: 'k1' }));
 let holdId = '';
-await measure('hold', async () => (holdId = (await createHold(ledger, { accountId: 'a', creditType: 'ai', amount: '2' }, { actor: 'bench' })).id));
+await measure(
+  'hold',
+  async () => (holdId = (await createHold(ledger, { accountId: 'a', creditType: 'ai', amount: '2' }, { actor: 'bench' })).id),
+);
 await measure('commit', () => commitHold(ledger, holdId, '1', { actor: 'bench' }));
 await measure('balance read', () => getBalances(db, 'a', new Date()));
 await db.destroy();

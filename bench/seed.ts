@@ -13,12 +13,20 @@ const BATCH = 500_000;
  */
 export async function seedLedgerEntries(db: Database, count: number, log: (s: string) => void): Promise<void> {
   if (count <= 0) return;
-  await sql`insert into accounts (id, name) select 'filler-' || g, 'filler' from generate_series(0, ${FILLER_ACCOUNTS - 1}) g on conflict do nothing`.execute(db);
-  await sql`insert into balances (account_id, credit_type) select 'filler-' || g, 'ai' from generate_series(0, ${FILLER_ACCOUNTS - 1}) g on conflict do nothing`.execute(db);
-  for (let done = 0; done < count; ) {
+  await sql`insert into accounts (id, name) select 'filler-' || g, 'filler' from generate_series(0, ${FILLER_ACCOUNTS - 1}) g on conflict do nothing`.execute(
+    db,
+  );
+  await sql`insert into balances (account_id, credit_type) select 'filler-' || g, 'ai' from generate_series(0, ${FILLER_ACCOUNTS - 1}) g on conflict do nothing`.execute(
+    db,
+  );
+  for (let done = 0; done < count;) {
     const n = Math.min(BATCH, count - done);
     const start = Number(
-      (await sql<{ next: string }>`select (coalesce(max(seq), 0) + 1)::text as next from ledger_entries where account_id like 'filler-%'`.execute(db)).rows[0]!.next,
+      (
+        await sql<{
+          next: string;
+        }>`select (coalesce(max(seq), 0) + 1)::text as next from ledger_entries where account_id like 'filler-%'`.execute(db)
+      ).rows[0]!.next,
     );
     await sql`
       insert into ledger_entries (account_id, credit_type, seq, transaction_id, entry_type, amount, balance_before, balance_after,

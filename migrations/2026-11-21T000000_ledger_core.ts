@@ -39,14 +39,29 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
     .addColumn('credit_type', 'text', (c) => c.notNull().references('credit_types.id'))
     .addColumn('balance', 'int8', (c) => c.notNull().defaultTo(0))
-    .addColumn('held', 'int8', (c) => c.notNull().defaultTo(0).check(sql`held >= 0`))
-    .addColumn('debt', 'int8', (c) => c.notNull().defaultTo(0).check(sql`debt >= 0`))
+    .addColumn('held', 'int8', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`held >= 0`),
+    )
+    .addColumn('debt', 'int8', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`debt >= 0`),
+    )
     .addColumn('granted', 'int8', (c) => c.notNull().defaultTo(0))
     .addColumn('burned', 'int8', (c) => c.notNull().defaultTo(0))
     .addColumn('refunded', 'int8', (c) => c.notNull().defaultTo(0))
     .addColumn('expired', 'int8', (c) => c.notNull().defaultTo(0))
     .addColumn('voided', 'int8', (c) => c.notNull().defaultTo(0))
-    .addColumn('overdraft_limit', 'int8', (c) => c.notNull().defaultTo(0).check(sql`overdraft_limit >= 0`))
+    .addColumn('overdraft_limit', 'int8', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`overdraft_limit >= 0`),
+    )
     .addColumn('entry_seq', 'int8', (c) => c.notNull().defaultTo(0))
     .addColumn('last_hash', 'bytea')
     .addColumn('last_entry_at', 'timestamptz')
@@ -74,17 +89,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('pricing_version', 'text')
     .addColumn('external_ref', 'text')
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('active').check(sql`status in ('active', 'voided', 'expired')`),
+      c
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status in ('active', 'voided', 'expired')`),
     )
     .addColumn('transaction_id', 'text', (c) => c.notNull())
     .addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('grants_pk', ['account_id', 'id'])
     .addCheckConstraint('grants_expiry_after_effective', sql`expires_at is null or expires_at > effective_at`)
-    .addCheckConstraint(
-      'grants_cost_basis_pair',
-      sql`(cost_basis_minor is null) = (cost_basis_currency is null)`,
-    )
+    .addCheckConstraint('grants_cost_basis_pair', sql`(cost_basis_minor is null) = (cost_basis_currency is null)`)
     .execute();
   // The burn-order scan: priority, soonest expiry (never-expiring last), oldest.
   await sql`create index grants_burn_order_idx on grants
@@ -101,7 +116,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('credit_type', 'text', (c) => c.notNull().references('credit_types.id'))
     .addColumn('amount', 'int8', (c) => c.notNull().check(sql`amount > 0`))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('active').check(sql`status in ('active', 'committed', 'released', 'expired')`),
+      c
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status in ('active', 'committed', 'released', 'expired')`),
     )
     .addColumn('committed_amount', 'int8')
     .addColumn('expires_at', 'timestamptz')
@@ -129,10 +147,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('amount', 'int8', (c) => c.notNull().check(sql`amount > 0`))
     .addPrimaryKeyConstraint('hold_allocations_pk', ['account_id', 'hold_id', 'grant_account_id', 'grant_id'])
     .addForeignKeyConstraint('hold_allocations_hold_fk', ['account_id', 'hold_id'], 'holds', ['account_id', 'id'])
-    .addForeignKeyConstraint('hold_allocations_grant_fk', ['grant_account_id', 'grant_id'], 'grants', [
-      'account_id',
-      'id',
-    ])
+    .addForeignKeyConstraint('hold_allocations_grant_fk', ['grant_account_id', 'grant_id'], 'grants', ['account_id', 'id'])
     .execute();
 
   // A ledger transaction groups the entries of one operation, and is the unit of
@@ -167,9 +182,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('entry_type', 'text', (c) =>
       c
         .notNull()
-        .check(
-          sql`entry_type in ('grant', 'burn', 'settle', 'hold', 'release', 'commit', 'expiry', 'void', 'refund', 'adjustment')`,
-        ),
+        .check(sql`entry_type in ('grant', 'burn', 'settle', 'hold', 'release', 'commit', 'expiry', 'void', 'refund', 'adjustment')`),
     )
     .addColumn('amount', 'int8', (c) => c.notNull().check(sql`amount > 0`))
     .addColumn('balance_before', 'int8', (c) => c.notNull())
@@ -191,24 +204,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('hash', 'bytea', (c) => c.notNull())
     .addPrimaryKeyConstraint('ledger_entries_pk', ['account_id', 'id'])
     .addUniqueConstraint('ledger_entries_chain_uq', ['account_id', 'credit_type', 'seq'])
-    .addForeignKeyConstraint('ledger_entries_balance_fk', ['account_id', 'credit_type'], 'balances', [
-      'account_id',
-      'credit_type',
-    ])
+    .addForeignKeyConstraint('ledger_entries_balance_fk', ['account_id', 'credit_type'], 'balances', ['account_id', 'credit_type'])
     .execute();
-  await db.schema
-    .createIndex('ledger_entries_tx_idx')
-    .on('ledger_entries')
-    .columns(['account_id', 'transaction_id'])
-    .execute();
+  await db.schema.createIndex('ledger_entries_tx_idx').on('ledger_entries').columns(['account_id', 'transaction_id']).execute();
   await db.schema
     .createIndex('ledger_entries_time_idx')
     .on('ledger_entries')
     .columns(['account_id', 'credit_type', 'created_at', 'id'])
     .execute();
-  await sql`create index ledger_entries_grant_idx on ledger_entries (account_id, grant_id, id) where grant_id is not null`.execute(
-    db,
-  );
+  await sql`create index ledger_entries_grant_idx on ledger_entries (account_id, grant_id, id) where grant_id is not null`.execute(db);
   await db.schema.createIndex('ledger_entries_txid_idx').on('ledger_entries').column('transaction_id').execute();
 
   // Append-only in the database itself, whoever connects: the trigger rejects

@@ -9,7 +9,12 @@
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { consumptionWorkflowId } from '../../src/consumption/ids.js';
-import { CONSUMPTION_WORKFLOW_TYPE, reservationUpdate, type ConsumptionInput, type ConsumptionOutcome } from '../../workflows/definitions/consumption.js';
+import {
+  CONSUMPTION_WORKFLOW_TYPE,
+  reservationUpdate,
+  type ConsumptionInput,
+  type ConsumptionOutcome,
+} from '../../workflows/definitions/consumption.js';
 
 export async function startConsumption(client: Client, burndownTaskQueue: string, input: Omit<ConsumptionInput, 'consumptionId'>) {
   const consumptionId = consumptionWorkflowId(input.accountId, input.idempotencyKey);
@@ -24,8 +29,10 @@ export async function startConsumption(client: Client, burndownTaskQueue: string
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [accountId, feature, estimate, address = '127.0.0.1:7233', burndownQueue = 'burndown', productQueue = 'product-chat'] = process.argv.slice(2);
-  if (!accountId || !feature || !estimate) throw new Error('usage: start-consumption.ts <accountId> <feature> <estimate> [address] [burndown-task-queue] [product-task-queue]');
+  const [accountId, feature, estimate, address = '127.0.0.1:7233', burndownQueue = 'burndown', productQueue = 'product-chat'] =
+    process.argv.slice(2);
+  if (!accountId || !feature || !estimate)
+    throw new Error('usage: start-consumption.ts <accountId> <feature> <estimate> [address] [burndown-task-queue] [product-task-queue]');
   const client = new Client({ connection: await Connection.connect({ address }) });
   const { reservation, outcome } = await startConsumption(client, burndownQueue, {
     accountId,

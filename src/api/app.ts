@@ -30,7 +30,25 @@ import { registerTrialRoutes } from './routes/trials.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Each feature area adds its routes here; one line per area. */
-const routeAreas = [registerAccountRoutes, registerFinanceRoutes, registerLedgerAuditRoutes, registerGrantRoutes, registerUsageRoutes, registerHistoryRoutes, registerWebhookEndpointRoutes, registerBalanceAlertRoutes, registerCrmLinkRoutes, registerConsumptionRoutes, registerApprovalRoutes, registerAuditRoutes, registerGrantExpiryRoutes, registerPaymentRoutes, registerUsageEventRoutes, registerSubscriptionRoutes, registerTrialRoutes];
+const routeAreas = [
+  registerAccountRoutes,
+  registerFinanceRoutes,
+  registerLedgerAuditRoutes,
+  registerGrantRoutes,
+  registerUsageRoutes,
+  registerHistoryRoutes,
+  registerWebhookEndpointRoutes,
+  registerBalanceAlertRoutes,
+  registerCrmLinkRoutes,
+  registerConsumptionRoutes,
+  registerApprovalRoutes,
+  registerAuditRoutes,
+  registerGrantExpiryRoutes,
+  registerPaymentRoutes,
+  registerUsageEventRoutes,
+  registerSubscriptionRoutes,
+  registerTrialRoutes,
+];
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -85,7 +103,11 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: bd_<mode>_<id>_<secret>' });
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: bd_<mode>_<id>_<secret>',
+  });
   const api = express.Router();
   api.use(async (req, res, next) => {
     const header = req.header('authorization');
@@ -112,7 +134,9 @@ export function createApp(deps: ApiDeps): express.Express {
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(document);
   });
-  const swaggerDir = createRequire(import.meta.url).resolve('swagger-ui-dist/package.json').replace(/package\.json$/, '');
+  const swaggerDir = createRequire(import.meta.url)
+    .resolve('swagger-ui-dist/package.json')
+    .replace(/package\.json$/, '');
   app.use('/docs/assets', express.static(swaggerDir, { index: false }));
   app.get('/docs', (_req, res) => {
     res.type('html').send(`<!doctype html><html><head><meta charset="utf-8"><title>Burndown API</title>
@@ -126,7 +150,14 @@ export function createApp(deps: ApiDeps): express.Express {
   registerHubSpotWebhookRoutes(app, deps); // signature v3, not an API key: outside the bearer-auth router
   app.use(api);
   app.use((req, _res, next) => {
-    next(new HttpProblem({ title: 'Not Found', status: 404, code: 'route_not_found', detail: `No route ${req.method} ${req.path}; see /docs.` }));
+    next(
+      new HttpProblem({
+        title: 'Not Found',
+        status: 404,
+        code: 'route_not_found',
+        detail: `No route ${req.method} ${req.path}; see /docs.`,
+      }),
+    );
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { problem, headers } = toProblem(error, deps.problemContext);

@@ -105,7 +105,12 @@ export async function runIdempotent(
         { 'Retry-After': '1' },
       );
     }
-    return { status: existing.status_code, body: existing.response_body ?? undefined, raw: true, headers: { 'Idempotent-Replayed': 'true' } };
+    return {
+      status: existing.status_code,
+      body: existing.response_body ?? undefined,
+      raw: true,
+      headers: { 'Idempotent-Replayed': 'true' },
+    };
   }
 
   let result: RouteResult;

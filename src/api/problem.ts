@@ -26,7 +26,10 @@ export interface Problem {
 export const problemType = (code: string) => `urn:burndown:problem:${code}`;
 
 export class HttpProblem extends Error {
-  constructor(readonly problem: Omit<Problem, 'type'> & { type?: string }, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly problem: Omit<Problem, 'type'> & { type?: string },
+    readonly headers: Record<string, string> = {},
+  ) {
     super(String(problem.detail));
   }
 }

@@ -114,7 +114,11 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       ...(spec.body && { body: { content: { 'application/json': { schema: spec.body } }, required: true } }),
       ...(spec.idempotent && {
         headers: z.object({
-          'idempotency-key': z.string().min(1).max(255).meta({ description: 'Unique per request; a retry with the same key and body replays the first response.' }),
+          'idempotency-key': z
+            .string()
+            .min(1)
+            .max(255)
+            .meta({ description: 'Unique per request; a retry with the same key and body replays the first response.' }),
         }),
       }),
     },
@@ -150,6 +154,9 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       : await spec.handler(ctx);
     res.status(result.status).set(result.headers ?? {});
     if (result.body === undefined) res.end();
-    else res.type(result.status >= 400 ? 'application/problem+json' : 'application/json').send(result.raw ? (result.body as string) : serializeBody(result.body));
+    else
+      res
+        .type(result.status >= 400 ? 'application/problem+json' : 'application/json')
+        .send(result.raw ? (result.body as string) : serializeBody(result.body));
   });
 }

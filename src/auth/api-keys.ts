@@ -28,7 +28,11 @@ function hashSecret(secret: string): Buffer {
 
 function randomSecret(): string {
   // 32 chars of base62 from 24+ random bytes.
-  return randomBytes(32).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 32).padEnd(32, '0');
+  return randomBytes(32)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 32)
+    .padEnd(32, '0');
 }
 
 /**

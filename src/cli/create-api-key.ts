@@ -34,7 +34,13 @@ runMain(async () => {
   const logger = createLogger('warn', 'burndown-keys');
   const embedded = config.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'burndown', logger, reuseRunning: true });
+    : await startEmbeddedPostgres({
+        dataDir: config.DATA_DIR,
+        port: config.EMBEDDED_POSTGRES_PORT,
+        database: 'burndown',
+        logger,
+        reuseRunning: true,
+      });
   const db = createDatabase({ connectionString: config.DATABASE_URL ?? embedded!.url, poolSize: 2, applicationName: 'burndown-keys' });
   try {
     await migrateToLatest(db);

@@ -17,7 +17,12 @@ import { onShutdownSignal, runMain } from './main.js';
 /** A local admin key, kept in DATA_DIR so the README's curl walkthrough works across restarts. */
 async function localAdminKey(db: Database, dataDir: string, configured: string | undefined): Promise<string> {
   const file = join(dataDir, 'local-admin-key');
-  const token = configured ?? (await readFile(file, 'utf8').then((t) => t.trim(), () => undefined));
+  const token =
+    configured ??
+    (await readFile(file, 'utf8').then(
+      (t) => t.trim(),
+      () => undefined,
+    ));
   const key = await createApiKey(db, { name: 'local admin (dev stack)', subject: 'local-admin', scopes: ['admin'] }, token);
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${key.token}\n`, { mode: 0o600 });

@@ -15,17 +15,32 @@ import { runMain } from './main.js';
 
 runMain(async () => {
   const config = loadConfig();
-  if (!config.HUBSPOT_ACCESS_TOKEN) throw new Error('HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (see README, HubSpot section) and export its token.');
+  if (!config.HUBSPOT_ACCESS_TOKEN)
+    throw new Error('HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (see README, HubSpot section) and export its token.');
   const logger = createLogger('warn', 'burndown-hubspot-setup');
   const embedded = config.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'burndown', logger, reuseRunning: true });
-  const db = createDatabase({ connectionString: config.DATABASE_URL ?? embedded!.url, poolSize: 2, applicationName: 'burndown-hubspot-setup' });
+    : await startEmbeddedPostgres({
+        dataDir: config.DATA_DIR,
+        port: config.EMBEDDED_POSTGRES_PORT,
+        database: 'burndown',
+        logger,
+        reuseRunning: true,
+      });
+  const db = createDatabase({
+    connectionString: config.DATABASE_URL ?? embedded!.url,
+    poolSize: 2,
+    applicationName: 'burndown-hubspot-setup',
+  });
   try {
     await migrateToLatest(db);
     const gateway = createHubSpotGateway({ accessToken: config.HUBSPOT_ACCESS_TOKEN, basePath: config.HUBSPOT_BASE_URL });
     const { created, total } = await setupHubSpotProperties(db, gateway);
-    console.log(created.length === 0 ? `All ${total} Burndown properties already exist.` : `Created ${created.length} of ${total} properties: ${created.join(', ')}`);
+    console.log(
+      created.length === 0
+        ? `All ${total} Burndown properties already exist.`
+        : `Created ${created.length} of ${total} properties: ${created.join(', ')}`,
+    );
   } finally {
     await db.destroy();
     await embedded?.stop();

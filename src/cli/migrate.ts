@@ -11,7 +11,13 @@ runMain(async () => {
   const logger = createLogger(config.LOG_LEVEL, 'burndown-migrate');
   const embedded = config.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'burndown', logger, reuseRunning: true });
+    : await startEmbeddedPostgres({
+        dataDir: config.DATA_DIR,
+        port: config.EMBEDDED_POSTGRES_PORT,
+        database: 'burndown',
+        logger,
+        reuseRunning: true,
+      });
   const db = createDatabase({ connectionString: config.DATABASE_URL ?? embedded!.url, poolSize: 2, applicationName: 'burndown-migrate' });
   try {
     const result = await migrateToLatest(db);

@@ -12,7 +12,10 @@ export function rolloutBucket(accountId: string): number {
  * the global one, where a global `enforce` reaches only the accounts whose
  * bucket is below ENFORCEMENT_ROLLOUT_PERCENT and the rest run in shadow.
  */
-export function effectiveMode(account: { id: string; enforcement_mode: EnforcementMode | null }, settings: ConsumptionSettings): EnforcementMode {
+export function effectiveMode(
+  account: { id: string; enforcement_mode: EnforcementMode | null },
+  settings: ConsumptionSettings,
+): EnforcementMode {
   if (settings.enforcementMode === 'off') return 'off';
   if (account.enforcement_mode) return account.enforcement_mode;
   if (settings.enforcementMode !== 'enforce') return settings.enforcementMode;

@@ -39,7 +39,9 @@ export interface RateRequest {
 export async function rateUsage(db: Database, catalog: PricingCatalog, request: RateRequest): Promise<Rating & { costUnits: bigint }> {
   await ensurePricingRegistered(db, catalog);
   if (!isDecimal(request.quantity)) {
-    throw new ValidationError('Invalid quantity', [{ path: 'quantity', message: `"${request.quantity}" is not a non-negative decimal string` }]);
+    throw new ValidationError('Invalid quantity', [
+      { path: 'quantity', message: `"${request.quantity}" is not a non-negative decimal string` },
+    ]);
   }
   const account = request.version ? { ...request.account, pricing_version: request.version } : request.account;
   const resolved = resolveRule(catalog, account, request.feature, request.at);

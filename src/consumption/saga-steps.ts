@@ -44,17 +44,42 @@ export async function reserveConsumption(deps: ConsumptionDeps, input: Consumpti
     try {
       const hold = await createHold(
         deps.ledger,
-        { accountId: input.accountId, creditType: rating.creditType, amount: rating.cost, ttlSeconds: null, feature: input.feature, ownerRef: input.consumptionId },
-        { actor: input.actor, idempotencyKey: stepKey(input, 'reserve'), feature: input.feature, reason: burnReason(input, rating, 'reserve') },
+        {
+          accountId: input.accountId,
+          creditType: rating.creditType,
+          amount: rating.cost,
+          ttlSeconds: null,
+          feature: input.feature,
+          ownerRef: input.consumptionId,
+        },
+        {
+          actor: input.actor,
+          idempotencyKey: stepKey(input, 'reserve'),
+          feature: input.feature,
+          reason: burnReason(input, rating, 'reserve'),
+        },
       );
       reservation = { ...base, status: 'reserved', holdId: hold.id };
     } catch (error) {
       if (!(error instanceof InsufficientCreditsError)) throw error;
       const { accountId, creditType, available, requested, shortfall } = error;
-      reservation = { ...base, status: 'rejected', reserved: null, insufficient: { accountId, creditType, available, requested, shortfall }, reason: 'insufficient_credits' };
+      reservation = {
+        ...base,
+        status: 'rejected',
+        reserved: null,
+        insufficient: { accountId, creditType, available, requested, shortfall },
+        reason: 'insufficient_credits',
+      };
     }
   } else if (mode === 'shadow') {
-    await recordShadowEntry(db, { accountId: input.accountId, source: 'consumption', sourceId: input.consumptionId, step: 'reserve', rating, now });
+    await recordShadowEntry(db, {
+      accountId: input.accountId,
+      source: 'consumption',
+      sourceId: input.consumptionId,
+      step: 'reserve',
+      rating,
+      now,
+    });
   }
   await saveConsumption(
     db,
@@ -134,9 +159,19 @@ export async function commitConsumption(
       }
     }
   } else if (mode === 'shadow') {
-    await recordShadowEntry(db, { accountId: input.accountId, source: 'consumption', sourceId: input.consumptionId, step: 'commit', rating, now });
+    await recordShadowEntry(db, {
+      accountId: input.accountId,
+      source: 'consumption',
+      sourceId: input.consumptionId,
+      step: 'commit',
+      rating,
+      now,
+    });
   }
-  const reason = unpaid > 0n ? `actual cost exceeded the hold and the overdraft limit: ${formatAmount(unpaid, creditType.precision)} not burned` : undefined;
+  const reason =
+    unpaid > 0n
+      ? `actual cost exceeded the hold and the overdraft limit: ${formatAmount(unpaid, creditType.precision)} not burned`
+      : undefined;
   await saveConsumption(
     db,
     input,
@@ -183,11 +218,19 @@ export async function releaseConsumption(
       });
       if (released.closedTransactionId) transactionIds.push(released.closedTransactionId);
     } catch (error) {
-      const released = error instanceof ConflictError && error.code === 'hold_not_active' && (await findHold(db, reservation.holdId)).status === 'released';
+      const released =
+        error instanceof ConflictError &&
+        error.code === 'hold_not_active' &&
+        (await findHold(db, reservation.holdId)).status === 'released';
       if (!released) throw error;
     }
   }
-  await saveConsumption(db, input, { status: 'released', enforcementMode: reservation.enforcementMode, failureReason: reason }, deps.ledger.clock());
+  await saveConsumption(
+    db,
+    input,
+    { status: 'released', enforcementMode: reservation.enforcementMode, failureReason: reason },
+    deps.ledger.clock(),
+  );
   return {
     consumptionId: input.consumptionId,
     status: 'released',

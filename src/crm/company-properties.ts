@@ -31,7 +31,13 @@ export const accountProperty = {
 
 export function propertyDefinitions(creditTypes: { id: string; name: string }[]): CrmPropertyDefinition[] {
   const defs: CrmPropertyDefinition[] = [
-    { name: accountProperty.accountId, label: 'Burndown account id', type: 'string', fieldType: 'text', description: 'The Burndown account linked to this company.' },
+    {
+      name: accountProperty.accountId,
+      label: 'Burndown account id',
+      type: 'string',
+      fieldType: 'text',
+      description: 'The Burndown account linked to this company.',
+    },
     {
       name: accountProperty.lowBalance,
       label: 'Burndown low balance',
@@ -43,16 +49,58 @@ export function propertyDefinitions(creditTypes: { id: string; name: string }[])
         { label: 'No', value: 'false' },
       ],
     },
-    { name: accountProperty.autoRecharge, label: 'Burndown auto-recharge status', type: 'string', fieldType: 'text', description: 'Outcome of the latest auto-recharge: succeeded, failed, or none.' },
-    { name: accountProperty.lastPurchaseAt, label: 'Burndown last purchase at', type: 'datetime', fieldType: 'date', description: 'When credits were last bought (purchase or recharge).' },
-    { name: accountProperty.lastPurchase, label: 'Burndown last purchase', type: 'string', fieldType: 'text', description: 'Credits and type of the last purchase.' },
+    {
+      name: accountProperty.autoRecharge,
+      label: 'Burndown auto-recharge status',
+      type: 'string',
+      fieldType: 'text',
+      description: 'Outcome of the latest auto-recharge: succeeded, failed, or none.',
+    },
+    {
+      name: accountProperty.lastPurchaseAt,
+      label: 'Burndown last purchase at',
+      type: 'datetime',
+      fieldType: 'date',
+      description: 'When credits were last bought (purchase or recharge).',
+    },
+    {
+      name: accountProperty.lastPurchase,
+      label: 'Burndown last purchase',
+      type: 'string',
+      fieldType: 'text',
+      description: 'Credits and type of the last purchase.',
+    },
   ];
   for (const ct of creditTypes) {
     defs.push(
-      { name: perTypeProperty.balance(ct.id), label: `${ct.name}: balance`, type: 'number', fieldType: 'number', description: `Available ${ct.name}.` },
-      { name: perTypeProperty.expiring30d(ct.id), label: `${ct.name}: expiring in 30 days`, type: 'number', fieldType: 'number', description: `${ct.name} that expire within 30 days.` },
-      { name: perTypeProperty.burnRate7d(ct.id), label: `${ct.name}: 7-day burn rate`, type: 'number', fieldType: 'number', description: `Average ${ct.name} burned per day over the last 7 days.` },
-      { name: perTypeProperty.daysToDepletion(ct.id), label: `${ct.name}: days to depletion`, type: 'number', fieldType: 'number', description: `Whole days until the balance runs out at the 7-day burn rate; empty when nothing was burned.` },
+      {
+        name: perTypeProperty.balance(ct.id),
+        label: `${ct.name}: balance`,
+        type: 'number',
+        fieldType: 'number',
+        description: `Available ${ct.name}.`,
+      },
+      {
+        name: perTypeProperty.expiring30d(ct.id),
+        label: `${ct.name}: expiring in 30 days`,
+        type: 'number',
+        fieldType: 'number',
+        description: `${ct.name} that expire within 30 days.`,
+      },
+      {
+        name: perTypeProperty.burnRate7d(ct.id),
+        label: `${ct.name}: 7-day burn rate`,
+        type: 'number',
+        fieldType: 'number',
+        description: `Average ${ct.name} burned per day over the last 7 days.`,
+      },
+      {
+        name: perTypeProperty.daysToDepletion(ct.id),
+        label: `${ct.name}: days to depletion`,
+        type: 'number',
+        fieldType: 'number',
+        description: `Whole days until the balance runs out at the 7-day burn rate; empty when nothing was burned.`,
+      },
     );
   }
   return defs;
@@ -94,7 +142,14 @@ export async function companyPropertyValues(db: Database, accountId: string, now
   values[accountProperty.lowBalance] = Number(alert.n) > 0 ? 'true' : 'false';
 
   const latest = (types: string[]) =>
-    db.selectFrom('outbox_events').select(['type', 'occurred_at', 'payload']).where('account_id', '=', accountId).where('type', 'in', types).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    db
+      .selectFrom('outbox_events')
+      .select(['type', 'occurred_at', 'payload'])
+      .where('account_id', '=', accountId)
+      .where('type', 'in', types)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   const recharge = await latest(['recharge.succeeded', 'recharge.failed']);
   values[accountProperty.autoRecharge] = recharge ? recharge.type.slice('recharge.'.length) : 'none';
   const purchase = await latest(['purchase.succeeded', 'recharge.succeeded']);

@@ -44,7 +44,10 @@ export class CrmRateLimitedError extends Error {
 
 /** 5xx or network: retry with backoff. */
 export class CrmUnavailableError extends Error {
-  constructor(readonly status: number | null, message: string) {
+  constructor(
+    readonly status: number | null,
+    message: string,
+  ) {
     super(message);
     this.name = 'CrmUnavailableError';
   }
@@ -52,7 +55,10 @@ export class CrmUnavailableError extends Error {
 
 /** 4xx other than 429: retrying the same request will not help. */
 export class CrmRejectedError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'CrmRejectedError';
   }

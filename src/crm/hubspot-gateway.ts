@@ -21,7 +21,8 @@ function translate(error: unknown): Error {
     const seconds = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) : DEFAULT_RETRY_AFTER_SECONDS;
     return new CrmRateLimitedError(seconds);
   }
-  if (status === null || status >= 500) return new CrmUnavailableError(status, error instanceof Error ? error.message.split('\n')[0]! : String(error));
+  if (status === null || status >= 500)
+    return new CrmUnavailableError(status, error instanceof Error ? error.message.split('\n')[0]! : String(error));
   return new CrmRejectedError(status, error instanceof Error ? error.message.split('\n').slice(0, 2).join(' ') : String(error));
 }
 
@@ -41,11 +42,17 @@ const asStrings = (p: Record<string, string | null>) => p;
  * `basePath` points it elsewhere (the local fake in tests).
  */
 export function createHubSpotGateway(options: { accessToken: string; basePath?: string }): CrmGateway {
-  const client = new Client({ accessToken: options.accessToken, ...(options.basePath && { basePath: options.basePath.replace(/\/$/, '') }), numberOfApiCallRetries: 0 });
+  const client = new Client({
+    accessToken: options.accessToken,
+    ...(options.basePath && { basePath: options.basePath.replace(/\/$/, '') }),
+    numberOfApiCallRetries: 0,
+  });
   return {
     async getCompanies(ids, properties) {
       if (ids.length === 0) return [];
-      const response = await call(() => client.crm.companies.batchApi.read({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }));
+      const response = await call(() =>
+        client.crm.companies.batchApi.read({ inputs: ids.map((id) => ({ id })), properties, propertiesWithHistory: [] }),
+      );
       return response.results.map((c) => ({ id: c.id, properties: asStrings(c.properties) }));
     },
     async findCompanyByDomain(domain) {
@@ -80,7 +87,12 @@ export function createHubSpotGateway(options: { accessToken: string; basePath?: 
             ...(task.ownerId && { hubspot_owner_id: task.ownerId }),
           },
           associations: [
-            { to: { id: task.companyId }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryEnum, associationTypeId: TASK_TO_COMPANY }] },
+            {
+              to: { id: task.companyId },
+              types: [
+                { associationCategory: 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryEnum, associationTypeId: TASK_TO_COMPANY },
+              ],
+            },
           ],
         }),
       );

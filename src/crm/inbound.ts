@@ -23,7 +23,14 @@ export function verifyHubSpotSignatureV3(input: {
   const timestamp = Number(input.timestamp);
   if (Math.abs(input.now.getTime() - timestamp) > MAX_SIGNATURE_AGE_MS) return false;
   const expected = Buffer.from(
-    Signature.getSignature(input.method, 'v3', { signature: '', clientSecret: input.secret, requestBody: input.rawBody, url: input.url, method: input.method, timestamp }),
+    Signature.getSignature(input.method, 'v3', {
+      signature: '',
+      clientSecret: input.secret,
+      requestBody: input.rawBody,
+      url: input.url,
+      method: input.method,
+      timestamp,
+    }),
   );
   const given = Buffer.from(input.signature);
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -41,18 +48,34 @@ export interface HubSpotWebhookEvent {
  * they update the account's link. Everything else flows Burndown → HubSpot.
  * A deleted company unlinks the account (or falls back to its domain).
  */
-export async function applyHubSpotEvents(db: Database, events: HubSpotWebhookEvent[], now: Date): Promise<{ applied: number; ignored: number }> {
+export async function applyHubSpotEvents(
+  db: Database,
+  events: HubSpotWebhookEvent[],
+  now: Date,
+): Promise<{ applied: number; ignored: number }> {
   let applied = 0;
   for (const event of events) {
     const companyId = String(event.objectId);
     let result;
     if (event.subscriptionType === 'company.propertyChange' && event.propertyName === 'domain') {
-      result = await db.updateTable('crm_links').set({ domain: event.propertyValue || null, updated_at: now }).where('company_id', '=', companyId).executeTakeFirst();
+      result = await db
+        .updateTable('crm_links')
+        .set({ domain: event.propertyValue || null, updated_at: now })
+        .where('company_id', '=', companyId)
+        .executeTakeFirst();
     } else if (event.subscriptionType === 'company.propertyChange' && event.propertyName === 'hubspot_owner_id') {
-      result = await db.updateTable('crm_links').set({ owner_id: event.propertyValue || null, updated_at: now }).where('company_id', '=', companyId).executeTakeFirst();
+      result = await db
+        .updateTable('crm_links')
+        .set({ owner_id: event.propertyValue || null, updated_at: now })
+        .where('company_id', '=', companyId)
+        .executeTakeFirst();
     } else if (event.subscriptionType === 'company.deletion') {
       await db.deleteFrom('crm_links').where('company_id', '=', companyId).where('domain', 'is', null).execute();
-      result = await db.updateTable('crm_links').set({ company_id: null, updated_at: now }).where('company_id', '=', companyId).executeTakeFirst();
+      result = await db
+        .updateTable('crm_links')
+        .set({ company_id: null, updated_at: now })
+        .where('company_id', '=', companyId)
+        .executeTakeFirst();
     }
     if (result && result.numUpdatedRows > 0n) applied += 1;
   }

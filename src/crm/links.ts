@@ -24,14 +24,24 @@ export const crmLinkView = (l: CrmLink): CrmLinkView => ({
  * Links an account to a HubSpot company by id, or by domain (the company is
  * found or created on the first sync). Marks the account for a sync.
  */
-export async function linkAccount(db: Database, input: { accountId: string; companyId?: string | undefined; domain?: string | undefined }, now: Date): Promise<CrmLinkView> {
+export async function linkAccount(
+  db: Database,
+  input: { accountId: string; companyId?: string | undefined; domain?: string | undefined },
+  now: Date,
+): Promise<CrmLinkView> {
   if (!input.companyId && !input.domain) {
     throw new ValidationError('Give companyId or domain', [{ path: 'companyId', message: 'companyId or domain is required' }]);
   }
   const taken = input.companyId
-    ? await db.selectFrom('crm_links').select('account_id').where('company_id', '=', input.companyId).where('account_id', '<>', input.accountId).executeTakeFirst()
+    ? await db
+        .selectFrom('crm_links')
+        .select('account_id')
+        .where('company_id', '=', input.companyId)
+        .where('account_id', '<>', input.accountId)
+        .executeTakeFirst()
     : undefined;
-  if (taken) throw new ValidationError('Company already linked', [{ path: 'companyId', message: `already linked to account ${taken.account_id}` }]);
+  if (taken)
+    throw new ValidationError('Company already linked', [{ path: 'companyId', message: `already linked to account ${taken.account_id}` }]);
   const values = { company_id: input.companyId ?? null, domain: input.domain ?? null, updated_at: now };
   const row = await db
     .insertInto('crm_links')

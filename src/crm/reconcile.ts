@@ -37,7 +37,8 @@ export async function listLinkedAccounts(deps: CrmSyncDeps, after: string | null
  */
 export async function reconcileAccounts(deps: CrmSyncDeps, accountIds: string[]): Promise<ReconcileCounts> {
   const counts: ReconcileCounts = { checked: 0, inSync: 0, repaired: 0, failed: 0 };
-  const links = accountIds.length === 0 ? [] : await deps.db.selectFrom('crm_links').selectAll().where('account_id', 'in', accountIds).execute();
+  const links =
+    accountIds.length === 0 ? [] : await deps.db.selectFrom('crm_links').selectAll().where('account_id', 'in', accountIds).execute();
   const expected = new Map<string, { companyId: string; values: Record<string, string> }>();
   for (const link of links) {
     try {
@@ -50,7 +51,14 @@ export async function reconcileAccounts(deps: CrmSyncDeps, accountIds: string[])
     }
   }
   const names = [...new Set([...expected.values()].flatMap((e) => Object.keys(e.values)))];
-  const companies = new Map((await deps.gateway.getCompanies([...expected.values()].map((e) => e.companyId), names)).map((c) => [c.id, c]));
+  const companies = new Map(
+    (
+      await deps.gateway.getCompanies(
+        [...expected.values()].map((e) => e.companyId),
+        names,
+      )
+    ).map((c) => [c.id, c]),
+  );
   for (const { companyId, values } of expected.values()) {
     counts.checked += 1;
     const shown = companies.get(companyId)?.properties ?? {};

@@ -32,7 +32,10 @@ export async function resolveCompany(deps: CrmSyncDeps, link: CrmLink): Promise<
   }
   const taken = await deps.db.selectFrom('crm_links').select('account_id').where('company_id', '=', company.id).executeTakeFirst();
   if (taken && taken.account_id !== link.account_id) {
-    throw new ConflictError('crm_company_taken', `HubSpot company ${company.id} (domain ${domain}) is already linked to account ${taken.account_id}`);
+    throw new ConflictError(
+      'crm_company_taken',
+      `HubSpot company ${company.id} (domain ${domain}) is already linked to account ${taken.account_id}`,
+    );
   }
   await deps.db
     .updateTable('crm_links')
@@ -43,8 +46,14 @@ export async function resolveCompany(deps: CrmSyncDeps, link: CrmLink): Promise<
 }
 
 const taskText: Record<string, { subject: string; body: string }> = {
-  'recharge.failed': { subject: 'Burndown: auto-recharge failed', body: 'The automatic credit recharge could not be paid and is paused. Please contact the customer about their payment method.' },
-  'balance.depleted': { subject: 'Burndown: credits depleted', body: 'The customer has run out of credits. Please reach out about a top-up.' },
+  'recharge.failed': {
+    subject: 'Burndown: auto-recharge failed',
+    body: 'The automatic credit recharge could not be paid and is paused. Please contact the customer about their payment method.',
+  },
+  'balance.depleted': {
+    subject: 'Burndown: credits depleted',
+    body: 'The customer has run out of credits. Please reach out about a top-up.',
+  },
 };
 
 /**
@@ -60,7 +69,13 @@ export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise
   const values = await companyPropertyValues(deps.db, accountId, deps.clock());
   await deps.gateway.updateCompany(companyId, values);
 
-  const tasks = await deps.db.selectFrom('crm_tasks').selectAll().where('account_id', '=', accountId).where('status', '=', 'pending').orderBy('created_at').execute();
+  const tasks = await deps.db
+    .selectFrom('crm_tasks')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'pending')
+    .orderBy('created_at')
+    .execute();
   let ownerId = link.owner_id;
   if (tasks.length > 0 && !ownerId) {
     const [company] = await deps.gateway.getCompanies([companyId], ['hubspot_owner_id']);
@@ -77,7 +92,11 @@ export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise
       body: `${text.body}\n\nBurndown account ${accountId}, event ${task.event_id}.`,
       dueAt: deps.clock(),
     });
-    await deps.db.updateTable('crm_tasks').set({ status: 'created', hubspot_task_id: hubspotTaskId }).where('event_id', '=', task.event_id).execute();
+    await deps.db
+      .updateTable('crm_tasks')
+      .set({ status: 'created', hubspot_task_id: hubspotTaskId })
+      .where('event_id', '=', task.event_id)
+      .execute();
   }
   return { accountId, companyId, updated: true, tasksCreated: tasks.length };
 }

@@ -10,7 +10,11 @@ export const CRM_RECONCILE_SCHEDULE_ID = 'burndown-crm-reconcile';
 /** The worker's CRM dependencies; undefined (no sync) without HUBSPOT_ACCESS_TOKEN. The client is built here, never at import. */
 export function crmDepsFor(config: Config, db: Database): CrmSyncDeps | undefined {
   if (!config.HUBSPOT_ACCESS_TOKEN) return undefined;
-  return { db, clock: () => new Date(), gateway: createHubSpotGateway({ accessToken: config.HUBSPOT_ACCESS_TOKEN, basePath: config.HUBSPOT_BASE_URL }) };
+  return {
+    db,
+    clock: () => new Date(),
+    gateway: createHubSpotGateway({ accessToken: config.HUBSPOT_ACCESS_TOKEN, basePath: config.HUBSPOT_BASE_URL }),
+  };
 }
 
 /** The nightly reconciliation Schedule, when HubSpot is configured. Created when missing. */

@@ -4,7 +4,8 @@ type Int8 = ColumnType<bigint, bigint | number, bigint>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = Record<string, unknown>> = ColumnType<T, string | undefined, string>;
 
-export type ConsumptionStatus = 'reserving' | 'reserved' | 'rejected' | 'invalid' | 'unavailable' | 'completed' | 'released' | 'compensation_failed';
+export type ConsumptionStatus =
+  'reserving' | 'reserved' | 'rejected' | 'invalid' | 'unavailable' | 'completed' | 'released' | 'compensation_failed';
 export type ExecuteMode = 'activity' | 'report';
 export type UsageEventStatus = 'pending' | 'burned' | 'shadowed' | 'off' | 'awaiting_funds' | 'failed';
 

@@ -1,9 +1,34 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AuditLogTable, GrantApprovalTable, GrantTimerMarkTable } from './schema-grants-lifecycle.js';
 import type { ClosedPeriodTable, ConsumptionTable, PricingVersionTable, ShadowEntryTable, UsageEventTable } from './schema-consumption.js';
-import type { FinanceFxRateTable, FinanceJournalLineTable, FinancePeriodTable, FinancePostingTable, FinanceReconciliationTable, FinanceUsageSummaryTable, GdprErasureTable } from './schema-finance.js';
-import type { BalanceAlertSettingsTable, BalanceAlertStateTable, CrmLinkTable, CrmSyncMarkTable, CrmTaskTable, OutboxDispatchTable, OutboxRelayStateTable, WebhookDeliveryTable, WebhookEndpointHealthTable, WebhookEndpointTable } from './schema-notifications.js';
-import type { PaymentAccountFlagTable, PurchaseTable, RechargeSettingsTable, StripeCustomerTable, StripeEventTable } from './schema-payments.js';
+import type {
+  FinanceFxRateTable,
+  FinanceJournalLineTable,
+  FinancePeriodTable,
+  FinancePostingTable,
+  FinanceReconciliationTable,
+  FinanceUsageSummaryTable,
+  GdprErasureTable,
+} from './schema-finance.js';
+import type {
+  BalanceAlertSettingsTable,
+  BalanceAlertStateTable,
+  CrmLinkTable,
+  CrmSyncMarkTable,
+  CrmTaskTable,
+  OutboxDispatchTable,
+  OutboxRelayStateTable,
+  WebhookDeliveryTable,
+  WebhookEndpointHealthTable,
+  WebhookEndpointTable,
+} from './schema-notifications.js';
+import type {
+  PaymentAccountFlagTable,
+  PurchaseTable,
+  RechargeSettingsTable,
+  StripeCustomerTable,
+  StripeEventTable,
+} from './schema-payments.js';
 import type { SubscriptionTable } from './schema-subscriptions.js';
 
 /** int8 columns come back as bigint (see createDatabase) and go in as bigint. */
@@ -18,18 +43,7 @@ export const grantSources = ['purchase', 'promo', 'support', 'plan', 'trial', 'r
 export type GrantSource = (typeof grantSources)[number];
 export type GrantStatus = 'active' | 'voided' | 'expired';
 export type HoldStatus = 'active' | 'committed' | 'released' | 'expired';
-export const entryTypes = [
-  'grant',
-  'burn',
-  'settle',
-  'hold',
-  'release',
-  'commit',
-  'expiry',
-  'void',
-  'refund',
-  'adjustment',
-] as const;
+export const entryTypes = ['grant', 'burn', 'settle', 'hold', 'release', 'commit', 'expiry', 'void', 'refund', 'adjustment'] as const;
 export type EntryType = (typeof entryTypes)[number];
 
 export interface CreditTypeTable {

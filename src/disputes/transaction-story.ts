@@ -36,13 +36,23 @@ export async function transactionStory(db: Database, transactionId: string) {
     ? await db
         .selectFrom('grants')
         .selectAll()
-        .where((eb) => eb.or(grantKeys.map((k) => { const [a, g] = k.split('\u0000'); return eb.and([eb('account_id', '=', a!), eb('id', '=', g!)]); })))
+        .where((eb) =>
+          eb.or(
+            grantKeys.map((k) => {
+              const [a, g] = k.split('\u0000');
+              return eb.and([eb('account_id', '=', a!), eb('id', '=', g!)]);
+            }),
+          ),
+        )
         .execute()
     : [];
   const holdIds = [...new Set(entries.map((e) => e.hold_id).filter((h): h is string => h !== null))];
   const holds = holdIds.length ? await db.selectFrom('holds').selectAll().where('id', 'in', holdIds).execute() : [];
 
-  const chains = new Map<string, { accountId: string; creditType: string; balanceBefore: string; balanceAfter: string; heldAfter: string }>();
+  const chains = new Map<
+    string,
+    { accountId: string; creditType: string; balanceBefore: string; balanceAfter: string; heldAfter: string }
+  >();
   for (const e of entries) {
     const key = `${e.account_id}/${e.credit_type}`;
     const chain = chains.get(key);
@@ -50,7 +60,13 @@ export async function transactionStory(db: Database, transactionId: string) {
       chain.balanceAfter = units(e.balance_after)!;
       chain.heldAfter = units(e.held_after)!;
     } else {
-      chains.set(key, { accountId: e.account_id, creditType: e.credit_type, balanceBefore: units(e.balance_before)!, balanceAfter: units(e.balance_after)!, heldAfter: units(e.held_after)! });
+      chains.set(key, {
+        accountId: e.account_id,
+        creditType: e.credit_type,
+        balanceBefore: units(e.balance_before)!,
+        balanceAfter: units(e.balance_after)!,
+        heldAfter: units(e.held_after)!,
+      });
     }
   }
 
@@ -59,12 +75,21 @@ export async function transactionStory(db: Database, transactionId: string) {
     ? await optionalRows(db, 'usage_events', () => db.selectFrom('usage_events').selectAll().where('id', 'in', usageEventIds).execute())
     : [];
   const consumptions = await optionalRows(db, 'consumptions', () =>
-    db.selectFrom('consumptions').selectAll().where(sql<boolean>`${transactionId} = any(burn_transaction_ids)`).execute(),
+    db
+      .selectFrom('consumptions')
+      .selectAll()
+      .where(sql<boolean>`${transactionId} = any(burn_transaction_ids)`)
+      .execute(),
   );
   const related = await db
     .selectFrom('ledger_transactions')
     .select(['account_id', 'id', 'kind', 'actor', 'created_at', 'related_transaction_id'])
-    .where((eb) => eb.or([eb('related_transaction_id', '=', transactionId), ...(main.related_transaction_id ? [eb('id', '=', main.related_transaction_id)] : [])]))
+    .where((eb) =>
+      eb.or([
+        eb('related_transaction_id', '=', transactionId),
+        ...(main.related_transaction_id ? [eb('id', '=', main.related_transaction_id)] : []),
+      ]),
+    )
     .where('account_id', 'in', [...new Set(transactions.map((t) => t.account_id))])
     .execute();
   const audit = await optionalRows(db, 'audit_log', () =>
@@ -129,8 +154,28 @@ export async function transactionStory(db: Database, transactionId: string) {
       reason: g.reason,
     })),
     balances: [...chains.values()],
-    holds: holds.map((h) => ({ id: h.id, amount: units(h.amount), committed: units(h.committed_amount), status: h.status, createdBy: h.created_by, createdAt: iso(h.created_at), closedAt: iso(h.closed_at) })),
-    related: related.map((r) => ({ transactionId: r.id, kind: r.kind, actor: r.actor, createdAt: r.created_at.toISOString(), relation: r.id === main.related_transaction_id ? 'original' : 'follow-up' })),
-    audit: audit.map((a) => ({ id: a.id.toString(), occurredAt: a.occurred_at.toISOString(), actor: a.actor, action: a.action, reason: a.reason })),
+    holds: holds.map((h) => ({
+      id: h.id,
+      amount: units(h.amount),
+      committed: units(h.committed_amount),
+      status: h.status,
+      createdBy: h.created_by,
+      createdAt: iso(h.created_at),
+      closedAt: iso(h.closed_at),
+    })),
+    related: related.map((r) => ({
+      transactionId: r.id,
+      kind: r.kind,
+      actor: r.actor,
+      createdAt: r.created_at.toISOString(),
+      relation: r.id === main.related_transaction_id ? 'original' : 'follow-up',
+    })),
+    audit: audit.map((a) => ({
+      id: a.id.toString(),
+      occurredAt: a.occurred_at.toISOString(),
+      actor: a.actor,
+      action: a.action,
+      reason: a.reason,
+    })),
   };
 }

@@ -51,15 +51,30 @@ export async function freezePeriod(db: Database, periodId: string, at: Date, by:
       .values({ period_start: period.start, period_end: period.end, closed_at: at, closed_by: by })
       .onConflict((oc) => oc.column('period_start').doNothing())
       .execute();
-    const row = await tx.selectFrom('closed_periods').select('closed_at').where('period_start', '=', period.start).executeTakeFirstOrThrow();
+    const row = await tx
+      .selectFrom('closed_periods')
+      .select('closed_at')
+      .where('period_start', '=', period.start)
+      .executeTakeFirstOrThrow();
     const updated = await tx
       .updateTable('finance_periods')
-      .set({ frozen_at: row.closed_at, status: sql`case when status = 'waiting_late_events' then 'frozen' else status end`, updated_at: at })
+      .set({
+        frozen_at: row.closed_at,
+        status: sql`case when status = 'waiting_late_events' then 'frozen' else status end`,
+        updated_at: at,
+      })
       .where('period', '=', periodId)
       .where('frozen_at', 'is', null)
       .executeTakeFirst();
     if (updated.numUpdatedRows > 0n) {
-      await writeAudit(tx, { actor: by, action: 'finance.period.freeze', targetType: 'period', targetId: periodId, after: { frozenAt: row.closed_at }, occurredAt: at });
+      await writeAudit(tx, {
+        actor: by,
+        action: 'finance.period.freeze',
+        targetType: 'period',
+        targetId: periodId,
+        after: { frozenAt: row.closed_at },
+        occurredAt: at,
+      });
     }
     return row.closed_at;
   });
@@ -85,7 +100,11 @@ export class UnbalancedJournalError extends Error {
 }
 
 /** Revenue recognition and the journal of a frozen period, without storing anything. */
-export async function computeClose(db: Database, files: { accountsFile: string; fxRatesFile: string }, periodId: string): Promise<ComputedClose> {
+export async function computeClose(
+  db: Database,
+  files: { accountsFile: string; fxRatesFile: string },
+  periodId: string,
+): Promise<ComputedClose> {
   const period = parsePeriod(periodId);
   const frozen = await db.selectFrom('closed_periods').select('closed_at').where('period_start', '=', period.start).executeTakeFirst();
   if (!frozen) throw new Error(`${periodId} is not frozen yet`);
@@ -210,7 +229,12 @@ export async function recordApproval(db: Database, periodId: string, approver: s
   await db.transaction().execute(async (tx) => {
     const updated = await tx
       .updateTable('finance_periods')
-      .set({ approved_by: approver, approved_at: at, status: sql`case when status = 'computed' then 'approved' else status end`, updated_at: at })
+      .set({
+        approved_by: approver,
+        approved_at: at,
+        status: sql`case when status = 'computed' then 'approved' else status end`,
+        updated_at: at,
+      })
       .where('period', '=', periodId)
       .where('approved_by', 'is', null)
       .executeTakeFirst();
@@ -252,10 +276,24 @@ export async function recordClosed(db: Database, periodId: string, result: Posti
   await db.transaction().execute(async (tx) => {
     await tx
       .updateTable('finance_periods')
-      .set({ status: 'posted', posted_at: at, adapter: result.adapter, posting_result: JSON.stringify(result), error: null, updated_at: at })
+      .set({
+        status: 'posted',
+        posted_at: at,
+        adapter: result.adapter,
+        posting_result: JSON.stringify(result),
+        error: null,
+        updated_at: at,
+      })
       .where('period', '=', periodId)
       .execute();
-    await writeAudit(tx, { actor: 'system:month-end-close', action: 'finance.period.post', targetType: 'period', targetId: periodId, after: result, occurredAt: at });
+    await writeAudit(tx, {
+      actor: 'system:month-end-close',
+      action: 'finance.period.post',
+      targetType: 'period',
+      targetId: periodId,
+      after: result,
+      occurredAt: at,
+    });
   });
 }
 

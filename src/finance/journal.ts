@@ -64,7 +64,10 @@ export function buildJournal(report: RevenueReport, chart: ChartOfAccounts, rate
     const rate = rateOf(currency);
     const converted = convertMinor(value, currency, reporting, rate);
     const base = `${kind}:${currency}:${creditType ?? '-'}:${feature ?? '-'}`;
-    for (const [side, role] of [['dr', dr], ['cr', cr]] as const) {
+    for (const [side, role] of [
+      ['dr', dr],
+      ['cr', cr],
+    ] as const) {
       const account = chart.accounts[role];
       lines.push({
         lineId: `${base}:${side}`,

@@ -58,7 +58,13 @@ export async function reconcile(db: Database, adapter: AccountingAdapter, at: Da
   await db.transaction().execute(async (tx) => {
     await tx
       .insertInto('finance_reconciliations')
-      .values({ id, ran_at: at, status, checked: JSON.stringify({ ledgerInvariants: true, accounting, adapter: adapter.name }), discrepancies: JSON.stringify(discrepancies) })
+      .values({
+        id,
+        ran_at: at,
+        status,
+        checked: JSON.stringify({ ledgerInvariants: true, accounting, adapter: adapter.name }),
+        discrepancies: JSON.stringify(discrepancies),
+      })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
     if (discrepancies.length > 0) {
@@ -76,5 +82,11 @@ export async function reconcile(db: Database, adapter: AccountingAdapter, at: Da
 
 export async function listReconciliations(db: Database, limit: number) {
   const rows = await db.selectFrom('finance_reconciliations').selectAll().orderBy('ran_at', 'desc').limit(limit).execute();
-  return rows.map((r) => ({ id: r.id, ranAt: r.ran_at.toISOString(), status: r.status, checked: r.checked, discrepancies: r.discrepancies }));
+  return rows.map((r) => ({
+    id: r.id,
+    ranAt: r.ran_at.toISOString(),
+    status: r.status,
+    checked: r.checked,
+    discrepancies: r.discrepancies,
+  }));
 }

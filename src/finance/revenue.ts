@@ -106,9 +106,7 @@ export async function computeRevenue(db: Database, period: Period, frozenAt: Dat
   const frozen = new Map(closed.map((c) => [periodOf(c.period_start), c.closed_at]));
   frozen.set(period.id, frozenAt);
   const withEvents = await hasTable(db, 'usage_events');
-  const eventTime = withEvents
-    ? sql`(select ue.event_time from usage_events ue where ue.id = e.usage_event_id)`
-    : sql`null::timestamptz`;
+  const eventTime = withEvents ? sql`(select ue.event_time from usage_events ue where ue.id = e.usage_event_id)` : sql`null::timestamptz`;
 
   const currencies = new Map<string, CurrencyTotals>();
   const currencyTotals = (currency: string) => {
@@ -176,7 +174,14 @@ export async function computeRevenue(db: Database, period: Period, frozenAt: Dat
         }
       } else if (current) {
         const zKey = `${row.source}\u0000${row.credit_type}`;
-        const z = zeroBasis.get(zKey) ?? { source: row.source, creditType: row.credit_type, granted: 0n, consumed: 0n, expired: 0n, voided: 0n };
+        const z = zeroBasis.get(zKey) ?? {
+          source: row.source,
+          creditType: row.credit_type,
+          granted: 0n,
+          consumed: 0n,
+          expired: 0n,
+          voided: 0n,
+        };
         if (row.entry_type === 'grant') z.granted += row.amount;
         else if (b?.bucket === 'recognized') z.consumed += b.sign * row.amount;
         else if (b?.bucket === 'breakage') z.expired += row.amount;
@@ -187,7 +192,14 @@ export async function computeRevenue(db: Database, period: Period, frozenAt: Dat
       if (current && b?.bucket === 'recognized') {
         const feature = row.feature ?? '(none)';
         const uKey = [row.initiator_account_id, feature, row.credit_type, currency].join('\u0000');
-        const u = usage.get(uKey) ?? { customerId: row.initiator_account_id, feature, creditType: row.credit_type, currency, credits: 0n, revenue: 0n };
+        const u = usage.get(uKey) ?? {
+          customerId: row.initiator_account_id,
+          feature,
+          creditType: row.credit_type,
+          currency,
+          credits: 0n,
+          revenue: 0n,
+        };
         u.credits += b.sign * row.amount;
         u.revenue += piece;
         usage.set(uKey, u);

@@ -36,7 +36,15 @@ export async function eraseAccount(db: Database, accountId: string, by: string, 
     if (earlier) return { accountId, erasedAt: earlier.erased_at.toISOString(), fields: earlier.fields, alreadyErased: true };
     await tx.insertInto('gdpr_erasures').values({ account_id: accountId, requested_by: by, erased_at: at, fields }).execute();
     // The audit record says what was erased, never the values.
-    await writeAudit(tx, { actor: by, action: 'account.erase', targetType: 'account', targetId: accountId, accountId, after: { fields }, occurredAt: at });
+    await writeAudit(tx, {
+      actor: by,
+      action: 'account.erase',
+      targetType: 'account',
+      targetId: accountId,
+      accountId,
+      after: { fields },
+      occurredAt: at,
+    });
     return { accountId, erasedAt: at.toISOString(), fields, alreadyErased: false };
   });
 }

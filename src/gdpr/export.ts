@@ -35,12 +35,30 @@ function plain(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
     out[key] =
-      typeof value === 'bigint' ? value.toString() : Buffer.isBuffer(value) ? value.toString('hex') : value instanceof Date ? value.toISOString() : value;
+      typeof value === 'bigint'
+        ? value.toString()
+        : Buffer.isBuffer(value)
+          ? value.toString('hex')
+          : value instanceof Date
+            ? value.toISOString()
+            : value;
   }
   return out;
 }
 
-const CSV_COLUMNS = ['record_type', 'id', 'occurred_at', 'credit_type', 'entry_type', 'amount', 'balance_after', 'grant_id', 'feature', 'actor', 'data'];
+const CSV_COLUMNS = [
+  'record_type',
+  'id',
+  'occurred_at',
+  'credit_type',
+  'entry_type',
+  'amount',
+  'balance_after',
+  'grant_id',
+  'feature',
+  'actor',
+  'data',
+];
 
 function csvLine(recordType: string, row: Record<string, unknown>): string {
   const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : `${v as string}`);

@@ -110,20 +110,36 @@ export interface SupportGrantContext extends AuditContext {
  * approval workflow). Either way the audit log records it in the same
  * transaction.
  */
-export async function requestSupportGrant(ledger: LedgerDeps, request: SupportGrantRequest, ctx: SupportGrantContext): Promise<SupportGrantResult> {
+export async function requestSupportGrant(
+  ledger: LedgerDeps,
+  request: SupportGrantRequest,
+  ctx: SupportGrantContext,
+): Promise<SupportGrantResult> {
   const creditType = await getCreditType(ledger.db, request.creditType).catch(() => {
     throw new ValidationError('Unknown credit type', [{ path: 'creditType', message: `credit type ${request.creditType} does not exist` }]);
   });
   const units = toUnits(creditType, request.amount, 'amount');
   await requireAccount(ledger.db, request.accountId);
   const limit = approvalLimit(ctx.scopes, ctx.limits, creditType.precision);
-  const audit = { actor: ctx.actor, sourceIp: ctx.sourceIp, requestId: ctx.requestId, accountId: request.accountId, reason: `${request.reasonCode}: ${request.reason}` };
+  const audit = {
+    actor: ctx.actor,
+    sourceIp: ctx.sourceIp,
+    requestId: ctx.requestId,
+    accountId: request.accountId,
+    reason: `${request.reasonCode}: ${request.reason}`,
+  };
 
   if (limit !== null && units <= limit) {
     const deps = withAudit(ledger, ({ kind, result }) =>
-      kind === 'grant' ? { ...audit, action: 'grant.issue', targetType: 'grant', targetId: (result as GrantView).id, before: null, after: result } : undefined,
+      kind === 'grant'
+        ? { ...audit, action: 'grant.issue', targetType: 'grant', targetId: (result as GrantView).id, before: null, after: result }
+        : undefined,
     );
-    const grant = await issueGrant(deps, grantInputOf(request), { actor: ctx.actor, idempotencyKey: ctx.idempotencyKey, reason: request.reason });
+    const grant = await issueGrant(deps, grantInputOf(request), {
+      actor: ctx.actor,
+      idempotencyKey: ctx.idempotencyKey,
+      reason: request.reason,
+    });
     return { status: 'granted', grant };
   }
 
@@ -156,9 +172,25 @@ export async function requestSupportGrant(ledger: LedgerDeps, request: SupportGr
       accountId: request.accountId,
       type: 'grant.pending_approval',
       occurredAt: now,
-      payload: { approvalId: id, accountId: request.accountId, creditType: request.creditType, amount: request.amount, requestedBy: ctx.actor, reasonCode: request.reasonCode, timeoutAt: view.timeoutAt },
+      payload: {
+        approvalId: id,
+        accountId: request.accountId,
+        creditType: request.creditType,
+        amount: request.amount,
+        requestedBy: ctx.actor,
+        reasonCode: request.reasonCode,
+        timeoutAt: view.timeoutAt,
+      },
     });
-    await writeAudit(tx, { ...audit, action: 'approval.request', targetType: 'approval', targetId: id, before: null, after: view, occurredAt: now });
+    await writeAudit(tx, {
+      ...audit,
+      action: 'approval.request',
+      targetType: 'approval',
+      targetId: id,
+      before: null,
+      after: view,
+      occurredAt: now,
+    });
     return inserted;
   });
   return { status: 'pending', approval: approvalView(approval) };
@@ -197,7 +229,11 @@ export interface Decision extends AuditContext {
  * the same transaction, marks the approval approved, writes `grant.approved`
  * and the audit record. A repeat returns the first outcome.
  */
-export async function applyApprovedGrant(ledger: LedgerDeps, approvalId: string, decision: Decision): Promise<ApprovalOutcome & { expiresAt: string | null }> {
+export async function applyApprovedGrant(
+  ledger: LedgerDeps,
+  approvalId: string,
+  decision: Decision,
+): Promise<ApprovalOutcome & { expiresAt: string | null }> {
   const row = await findApproval(ledger.db, approvalId);
   const request = row.grant_request as SupportGrantRequest;
   if (row.status !== 'pending') return { ...outcomeOf(row), expiresAt: request.expiresAt ?? null };
@@ -243,7 +279,14 @@ async function decide(tx: Tx, row: GrantApproval, status: 'approved' | 'rejected
     accountId: row.account_id,
     type: `grant.${status}`,
     occurredAt: now,
-    payload: { approvalId: row.id, accountId: row.account_id, decidedBy: decision.actor, reason: decision.reason ?? null, grantId, grant: row.grant_request },
+    payload: {
+      approvalId: row.id,
+      accountId: row.account_id,
+      decidedBy: decision.actor,
+      reason: decision.reason ?? null,
+      grantId,
+      grant: row.grant_request,
+    },
   });
   await writeAudit(tx, {
     actor: decision.actor,

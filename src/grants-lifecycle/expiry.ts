@@ -112,7 +112,13 @@ export async function recordGrantExpiring(ledger: LedgerDeps, grantId: string, e
       accountId: grant.account_id,
       type: 'grant.expiring',
       occurredAt: new Date(at),
-      payload: { grantId, accountId: grant.account_id, creditType: grant.credit_type, remaining: fromUnits(creditType, grant.remaining), expiresAt },
+      payload: {
+        grantId,
+        accountId: grant.account_id,
+        creditType: grant.credit_type,
+        remaining: fromUnits(creditType, grant.remaining),
+        expiresAt,
+      },
     });
     return true;
   });

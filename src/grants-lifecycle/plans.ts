@@ -22,7 +22,10 @@ const trialSchema = z.object({
   creditType: z.string(),
   amount,
   durationDays: z.number().int().min(1),
-  outcome: z.discriminatedUnion('kind', [z.object({ kind: z.literal('expire') }), z.object({ kind: z.literal('convert'), planId: z.string() })]),
+  outcome: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('expire') }),
+    z.object({ kind: z.literal('convert'), planId: z.string() }),
+  ]),
 });
 const fileSchema = z.object({
   version: z.string().regex(/^\d{4}-\d{2}$/),
@@ -38,7 +41,9 @@ export class PlanCatalog {
 
   static load(dir: URL = new URL('../../plans/', import.meta.url)): PlanCatalog {
     const versions = new Map<string, PlanFile>();
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.yaml'))
+      .sort()) {
       const file = fileSchema.parse(parse(readFileSync(new URL(name, dir), 'utf8')));
       if (`${file.version}.yaml` !== name) throw new Error(`plans/${name} declares version ${file.version}`);
       versions.set(file.version, file);
@@ -58,13 +63,24 @@ export class PlanCatalog {
    * A plan or trial named in a request, or a 400 naming the field at fault and
    * what exists: an unknown version (`planVersion`), or an id the version lacks.
    */
-  resolveForRequest<K extends 'plans' | 'trials'>(kind: K, id: string, version: string | undefined, idPath: string): K extends 'plans' ? ResolvedPlan : ResolvedTrial {
+  resolveForRequest<K extends 'plans' | 'trials'>(
+    kind: K,
+    id: string,
+    version: string | undefined,
+    idPath: string,
+  ): K extends 'plans' ? ResolvedPlan : ResolvedTrial {
     const v = version ?? this.latestVersion();
     const file = this.versions.get(v);
-    if (!file) throw new ValidationError('Unknown plan version', [{ path: 'planVersion', message: `no plan version ${v}; versions: ${this.versionIds().join(', ')}` }]);
+    if (!file)
+      throw new ValidationError('Unknown plan version', [
+        { path: 'planVersion', message: `no plan version ${v}; versions: ${this.versionIds().join(', ')}` },
+      ]);
     if (!Object.hasOwn(file[kind], id)) {
       throw new ValidationError(`Unknown ${kind === 'plans' ? 'plan' : 'trial'}`, [
-        { path: idPath, message: `no ${kind === 'plans' ? 'plan' : 'trial'} ${id} in version ${v}; there are: ${Object.keys(file[kind]).sort().join(', ') || 'none'}` },
+        {
+          path: idPath,
+          message: `no ${kind === 'plans' ? 'plan' : 'trial'} ${id} in version ${v}; there are: ${Object.keys(file[kind]).sort().join(', ') || 'none'}`,
+        },
       ]);
     }
     return (kind === 'plans' ? this.plan(id, v) : this.trial(id, v)) as K extends 'plans' ? ResolvedPlan : ResolvedTrial;

@@ -42,7 +42,12 @@ export async function recordSubscription(db: Database, record: SubscriptionRecor
 
 /** The subscription of this account (404 for another account's id: no BOLA). */
 export async function findSubscription(db: Database, accountId: string, subscriptionId: string): Promise<SubscriptionRow> {
-  const row = await db.selectFrom('subscriptions').selectAll().where('id', '=', subscriptionId).where('account_id', '=', accountId).executeTakeFirst();
+  const row = await db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('id', '=', subscriptionId)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
   if (!row) throw new NotFoundError('subscription', subscriptionId);
   return row;
 }
@@ -69,7 +74,11 @@ export function subscriptionSummary(row: SubscriptionRow): SubscriptionSummary {
   };
 }
 
-export async function listSubscriptions(db: Database, accountId: string, page: { limit: number; after?: string | undefined }): Promise<SubscriptionSummary[]> {
+export async function listSubscriptions(
+  db: Database,
+  accountId: string,
+  page: { limit: number; after?: string | undefined },
+): Promise<SubscriptionSummary[]> {
   let query = db.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId);
   if (page.after) query = query.where('id', '>', page.after);
   return (await query.orderBy('id').limit(page.limit).execute()).map(subscriptionSummary);

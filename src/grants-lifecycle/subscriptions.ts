@@ -52,9 +52,18 @@ export async function issuePlanAllotment(ledger: LedgerDeps, input: AllotmentInp
       effectiveAt: new Date(input.effectiveAt),
       expiresAt: new Date(input.expiresAt),
       externalRef: `plan:${input.subscriptionId}:${input.periodIndex}`,
-      metadata: { subscriptionId: input.subscriptionId, planId: input.plan.ref.planId, planVersion: input.plan.ref.version, period: String(input.periodIndex) },
+      metadata: {
+        subscriptionId: input.subscriptionId,
+        planId: input.plan.ref.planId,
+        planVersion: input.plan.ref.version,
+        period: String(input.periodIndex),
+      },
     },
-    { actor: ACTOR, idempotencyKey: `subscription-${input.subscriptionId}:allotment:${input.periodIndex}`, reason: `plan ${input.plan.ref.planId} period ${input.periodIndex}` },
+    {
+      actor: ACTOR,
+      idempotencyKey: `subscription-${input.subscriptionId}:allotment:${input.periodIndex}`,
+      reason: `plan ${input.plan.ref.planId} period ${input.periodIndex}`,
+    },
   );
   return { grantId: grant.id };
 }
@@ -66,7 +75,10 @@ export interface ProrationInput extends AllotmentInput {
 }
 
 /** The prorated extra allotment of a plan change effective now (see proratedUnits). */
-export async function issueProratedAllotment(ledger: LedgerDeps, input: ProrationInput): Promise<{ grantId: string | null; amount: string }> {
+export async function issueProratedAllotment(
+  ledger: LedgerDeps,
+  input: ProrationInput,
+): Promise<{ grantId: string | null; amount: string }> {
   const creditType = await getCreditType(ledger.db, input.plan.creditType);
   const sameType = input.previous.creditType === input.plan.creditType;
   const units = proratedUnits(
@@ -85,9 +97,19 @@ export async function issueProratedAllotment(ledger: LedgerDeps, input: Proratio
       source: 'plan',
       expiresAt: new Date(input.expiresAt),
       externalRef: `plan:${input.subscriptionId}:${input.periodIndex}:change:${input.changeNumber}`,
-      metadata: { subscriptionId: input.subscriptionId, planId: input.plan.ref.planId, planVersion: input.plan.ref.version, period: String(input.periodIndex), prorated: 'true' },
+      metadata: {
+        subscriptionId: input.subscriptionId,
+        planId: input.plan.ref.planId,
+        planVersion: input.plan.ref.version,
+        period: String(input.periodIndex),
+        prorated: 'true',
+      },
     },
-    { actor: ACTOR, idempotencyKey: `subscription-${input.subscriptionId}:proration:${input.periodIndex}:${input.changeNumber}`, reason: 'plan change, prorated' },
+    {
+      actor: ACTOR,
+      idempotencyKey: `subscription-${input.subscriptionId}:proration:${input.periodIndex}:${input.changeNumber}`,
+      reason: 'plan change, prorated',
+    },
   );
   return { grantId: grant.id, amount: grant.amount };
 }
@@ -146,7 +168,12 @@ export async function closePlanPeriod(
   const cap = input.plan.rollover.rule === 'capped' ? toUnits(creditType, input.plan.rollover.cap, 'cap', { allowZero: true }) : null;
   const rolled = rolloverUnits(input.plan.rollover, unusedUnits, cap);
   if (rolled === 0n || input.rolloverExpiresAt === null) {
-    return { unused: fromUnits(creditType, unusedUnits), rolledOver: fromUnits(creditType, 0n), rolloverGrantId: null, rolloverExpiresAt: null };
+    return {
+      unused: fromUnits(creditType, unusedUnits),
+      rolledOver: fromUnits(creditType, 0n),
+      rolloverGrantId: null,
+      rolloverExpiresAt: null,
+    };
   }
   const grant = await issueGrant(
     clockAtLeast(ledger, input.periodEnd),
@@ -160,7 +187,16 @@ export async function closePlanPeriod(
       externalRef: `rollover:${input.subscriptionId}:${input.periodIndex}`,
       metadata: { subscriptionId: input.subscriptionId, fromPeriod: String(input.periodIndex), rule: input.plan.rollover.rule },
     },
-    { actor: ACTOR, idempotencyKey: `subscription-${input.subscriptionId}:rollover:${input.periodIndex}`, reason: `rollover (${input.plan.rollover.rule})` },
+    {
+      actor: ACTOR,
+      idempotencyKey: `subscription-${input.subscriptionId}:rollover:${input.periodIndex}`,
+      reason: `rollover (${input.plan.rollover.rule})`,
+    },
   );
-  return { unused: fromUnits(creditType, unusedUnits), rolledOver: grant.amount, rolloverGrantId: grant.id, rolloverExpiresAt: grant.expiresAt };
+  return {
+    unused: fromUnits(creditType, unusedUnits),
+    rolledOver: grant.amount,
+    rolloverGrantId: grant.id,
+    rolloverExpiresAt: grant.expiresAt,
+  };
 }

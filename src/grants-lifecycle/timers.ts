@@ -19,7 +19,11 @@ export interface TimerSettings {
 const DAY_MS = 86_400_000;
 
 /** The timer settings of the API process. */
-export function timerSettingsOf(deps: { temporal: Client; config: { TEMPORAL_TASK_QUEUE: string; GRANT_EXPIRING_NOTICE_DAYS: number }; logger: Logger }): TimerSettings {
+export function timerSettingsOf(deps: {
+  temporal: Client;
+  config: { TEMPORAL_TASK_QUEUE: string; GRANT_EXPIRING_NOTICE_DAYS: number };
+  logger: Logger;
+}): TimerSettings {
   return {
     client: deps.temporal,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
@@ -47,7 +51,12 @@ function timerOptions(taskQueue: string, grantId: string, expiringNoticeMs: numb
  * throws (callers decide whether that matters); used by the API and by the
  * `startGrantExpiryTimer` activity of workflows that issue grants.
  */
-export async function startExpiryTimerWorkflow(client: Client, taskQueue: string, grantId: string, expiringNoticeMs: number): Promise<void> {
+export async function startExpiryTimerWorkflow(
+  client: Client,
+  taskQueue: string,
+  grantId: string,
+  expiringNoticeMs: number,
+): Promise<void> {
   try {
     await client.workflow.start('grantExpiryWorkflow', timerOptions(taskQueue, grantId, expiringNoticeMs));
   } catch (error) {

@@ -151,11 +151,7 @@ export async function getAccount(db: Database, id: string): Promise<AccountView>
   return accountView(db, await requireAccount(db, id));
 }
 
-export async function updateAccount(
-  db: Database,
-  id: string,
-  patch: Partial<Omit<AccountInput, 'id'>>,
-): Promise<AccountView> {
+export async function updateAccount(db: Database, id: string, patch: Partial<Omit<AccountInput, 'id'>>): Promise<AccountView> {
   return db.transaction().execute(async (tx) => {
     const current = await tx.selectFrom('accounts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!current) throw new NotFoundError('account', id);

@@ -140,7 +140,9 @@ export async function getBalances(db: Database, accountId: string, now: Date): P
           held: holds.find((h) => h.credit_type === ct)?.held ?? 0n,
           debt: row?.debt ?? 0n,
           overdraftLimit: row?.overdraft_limit ?? 0n,
-          lifetime: row ? { granted: row.granted, burned: row.burned, refunded: row.refunded, expired: row.expired, voided: row.voided } : {},
+          lifetime: row
+            ? { granted: row.granted, burned: row.burned, refunded: row.refunded, expired: row.expired, voided: row.voided }
+            : {},
         },
         now,
       ),
@@ -262,7 +264,10 @@ export async function listEntries(
   if (filter.from) query = query.where('created_at', '>=', filter.from);
   if (filter.to) query = query.where('created_at', '<', filter.to);
   if (filter.before !== undefined) query = query.where('id', '<', filter.before);
-  const rows = await query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
   const page = rows.slice(0, filter.limit);
   const data = await Promise.all(page.map(async (e) => entryView(await getCreditType(db, e.credit_type), e)));
   return { data, nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id.toString() : null };

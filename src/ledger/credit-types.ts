@@ -6,10 +6,7 @@ import { AlreadyExistsError, NotFoundError, ValidationError } from './errors.js'
 /** Credit types never change once created, so their precision can be cached. */
 const cache = new WeakMap<Database, Map<string, CreditType>>();
 
-export async function createCreditType(
-  db: Database,
-  input: { id: string; name: string; precision: number },
-): Promise<CreditType> {
+export async function createCreditType(db: Database, input: { id: string; name: string; precision: number }): Promise<CreditType> {
   const row = await db
     .insertInto('credit_types')
     .values(input)
@@ -48,12 +45,7 @@ export async function getCreditType(db: Database | Tx, id: string): Promise<Cred
 }
 
 /** Parses a decimal amount for a credit type; a bad one is a field error on `field`. */
-export function toUnits(
-  creditType: CreditType,
-  text: string,
-  field: string,
-  { allowZero = false }: { allowZero?: boolean } = {},
-): bigint {
+export function toUnits(creditType: CreditType, text: string, field: string, { allowZero = false }: { allowZero?: boolean } = {}): bigint {
   let units: bigint;
   try {
     units = parseAmount(text, creditType.precision);

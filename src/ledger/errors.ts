@@ -66,10 +66,13 @@ export class InsufficientCreditsError extends DomainError {
     readonly requested: string,
     readonly shortfall: string,
   ) {
-    super(
-      `Account ${accountId} has ${available} ${creditType} credits available; ${requested} were requested (short by ${shortfall}).`,
-      { accountId, creditType, available, requested, shortfall },
-    );
+    super(`Account ${accountId} has ${available} ${creditType} credits available; ${requested} were requested (short by ${shortfall}).`, {
+      accountId,
+      creditType,
+      available,
+      requested,
+      shortfall,
+    });
   }
 }
 

@@ -47,7 +47,10 @@ export async function changeGrantExpiry(
       }
       if (expiresAt !== null && (expiresAt <= now || expiresAt <= grant.effective_at)) {
         throw new ValidationError('The new expiry must be in the future and after the grant becomes effective', [
-          { path: 'expiresAt', message: `${expiresAt.toISOString()} is not after ${(now > grant.effective_at ? now : grant.effective_at).toISOString()}` },
+          {
+            path: 'expiresAt',
+            message: `${expiresAt.toISOString()} is not after ${(now > grant.effective_at ? now : grant.effective_at).toISOString()}`,
+          },
         ]);
       }
       const updated = await tx

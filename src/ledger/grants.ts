@@ -96,10 +96,7 @@ export function grantView(creditType: CreditType, grant: Grant): GrantView {
 /** A grant can be spent at `now`: active, already effective, not yet expired. */
 export function isSpendable(grant: Grant, now: Date): boolean {
   return (
-    grant.status === 'active' &&
-    grant.remaining > 0n &&
-    grant.effective_at <= now &&
-    (grant.expires_at === null || grant.expires_at > now)
+    grant.status === 'active' && grant.remaining > 0n && grant.effective_at <= now && (grant.expires_at === null || grant.expires_at > now)
   );
 }
 
@@ -202,9 +199,7 @@ function parseCostBasis(costBasis: GrantInput['costBasis']): { minor: bigint; cu
 
 export async function issueGrant(deps: LedgerDeps, input: GrantInput, meta: OperationMeta): Promise<GrantView> {
   const creditType = await getCreditType(deps.db, input.creditType).catch(() => {
-    throw new ValidationError('Unknown credit type', [
-      { path: 'creditType', message: `credit type ${input.creditType} does not exist` },
-    ]);
+    throw new ValidationError('Unknown credit type', [{ path: 'creditType', message: `credit type ${input.creditType} does not exist` }]);
   });
   const amount = toUnits(creditType, input.amount, 'amount');
   const costBasis = parseCostBasis(input.costBasis);

@@ -76,7 +76,10 @@ export async function createHold(deps: LedgerDeps, input: HoldInput, meta: Opera
     { accountId: input.accountId, kind: 'hold', creditType: creditType.id, meta, request: input },
     async ({ tx, transactionId, now }) => {
       const chainIds = (await poolChain(tx, input.accountId)).map((a) => a.id);
-      const balances = await lockBalances(tx, chainIds.map((accountId) => ({ accountId, creditType: creditType.id })));
+      const balances = await lockBalances(
+        tx,
+        chainIds.map((accountId) => ({ accountId, creditType: creditType.id })),
+      );
       const posting = new Posting(tx, balances, { transactionId, initiatorAccountId: input.accountId, now, ...meta });
       await settleDebt(posting, tx, input.accountId, creditType.id);
       await posting.flush();
@@ -194,9 +197,13 @@ async function closeHold(
         throw new ConflictError('hold_not_active', `Hold ${holdId} is already ${hold.status}`, { status: hold.status });
       }
       if (closeAs === 'committed' && hold.expires_at !== null && hold.expires_at <= now) {
-        throw new ConflictError('hold_expired', `Hold ${holdId} expired at ${hold.expires_at.toISOString()} and can no longer be committed`, {
-          expiresAt: hold.expires_at.toISOString(),
-        });
+        throw new ConflictError(
+          'hold_expired',
+          `Hold ${holdId} expired at ${hold.expires_at.toISOString()} and can no longer be committed`,
+          {
+            expiresAt: hold.expires_at.toISOString(),
+          },
+        );
       }
       let toCommit =
         closeAs !== 'committed'
@@ -217,9 +224,7 @@ async function closeHold(
       const grants = await tx
         .selectFrom('grants')
         .selectAll()
-        .where((eb) =>
-          eb.or(allocations.map((a) => eb.and([eb('account_id', '=', a.account_id), eb('id', '=', a.id)]))),
-        )
+        .where((eb) => eb.or(allocations.map((a) => eb.and([eb('account_id', '=', a.account_id), eb('id', '=', a.id)]))))
         .orderBy('priority')
         .orderBy(sql`expires_at asc nulls last`)
         .orderBy('created_at')

@@ -87,7 +87,11 @@ export async function checkLedgerInvariants(
     const lhs = t.granted - t.voided;
     const rhs = t.burned - t.refunded + t.expired + t.balance + t.held;
     if (lhs !== rhs) {
-      violations.push({ invariant: 'I1', ...where, detail: `granted − voided = ${lhs} but (burned − refunded) + expired + balance + held = ${rhs}` });
+      violations.push({
+        invariant: 'I1',
+        ...where,
+        detail: `granted − voided = ${lhs} but (burned − refunded) + expired + balance + held = ${rhs}`,
+      });
     }
     for (const [name, stored, summed] of [
       ['granted', t.granted, t.e_granted],
@@ -152,7 +156,7 @@ export async function verifyChain(db: Database, accountId: string, creditType: s
   let prev: Buffer | null = null;
   let expectedSeq = 1n;
   const pageSize = 5000;
-  for (let after = 0n; ; ) {
+  for (let after = 0n; ;) {
     const rows: LedgerEntry[] = await db
       .selectFrom('ledger_entries')
       .selectAll()

@@ -28,11 +28,7 @@ export async function lockBalances(tx: Tx, keys: readonly BalanceKey[]): Promise
     const rows = await tx
       .selectFrom('balances')
       .selectAll()
-      .where(
-        sql<boolean>`(account_id, credit_type) in (${sql.join(
-          wanted.map((k) => sql`(${k.accountId}, ${k.creditType})`),
-        )})`,
-      )
+      .where(sql<boolean>`(account_id, credit_type) in (${sql.join(wanted.map((k) => sql`(${k.accountId}, ${k.creditType})`))})`)
       .orderBy('account_id')
       .orderBy('credit_type')
       .forUpdate()
@@ -54,11 +50,5 @@ export async function lockBalances(tx: Tx, keys: readonly BalanceKey[]): Promise
 
 /** Locks one hold row. Call after lockBalances for its account, keeping the lock order. */
 export async function lockHold(tx: Tx, accountId: string, holdId: string): Promise<Hold | undefined> {
-  return tx
-    .selectFrom('holds')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('id', '=', holdId)
-    .forUpdate()
-    .executeTakeFirst();
+  return tx.selectFrom('holds').selectAll().where('account_id', '=', accountId).where('id', '=', holdId).forUpdate().executeTakeFirst();
 }

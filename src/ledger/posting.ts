@@ -206,7 +206,9 @@ export class Posting {
         .insertInto('grant_timer_marks')
         .values(wakeUps.map((g) => ({ account_id: g.account_id, grant_id: g.id, pending: true, marked_at: this.context.now })))
         .onConflict((oc) =>
-          oc.columns(['account_id', 'grant_id']).doUpdateSet({ pending: true, version: sql`grant_timer_marks.version + 1`, marked_at: this.context.now }),
+          oc
+            .columns(['account_id', 'grant_id'])
+            .doUpdateSet({ pending: true, version: sql`grant_timer_marks.version + 1`, marked_at: this.context.now }),
         );
       writes.push(sql`timer_marks as (${marks})`);
     }

@@ -66,7 +66,10 @@ export async function refundBurn(deps: LedgerDeps, input: RefundInput, meta: Ope
         .orderBy('id', 'desc')
         .execute();
       const accounts = new Set([input.accountId, ...burns.map((b) => b.account_id)]);
-      const balances = await lockBalances(tx, [...accounts].map((accountId) => ({ accountId, creditType: creditType.id })));
+      const balances = await lockBalances(
+        tx,
+        [...accounts].map((accountId) => ({ accountId, creditType: creditType.id })),
+      );
 
       // What earlier refunds of this burn already returned, per source grant.
       const earlier = await tx

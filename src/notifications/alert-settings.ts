@@ -23,22 +23,42 @@ export async function setAlertSetting(
   const creditType = await getCreditType(db, input.creditType);
   const low = toUnits(creditType, input.lowThreshold, 'lowThreshold', { allowZero: true });
   const rearm =
-    input.rearmAt !== undefined ? toUnits(creditType, input.rearmAt, 'rearmAt', { allowZero: true }) : divideRounded(low * BigInt(100 + rearmPercent), 100n, 'up');
-  if (rearm < low) throw new ValidationError('rearmAt is below lowThreshold', [{ path: 'rearmAt', message: 'must be at least lowThreshold' }]);
+    input.rearmAt !== undefined
+      ? toUnits(creditType, input.rearmAt, 'rearmAt', { allowZero: true })
+      : divideRounded(low * BigInt(100 + rearmPercent), 100n, 'up');
+  if (rearm < low)
+    throw new ValidationError('rearmAt is below lowThreshold', [{ path: 'rearmAt', message: 'must be at least lowThreshold' }]);
   await db
     .insertInto('balance_alert_settings')
     .values({ account_id: input.accountId, credit_type: input.creditType, low_threshold: low, rearm_threshold: rearm })
-    .onConflict((oc) => oc.columns(['account_id', 'credit_type']).doUpdateSet({ low_threshold: low, rearm_threshold: rearm, updated_at: new Date() }))
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'credit_type']).doUpdateSet({ low_threshold: low, rearm_threshold: rearm, updated_at: new Date() }),
+    )
     .execute();
-  return { accountId: input.accountId, creditType: input.creditType, lowThreshold: fromUnits(creditType, low), rearmAt: fromUnits(creditType, rearm) };
+  return {
+    accountId: input.accountId,
+    creditType: input.creditType,
+    lowThreshold: fromUnits(creditType, low),
+    rearmAt: fromUnits(creditType, rearm),
+  };
 }
 
 export async function listAlertSettings(db: Database, accountId: string): Promise<AlertSettingView[]> {
-  const rows = await db.selectFrom('balance_alert_settings').selectAll().where('account_id', '=', accountId).orderBy('credit_type').execute();
+  const rows = await db
+    .selectFrom('balance_alert_settings')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('credit_type')
+    .execute();
   return Promise.all(
     rows.map(async (r) => {
       const ct = await getCreditType(db, r.credit_type);
-      return { accountId, creditType: r.credit_type, lowThreshold: fromUnits(ct, r.low_threshold), rearmAt: fromUnits(ct, r.rearm_threshold) };
+      return {
+        accountId,
+        creditType: r.credit_type,
+        lowThreshold: fromUnits(ct, r.low_threshold),
+        rearmAt: fromUnits(ct, r.rearm_threshold),
+      };
     }),
   );
 }

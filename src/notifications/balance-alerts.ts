@@ -97,7 +97,13 @@ export function createBalanceAlertObserver(defaults: BalanceAlertDefaults): Ledg
           accountId: account,
           type: 'balance.low',
           occurredAt: now,
-          payload: { accountId: account, creditType, available: units(row.available), threshold: units(row.low), rearmAt: units(row.rearm) },
+          payload: {
+            accountId: account,
+            creditType,
+            available: units(row.available),
+            threshold: units(row.low),
+            rearmAt: units(row.rearm),
+          },
         });
       }
       if (row.fire_depleted) {

@@ -10,7 +10,10 @@ import { z } from 'zod';
  * are promised, extra fields may appear and receivers must ignore them. The
  * account is always on the envelope (`accountId`), not necessarily in `data`.
  */
-const decimal = z.string().regex(/^-?\d+(\.\d+)?$/).meta({ example: '12.50' });
+const decimal = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/)
+  .meta({ example: '12.50' });
 const money = z.object({ amount: decimal, currency: z.string().length(3) }).meta({ id: 'EventMoney' });
 const time = z.iso.datetime({ offset: true });
 
@@ -29,7 +32,8 @@ export const eventCatalog = {
   },
   'balance.depleted': {
     version: 1,
-    description: 'The available balance of one credit type reached zero (or below, within an overdraft). Re-arms when the balance is positive again.',
+    description:
+      'The available balance of one credit type reached zero (or below, within an overdraft). Re-arms when the balance is positive again.',
     payload: z.object({ accountId: z.string(), creditType: z.string(), available: decimal }),
   },
   'grant.expiring': {

@@ -53,7 +53,10 @@ export async function listDeliveries(db: Database, filter: DeliveryFilter): Prom
   if (filter.endpointId) q = q.where('endpoint_id', '=', filter.endpointId);
   if (filter.accountId) q = q.where('account_id', '=', filter.accountId);
   if (filter.before) q = q.where('id', '<', filter.before);
-  const rows = await q.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
   const page = rows.slice(0, filter.limit);
   return { data: page.map(deliveryView), nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null };
 }
@@ -78,5 +81,8 @@ export async function replayDelivery(db: Database, id: string): Promise<Delivery
     .executeTakeFirst();
   if (row) return deliveryView(row);
   const existing = await getDelivery(db, id);
-  throw new ConflictError('delivery_not_replayable', `Delivery ${id} is ${existing.status}; only failed or cancelled deliveries can be replayed`);
+  throw new ConflictError(
+    'delivery_not_replayable',
+    `Delivery ${id} is ${existing.status}; only failed or cancelled deliveries can be replayed`,
+  );
 }

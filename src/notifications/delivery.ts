@@ -28,7 +28,12 @@ export type AttemptOutcome =
  * waits. When the cooldown ends exactly one attempt claims the probe (by moving
  * open_until forward atomically); its success closes the breaker for everyone.
  */
-export async function attemptDelivery(db: Database, deliveryId: string, now: () => Date, settings: DeliverySettings): Promise<AttemptOutcome> {
+export async function attemptDelivery(
+  db: Database,
+  deliveryId: string,
+  now: () => Date,
+  settings: DeliverySettings,
+): Promise<AttemptOutcome> {
   const row = await db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
@@ -68,7 +73,11 @@ export async function attemptDelivery(db: Database, deliveryId: string, now: () 
       .where((eb) => eb.or([eb('open_until', 'is', null), eb('open_until', '<=', now())]))
       .executeTakeFirst();
     if (claimed.numUpdatedRows === 0n) {
-      const health = await db.selectFrom('webhook_endpoint_health').select('open_until').where('endpoint_id', '=', row.endpoint_id).executeTakeFirstOrThrow();
+      const health = await db
+        .selectFrom('webhook_endpoint_health')
+        .select('open_until')
+        .where('endpoint_id', '=', row.endpoint_id)
+        .executeTakeFirstOrThrow();
       return { outcome: 'circuit_open', retryInMs: Math.max(1, (health.open_until?.getTime() ?? 0) - now().getTime()) };
     }
   }
@@ -139,5 +148,10 @@ export async function attemptDelivery(db: Database, deliveryId: string, now: () 
 
 /** After the last attempt: the delivery joins the dead-letter list (status failed). */
 export async function deadLetterDelivery(db: Database, deliveryId: string, now: Date): Promise<void> {
-  await db.updateTable('webhook_deliveries').set({ status: 'failed', completed_at: now }).where('id', '=', deliveryId).where('status', '=', 'pending').execute();
+  await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'failed', completed_at: now })
+    .where('id', '=', deliveryId)
+    .where('status', '=', 'pending')
+    .execute();
 }

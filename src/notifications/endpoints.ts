@@ -80,12 +80,22 @@ export async function findEndpoint(db: Database, id: string): Promise<WebhookEnd
 
 /** Soft delete: pending deliveries to it are cancelled at their next attempt. */
 export async function deleteEndpoint(db: Database, id: string, now: Date): Promise<void> {
-  const result = await db.updateTable('webhook_endpoints').set({ deleted_at: now }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('webhook_endpoints')
+    .set({ deleted_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new NotFoundError('webhook endpoint', id);
 }
 
 /** A new secret; the old one keeps signing beside it until `graceHours` have passed. */
-export async function rotateEndpointSecret(db: Database, id: string, now: Date, graceHours: number): Promise<EndpointView & { secret: string }> {
+export async function rotateEndpointSecret(
+  db: Database,
+  id: string,
+  now: Date,
+  graceHours: number,
+): Promise<EndpointView & { secret: string }> {
   const current = await findEndpoint(db, id);
   const row = await db
     .updateTable('webhook_endpoints')

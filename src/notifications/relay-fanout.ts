@@ -45,7 +45,12 @@ export async function startPendingDeliveries(deps: FanoutDeps, limit: number): P
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
-    await deps.db.updateTable('webhook_deliveries').set({ workflow_started: true }).where('id', '=', d.id).where('replays', '=', d.replays).execute();
+    await deps.db
+      .updateTable('webhook_deliveries')
+      .set({ workflow_started: true })
+      .where('id', '=', d.id)
+      .where('replays', '=', d.replays)
+      .execute();
   }
   return due.length;
 }
@@ -80,7 +85,15 @@ export async function signalPendingCrmSyncs(
     });
   });
   if (failed.length > 0) {
-    await deps.db.updateTable('crm_sync_marks').set({ pending: true }).where('account_id', 'in', failed.map((r) => r.account_id)).execute();
+    await deps.db
+      .updateTable('crm_sync_marks')
+      .set({ pending: true })
+      .where(
+        'account_id',
+        'in',
+        failed.map((r) => r.account_id),
+      )
+      .execute();
     throw firstError;
   }
   return rows.length;

@@ -32,9 +32,18 @@ export interface DispatchResult {
  */
 export async function dispatchOutboxBatch(db: Database, options: { limit: number; graceSeconds: number }): Promise<DispatchResult> {
   return inTransaction(db, async (tx) => {
-    await tx.insertInto('outbox_relay_state').values({ name: RELAY_NAME }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await tx
+      .insertInto('outbox_relay_state')
+      .values({ name: RELAY_NAME })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
     // One relay at a time: the state row is the lock.
-    const state = await tx.selectFrom('outbox_relay_state').selectAll().where('name', '=', RELAY_NAME).forUpdate().executeTakeFirstOrThrow();
+    const state = await tx
+      .selectFrom('outbox_relay_state')
+      .selectAll()
+      .where('name', '=', RELAY_NAME)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const cursor = state.cursor_seq;
     const events = await tx
       .selectFrom('outbox_events as e')
@@ -107,9 +116,17 @@ export async function dispatchOutboxBatch(db: Database, options: { limit: number
         ), 9223372036854775807)`.execute(tx);
     const next = rows[0]?.next ?? null;
     if (next !== null && BigInt(next) > cursor) {
-      await tx.updateTable('outbox_relay_state').set({ cursor_seq: BigInt(next), updated_at: sql`now()` }).where('name', '=', RELAY_NAME).execute();
+      await tx
+        .updateTable('outbox_relay_state')
+        .set({ cursor_seq: BigInt(next), updated_at: sql`now()` })
+        .where('name', '=', RELAY_NAME)
+        .execute();
       await tx.deleteFrom('outbox_dispatches').where('seq', '<=', BigInt(next)).execute();
     }
-    return { dispatched: events.length, deliveriesCreated, cursor: (next !== null && BigInt(next) > cursor ? BigInt(next) : cursor).toString() };
+    return {
+      dispatched: events.length,
+      deliveriesCreated,
+      cursor: (next !== null && BigInt(next) > cursor ? BigInt(next) : cursor).toString(),
+    };
   });
 }

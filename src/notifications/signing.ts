@@ -11,7 +11,8 @@ export function signingSecrets(
   endpoint: { secret: string; previous_secret: string | null; previous_secret_expires_at: Date | null },
   now: Date,
 ): string[] {
-  const previousLive = endpoint.previous_secret !== null && endpoint.previous_secret_expires_at !== null && endpoint.previous_secret_expires_at > now;
+  const previousLive =
+    endpoint.previous_secret !== null && endpoint.previous_secret_expires_at !== null && endpoint.previous_secret_expires_at > now;
   return previousLive ? [endpoint.secret, endpoint.previous_secret!] : [endpoint.secret];
 }
 

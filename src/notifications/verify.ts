@@ -34,10 +34,7 @@ function secretKey(secret: string): Buffer {
 
 /** The base64 HMAC-SHA256 of one message under one secret. */
 export function computeSignature(secret: string, id: string, timestamp: number, body: string | Buffer): string {
-  return createHmac('sha256', secretKey(secret))
-    .update(`${id}.${timestamp}.`)
-    .update(body)
-    .digest('base64');
+  return createHmac('sha256', secretKey(secret)).update(`${id}.${timestamp}.`).update(body).digest('base64');
 }
 
 type HeaderBag = Record<string, string | string[] | undefined> | Headers;

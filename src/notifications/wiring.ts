@@ -10,7 +10,9 @@ export const OUTBOX_RELAY_SCHEDULE_ID = 'burndown-outbox-relay';
 
 /** The ledger observers of this area (registered in openCore). */
 export function notificationObservers(config: Config): LedgerObserver[] {
-  return [createBalanceAlertObserver({ lowThreshold: config.LOW_BALANCE_DEFAULT_THRESHOLD, rearmPercent: config.LOW_BALANCE_REARM_PERCENT })];
+  return [
+    createBalanceAlertObserver({ lowThreshold: config.LOW_BALANCE_DEFAULT_THRESHOLD, rearmPercent: config.LOW_BALANCE_REARM_PERCENT }),
+  ];
 }
 
 /** The worker's notification dependencies, from configuration. */

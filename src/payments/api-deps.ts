@@ -11,7 +11,11 @@ export interface PaymentsApiDeps extends PaymentsDeps {
 }
 
 /** The verifier from the SDK, or undefined when no webhook secret is configured. */
-export function stripeWebhookVerifier(stripe: Stripe, secret: string | undefined, toleranceSeconds: number): PaymentsApiDeps['verifyWebhook'] {
+export function stripeWebhookVerifier(
+  stripe: Stripe,
+  secret: string | undefined,
+  toleranceSeconds: number,
+): PaymentsApiDeps['verifyWebhook'] {
   if (!secret) return undefined;
   return (rawBody, signature) => stripe.webhooks.constructEvent(rawBody, signature, secret, toleranceSeconds);
 }

@@ -15,7 +15,10 @@ export interface PaymentGateway {
   createPaymentIntent(input: NewPaymentIntent, idempotencyKey: string): Promise<PaymentIntentView>;
   retrievePaymentIntent(id: string): Promise<PaymentIntentView>;
   cancelPaymentIntent(id: string, idempotencyKey: string): Promise<PaymentIntentView>;
-  createRefund(input: { paymentIntentId: string; amountMinor: bigint; metadata: Record<string, string> }, idempotencyKey: string): Promise<{ id: string; status: string }>;
+  createRefund(
+    input: { paymentIntentId: string; amountMinor: bigint; metadata: Record<string, string> },
+    idempotencyKey: string,
+  ): Promise<{ id: string; status: string }>;
 }
 
 export interface NewPaymentIntent {

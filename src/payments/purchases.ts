@@ -79,7 +79,12 @@ export function requireBundle(catalog: Catalog, bundleId: string, path = 'bundle
 export async function quote(deps: PaymentsDeps, bundle: Bundle, quantity: number) {
   const creditType = await getCreditType(deps.ledger.db, bundle.creditType);
   const q = BigInt(quantity);
-  return { creditType, credits: toUnits(creditType, bundle.credits, 'credits') * q, amountMinor: bundle.price.minor * q, currency: bundle.price.currency };
+  return {
+    creditType,
+    credits: toUnits(creditType, bundle.credits, 'credits') * q,
+    amountMinor: bundle.price.minor * q,
+    currency: bundle.price.currency,
+  };
 }
 
 export interface NewPurchase {
@@ -173,7 +178,12 @@ export async function createPurchase(
  * number of times: the grant is idempotent by PaymentIntent id (externalRef),
  * and the purchase update and outbox event by purchase id.
  */
-export async function fulfilPurchase(deps: PaymentsDeps, purchaseId: string, paymentIntentId: string, actor: string): Promise<PurchaseView> {
+export async function fulfilPurchase(
+  deps: PaymentsDeps,
+  purchaseId: string,
+  paymentIntentId: string,
+  actor: string,
+): Promise<PurchaseView> {
   const purchase = await findPurchase(deps.ledger.db, purchaseId);
   const creditType = await getCreditType(deps.ledger.db, purchase.credit_type);
   const grant = await issueGrant(

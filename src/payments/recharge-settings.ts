@@ -46,16 +46,22 @@ export async function saveRechargeSettings(deps: PaymentsDeps, accountId: string
   });
   const bundle = requireBundle(deps.catalog, input.bundleId);
   if (bundle.creditType !== creditType.id) {
-    throw new ValidationError('Bundle sells another credit type', [{ path: 'bundleId', message: `bundle ${bundle.id} sells ${bundle.creditType}` }]);
+    throw new ValidationError('Bundle sells another credit type', [
+      { path: 'bundleId', message: `bundle ${bundle.id} sells ${bundle.creditType}` },
+    ]);
   }
   const cap = parseMoney(input.monthlyCap.amount, input.monthlyCap.currency);
   if (cap.currency !== bundle.price.currency) {
-    throw new ValidationError('Cap currency differs from the bundle price', [{ path: 'monthlyCap.currency', message: `bundle ${bundle.id} is priced in ${bundle.price.currency}` }]);
+    throw new ValidationError('Cap currency differs from the bundle price', [
+      { path: 'monthlyCap.currency', message: `bundle ${bundle.id} is priced in ${bundle.price.currency}` },
+    ]);
   }
   const threshold = toUnits(creditType, input.threshold, 'threshold', { allowZero: true });
   const topUpTo = input.topUpTo === undefined ? null : toUnits(creditType, input.topUpTo, 'topUpTo');
   if (topUpTo !== null && topUpTo <= threshold) {
-    throw new ValidationError('topUpTo must exceed the threshold', [{ path: 'topUpTo', message: 'a top-up target at or below the threshold would never stop recharging' }]);
+    throw new ValidationError('topUpTo must exceed the threshold', [
+      { path: 'topUpTo', message: 'a top-up target at or below the threshold would never stop recharging' },
+    ]);
   }
   const row = {
     enabled: input.enabled,

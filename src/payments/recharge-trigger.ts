@@ -88,15 +88,17 @@ export class RechargeKicker {
       do {
         this.again.delete(key);
         // FOR UPDATE waits for the burn's transaction (which holds this row) to end.
-        const pending = await target.db.transaction().execute((tx) =>
-          tx
-            .selectFrom('recharge_settings')
-            .select('trigger_pending_since')
-            .where('account_id', '=', accountId)
-            .where('credit_type', '=', creditType)
-            .forUpdate()
-            .executeTakeFirst(),
-        );
+        const pending = await target.db
+          .transaction()
+          .execute((tx) =>
+            tx
+              .selectFrom('recharge_settings')
+              .select('trigger_pending_since')
+              .where('account_id', '=', accountId)
+              .where('credit_type', '=', creditType)
+              .forUpdate()
+              .executeTakeFirst(),
+          );
         if (pending?.trigger_pending_since) await target.start(accountId, creditType);
       } while (this.again.has(key));
     } catch (error) {

@@ -33,7 +33,13 @@ export async function planRecharge(
   const purchaseId = purchaseIdFrom('recharge', input.roundKey);
   const existing = await db.selectFrom('purchases').selectAll().where('id', '=', purchaseId).executeTakeFirst();
   if (existing) {
-    return { kind: 'charge', purchaseId, amountMinor: String(existing.amount_minor), currency: existing.currency, credits: String(existing.credits) };
+    return {
+      kind: 'charge',
+      purchaseId,
+      amountMinor: String(existing.amount_minor),
+      currency: existing.currency,
+      credits: String(existing.credits),
+    };
   }
   return inTransaction(db, async (tx) => {
     const now = deps.ledger.clock();
@@ -77,7 +83,13 @@ export async function planRecharge(
         id: `recharge.cap_reached:${input.accountId}:${input.creditType}:${month}`,
         accountId: input.accountId,
         type: 'recharge.cap_reached',
-        payload: { creditType: input.creditType, month, spentMinor: String(spent.total), capMinor: String(settings.monthly_cap_minor), currency: settings.currency },
+        payload: {
+          creditType: input.creditType,
+          month,
+          spentMinor: String(spent.total),
+          capMinor: String(settings.monthly_cap_minor),
+          currency: settings.currency,
+        },
         occurredAt: now,
       });
       return { kind: 'skip', reason: 'cap_reached' } as const;
@@ -107,7 +119,10 @@ export async function planRecharge(
 }
 
 /** Charges a reserved recharge off-session with the saved card. The caller's idempotency key names the workflow and attempt. */
-export async function chargeRecharge(deps: PaymentsDeps, input: { purchaseId: string; idempotencyKey: string }): Promise<PaymentIntentView | { noPaymentMethod: true }> {
+export async function chargeRecharge(
+  deps: PaymentsDeps,
+  input: { purchaseId: string; idempotencyKey: string },
+): Promise<PaymentIntentView | { noPaymentMethod: true }> {
   const purchase = await findPurchase(deps.ledger.db, input.purchaseId);
   const customerId = await ensureCustomer(deps, purchase.account_id);
   const settings = await deps.ledger.db
@@ -131,7 +146,11 @@ export async function chargeRecharge(deps: PaymentsDeps, input: { purchaseId: st
   );
   await deps.ledger.db
     .updateTable('purchases')
-    .set({ payment_intent_id: intent.id, status: intent.status === 'requires_action' ? 'requires_action' : 'pending', updated_at: deps.ledger.clock() })
+    .set({
+      payment_intent_id: intent.id,
+      status: intent.status === 'requires_action' ? 'requires_action' : 'pending',
+      updated_at: deps.ledger.clock(),
+    })
     .where('id', '=', purchase.id)
     .where('status', 'in', ['pending', 'requires_action'])
     .execute();
@@ -142,7 +161,12 @@ export async function chargeRecharge(deps: PaymentsDeps, input: { purchaseId: st
 export async function notifyRechargeAction(deps: PaymentsDeps, input: { purchaseId: string; paymentIntentId: string }): Promise<void> {
   const purchase = await findPurchase(deps.ledger.db, input.purchaseId);
   await inTransaction(deps.ledger.db, async (tx) => {
-    await tx.updateTable('purchases').set({ status: 'requires_action', payment_intent_id: input.paymentIntentId }).where('id', '=', purchase.id).where('status', 'in', ['pending', 'requires_action']).execute();
+    await tx
+      .updateTable('purchases')
+      .set({ status: 'requires_action', payment_intent_id: input.paymentIntentId })
+      .where('id', '=', purchase.id)
+      .where('status', 'in', ['pending', 'requires_action'])
+      .execute();
     await writeOutboxEvent(tx, {
       id: `recharge.requires_action:${input.paymentIntentId}`,
       accountId: purchase.account_id,
@@ -157,7 +181,10 @@ export async function notifyRechargeAction(deps: PaymentsDeps, input: { purchase
  * Settles a PaymentIntent the customer did not complete in time: cancels it
  * unless it succeeded meanwhile (then the caller grants). Returns its final status.
  */
-export async function settleAbandonedIntent(deps: PaymentsDeps, input: { paymentIntentId: string; idempotencyKey: string }): Promise<string> {
+export async function settleAbandonedIntent(
+  deps: PaymentsDeps,
+  input: { paymentIntentId: string; idempotencyKey: string },
+): Promise<string> {
   const intent = await deps.gateway.retrievePaymentIntent(input.paymentIntentId);
   if (['succeeded', 'canceled', 'processing'].includes(intent.status)) return intent.status;
   return (await deps.gateway.cancelPaymentIntent(input.paymentIntentId, input.idempotencyKey)).status;
@@ -168,14 +195,36 @@ export async function failRecharge(deps: PaymentsDeps, input: { purchaseId: stri
   const purchase = await findPurchase(deps.ledger.db, input.purchaseId);
   await inTransaction(deps.ledger.db, async (tx) => {
     const now = deps.ledger.clock();
-    await tx.updateTable('purchases').set({ status: 'failed', failure_reason: input.reason, updated_at: now }).where('id', '=', purchase.id).where('status', 'in', ['pending', 'requires_action']).execute();
-    await tx.updateTable('recharge_settings').set({ paused: true, updated_at: now }).where('account_id', '=', purchase.account_id).where('credit_type', '=', purchase.credit_type).execute();
-    await flagAccount(tx, { accountId: purchase.account_id, flag: 'recharge_failed', reference: purchase.id, detail: `auto-recharge failed after ${input.attempts} attempts: ${input.reason}`, now });
+    await tx
+      .updateTable('purchases')
+      .set({ status: 'failed', failure_reason: input.reason, updated_at: now })
+      .where('id', '=', purchase.id)
+      .where('status', 'in', ['pending', 'requires_action'])
+      .execute();
+    await tx
+      .updateTable('recharge_settings')
+      .set({ paused: true, updated_at: now })
+      .where('account_id', '=', purchase.account_id)
+      .where('credit_type', '=', purchase.credit_type)
+      .execute();
+    await flagAccount(tx, {
+      accountId: purchase.account_id,
+      flag: 'recharge_failed',
+      reference: purchase.id,
+      detail: `auto-recharge failed after ${input.attempts} attempts: ${input.reason}`,
+      now,
+    });
     await writeOutboxEvent(tx, {
       id: `recharge.failed:${purchase.id}`,
       accountId: purchase.account_id,
       type: 'recharge.failed',
-      payload: { purchaseId: purchase.id, creditType: purchase.credit_type, reason: input.reason, attempts: input.attempts, autoRechargePaused: true },
+      payload: {
+        purchaseId: purchase.id,
+        creditType: purchase.credit_type,
+        reason: input.reason,
+        attempts: input.attempts,
+        autoRechargePaused: true,
+      },
       occurredAt: now,
     });
   });

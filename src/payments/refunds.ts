@@ -83,9 +83,13 @@ export async function reversePurchaseCredits(
   const db = deps.ledger.db;
   const purchase = await findPurchase(db, input.purchaseId);
   if (!(REFUNDABLE as readonly string[]).includes(purchase.status) || !purchase.grant_id || !purchase.payment_intent_id) {
-    throw new ConflictError('purchase_not_refundable', `Purchase ${purchase.id} is ${purchase.status}; only paid purchases can be refunded`, {
-      status: purchase.status,
-    });
+    throw new ConflictError(
+      'purchase_not_refundable',
+      `Purchase ${purchase.id} is ${purchase.status}; only paid purchases can be refunded`,
+      {
+        status: purchase.status,
+      },
+    );
   }
   const creditType = await getCreditType(db, purchase.credit_type);
   const grant = await findGrant(db, purchase.grant_id);
@@ -104,7 +108,11 @@ export async function reversePurchaseCredits(
 }
 
 /** Refund endpoint, compensation: the money could not be refunded, so the voided credits come back as a new grant. */
-export async function reinstatePurchaseCredits(deps: PaymentsDeps, input: { purchaseId: string; credits: string }, actor: string): Promise<void> {
+export async function reinstatePurchaseCredits(
+  deps: PaymentsDeps,
+  input: { purchaseId: string; credits: string },
+  actor: string,
+): Promise<void> {
   const purchase = await findPurchase(deps.ledger.db, input.purchaseId);
   const units = toUnits(await getCreditType(deps.ledger.db, purchase.credit_type), input.credits, 'credits');
   await issueGrant(

@@ -18,7 +18,11 @@ export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored';
 
 const ACTOR = 'stripe-webhook';
 
-async function purchaseFor(deps: PaymentsDeps, paymentIntentId: string | null | undefined, purchaseId?: string): Promise<Purchase | undefined> {
+async function purchaseFor(
+  deps: PaymentsDeps,
+  paymentIntentId: string | null | undefined,
+  purchaseId?: string,
+): Promise<Purchase | undefined> {
   const db = deps.ledger.db;
   if (purchaseId) {
     const byId = await db.selectFrom('purchases').selectAll().where('id', '=', purchaseId).executeTakeFirst();
@@ -43,7 +47,11 @@ export async function processStripeEvent(deps: WebhookDeps, event: Stripe.Event)
   const seen = await db.selectFrom('stripe_events').select('id').where('id', '=', event.id).executeTakeFirst();
   if (seen) return 'duplicate';
   const outcome = await apply(deps, event);
-  await db.insertInto('stripe_events').values({ id: event.id, type: event.type }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('stripe_events')
+    .values({ id: event.id, type: event.type })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
   return outcome;
 }
 
@@ -86,12 +94,23 @@ async function apply(deps: WebhookDeps, event: Stripe.Event): Promise<WebhookOut
       if (!purchase) return 'ignored';
       await inTransaction(deps.ledger.db, async (tx) => {
         const now = deps.ledger.clock();
-        await flagAccount(tx, { accountId: purchase.account_id, flag: 'disputed', reference: dispute.id, detail: `dispute ${dispute.id} on ${purchase.id}: ${dispute.reason}`, now });
+        await flagAccount(tx, {
+          accountId: purchase.account_id,
+          flag: 'disputed',
+          reference: dispute.id,
+          detail: `dispute ${dispute.id} on ${purchase.id}: ${dispute.reason}`,
+          now,
+        });
         await writeOutboxEvent(tx, {
           id: `purchase.disputed:${dispute.id}`,
           accountId: purchase.account_id,
           type: 'purchase.disputed',
-          payload: { purchaseId: purchase.id, disputeId: dispute.id, reason: dispute.reason, amount: formatMoney(BigInt(dispute.amount), dispute.currency.toUpperCase()) },
+          payload: {
+            purchaseId: purchase.id,
+            disputeId: dispute.id,
+            reason: dispute.reason,
+            amount: formatMoney(BigInt(dispute.amount), dispute.currency.toUpperCase()),
+          },
           occurredAt: now,
         });
       });

@@ -61,14 +61,29 @@ export function rechargeNotifier(temporal: Client): NotifyRecharge {
   };
 }
 
-export async function paymentsDepsFor(config: Config, ledger: LedgerDeps): Promise<PaymentsDeps & { stripe: ReturnType<typeof createStripeClient> }> {
-  const stripe = createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS });
+export async function paymentsDepsFor(
+  config: Config,
+  ledger: LedgerDeps,
+): Promise<PaymentsDeps & { stripe: ReturnType<typeof createStripeClient> }> {
+  const stripe = createStripeClient({
+    secretKey: config.STRIPE_SECRET_KEY,
+    apiBase: config.STRIPE_API_BASE,
+    timeoutMs: config.STRIPE_TIMEOUT_MS,
+  });
   return { ledger, gateway: createStripeGateway(stripe), catalog: await loadCatalog(config.PAYMENTS_CATALOG_PATH), stripe };
 }
 
-export async function paymentsApiDepsFor(config: Config, core: { ledger: LedgerDeps; db: Database; logger: Logger }, temporal: Client): Promise<PaymentsApiDeps> {
+export async function paymentsApiDepsFor(
+  config: Config,
+  core: { ledger: LedgerDeps; db: Database; logger: Logger },
+  temporal: Client,
+): Promise<PaymentsApiDeps> {
   const { stripe, ...deps } = await paymentsDepsFor(config, core.ledger);
-  kicker.connect(core.db, rechargeStarter(temporal, config.TEMPORAL_TASK_QUEUE, parseRetryDelays(config.RECHARGE_RETRY_DELAYS)), core.logger);
+  kicker.connect(
+    core.db,
+    rechargeStarter(temporal, config.TEMPORAL_TASK_QUEUE, parseRetryDelays(config.RECHARGE_RETRY_DELAYS)),
+    core.logger,
+  );
   return {
     ...deps,
     verifyWebhook: stripeWebhookVerifier(stripe, config.STRIPE_WEBHOOK_SECRET, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS),
@@ -77,7 +92,11 @@ export async function paymentsApiDepsFor(config: Config, core: { ledger: LedgerD
   };
 }
 
-export async function paymentActivityDepsFor(config: Config, core: { ledger: LedgerDeps; db: Database; logger: Logger }, temporal: Client): Promise<PaymentActivityDeps> {
+export async function paymentActivityDepsFor(
+  config: Config,
+  core: { ledger: LedgerDeps; db: Database; logger: Logger },
+  temporal: Client,
+): Promise<PaymentActivityDeps> {
   const { stripe: _stripe, ...deps } = await paymentsDepsFor(config, core.ledger);
   const startRecharge = rechargeStarter(temporal, config.TEMPORAL_TASK_QUEUE, parseRetryDelays(config.RECHARGE_RETRY_DELAYS));
   kicker.connect(core.db, startRecharge, core.logger);

@@ -107,13 +107,22 @@ export function resolveRule(
     : catalog.versions.filter((v) => v.effectiveFromDate <= at).at(-1);
   if (!version) {
     throw account.pricing_version
-      ? new ValidationError('Unknown pricing version', [{ path: 'pricingVersion', message: `account ${account.id} is pinned to pricing version ${account.pricing_version}, which does not exist` }])
-      : new ValidationError('No pricing in force', [{ path: 'timestamp', message: `no pricing version is in force at ${at.toISOString()}` }]);
+      ? new ValidationError('Unknown pricing version', [
+          {
+            path: 'pricingVersion',
+            message: `account ${account.id} is pinned to pricing version ${account.pricing_version}, which does not exist`,
+          },
+        ])
+      : new ValidationError('No pricing in force', [
+          { path: 'timestamp', message: `no pricing version is in force at ${at.toISOString()}` },
+        ]);
   }
   const cohortRule = account.cohort ? version.cohorts[account.cohort]?.[feature] : undefined;
   const featureRule = cohortRule ?? version.features[feature];
   if (!featureRule) {
-    throw new ValidationError('Unknown feature', [{ path: 'feature', message: `pricing version ${version.version} has no rule for feature ${feature}`, code: 'unknown_feature' }]);
+    throw new ValidationError('Unknown feature', [
+      { path: 'feature', message: `pricing version ${version.version} has no rule for feature ${feature}`, code: 'unknown_feature' },
+    ]);
   }
   return {
     version,

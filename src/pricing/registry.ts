@@ -38,13 +38,19 @@ async function register(db: Database, catalog: PricingCatalog): Promise<void> {
   const stored = await db
     .selectFrom('pricing_versions')
     .select(['version', 'content_hash', 'file'])
-    .where('version', 'in', catalog.versions.map((v) => v.version))
+    .where(
+      'version',
+      'in',
+      catalog.versions.map((v) => v.version),
+    )
     .execute();
   const problems = stored.flatMap((row) => {
     const loaded = catalog.versions.find((v) => v.version === row.version)!;
     return loaded.contentHash === row.content_hash
       ? []
-      : [`${loaded.file}: version: rules of version ${row.version} differ from the ones already used (first registered from ${row.file}); versions are immutable, add a new version instead`];
+      : [
+          `${loaded.file}: version: rules of version ${row.version} differ from the ones already used (first registered from ${row.file}); versions are immutable, add a new version instead`,
+        ];
   });
   if (problems.length > 0) throw new PricingLoadError(problems);
 }

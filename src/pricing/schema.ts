@@ -49,7 +49,11 @@ const tiered = z
     value.tiers.forEach((t, i) => {
       const last = i === value.tiers.length - 1;
       if (last !== (t.upTo === null)) {
-        ctx.addIssue({ code: 'custom', path: ['tiers', i, 'upTo'], message: last ? 'the last tier must be open (upTo: null)' : 'only the last tier may be open' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', i, 'upTo'],
+          message: last ? 'the last tier must be open (upTo: null)' : 'only the last tier may be open',
+        });
       }
       const prev = value.tiers[i - 1]?.upTo;
       if (i > 0 && prev && t.upTo !== null && compareDecimal(t.upTo, prev) <= 0) {
@@ -96,7 +100,11 @@ export const pricingFileSchema = z
     for (const [cohort, rules] of Object.entries(file.cohorts)) {
       for (const feature of Object.keys(rules)) {
         if (!(feature in file.features)) {
-          ctx.addIssue({ code: 'custom', path: ['cohorts', cohort, feature], message: `cohort rate for unknown feature ${feature}; define it under features first` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cohorts', cohort, feature],
+            message: `cohort rate for unknown feature ${feature}; define it under features first`,
+          });
         }
       }
     }

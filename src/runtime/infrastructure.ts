@@ -22,17 +22,21 @@ export async function startInfrastructure(config: Config, logger: Logger, embedd
     !config.TEMPORAL_ADDRESS && 'TEMPORAL_ADDRESS (example: localhost:7233)',
   ].filter(Boolean) as string[];
   if (!embedded && missing.length > 0) {
-    throw new ConfigError(missing.map((m) => `${m} is missing: a separate API or worker process needs it; \`npm start\` runs everything on embedded servers`));
+    throw new ConfigError(
+      missing.map((m) => `${m} is missing: a separate API or worker process needs it; \`npm start\` runs everything on embedded servers`),
+    );
   }
   const stops: (() => Promise<void>)[] = [];
   try {
     const [postgres, temporal] = await Promise.all([
       config.DATABASE_URL
         ? undefined
-        : startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'burndown', logger }).then((pg) => {
-            stops.push(pg.stop);
-            return pg;
-          }),
+        : startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'burndown', logger }).then(
+            (pg) => {
+              stops.push(pg.stop);
+              return pg;
+            },
+          ),
       config.TEMPORAL_ADDRESS
         ? undefined
         : startTemporalDevServer({

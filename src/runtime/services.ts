@@ -110,7 +110,8 @@ export function installTemporalRuntime(logger: Logger): void {
     shutdownSignals: [],
     logger: new DefaultLogger('WARN', (entry) => {
       const level = entry.level.toLowerCase() as Lowercase<LogLevel>;
-      const log = level === 'trace' ? 'trace' : level === 'debug' ? 'debug' : level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error';
+      const log =
+        level === 'trace' ? 'trace' : level === 'debug' ? 'debug' : level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error';
       sdkLogger[log]({ ...entry.meta }, entry.message);
     }),
   });
@@ -125,13 +126,22 @@ export async function startWorker(core: Core, temporal: Client, address: string)
   await ensureGrantExpirySweepSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS);
   await ensureRechargeScanSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.RECHARGE_SCAN_INTERVAL_SECONDS);
   await ensureFinanceReconciliationSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.FINANCE_RECONCILE_CRON);
-  await (await import('../consumption/schedule.js')).ensureMeteringSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.METERING_INTERVAL_SECONDS);
+  await (
+    await import('../consumption/schedule.js')
+  ).ensureMeteringSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.METERING_INTERVAL_SECONDS);
   const connection = await NativeConnection.connect({ address });
   const worker = await createBurndownWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: core.ledger, finance: (await import('../finance/settings.js')).financeSettings(config), payments: await paymentActivityDepsFor(config, core, temporal), notifications: notificationDepsFor(config, core.db, temporal), crm: crmDepsFor(config, core.db), consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core) },
+    deps: {
+      ledger: core.ledger,
+      finance: (await import('../finance/settings.js')).financeSettings(config),
+      payments: await paymentActivityDepsFor(config, core, temporal),
+      notifications: notificationDepsFor(config, core.db, temporal),
+      crm: crmDepsFor(config, core.db),
+      consumption: await (await import('../consumption/wiring.js')).consumptionDepsFor(core),
+    },
   });
   const done = worker.run().finally(() => connection.close());
   return {

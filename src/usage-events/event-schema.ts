@@ -3,7 +3,12 @@ import { z } from 'zod';
 const idString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'letters, digits and _ . : - only, at most 128 characters');
 const quantity = z.union([
   z.string().regex(/^\d{1,19}(\.\d{1,18})?$/, 'must be a non-negative decimal string such as "1.5"'),
-  z.number().int('a number quantity must be a whole number; send fractions as a decimal string').nonnegative().max(Number.MAX_SAFE_INTEGER).transform(String),
+  z
+    .number()
+    .int('a number quantity must be a whole number; send fractions as a decimal string')
+    .nonnegative()
+    .max(Number.MAX_SAFE_INTEGER)
+    .transform(String),
 ]);
 
 /** One usage event (R-C5), validated on its own so one bad event never sinks its batch. */
@@ -13,8 +18,13 @@ export const usageEventSchema = z
     accountId: idString,
     feature: z.string().min(1).max(64),
     quantity: quantity.optional(),
-    properties: z.record(z.string(), z.unknown()).optional().meta({ description: 'Used when quantity is absent: the pricing rule names the property that holds the quantity.' }),
-    timestamp: z.iso.datetime({ offset: true }).meta({ description: 'When the usage happened (event time): ordering, pricing version and the late-event window follow it.' }),
+    properties: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'Used when quantity is absent: the pricing rule names the property that holds the quantity.' }),
+    timestamp: z.iso
+      .datetime({ offset: true })
+      .meta({ description: 'When the usage happened (event time): ordering, pricing version and the late-event window follow it.' }),
   })
   .strict();
 

@@ -16,7 +16,13 @@ export interface IngestOptions {
 
 const DAY_MS = 86_400_000;
 
-function rejected(index: number, id: string | null, reason: string, detail: string, errors?: { path: string; message: string }[]): EventResult {
+function rejected(
+  index: number,
+  id: string | null,
+  reason: string,
+  detail: string,
+  errors?: { path: string; message: string }[],
+): EventResult {
   return { index, id, status: 'rejected', reason, detail, ...(errors && { errors }) };
 }
 
@@ -49,13 +55,16 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
   const accounts = new Map(
     accountIds.length === 0
       ? []
-      : (await db.selectFrom('accounts').select(['id', 'pricing_version', 'cohort']).where('id', 'in', accountIds).execute()).map((a) => [a.id, a]),
+      : (await db.selectFrom('accounts').select(['id', 'pricing_version', 'cohort']).where('id', 'in', accountIds).execute()).map((a) => [
+          a.id,
+          a,
+        ]),
   );
   const seenInBatch = new Set<string>();
 
   for (const { index, result } of parsed) {
     if (!result.success) {
-      const id = typeof (raw[index] as { id?: unknown })?.id === 'string' ? ((raw[index] as { id: string }).id) : null;
+      const id = typeof (raw[index] as { id?: unknown })?.id === 'string' ? (raw[index] as { id: string }).id : null;
       const errors = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
       results.push(rejected(index, id, 'invalid', 'The event is invalid; see errors.', errors));
       continue;
@@ -68,7 +77,14 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
       continue;
     }
     if (eventTime.getTime() < oldest) {
-      results.push(rejected(index, event.id, 'late_event', `The event is older than the late-event window of ${deps.settings.lateEventWindowDays} days (event time ${event.timestamp}).`));
+      results.push(
+        rejected(
+          index,
+          event.id,
+          'late_event',
+          `The event is older than the late-event window of ${deps.settings.lateEventWindowDays} days (event time ${event.timestamp}).`,
+        ),
+      );
       continue;
     }
     if (eventTime.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {

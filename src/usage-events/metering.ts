@@ -46,17 +46,35 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
     rating = await rateUsage(db, deps.catalog, { account, feature: event.feature, quantity: event.quantity ?? '1', at: event.event_time });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    await db.updateTable('usage_events').set({ ...base, status: 'failed', last_error: error.message }).where('id', '=', event.id).execute();
+    await db
+      .updateTable('usage_events')
+      .set({ ...base, status: 'failed', last_error: error.message })
+      .where('id', '=', event.id)
+      .execute();
     return 'failed';
   }
-  const rated = { ...base, rating: storedRating(rating), pricing_version: rating.pricingVersion, credit_type: rating.creditType, cost: rating.costUnits };
+  const rated = {
+    ...base,
+    rating: storedRating(rating),
+    pricing_version: rating.pricingVersion,
+    credit_type: rating.creditType,
+    cost: rating.costUnits,
+  };
   if (mode === 'off') {
-    await db.updateTable('usage_events').set({ ...rated, status: 'off' }).where('id', '=', event.id).execute();
+    await db
+      .updateTable('usage_events')
+      .set({ ...rated, status: 'off' })
+      .where('id', '=', event.id)
+      .execute();
     return 'off';
   }
   if (mode === 'shadow') {
     await recordShadowEntry(db, { accountId: account.id, source: 'usage_event', sourceId: event.id, step: 'burn', rating, now });
-    await db.updateTable('usage_events').set({ ...rated, status: 'shadowed' }).where('id', '=', event.id).execute();
+    await db
+      .updateTable('usage_events')
+      .set({ ...rated, status: 'shadowed' })
+      .where('id', '=', event.id)
+      .execute();
     return 'shadowed';
   }
   const closed = await closedPeriodAt(db, event.event_time);
@@ -79,11 +97,19 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
       transactionId = result.transactionId;
     } catch (error) {
       if (error instanceof InsufficientCreditsError) {
-        await db.updateTable('usage_events').set({ ...rated, status: 'awaiting_funds', last_error: error.message }).where('id', '=', event.id).execute();
+        await db
+          .updateTable('usage_events')
+          .set({ ...rated, status: 'awaiting_funds', last_error: error.message })
+          .where('id', '=', event.id)
+          .execute();
         return 'awaiting_funds';
       }
       if (error instanceof DomainError) {
-        await db.updateTable('usage_events').set({ ...rated, status: 'failed', last_error: error.message }).where('id', '=', event.id).execute();
+        await db
+          .updateTable('usage_events')
+          .set({ ...rated, status: 'failed', last_error: error.message })
+          .where('id', '=', event.id)
+          .execute();
         return 'failed';
       }
       throw error;
@@ -119,7 +145,14 @@ export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): P
   const accounts = new Map<string, RatedAccount>();
   const accountOf = async (id: string) => accounts.get(id) ?? accounts.set(id, await loadAccount(db, id)).get(id)!;
 
-  const waiting = await db.selectFrom('usage_events').selectAll().where('status', '=', 'awaiting_funds').orderBy('event_time').orderBy('id').limit(limit).execute();
+  const waiting = await db
+    .selectFrom('usage_events')
+    .selectAll()
+    .where('status', '=', 'awaiting_funds')
+    .orderBy('event_time')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   for (const event of waiting) {
     if (blocked.has(event.account_id)) continue;
     const outcome = await burnEvent(deps, await accountOf(event.account_id), event);
@@ -130,7 +163,14 @@ export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): P
   const stillWaiting = await db.selectFrom('usage_events').select('account_id').distinct().where('status', '=', 'awaiting_funds').execute();
   for (const { account_id } of stillWaiting) blocked.add(account_id);
 
-  const pending = await db.selectFrom('usage_events').selectAll().where('status', '=', 'pending').orderBy('event_time').orderBy('id').limit(limit).execute();
+  const pending = await db
+    .selectFrom('usage_events')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .orderBy('event_time')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   result.pendingSeen = pending.length;
   // Accounts are independent: their queues burn concurrently, each in event-time order.
   const queues = new Map<string, UsageEvent[]>();
@@ -142,7 +182,11 @@ export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): P
   const burnQueue = async (accountId: string, events: UsageEvent[]) => {
     for (const event of events) {
       if (blocked.has(accountId)) {
-        await db.updateTable('usage_events').set({ status: 'awaiting_funds', last_error: 'an earlier event of this account is waiting for funds' }).where('id', '=', event.id).execute();
+        await db
+          .updateTable('usage_events')
+          .set({ status: 'awaiting_funds', last_error: 'an earlier event of this account is waiting for funds' })
+          .where('id', '=', event.id)
+          .execute();
         count('awaiting_funds');
         continue;
       }

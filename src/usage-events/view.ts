@@ -34,7 +34,13 @@ export async function getUsageEventView(db: Database, id: string): Promise<Usage
   const creditType = event.credit_type ? await getCreditType(db, event.credit_type) : null;
   const amount = (units: bigint) => (creditType ? formatAmount(units, creditType.precision) : units.toString());
   const [entries, shadow] = await Promise.all([
-    db.selectFrom('ledger_entries').selectAll().where('account_id', '=', event.account_id).where('usage_event_id', '=', id).orderBy('id').execute(),
+    db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('account_id', '=', event.account_id)
+      .where('usage_event_id', '=', id)
+      .orderBy('id')
+      .execute(),
     db.selectFrom('shadow_entries').selectAll().where('source', '=', 'usage_event').where('source_id', '=', id).orderBy('id').execute(),
   ]);
   return {

@@ -28,7 +28,12 @@ describe('errors are RFC 9457 problem+json', () => {
     const res = await call(api, 'POST', `/v1/accounts/${id}/deduct`, { body: { creditType: 'AI!', amount: 12 } });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ type: 'urn:burndown:problem:validation_failed', title: 'Bad Request', status: 400, code: 'validation_failed' });
+    expect(res.body).toMatchObject({
+      type: 'urn:burndown:problem:validation_failed',
+      title: 'Bad Request',
+      status: 400,
+      code: 'validation_failed',
+    });
     expect(res.body?.errors.map((e: { path: string }) => e.path).sort()).toEqual(['amount', 'creditType']);
     expect(res.body?.requestId).toBe(res.headers.get('x-request-id'));
   });
@@ -81,7 +86,12 @@ describe('authentication and scopes', () => {
     const theirs = await fundedAccount();
     const customer = await api.key(['customer'], mine);
     expect((await call(api, 'GET', `/v1/accounts/${mine}/balance`, { key: customer })).status).toBe(200);
-    for (const path of [`/v1/accounts/${theirs}`, `/v1/accounts/${theirs}/balance`, `/v1/accounts/${theirs}/transactions`, `/v1/accounts/${theirs}/grants`]) {
+    for (const path of [
+      `/v1/accounts/${theirs}`,
+      `/v1/accounts/${theirs}/balance`,
+      `/v1/accounts/${theirs}/transactions`,
+      `/v1/accounts/${theirs}/grants`,
+    ]) {
       const res = await call(api, 'GET', path, { key: customer });
       expect(res.status, path).toBe(404);
     }
@@ -99,7 +109,9 @@ describe('idempotency (HTTP)', () => {
     const id = await fundedAccount();
     const responses = [];
     for (let i = 0; i < 50; i++) {
-      responses.push(await call(api, 'POST', `/v1/accounts/${id}/deduct`, { idempotencyKey: 'replay-50', body: { creditType: 'ai', amount: '1.25' } }));
+      responses.push(
+        await call(api, 'POST', `/v1/accounts/${id}/deduct`, { idempotencyKey: 'replay-50', body: { creditType: 'ai', amount: '1.25' } }),
+      );
     }
     expect(new Set(responses.map((r) => `${r.status} ${r.text}`)).size).toBe(1);
     expect(responses[0]!.status).toBe(200);
@@ -109,13 +121,22 @@ describe('idempotency (HTTP)', () => {
 
   it('the same key with a different body is 422, and a 402 is replayed as a 402', async () => {
     const id = await fundedAccount('10');
-    const first = await call(api, 'POST', `/v1/accounts/${id}/deduct`, { idempotencyKey: 'k-422', body: { creditType: 'ai', amount: '50' } });
+    const first = await call(api, 'POST', `/v1/accounts/${id}/deduct`, {
+      idempotencyKey: 'k-422',
+      body: { creditType: 'ai', amount: '50' },
+    });
     expect(first.status).toBe(402);
     await issueGrant(f.deps, { accountId: id, creditType: 'ai', amount: '100', source: 'purchase' }, actor);
-    const again = await call(api, 'POST', `/v1/accounts/${id}/deduct`, { idempotencyKey: 'k-422', body: { creditType: 'ai', amount: '50' } });
+    const again = await call(api, 'POST', `/v1/accounts/${id}/deduct`, {
+      idempotencyKey: 'k-422',
+      body: { creditType: 'ai', amount: '50' },
+    });
     expect(again.status).toBe(402);
     expect(again.text).toBe(first.text);
-    const other = await call(api, 'POST', `/v1/accounts/${id}/deduct`, { idempotencyKey: 'k-422', body: { creditType: 'ai', amount: '51' } });
+    const other = await call(api, 'POST', `/v1/accounts/${id}/deduct`, {
+      idempotencyKey: 'k-422',
+      body: { creditType: 'ai', amount: '51' },
+    });
     expect(other.status).toBe(422);
     expect(other.body?.code).toBe('idempotency_key_reused');
     expect(await burnCount(id)).toBe(0);
@@ -141,7 +162,10 @@ describe('idempotency (HTTP)', () => {
       ),
     );
     const statuses = results.map((r) => r.status);
-    expect(statuses.every((s) => s === 200 || s === 409), statuses.join(',')).toBe(true);
+    expect(
+      statuses.every((s) => s === 200 || s === 409),
+      statuses.join(','),
+    ).toBe(true);
     expect(results.filter((r) => r.status === 409).every((r) => r.body?.code === 'idempotency_key_in_flight')).toBe(true);
     const transactions = new Set(results.filter((r) => r.status === 200).map((r) => r.body?.transactionId));
     expect(transactions.size).toBe(1);
@@ -223,14 +247,20 @@ describe('support keys on the generic grant route', () => {
   it('cannot book money-backed credits', async () => {
     const id = await newAccount(f.deps);
     const support = await api.key(['support']);
-    const purchase = await call(api, 'POST', `/v1/accounts/${id}/grants`, { key: support, body: { creditType: 'ai', amount: '1', source: 'purchase' } });
+    const purchase = await call(api, 'POST', `/v1/accounts/${id}/grants`, {
+      key: support,
+      body: { creditType: 'ai', amount: '1', source: 'purchase' },
+    });
     expect(purchase.status).toBe(403);
     const withCost = await call(api, 'POST', `/v1/accounts/${id}/grants`, {
       key: support,
       body: { creditType: 'ai', amount: '1', source: 'promo', costBasis: { amount: '1.00', currency: 'USD' } },
     });
     expect(withCost.status).toBe(403);
-    const promo = await call(api, 'POST', `/v1/accounts/${id}/grants`, { key: support, body: { creditType: 'ai', amount: '1', source: 'promo' } });
+    const promo = await call(api, 'POST', `/v1/accounts/${id}/grants`, {
+      key: support,
+      body: { creditType: 'ai', amount: '1', source: 'promo' },
+    });
     expect(promo.status).toBe(201);
   });
 });
@@ -238,9 +268,15 @@ describe('support keys on the generic grant route', () => {
 describe('idempotency covers the query string', () => {
   it('the same key on a different query is a different request (422)', async () => {
     const id = await fundedAccount();
-    const first = await call(api, 'POST', `/v1/accounts/${id}/deduct?x=1`, { idempotencyKey: 'q-1', body: { creditType: 'ai', amount: '1' } });
+    const first = await call(api, 'POST', `/v1/accounts/${id}/deduct?x=1`, {
+      idempotencyKey: 'q-1',
+      body: { creditType: 'ai', amount: '1' },
+    });
     expect(first.status).toBe(200);
-    const other = await call(api, 'POST', `/v1/accounts/${id}/deduct?x=2`, { idempotencyKey: 'q-1', body: { creditType: 'ai', amount: '1' } });
+    const other = await call(api, 'POST', `/v1/accounts/${id}/deduct?x=2`, {
+      idempotencyKey: 'q-1',
+      body: { creditType: 'ai', amount: '1' },
+    });
     expect(other.status).toBe(422);
   });
 });
@@ -251,7 +287,9 @@ describe('audit log of administrative actions', () => {
     expect(ct.status).toBe(201);
     const id = `audited-${Date.now()}`;
     await call(api, 'POST', '/v1/accounts', { body: { id, name: 'Audited Ltd' } });
-    const grant = await call(api, 'POST', `/v1/accounts/${id}/grants`, { body: { creditType: 'ai', amount: '10', source: 'promo', reason: 'welcome' } });
+    const grant = await call(api, 'POST', `/v1/accounts/${id}/grants`, {
+      body: { creditType: 'ai', amount: '10', source: 'promo', reason: 'welcome' },
+    });
     const burn = await call(api, 'POST', `/v1/accounts/${id}/deduct`, { body: { creditType: 'ai', amount: '4' } });
     await call(api, 'POST', `/v1/accounts/${id}/refunds`, { body: { transactionId: burn.body?.transactionId, reason: 'bad output' } });
     const rows = await f.deps.db

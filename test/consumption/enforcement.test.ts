@@ -7,7 +7,8 @@ const accounts = Array.from({ length: 400 }, (_, i) => ({ id: `acct-${i}`, enfor
 
 describe('enforcement modes (R-C8) and rate limits (R-C10)', () => {
   it('rolls enforcement out by account hash: stable per account, the rest in shadow', () => {
-    const at = (percent: number) => accounts.filter((a) => effectiveMode(a, { ...defaultSettings, enforcementRolloutPercent: percent }) === 'enforce').length;
+    const at = (percent: number) =>
+      accounts.filter((a) => effectiveMode(a, { ...defaultSettings, enforcementRolloutPercent: percent }) === 'enforce').length;
     expect(at(0)).toBe(0);
     expect(at(100)).toBe(400);
     const quarter = at(25);

@@ -32,7 +32,9 @@ export interface ConsumptionStack {
  * Real PostgreSQL, real Temporal with the Burndown worker (consumption deps
  * included), and the real API pointed at that worker's task queue.
  */
-export function useConsumptionStack(options: { settings?: Partial<ConsumptionSettings>; config?: Record<string, string> } = {}): ConsumptionStack {
+export function useConsumptionStack(
+  options: { settings?: Partial<ConsumptionSettings>; config?: Record<string, string> } = {},
+): ConsumptionStack {
   const stack = {} as ConsumptionStack;
   stack.ledger = useLedgerFixture();
   const settings = { ...defaultSettings, ...options.settings };
@@ -61,10 +63,17 @@ export function useConsumptionStack(options: { settings?: Partial<ConsumptionSet
 export async function fundedAccount(
   deps: LedgerDeps,
   credits: string | null,
-  extra: { overdraftLimit?: Record<string, string>; enforcementMode?: 'enforce' | 'shadow' | 'off'; pricingVersion?: string; cohort?: string; creditType?: string } = {},
+  extra: {
+    overdraftLimit?: Record<string, string>;
+    enforcementMode?: 'enforce' | 'shadow' | 'off';
+    pricingVersion?: string;
+    cohort?: string;
+    creditType?: string;
+  } = {},
 ): Promise<string> {
   const id = await newAccount(deps, extra.overdraftLimit ? { overdraftLimit: extra.overdraftLimit } : {});
-  if (credits !== null) await issueGrant(deps, { accountId: id, creditType: extra.creditType ?? 'ai', amount: credits, source: 'purchase' }, actor);
+  if (credits !== null)
+    await issueGrant(deps, { accountId: id, creditType: extra.creditType ?? 'ai', amount: credits, source: 'purchase' }, actor);
   const patch = {
     ...(extra.enforcementMode && { enforcement_mode: extra.enforcementMode }),
     ...(extra.pricingVersion && { pricing_version: extra.pricingVersion }),

@@ -4,11 +4,23 @@ import { rate } from '../../src/pricing/rate.js';
 import { pricingDir } from './fixture.js';
 
 const catalog: PricingCatalog = await loadPricingCatalog(pricingDir);
-const account = (extra: { pricing_version?: string; cohort?: string } = {}) => ({ id: 'acct', pricing_version: extra.pricing_version ?? null, cohort: extra.cohort ?? null });
+const account = (extra: { pricing_version?: string; cohort?: string } = {}) => ({
+  id: 'acct',
+  pricing_version: extra.pricing_version ?? null,
+  cohort: extra.cohort ?? null,
+});
 
 function cost(feature: string, quantity: string, at = new Date('2026-02-01T00:00:00Z'), acct = account(), precision = 2) {
   const resolved = resolveRule(catalog, acct, feature, at);
-  return rate({ pricingVersion: resolved.version.version, feature, rule: resolved.rule, cohort: resolved.cohort, featureRule: resolved.featureRule, quantity, precision });
+  return rate({
+    pricingVersion: resolved.version.version,
+    feature,
+    rule: resolved.rule,
+    cohort: resolved.cohort,
+    featureRule: resolved.featureRule,
+    quantity,
+    precision,
+  });
 }
 
 describe('pricing rules (R-C7)', () => {
@@ -38,11 +50,25 @@ describe('pricing rules (R-C7)', () => {
     const july = new Date('2026-08-01T00:00:00Z');
     expect(cost('chat', '1', july)).toMatchObject({ cost: '1.50', pricingVersion: '2026-07' });
     expect(cost('chat', '1', july, account({ pricing_version: '2026-01' }))).toMatchObject({ cost: '1.00', pricingVersion: '2026-01' });
-    expect(cost('chat', '1', july, account({ cohort: 'startup' }))).toMatchObject({ cost: '0.75', rule: 'cohorts.startup.chat', cohort: 'startup' });
-    expect(cost('tokens', '1000', july, account({ cohort: 'startup' }))).toMatchObject({ cost: '0.03', rule: 'features.tokens', cohort: null });
-    expect(() => cost('chat', '1', new Date('2025-12-31T23:59:59Z'))).toThrow(expect.objectContaining({ fieldErrors: [expect.objectContaining({ message: 'no pricing version is in force at 2025-12-31T23:59:59.000Z' })] }));
+    expect(cost('chat', '1', july, account({ cohort: 'startup' }))).toMatchObject({
+      cost: '0.75',
+      rule: 'cohorts.startup.chat',
+      cohort: 'startup',
+    });
+    expect(cost('tokens', '1000', july, account({ cohort: 'startup' }))).toMatchObject({
+      cost: '0.03',
+      rule: 'features.tokens',
+      cohort: null,
+    });
+    expect(() => cost('chat', '1', new Date('2025-12-31T23:59:59Z'))).toThrow(
+      expect.objectContaining({
+        fieldErrors: [expect.objectContaining({ message: 'no pricing version is in force at 2025-12-31T23:59:59.000Z' })],
+      }),
+    );
     expect(() => cost('chat', '1', july, account({ pricing_version: '1999-01' }))).toThrow('Unknown pricing version');
-    expect(() => cost('warp', '1')).toThrow(expect.objectContaining({ fieldErrors: [expect.objectContaining({ code: 'unknown_feature' })] }));
+    expect(() => cost('warp', '1')).toThrow(
+      expect.objectContaining({ fieldErrors: [expect.objectContaining({ code: 'unknown_feature' })] }),
+    );
   });
 
   it('names the file, the path and the problem of an invalid file', () => {
@@ -61,11 +87,16 @@ describe('pricing rules (R-C7)', () => {
       expect.stringMatching(/^bad\.yaml: features\.chat\.rate\.credits: .*expected string/),
     ]);
     expect(
-      problems('features:\n  t: { creditType: ai, rounding: up, rate: { kind: tiered, mode: graduated, unit: u, tiers: [{ upTo: "10", credits: "1" }, { upTo: "5", credits: "1" }] } }\n'),
-    ).toEqual(['bad.yaml: features.t.rate.tiers.1.upTo: the last tier must be open (upTo: null)', "bad.yaml: features.t.rate.tiers.1.upTo: must be greater than the previous tier's upTo (10)"]);
-    expect(problems('features: {}\ncohorts:\n  vip: { nope: { creditType: ai, rounding: up, rate: { kind: per_call, credits: "1" } } }\n')).toEqual([
-      'bad.yaml: cohorts.vip.nope: cohort rate for unknown feature nope; define it under features first',
+      problems(
+        'features:\n  t: { creditType: ai, rounding: up, rate: { kind: tiered, mode: graduated, unit: u, tiers: [{ upTo: "10", credits: "1" }, { upTo: "5", credits: "1" }] } }\n',
+      ),
+    ).toEqual([
+      'bad.yaml: features.t.rate.tiers.1.upTo: the last tier must be open (upTo: null)',
+      "bad.yaml: features.t.rate.tiers.1.upTo: must be greater than the previous tier's upTo (10)",
     ]);
+    expect(
+      problems('features: {}\ncohorts:\n  vip: { nope: { creditType: ai, rounding: up, rate: { kind: per_call, credits: "1" } } }\n'),
+    ).toEqual(['bad.yaml: cohorts.vip.nope: cohort rate for unknown feature nope; define it under features first']);
     expect(() => parsePricingFile('broken.yaml', 'version: [')).toThrow(/broken\.yaml line \d+: not valid YAML/);
   });
 });

@@ -24,7 +24,12 @@ const available = async (accountId: string) =>
   (await getBalances(s.ledger.deps.db, accountId, s.ledger.clock.now())).balances.find((b) => b.creditType === 'ai')?.available;
 
 async function entriesOf(accountId: string) {
-  return s.ledger.deps.db.selectFrom('ledger_entries').select(['entry_type', 'amount', 'hold_id', 'reason']).where('account_id', '=', accountId).orderBy('id').execute();
+  return s.ledger.deps.db
+    .selectFrom('ledger_entries')
+    .select(['entry_type', 'amount', 'hold_id', 'reason'])
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
 }
 
 /** Runs a product worker (the example's) on its own queue for the body of one test. */
@@ -41,7 +46,13 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
     const body = { accountId: acct, feature: 'tokens', estimate: '50000', idempotencyKey };
     const started = await call(s.api, 'POST', '/v1/consumptions', { body });
     expect(started.status).toBe(201);
-    expect(started.body).toMatchObject({ status: 'reserved', enforcementMode: 'enforce', reserved: '1.00', creditType: 'ai', pricingVersion: '2026-01' });
+    expect(started.body).toMatchObject({
+      status: 'reserved',
+      enforcementMode: 'enforce',
+      reserved: '1.00',
+      creditType: 'ai',
+      pricingVersion: '2026-01',
+    });
     const id = started.body!.consumptionId as string;
     expect(id).toBe(consumptionWorkflowId(acct, idempotencyKey));
     const hold = await getHold(s.ledger.deps.db, started.body!.holdId as string);
@@ -59,8 +70,20 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
     expect(await available(acct)).toBe('99.40');
 
     const view = await call(s.api, 'GET', `/v1/consumptions/${id}`);
-    expect(view.body).toMatchObject({ status: 'completed', burned: '0.60', reserved: '1.00', actualQuantity: '30000', pricingVersion: '2026-01' });
-    expect(view.body!.rating.final).toMatchObject({ pricingVersion: '2026-01', rule: 'features.tokens', quantity: '30000', exactCost: '3/5', cost: '0.60' });
+    expect(view.body).toMatchObject({
+      status: 'completed',
+      burned: '0.60',
+      reserved: '1.00',
+      actualQuantity: '30000',
+      pricingVersion: '2026-01',
+    });
+    expect(view.body!.rating.final).toMatchObject({
+      pricingVersion: '2026-01',
+      rule: 'features.tokens',
+      quantity: '30000',
+      exactCost: '3/5',
+      cost: '0.60',
+    });
     expect((view.body!.entries as { type: string }[]).map((e) => e.type)).toEqual(['hold', 'commit', 'release']);
     expect((view.body!.entries as { reason: string }[])[1]!.reason).toContain('pricing 2026-01');
 
@@ -71,7 +94,9 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
 
   it('answers 402 with the shortfall when the estimate cannot be reserved, and holds nothing', async () => {
     const acct = await fundedAccount(s.ledger.deps, '0.50');
-    const res = await call(s.api, 'POST', '/v1/consumptions', { body: { accountId: acct, feature: 'chat', quantity: '1', idempotencyKey: uniqueKey() } });
+    const res = await call(s.api, 'POST', '/v1/consumptions', {
+      body: { accountId: acct, feature: 'chat', quantity: '1', idempotencyKey: uniqueKey() },
+    });
     expect(res.status).toBe(402);
     expect(res.body).toMatchObject({ code: 'insufficient_credits', available: '0.50', requested: '1.00', shortfall: '0.50' });
     expect(await available(acct)).toBe('0.50');
@@ -82,10 +107,14 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
 
   it('rejects an unknown feature or account before starting anything', async () => {
     const acct = await fundedAccount(s.ledger.deps, '10');
-    const feature = await call(s.api, 'POST', '/v1/consumptions', { body: { accountId: acct, feature: 'teleport', quantity: '1', idempotencyKey: uniqueKey() } });
+    const feature = await call(s.api, 'POST', '/v1/consumptions', {
+      body: { accountId: acct, feature: 'teleport', quantity: '1', idempotencyKey: uniqueKey() },
+    });
     expect(feature.status).toBe(400);
     expect(feature.body!.errors[0]).toMatchObject({ path: 'feature', code: 'unknown_feature' });
-    const account = await call(s.api, 'POST', '/v1/consumptions', { body: { accountId: 'nobody-here', feature: 'chat', quantity: '1', idempotencyKey: uniqueKey() } });
+    const account = await call(s.api, 'POST', '/v1/consumptions', {
+      body: { accountId: 'nobody-here', feature: 'chat', quantity: '1', idempotencyKey: uniqueKey() },
+    });
     expect(account.status).toBe(404);
     const both = await call(s.api, 'POST', '/v1/consumptions', { body: { accountId: acct, feature: 'chat', idempotencyKey: uniqueKey() } });
     expect(both.status).toBe(400);
@@ -93,9 +122,13 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
 
   it('releases the hold when the product reports a failure', async () => {
     const acct = await fundedAccount(s.ledger.deps, '10');
-    const started = await call(s.api, 'POST', '/v1/consumptions', { body: { accountId: acct, feature: 'chat', quantity: '2', idempotencyKey: uniqueKey() } });
+    const started = await call(s.api, 'POST', '/v1/consumptions', {
+      body: { accountId: acct, feature: 'chat', quantity: '2', idempotencyKey: uniqueKey() },
+    });
     expect(await available(acct)).toBe('8.00');
-    const res = await call(s.api, 'POST', `/v1/consumptions/${started.body!.consumptionId}/complete`, { body: { failed: true, reason: 'model crashed' } });
+    const res = await call(s.api, 'POST', `/v1/consumptions/${started.body!.consumptionId}/complete`, {
+      body: { failed: true, reason: 'model crashed' },
+    });
     expect(res.body).toMatchObject({ status: 'released', burned: null, reason: 'product reported failure: model crashed' });
     expect((await getHold(s.ledger.deps.db, started.body!.holdId as string)).status).toBe('released');
     expect(await available(acct)).toBe('10.00');
@@ -103,16 +136,19 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
 
   it('runs the execute step on the product’s own worker and burns what it reports', async () => {
     const acct = await fundedAccount(s.ledger.deps, '10');
-    const outcome = await withProductWorker((estimate) => Promise.resolve(String(Number(estimate) - 1)), async (taskQueue) => {
-      const res = await call(s.api, 'POST', '/v1/consumptions', {
-        body: { accountId: acct, feature: 'chat', estimate: '3', idempotencyKey: uniqueKey(), execute: { mode: 'activity', taskQueue } },
-      });
-      expect(res.body).toMatchObject({ status: 'reserved', reserved: '3.00' });
-      const handle = s.temporal.client.workflow.getHandle(res.body!.consumptionId as string);
-      const result = (await handle.result()) as ConsumptionOutcome;
-      await recordHistory(handle, 'consumption-activity');
-      return result;
-    });
+    const outcome = await withProductWorker(
+      (estimate) => Promise.resolve(String(Number(estimate) - 1)),
+      async (taskQueue) => {
+        const res = await call(s.api, 'POST', '/v1/consumptions', {
+          body: { accountId: acct, feature: 'chat', estimate: '3', idempotencyKey: uniqueKey(), execute: { mode: 'activity', taskQueue } },
+        });
+        expect(res.body).toMatchObject({ status: 'reserved', reserved: '3.00' });
+        const handle = s.temporal.client.workflow.getHandle(res.body!.consumptionId as string);
+        const result = (await handle.result()) as ConsumptionOutcome;
+        await recordHistory(handle, 'consumption-activity');
+        return result;
+      },
+    );
     expect(outcome).toMatchObject({ status: 'completed', burned: '2.00' });
     expect(await available(acct)).toBe('8.00');
   });
@@ -138,7 +174,9 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
 
   it('releases the hold when the workflow is cancelled', async () => {
     const acct = await fundedAccount(s.ledger.deps, '10');
-    const started = await call(s.api, 'POST', '/v1/consumptions', { body: { accountId: acct, feature: 'chat', quantity: '5', idempotencyKey: uniqueKey() } });
+    const started = await call(s.api, 'POST', '/v1/consumptions', {
+      body: { accountId: acct, feature: 'chat', quantity: '5', idempotencyKey: uniqueKey() },
+    });
     const handle = s.temporal.client.workflow.getHandle(started.body!.consumptionId as string);
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
@@ -186,7 +224,12 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
     expect(crashed).toBe(true);
 
     // Worker B, a fresh process in all but name, replays the workflow and retries the commit.
-    const workerB = await Worker.create({ connection: s.temporal.nativeConnection, taskQueue, workflowBundle: s.temporal.bundle, activities: real });
+    const workerB = await Worker.create({
+      connection: s.temporal.nativeConnection,
+      taskQueue,
+      workflowBundle: s.temporal.bundle,
+      activities: real,
+    });
     const [outcome, answered] = await workerB.runUntil(Promise.all([handle.result() as Promise<ConsumptionOutcome>, reported]));
     expect(answered).toEqual(outcome);
     expect(outcome).toMatchObject({ status: 'completed', burned: '2.00' });
@@ -197,11 +240,19 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
 
   it('fails closed (503) or open, by setting, when the ledger is unreachable', async () => {
     const acct = await fundedAccount(s.ledger.deps, '10');
-    const unreachable = createDatabase({ connectionString: 'postgres://nobody@127.0.0.1:1/none', poolSize: 1, applicationName: 'unreachable' });
+    const unreachable = createDatabase({
+      connectionString: 'postgres://nobody@127.0.0.1:1/none',
+      poolSize: 1,
+      applicationName: 'unreachable',
+    });
     const deadLedger = { ...s.ledger.deps, db: unreachable };
     const run = async (policy: 'fail_open' | 'fail_closed') => {
       const taskQueue = uniqueKey(policy);
-      const consumption = { ...s.consumption, ledger: deadLedger, settings: { ...s.consumption.settings, ledgerUnavailablePolicy: policy } };
+      const consumption = {
+        ...s.consumption,
+        ledger: deadLedger,
+        settings: { ...s.consumption.settings, ledgerUnavailablePolicy: policy },
+      };
       const worker = await Worker.create({
         connection: s.temporal.nativeConnection,
         taskQueue,
@@ -211,7 +262,12 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
       const input = consumptionInput(acct);
       return worker.runUntil(async () => {
         const reservation = await s.temporal.client.workflow.executeUpdateWithStart(reservationUpdate, {
-          startWorkflowOperation: new WithStartWorkflowOperation(CONSUMPTION_WORKFLOW_TYPE, { workflowId: input.consumptionId, taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' }),
+          startWorkflowOperation: new WithStartWorkflowOperation(CONSUMPTION_WORKFLOW_TYPE, {
+            workflowId: input.consumptionId,
+            taskQueue,
+            args: [input],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
         });
         if (reservation.status === 'reserved') await s.temporal.client.workflow.getHandle(input.consumptionId).terminate('test over');
         return reservation;
@@ -225,7 +281,9 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
 
   it('in shadow mode records what would happen and never blocks or touches balances', async () => {
     const acct = await fundedAccount(s.ledger.deps, null, { enforcementMode: 'shadow' });
-    const started = await call(s.api, 'POST', '/v1/consumptions', { body: { accountId: acct, feature: 'chat', quantity: '3', idempotencyKey: uniqueKey() } });
+    const started = await call(s.api, 'POST', '/v1/consumptions', {
+      body: { accountId: acct, feature: 'chat', quantity: '3', idempotencyKey: uniqueKey() },
+    });
     expect(started.status).toBe(201);
     expect(started.body).toMatchObject({ status: 'reserved', enforcementMode: 'shadow', holdId: null });
     const done = await call(s.api, 'POST', `/v1/consumptions/${started.body!.consumptionId}/complete`, { body: { actualQuantity: '3' } });

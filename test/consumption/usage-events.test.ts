@@ -20,7 +20,11 @@ const event = (accountId: string, extra: Record<string, unknown> = {}) => ({
 });
 
 async function meter(record?: string): Promise<MeteringResult> {
-  const handle = await s.temporal.client.workflow.start('meteringWorkflow', { taskQueue: s.temporal.taskQueue, workflowId: uniqueKey('metering'), args: [] });
+  const handle = await s.temporal.client.workflow.start('meteringWorkflow', {
+    taskQueue: s.temporal.taskQueue,
+    workflowId: uniqueKey('metering'),
+    args: [],
+  });
   const result = (await handle.result()) as MeteringResult;
   if (record) await recordHistory(handle, record);
   return result;
@@ -43,7 +47,11 @@ describe('usage events (real API, Temporal metering, PostgreSQL)', () => {
   it('answers each event of a batch on its own and ignores duplicates across batches, forever', async () => {
     at('2026-03-10T12:00:00Z');
     const acct = await fundedAccount(s.ledger.deps, '100');
-    const [a, b, c] = [event(acct), event(acct, { feature: 'tokens', quantity: undefined, properties: { tokens: 50_000 } }), event(acct, { quantity: 2 })];
+    const [a, b, c] = [
+      event(acct),
+      event(acct, { feature: 'tokens', quantity: undefined, properties: { tokens: 50_000 } }),
+      event(acct, { quantity: 2 }),
+    ];
     const first = await send([
       a,
       b,
@@ -71,7 +79,11 @@ describe('usage events (real API, Temporal metering, PostgreSQL)', () => {
     expect(first.body!.results[3].errors).toEqual([expect.objectContaining({ path: 'timestamp' })]);
     // Stored before the 202, quantity taken from the rule's property for tokens.
     expect((await eventRows(acct)).map((e) => [e.id, e.quantity, e.status])).toEqual(
-      expect.arrayContaining([[a.id, '1', 'pending'], [b.id, '50000', 'pending'], [c.id, '2', 'pending']]),
+      expect.arrayContaining([
+        [a.id, '1', 'pending'],
+        [b.id, '50000', 'pending'],
+        [c.id, '2', 'pending'],
+      ]),
     );
 
     const second = await send([a, event(acct)]);
@@ -108,8 +120,16 @@ describe('usage events (real API, Temporal metering, PostgreSQL)', () => {
   it('accepts late events within the window, rejects them after with late_event', async () => {
     at('2026-04-20T00:00:00Z');
     const acct = await fundedAccount(s.ledger.deps, '10');
-    const res = await send([event(acct, { timestamp: '2026-04-13T00:00:01Z' }), event(acct, { timestamp: '2026-04-12T23:59:59Z' }), event(acct, { timestamp: '2026-04-20T01:00:00Z' })]);
-    expect(res.body!.results.map((r: { status: string; reason?: string }) => r.reason ?? r.status)).toEqual(['accepted', 'late_event', 'future_event']);
+    const res = await send([
+      event(acct, { timestamp: '2026-04-13T00:00:01Z' }),
+      event(acct, { timestamp: '2026-04-12T23:59:59Z' }),
+      event(acct, { timestamp: '2026-04-20T01:00:00Z' }),
+    ]);
+    expect(res.body!.results.map((r: { status: string; reason?: string }) => r.reason ?? r.status)).toEqual([
+      'accepted',
+      'late_event',
+      'future_event',
+    ]);
     expect(res.body!.results[1].detail).toContain('late-event window of 7 days');
   });
 
@@ -117,7 +137,12 @@ describe('usage events (real API, Temporal metering, PostgreSQL)', () => {
     at('2026-05-03T00:00:00Z');
     await s.ledger.deps.db
       .insertInto('closed_periods')
-      .values({ period_start: new Date('2026-04-01T00:00:00Z'), period_end: new Date('2026-05-01T00:00:00Z'), closed_at: new Date('2026-05-02T00:00:00Z'), closed_by: 'finance' })
+      .values({
+        period_start: new Date('2026-04-01T00:00:00Z'),
+        period_end: new Date('2026-05-01T00:00:00Z'),
+        closed_at: new Date('2026-05-02T00:00:00Z'),
+        closed_by: 'finance',
+      })
       .execute();
     const acct = await fundedAccount(s.ledger.deps, '10');
     const april = event(acct, { timestamp: '2026-04-30T23:00:00Z' });
@@ -144,13 +169,24 @@ describe('usage events (real API, Temporal metering, PostgreSQL)', () => {
     expect((await eventRows(acct)).map((e) => e.status)).toEqual(['burned', 'burned', 'burned', 'awaiting_funds', 'awaiting_funds']);
 
     // Soft-block: at the limit, deducts and consumptions get 402 until topped up.
-    await expect(deduct(s.ledger.deps, { accountId: acct, creditType: 'ai', amount: '0.01' }, actor)).rejects.toMatchObject({ code: 'insufficient_credits' });
-    const consumption = await call(s.api, 'POST', '/v1/consumptions', { body: { accountId: acct, feature: 'chat', quantity: '1', idempotencyKey: uniqueKey() } });
+    await expect(deduct(s.ledger.deps, { accountId: acct, creditType: 'ai', amount: '0.01' }, actor)).rejects.toMatchObject({
+      code: 'insufficient_credits',
+    });
+    const consumption = await call(s.api, 'POST', '/v1/consumptions', {
+      body: { accountId: acct, feature: 'chat', quantity: '1', idempotencyKey: uniqueKey() },
+    });
     expect(consumption.status).toBe(402);
     // A later event waits behind the blocked ones (event-time order).
     await send([event(acct, { timestamp: '2026-02-28T09:00:00Z' })]);
     await meter();
-    expect((await eventRows(acct)).map((e) => e.status)).toEqual(['burned', 'burned', 'burned', 'awaiting_funds', 'awaiting_funds', 'awaiting_funds']);
+    expect((await eventRows(acct)).map((e) => e.status)).toEqual([
+      'burned',
+      'burned',
+      'burned',
+      'awaiting_funds',
+      'awaiting_funds',
+      'awaiting_funds',
+    ]);
 
     await issueGrant(s.ledger.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
     expect(await meter()).toMatchObject({ burned: 3 });
@@ -168,8 +204,15 @@ describe('usage events (real API, Temporal metering, PostgreSQL)', () => {
     await meter();
     const view = await call(s.api, 'GET', `/v1/usage-events/${e1.id}`);
     expect(view.body).toMatchObject({ status: 'shadowed', enforcementMode: 'shadow', cost: '3.00', entries: [] });
-    expect(view.body!.shadowEntries).toEqual([expect.objectContaining({ step: 'burn', amount: '3.00', available: '0.00', wouldBlock: true })]);
-    expect((await call(s.api, 'GET', `/v1/usage-events/${e2.id}`)).body).toMatchObject({ status: 'off', cost: '1.00', entries: [], shadowEntries: [] });
+    expect(view.body!.shadowEntries).toEqual([
+      expect.objectContaining({ step: 'burn', amount: '3.00', available: '0.00', wouldBlock: true }),
+    ]);
+    expect((await call(s.api, 'GET', `/v1/usage-events/${e2.id}`)).body).toMatchObject({
+      status: 'off',
+      cost: '1.00',
+      entries: [],
+      shadowEntries: [],
+    });
     const balances = await s.ledger.deps.db.selectFrom('ledger_entries').select('id').where('account_id', 'in', [shadow, off]).execute();
     expect(balances).toEqual([]);
   });
@@ -186,9 +229,19 @@ describe('usage events (real API, Temporal metering, PostgreSQL)', () => {
       status: 'burned',
       pricingVersion: '2026-01',
       cost: '0.90',
-      rating: { pricingVersion: '2026-01', rule: 'features.gpu', quantity: '90', rate: { kind: 'time', per: 'hour' }, rounding: 'half_even', exactCost: '9/10', cost: '0.90' },
+      rating: {
+        pricingVersion: '2026-01',
+        rule: 'features.gpu',
+        quantity: '90',
+        rate: { kind: 'time', per: 'hour' },
+        rounding: 'half_even',
+        exactCost: '9/10',
+        cost: '0.90',
+      },
     });
-    expect(trace.body!.entries).toEqual([expect.objectContaining({ type: 'burn', amount: '0.90', usageEventId: e.id, transactionId: trace.body!.transactionId })]);
+    expect(trace.body!.entries).toEqual([
+      expect.objectContaining({ type: 'burn', amount: '0.90', usageEventId: e.id, transactionId: trace.body!.transactionId }),
+    ]);
     expect((await call(s.api, 'GET', '/v1/usage-events/nope')).status).toBe(404);
   });
 

@@ -13,7 +13,13 @@ async function deliver(events: unknown[], options: { secret?: string; timestamp?
   const body = JSON.stringify(events);
   const url = `${api.baseUrl}/v1/hubspot/webhooks`;
   const timestamp = options.timestamp ?? f.clock.now().getTime();
-  const signature = Signature.getSignature('POST', 'v3', { signature: '', clientSecret: options.secret ?? SECRET, requestBody: body, url, timestamp });
+  const signature = Signature.getSignature('POST', 'v3', {
+    signature: '',
+    clientSecret: options.secret ?? SECRET,
+    requestBody: body,
+    url,
+    timestamp,
+  });
   return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) },
@@ -26,9 +32,30 @@ describe('HubSpot → Burndown webhook (signature v3)', () => {
     const acct = await newAccount(f.deps);
     await linkAccount(f.deps.db, { accountId: acct, companyId: '5550001', domain: 'old.example' }, f.deps.clock());
     const res = await deliver([
-      { eventId: 1, subscriptionType: 'company.propertyChange', objectId: 5550001, propertyName: 'domain', propertyValue: 'new-domain.example', occurredAt: 1 },
-      { eventId: 2, subscriptionType: 'company.propertyChange', objectId: 5550001, propertyName: 'hubspot_owner_id', propertyValue: '991', occurredAt: 2 },
-      { eventId: 3, subscriptionType: 'company.propertyChange', objectId: 5550001, propertyName: 'name', propertyValue: 'ignored', occurredAt: 3 },
+      {
+        eventId: 1,
+        subscriptionType: 'company.propertyChange',
+        objectId: 5550001,
+        propertyName: 'domain',
+        propertyValue: 'new-domain.example',
+        occurredAt: 1,
+      },
+      {
+        eventId: 2,
+        subscriptionType: 'company.propertyChange',
+        objectId: 5550001,
+        propertyName: 'hubspot_owner_id',
+        propertyValue: '991',
+        occurredAt: 2,
+      },
+      {
+        eventId: 3,
+        subscriptionType: 'company.propertyChange',
+        objectId: 5550001,
+        propertyName: 'name',
+        propertyValue: 'ignored',
+        occurredAt: 3,
+      },
     ]);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ applied: 2, ignored: 1 });
@@ -39,7 +66,9 @@ describe('HubSpot → Burndown webhook (signature v3)', () => {
   it('refuses a tampered body, a wrong secret and a stale timestamp, changing nothing', async () => {
     const acct = await newAccount(f.deps);
     await linkAccount(f.deps.db, { accountId: acct, companyId: '5550002' }, f.deps.clock());
-    const change = [{ subscriptionType: 'company.propertyChange', objectId: 5550002, propertyName: 'hubspot_owner_id', propertyValue: 'new-owner' }];
+    const change = [
+      { subscriptionType: 'company.propertyChange', objectId: 5550002, propertyName: 'hubspot_owner_id', propertyValue: 'new-owner' },
+    ];
     expect((await deliver(change, { tamper: true })).status).toBe(401);
     expect((await deliver(change, { secret: 'not-the-secret' })).status).toBe(401);
     expect((await deliver(change, { timestamp: f.clock.now().getTime() - 301_000 })).status).toBe(401);

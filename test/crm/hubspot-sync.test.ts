@@ -49,7 +49,11 @@ function notificationDeps(): NotificationDeps {
 const ledger = (): LedgerDeps => ({ ...f.deps, observers: [createBalanceAlertObserver({ lowThreshold: 0, rearmPercent: 20 })] });
 
 async function relayOnce(name: string) {
-  return t.client.workflow.execute(WORKFLOW_TYPES.outboxRelay, { taskQueue: t.taskQueue, workflowId: `relay-${name}-${Math.random().toString(36).slice(2)}`, args: [] });
+  return t.client.workflow.execute(WORKFLOW_TYPES.outboxRelay, {
+    taskQueue: t.taskQueue,
+    workflowId: `relay-${name}-${Math.random().toString(36).slice(2)}`,
+    args: [],
+  });
 }
 
 /** Ends when the account's sync workflow has gone idle after its last change. */
@@ -103,7 +107,13 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
     await issueGrant(ledger(), { accountId: acct, creditType: 'storage', amount: '5', source: 'purchase' }, actor);
     await deduct(ledger(), { accountId: acct, creditType: 'storage', amount: '5' }, actor);
     await inTransaction(f.deps.db, (tx) =>
-      writeOutboxEvent(tx, { id: `recharge.failed:${acct}`, accountId: acct, type: 'recharge.failed', payload: { creditType: 'storage', reason: 'card_declined' }, occurredAt: new Date() }),
+      writeOutboxEvent(tx, {
+        id: `recharge.failed:${acct}`,
+        accountId: acct,
+        type: 'recharge.failed',
+        payload: { creditType: 'storage', reason: 'card_declined' },
+        occurredAt: new Date(),
+      }),
     );
     const isWrite = (r: { method: string; path: string }) => r.method === 'PATCH' && r.path === `/crm/v3/objects/companies/${companyId}`;
     fake.failNext(429, { retryAfter: '1', match: isWrite });
@@ -115,9 +125,16 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
     await recordHistory(handle, 'crm-account-sync');
 
     expect(fake.companyWrites(companyId)).toHaveLength(3); // 429, 500, then success
-    expect(fake.companies.get(companyId)).toMatchObject({ [perTypeProperty.balance('storage')]: '0', [accountProperty.lowBalance]: 'true', [accountProperty.autoRecharge]: 'failed' });
+    expect(fake.companies.get(companyId)).toMatchObject({
+      [perTypeProperty.balance('storage')]: '0',
+      [accountProperty.lowBalance]: 'true',
+      [accountProperty.autoRecharge]: 'failed',
+    });
     const tasks = fake.tasks.filter((task) => JSON.stringify(task.associations).includes(companyId));
-    expect(tasks.map((task) => task.properties.hs_task_subject).sort()).toEqual(['Burndown: auto-recharge failed', 'Burndown: credits depleted']);
+    expect(tasks.map((task) => task.properties.hs_task_subject).sort()).toEqual([
+      'Burndown: auto-recharge failed',
+      'Burndown: credits depleted',
+    ]);
     expect(tasks.every((task) => task.properties.hubspot_owner_id === '4242')).toBe(true);
   });
 
@@ -126,7 +143,9 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
     const companyId = fake.addCompany({ name: 'Busy' });
     await linkAccount(f.deps.db, { accountId: acct, companyId }, f.deps.clock());
     fake.failNext(429, { retryAfter: '7', match: (r) => r.method === 'PATCH' && r.path.endsWith(`/${companyId}`) });
-    const error = await createCrmActivities({ crm: crmDeps() }).syncAccountToCrm(acct).catch((e: unknown) => e);
+    const error = await createCrmActivities({ crm: crmDeps() })
+      .syncAccountToCrm(acct)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect(error).toMatchObject({ type: 'CrmRateLimited', nonRetryable: false, nextRetryDelay: '7 seconds' });
   });
@@ -141,7 +160,12 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
     expect(await activities.syncAccountToCrm(found)).toMatchObject({ companyId: existing, updated: true });
     const result = await activities.syncAccountToCrm(created);
     expect(fake.companies.get(result.companyId!)).toMatchObject({ domain: `${created}.example`, [accountProperty.accountId]: created });
-    const links = await f.deps.db.selectFrom('crm_links').selectAll().where('account_id', 'in', [found, created]).orderBy('account_id').execute();
+    const links = await f.deps.db
+      .selectFrom('crm_links')
+      .selectAll()
+      .where('account_id', 'in', [found, created])
+      .orderBy('account_id')
+      .execute();
     expect(links.find((l) => l.account_id === found)).toMatchObject({ company_id: existing, owner_id: '77' });
     expect(links.find((l) => l.account_id === created)?.company_id).toBe(result.companyId);
   });
@@ -162,7 +186,11 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
     for (const { account_id } of linked) await activities.syncAccountToCrm(account_id);
 
     fake.companies.get(driftedCompany)![perTypeProperty.balance('ai')] = '999'; // edited by hand in HubSpot
-    const handle = await t.client.workflow.start(WORKFLOW_TYPES.crmReconcile, { taskQueue: t.taskQueue, workflowId: `reconcile-${drifted}`, args: [] });
+    const handle = await t.client.workflow.start(WORKFLOW_TYPES.crmReconcile, {
+      taskQueue: t.taskQueue,
+      workflowId: `reconcile-${drifted}`,
+      args: [],
+    });
     expect(await handle.result()).toEqual({ checked: linked.length, inSync: linked.length - 1, repaired: 1, failed: 0 });
     expect(fake.companies.get(driftedCompany)![perTypeProperty.balance('ai')]).toBe('50.00');
     await recordHistory(handle, 'crm-reconcile');
@@ -173,7 +201,9 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
     const first = await setupHubSpotProperties(f.deps.db, gateway);
     expect(first.created.length).toBe(first.total);
     expect(fake.groups.has('burndown')).toBe(true);
-    expect([...fake.properties.keys()]).toEqual(expect.arrayContaining([perTypeProperty.balance('ai'), perTypeProperty.daysToDepletion('storage'), accountProperty.lowBalance]));
+    expect([...fake.properties.keys()]).toEqual(
+      expect.arrayContaining([perTypeProperty.balance('ai'), perTypeProperty.daysToDepletion('storage'), accountProperty.lowBalance]),
+    );
     expect((await setupHubSpotProperties(f.deps.db, gateway)).created).toEqual([]);
   });
 });

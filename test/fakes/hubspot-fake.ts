@@ -52,13 +52,27 @@ export class HubSpotFake {
       req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const url = new URL(req.url ?? '/', 'http://fake');
-        const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, body: text ? JSON.parse(text) : undefined, authorization: req.headers.authorization };
+        const recorded: RecordedRequest = {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          body: text ? JSON.parse(text) : undefined,
+          authorization: req.headers.authorization,
+        };
         this.requests.push(recorded);
         const failureIndex = this.failures.findIndex((f) => !f.match || f.match(recorded));
         if (failureIndex >= 0) {
           const [failure] = this.failures.splice(failureIndex, 1);
-          res.writeHead(failure!.status, { 'content-type': 'application/json', ...(failure!.retryAfter && { 'retry-after': failure!.retryAfter }) });
-          res.end(JSON.stringify({ status: 'error', message: failure!.status === 429 ? 'You have reached your ten_secondly_rolling limit.' : 'internal error', category: failure!.status === 429 ? 'RATE_LIMITS' : 'INTERNAL_ERROR' }));
+          res.writeHead(failure!.status, {
+            'content-type': 'application/json',
+            ...(failure!.retryAfter && { 'retry-after': failure!.retryAfter }),
+          });
+          res.end(
+            JSON.stringify({
+              status: 'error',
+              message: failure!.status === 429 ? 'You have reached your ten_secondly_rolling limit.' : 'internal error',
+              category: failure!.status === 429 ? 'RATE_LIMITS' : 'INTERNAL_ERROR',
+            }),
+          );
           return;
         }
         const [status, body] = this.route(recorded, url);
@@ -94,18 +108,24 @@ export class HubSpotFake {
       return [200, this.company(id)];
     }
     if (companyPath && r.method === 'GET') {
-      return this.companies.has(companyPath[1]!) ? [200, this.company(companyPath[1]!, url.searchParams.get('properties')?.split(','))] : [404, { status: 'error', message: 'not found' }];
+      return this.companies.has(companyPath[1]!)
+        ? [200, this.company(companyPath[1]!, url.searchParams.get('properties')?.split(','))]
+        : [404, { status: 'error', message: 'not found' }];
     }
     if (r.path === '/crm/v3/objects/companies' && r.method === 'POST') {
       return [201, this.company(this.addCompany(body.properties as Record<string, string>))];
     }
     if (r.path === '/crm/v3/objects/companies/search' && r.method === 'POST') {
       const filter = body.filterGroups?.[0]?.filters?.[0] as { propertyName: string; value: string } | undefined;
-      const hits = [...this.companies.entries()].filter(([, p]) => filter && p[filter.propertyName] === filter.value).map(([id]) => this.company(id));
+      const hits = [...this.companies.entries()]
+        .filter(([, p]) => filter && p[filter.propertyName] === filter.value)
+        .map(([id]) => this.company(id));
       return [200, { total: hits.length, results: hits.slice(0, body.limit ?? 10) }];
     }
     if (r.path === '/crm/v3/objects/companies/batch/read' && r.method === 'POST') {
-      const results = (body.inputs as { id: string }[]).filter((i) => this.companies.has(i.id)).map((i) => this.company(i.id, body.properties as string[]));
+      const results = (body.inputs as { id: string }[])
+        .filter((i) => this.companies.has(i.id))
+        .map((i) => this.company(i.id, body.properties as string[]));
       return [200, { status: 'COMPLETE', results, startedAt: now, completedAt: now }];
     }
     if (r.path === '/crm/v3/objects/tasks' && r.method === 'POST') {

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * the way Stripe does (a key replays its first 2xx/4xx response; 5xx are not
  * stored). Tests drive it with the real `stripe` SDK pointed at its URL.
  */
-export type ChargeOutcome = 'succeed' | 'decline' | 'requires_action' | 'authentication_required' | 'server_error' | 'rate_limit' | 'timeout';
+export type ChargeOutcome =
+  'succeed' | 'decline' | 'requires_action' | 'authentication_required' | 'server_error' | 'rate_limit' | 'timeout';
 
 interface StoredIntent {
   id: string;
@@ -82,7 +83,8 @@ export async function startStripeFake(): Promise<StripeFake> {
   function createIntent(params: Record<string, unknown>): { status: number; body: unknown } {
     const outcome = outcomes.shift() ?? 'succeed';
     if (outcome === 'server_error') return { status: 500, body: { error: { type: 'api_error', message: 'fake: internal error' } } };
-    if (outcome === 'rate_limit') return { status: 429, body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'fake: too many requests' } } };
+    if (outcome === 'rate_limit')
+      return { status: 429, body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'fake: too many requests' } } };
     const pi: StoredIntent = {
       id: nextId('pi'),
       object: 'payment_intent',
@@ -130,14 +132,23 @@ export async function startStripeFake(): Promise<StripeFake> {
       return send(res, result.status, result.body);
     };
 
-    if (req.method === 'POST' && path === '/v1/customers') return remember({ status: 200, body: { id: nextId('cus'), object: 'customer', metadata: params.metadata ?? {} } });
+    if (req.method === 'POST' && path === '/v1/customers')
+      return remember({ status: 200, body: { id: nextId('cus'), object: 'customer', metadata: params.metadata ?? {} } });
     if (req.method === 'POST' && path === '/v1/setup_intents') {
       const id = nextId('seti');
-      return remember({ status: 200, body: { id, object: 'setup_intent', client_secret: `${id}_secret_fake`, status: 'requires_payment_method' } });
+      return remember({
+        status: 200,
+        body: { id, object: 'setup_intent', client_secret: `${id}_secret_fake`, status: 'requires_payment_method' },
+      });
     }
     const pmList = /^\/v1\/customers\/([^/]+)\/payment_methods$/.exec(path);
     if (req.method === 'GET' && pmList) {
-      return send(res, 200, { object: 'list', url: path, has_more: false, data: fake.paymentMethods.map((id) => ({ id, object: 'payment_method', type: 'card' })) });
+      return send(res, 200, {
+        object: 'list',
+        url: path,
+        has_more: false,
+        data: fake.paymentMethods.map((id) => ({ id, object: 'payment_method', type: 'card' })),
+      });
     }
     if (req.method === 'POST' && path === '/v1/payment_intents') {
       const outcome = outcomes[0];
@@ -153,7 +164,8 @@ export async function startStripeFake(): Promise<StripeFake> {
     const one = /^\/v1\/payment_intents\/([^/]+)(\/cancel)?$/.exec(path);
     if (one) {
       const pi = intents.get(one[1]!);
-      if (!pi) return send(res, 404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'no such payment_intent' } });
+      if (!pi)
+        return send(res, 404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'no such payment_intent' } });
       if (one[2] && req.method === 'POST') {
         if (pi.status === 'succeeded') return send(res, 400, { error: { type: 'invalid_request_error', message: 'already succeeded' } });
         pi.status = 'canceled';
@@ -162,8 +174,16 @@ export async function startStripeFake(): Promise<StripeFake> {
     }
     if (req.method === 'POST' && path === '/v1/refunds') {
       const pi = intents.get(String(params.payment_intent));
-      if (!pi || pi.status !== 'succeeded') return remember({ status: 400, body: { error: { type: 'invalid_request_error', message: 'charge not refundable' } } });
-      const refund = { id: nextId('re'), object: 'refund', payment_intent: pi.id, amount: Number(params.amount), status: 'succeeded', metadata: params.metadata ?? {} };
+      if (!pi || pi.status !== 'succeeded')
+        return remember({ status: 400, body: { error: { type: 'invalid_request_error', message: 'charge not refundable' } } });
+      const refund = {
+        id: nextId('re'),
+        object: 'refund',
+        payment_intent: pi.id,
+        amount: Number(params.amount),
+        status: 'succeeded',
+        metadata: params.metadata ?? {},
+      };
       refunds.push(refund);
       return remember({ status: 200, body: refund });
     }

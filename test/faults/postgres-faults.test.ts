@@ -49,7 +49,11 @@ describe('PostgreSQL backends killed under load', () => {
       }
     })();
 
-    const requests = Array.from({ length: 60 }, (_, i) => ({ account: accounts[i % accounts.length]!, key: `kill-${i}`, amount: `${(i % 7) + 1}.25` }));
+    const requests = Array.from({ length: 60 }, (_, i) => ({
+      account: accounts[i % accounts.length]!,
+      key: `kill-${i}`,
+      amount: `${(i % 7) + 1}.25`,
+    }));
     const results = await Promise.all(
       requests.map((r) => untilFinal(api, `/v1/accounts/${r.account}/deduct`, r.key, { creditType: 'ai', amount: r.amount })),
     );
@@ -67,7 +71,10 @@ describe('PostgreSQL backends killed under load', () => {
         .where('transaction_id', '=', res.body?.transactionId as string)
         .where('entry_type', '=', 'burn')
         .execute();
-      expect(entries.reduce((sum, e) => sum + e.amount, 0n), requests[i]!.key).toBe(BigInt(requests[i]!.amount.replace('.', '')));
+      expect(
+        entries.reduce((sum, e) => sum + e.amount, 0n),
+        requests[i]!.key,
+      ).toBe(BigInt(requests[i]!.amount.replace('.', '')));
     }
     const burns = await f.deps.db
       .selectFrom('ledger_transactions')
@@ -121,7 +128,10 @@ describe('PostgreSQL stopped in immediate mode and restarted', () => {
         const ready = await call(local, 'GET', '/readyz', { key: '' });
         expect(ready.status).toBe(503);
         expect(ready.body?.detail).toContain('postgres');
-        const down = await call(local, 'POST', '/v1/accounts/restart/deduct', { idempotencyKey: 'during-outage', body: { creditType: 'ai', amount: '1' } });
+        const down = await call(local, 'POST', '/v1/accounts/restart/deduct', {
+          idempotencyKey: 'during-outage',
+          body: { creditType: 'ai', amount: '1' },
+        });
         expect(down.status).toBeGreaterThanOrEqual(500);
 
         server = await startEmbeddedPostgres({ dataDir, port, database: 'burndown', logger });

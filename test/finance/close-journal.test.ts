@@ -12,7 +12,13 @@ describe('month-end close: revenue recognition and journal (R-I3)', () => {
   it('recognizes January to the cent: deferred + recognized + breakage (+ voided) = sold, journal balanced, late events placed', async () => {
     const { a, b } = await januaryScenario(fx.deps, fx.clock);
     const db = fx.database.db;
-    await recordCloseStarted(db, { period: '2026-01', workflowId: 'close-2026-01', startedBy: 'alice', startedAt: day('2026-02-01'), lateEventsUntil: day('2026-02-08') });
+    await recordCloseStarted(db, {
+      period: '2026-01',
+      workflowId: 'close-2026-01',
+      startedBy: 'alice',
+      startedAt: day('2026-02-01'),
+      lateEventsUntil: day('2026-02-08'),
+    });
     const frozenAt = await freezePeriod(db, '2026-01', day('2026-02-08'), 'alice');
     // A second freeze keeps the first instant.
     expect(await freezePeriod(db, '2026-01', day('2026-02-10'), 'bob')).toEqual(frozenAt);
@@ -66,7 +72,9 @@ describe('month-end close: revenue recognition and journal (R-I3)', () => {
     await storeClose(db, computed, day('2026-02-08'));
     const again = await computeClose(db, files, '2026-01');
     await storeClose(db, again, day('2026-02-09'));
-    expect((await readJournal(db, '2026-01')).map((l) => [l.lineId, l.debit, l.credit])).toEqual(lines.map((l) => [l.lineId, l.debit, l.credit]));
+    expect((await readJournal(db, '2026-01')).map((l) => [l.lineId, l.debit, l.credit])).toEqual(
+      lines.map((l) => [l.lineId, l.debit, l.credit]),
+    );
 
     // February opens with January's deferred revenue and takes the two February burns.
     await freezePeriod(db, '2026-02', day('2026-03-08'), 'alice');

@@ -82,20 +82,37 @@ describe('month-end close workflow (R-I3)', () => {
     const period = parsePeriod(periodOf(now));
     const a = await newAccount(f.deps);
     f.clock.set(new Date(period.start.getTime() + 3_600_000));
-    await issueGrant(f.deps, { accountId: a, creditType: 'ai', amount: '300', source: 'purchase', costBasis: { amount: '10.00', currency: 'USD' } }, actor);
-    await issueGrant(f.deps, { accountId: a, creditType: 'ai', amount: '50', source: 'purchase', costBasis: { amount: '40.00', currency: 'EUR' } }, actor);
+    await issueGrant(
+      f.deps,
+      { accountId: a, creditType: 'ai', amount: '300', source: 'purchase', costBasis: { amount: '10.00', currency: 'USD' } },
+      actor,
+    );
+    await issueGrant(
+      f.deps,
+      { accountId: a, creditType: 'ai', amount: '50', source: 'purchase', costBasis: { amount: '40.00', currency: 'EUR' } },
+      actor,
+    );
     await deduct(f.deps, { accountId: a, creditType: 'ai', amount: '100' }, { ...actor, feature: 'chat' });
 
     const started = await api('alice', 'POST', `/v1/finance/periods/${period.id}/close`);
     expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ period: period.id, workflowId: `close-${period.id}`, started: true, startedBy: 'alice@example.com' });
+    expect(started.body).toMatchObject({
+      period: period.id,
+      workflowId: `close-${period.id}`,
+      started: true,
+      startedBy: 'alice@example.com',
+    });
     const again = await api('bob', 'POST', `/v1/finance/periods/${period.id}/close`);
     expect(again.body).toMatchObject({ started: false, startedBy: 'alice@example.com' });
 
     await expect.poll(() => stepOf(period.id)).toBe('waiting_late_events');
     const waiting = await api('alice', 'GET', `/v1/finance/periods/${period.id}`);
-    expect(waiting.body).toMatchObject({ status: 'waiting_late_events', lateEventsUntil: new Date(period.end.getTime() + 7 * DAY).toISOString(), frozenAt: null });
-    expect((await api("bob", "POST", `/v1/finance/periods/${period.id}/approve`)).status).toBe(409);
+    expect(waiting.body).toMatchObject({
+      status: 'waiting_late_events',
+      lateEventsUntil: new Date(period.end.getTime() + 7 * DAY).toISOString(),
+      frozenAt: null,
+    });
+    expect((await api('bob', 'POST', `/v1/finance/periods/${period.id}/approve`)).status).toBe(409);
 
     // Skip the server's clock past the end of the month plus the 7-day window.
     await t.env.sleep(period.end.getTime() + 7 * DAY - now.getTime() + 60_000);
@@ -103,8 +120,12 @@ describe('month-end close workflow (R-I3)', () => {
     const computed = await api('alice', 'GET', `/v1/finance/periods/${period.id}`);
     expect(computed.body.status).toBe('computed');
     expect(Date.parse(computed.body.frozenAt)).toBeGreaterThanOrEqual(period.end.getTime() + 7 * DAY);
-    expect((computed.body.totals.balances as { debitsMinor: string; creditsMinor: string }[]).every((b) => b.debitsMinor === b.creditsMinor)).toBe(true);
-    expect(await f.deps.db.selectFrom('closed_periods').select('closed_by').where('period_start', '=', period.start).executeTakeFirst()).toEqual({ closed_by: 'alice@example.com' });
+    expect(
+      (computed.body.totals.balances as { debitsMinor: string; creditsMinor: string }[]).every((b) => b.debitsMinor === b.creditsMinor),
+    ).toBe(true);
+    expect(
+      await f.deps.db.selectFrom('closed_periods').select('closed_by').where('period_start', '=', period.start).executeTakeFirst(),
+    ).toEqual({ closed_by: 'alice@example.com' });
 
     const selfApproval = await api('alice', 'POST', `/v1/finance/periods/${period.id}/approve`);
     expect(selfApproval.status).toBe(403);
@@ -131,7 +152,11 @@ describe('month-end close workflow (R-I3)', () => {
     expect((await api('alice', 'POST', `/v1/finance/periods/${period.id}/close`)).body).toMatchObject({ started: false, status: 'posted' });
 
     // An operator re-run of the whole workflow: the freeze, journal and postings are kept; nothing is posted twice.
-    const input: MonthEndCloseInput = { period: period.id, startedBy: 'carol@example.com', lateEventsUntil: new Date(period.end.getTime() + 7 * DAY).toISOString() };
+    const input: MonthEndCloseInput = {
+      period: period.id,
+      startedBy: 'carol@example.com',
+      lateEventsUntil: new Date(period.end.getTime() + 7 * DAY).toISOString(),
+    };
     const rerun = await t.env.client.workflow.start('monthEndCloseWorkflow', {
       workflowId: closeWorkflowId(period.id),
       taskQueue: t.taskQueue,
@@ -146,11 +171,17 @@ describe('month-end close workflow (R-I3)', () => {
     expect(accounting.requests).toHaveLength(lineCount);
 
     // The nightly reconciliation agrees with the accounting system, then notices a line it lost.
-    expect(await reconcile(f.deps.db, httpAdapter({ baseUrl: accounting.url }), new Date('2030-01-01T02:15:00Z'))).toMatchObject({ status: 'ok' });
+    expect(await reconcile(f.deps.db, httpAdapter({ baseUrl: accounting.url }), new Date('2030-01-01T02:15:00Z'))).toMatchObject({
+      status: 'ok',
+    });
     accounting.stored.delete([...accounting.stored.keys()][0]!);
     const bad = await reconcile(f.deps.db, httpAdapter({ baseUrl: accounting.url }), new Date('2030-01-02T02:15:00Z'));
     expect(bad).toMatchObject({ status: 'discrepancies', discrepancies: 1 });
-    const events = await f.deps.db.selectFrom('outbox_events').select(['type', 'id']).where('type', '=', 'finance.reconciliation.discrepancies').execute();
+    const events = await f.deps.db
+      .selectFrom('outbox_events')
+      .select(['type', 'id'])
+      .where('type', '=', 'finance.reconciliation.discrepancies')
+      .execute();
     expect(events).toEqual([{ type: 'finance.reconciliation.discrepancies', id: `finance.reconciliation.discrepancies:${bad.id}` }]);
     const report = await api('alice', 'GET', '/v1/finance/reconciliations');
     expect((report.body.reconciliations as { status: string }[]).map((r) => r.status)).toEqual(['discrepancies', 'ok']);
@@ -158,7 +189,11 @@ describe('month-end close workflow (R-I3)', () => {
   });
 
   it('runs the reconciliation workflow (as the Schedule does) and records a clean report', async () => {
-    const handle = await t.env.client.workflow.start('financeReconciliationWorkflow', { workflowId: `recon-test-${Date.now()}`, taskQueue: t.taskQueue, args: [] });
+    const handle = await t.env.client.workflow.start('financeReconciliationWorkflow', {
+      workflowId: `recon-test-${Date.now()}`,
+      taskQueue: t.taskQueue,
+      args: [],
+    });
     const result = await handle.result();
     // The accounting system still misses the line deleted above: the workflow reports it, the ledger itself is sound.
     expect(result).toMatchObject({ status: 'discrepancies', discrepancies: 1 });

@@ -60,13 +60,38 @@ describe('cost basis allocation (exact money)', () => {
 
 describe('accounting CSV', () => {
   const line = (over: Partial<JournalLine>): JournalLine => ({
-    lineId: 'sale:EUR:-:-:dr', position: 0, entryKind: 'sale', accountCode: '1210', accountName: 'Credit sales clearing',
-    currency: 'EUR', debit: 9999n, credit: 0n, reportingCurrency: 'USD', rate: '1.0842', reportingDebit: 10841n, reportingCredit: 0n,
-    creditType: null, feature: null, memo: '2026-01 credits sold', ...over,
+    lineId: 'sale:EUR:-:-:dr',
+    position: 0,
+    entryKind: 'sale',
+    accountCode: '1210',
+    accountName: 'Credit sales clearing',
+    currency: 'EUR',
+    debit: 9999n,
+    credit: 0n,
+    reportingCurrency: 'USD',
+    rate: '1.0842',
+    reportingDebit: 10841n,
+    reportingCredit: 0n,
+    creditType: null,
+    feature: null,
+    memo: '2026-01 credits sold',
+    ...over,
   });
 
   it('writes a QuickBooks journal per currency and a Xero journal in the reporting currency, credits negative', () => {
-    const lines = [line({}), line({ lineId: 'sale:EUR:-:-:cr', position: 1, accountCode: '2400', accountName: 'Deferred, "prepaid"', debit: 0n, credit: 9999n, reportingDebit: 0n, reportingCredit: 10841n })];
+    const lines = [
+      line({}),
+      line({
+        lineId: 'sale:EUR:-:-:cr',
+        position: 1,
+        accountCode: '2400',
+        accountName: 'Deferred, "prepaid"',
+        debit: 0n,
+        credit: 9999n,
+        reportingDebit: 0n,
+        reportingCredit: 10841n,
+      }),
+    ];
     expect(quickBooksCsv('2026-01', lines).split('\r\n')).toEqual([
       'JournalNo,JournalDate,Currency,ExchangeRate,AccountName,Debits,Credits,Description,Name',
       'BD-2026-01-EUR,2026-01-31,EUR,1.0842,1210 Credit sales clearing,99.99,,2026-01 credits sold,sale:EUR:-:-:dr',

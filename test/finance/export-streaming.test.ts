@@ -42,7 +42,9 @@ beforeAll(async () => {
   const db = database.db;
   await sql`insert into credit_types (id, name, precision) values ('ai', 'AI', 2)`.execute(db);
   await sql`insert into accounts (id, name) values ('bulk', 'Bulk Ltd')`.execute(db);
-  await sql`insert into balances (account_id, credit_type, balance, debt, burned, entry_seq) values ('bulk', 'ai', ${-ROWS}, ${ROWS}, ${ROWS}, ${ROWS})`.execute(db);
+  await sql`insert into balances (account_id, credit_type, balance, debt, burned, entry_seq) values ('bulk', 'ai', ${-ROWS}, ${ROWS}, ${ROWS}, ${ROWS})`.execute(
+    db,
+  );
   await seedLedgerRows(db, 'bulk', ROWS);
   temporal = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
   const app = createApp({
@@ -110,7 +112,9 @@ describe('GDPR export streaming (R-A4)', () => {
     expect(json.last.endsWith('}\n')).toBe(true); // the document is closed
     const csv = await streamExport('csv');
     expect(csv.entries).toBe(ROWS);
-    console.log(`export of ${ROWS} rows: json ${(json.bytes / 2 ** 20).toFixed(1)} MiB, memory growth ${json.memoryGrowthMb.toFixed(1)} MiB; csv ${(csv.bytes / 2 ** 20).toFixed(1)} MiB, memory growth ${csv.memoryGrowthMb.toFixed(1)} MiB`);
+    console.log(
+      `export of ${ROWS} rows: json ${(json.bytes / 2 ** 20).toFixed(1)} MiB, memory growth ${json.memoryGrowthMb.toFixed(1)} MiB; csv ${(csv.bytes / 2 ** 20).toFixed(1)} MiB, memory growth ${csv.memoryGrowthMb.toFixed(1)} MiB`,
+    );
     // Buffering the export would hold the whole output (and its row objects) at once.
     expect(json.bytes / 2 ** 20).toBeGreaterThan(30);
     expect(json.memoryGrowthMb).toBeLessThan(16);

@@ -41,7 +41,9 @@ export async function startFakeAccounting(): Promise<FakeAccounting> {
       s.credit += BigInt(line.creditMinor);
       sums.set(line.currency, s);
     }
-    res.json({ totals: [...sums].map(([currency, s]) => ({ currency, debitMinor: s.debit.toString(), creditMinor: s.credit.toString() })) });
+    res.json({
+      totals: [...sums].map(([currency, s]) => ({ currency, debitMinor: s.debit.toString(), creditMinor: s.credit.toString() })),
+    });
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -26,8 +26,23 @@ export async function januaryScenario(deps: LedgerDeps, clock: TestClock) {
 
   at('2026-01-02');
   await issueGrant(deps, { accountId: a, creditType: 'ai', amount: '80', source: 'promo', expiresAt: day('2026-01-15') }, actor);
-  const g1 = await issueGrant(deps, { accountId: a, creditType: 'ai', amount: '300', source: 'purchase', costBasis: { amount: '10.00', currency: 'USD' } }, actor);
-  const g2 = await issueGrant(deps, { accountId: a, creditType: 'ai', amount: '70', source: 'purchase', expiresAt: day('2026-01-20'), costBasis: { amount: '7.01', currency: 'USD' } }, actor);
+  const g1 = await issueGrant(
+    deps,
+    { accountId: a, creditType: 'ai', amount: '300', source: 'purchase', costBasis: { amount: '10.00', currency: 'USD' } },
+    actor,
+  );
+  const g2 = await issueGrant(
+    deps,
+    {
+      accountId: a,
+      creditType: 'ai',
+      amount: '70',
+      source: 'purchase',
+      expiresAt: day('2026-01-20'),
+      costBasis: { amount: '7.01', currency: 'USD' },
+    },
+    actor,
+  );
 
   at('2026-01-03');
   const burn = await deduct(deps, { accountId: a, creditType: 'ai', amount: '90' }, { ...actor, feature: 'chat' });
@@ -37,7 +52,11 @@ export async function januaryScenario(deps: LedgerDeps, clock: TestClock) {
   const hold = await createHold(deps, { accountId: a, creditType: 'ai', amount: '40', feature: 'render' }, actor);
   await commitHold(deps, hold.id, '25.50', actor);
   at('2026-01-06');
-  const support = await issueGrant(deps, { accountId: a, creditType: 'ai', amount: '20', source: 'support', expiresAt: day('2026-01-16'), reasonCode: 'goodwill' }, actor);
+  const support = await issueGrant(
+    deps,
+    { accountId: a, creditType: 'ai', amount: '20', source: 'support', expiresAt: day('2026-01-16'), reasonCode: 'goodwill' },
+    actor,
+  );
   at('2026-01-16');
   await expireGrant(deps, support.id, actor);
   await expireGrant(deps, (await issueGrantsOf(deps.db, a, 'promo'))[0]!, actor);
@@ -47,7 +66,11 @@ export async function januaryScenario(deps: LedgerDeps, clock: TestClock) {
   await deduct(deps, { accountId: a, creditType: 'ai', amount: '100.01' }, { ...actor, feature: 'search' });
 
   at('2026-01-10');
-  const g3 = await issueGrant(deps, { accountId: b, creditType: 'ai', amount: '123.45', source: 'purchase', costBasis: { amount: '99.99', currency: 'EUR' } }, actor);
+  const g3 = await issueGrant(
+    deps,
+    { accountId: b, creditType: 'ai', amount: '123.45', source: 'purchase', costBasis: { amount: '99.99', currency: 'EUR' } },
+    actor,
+  );
   at('2026-01-11');
   await deduct(deps, { accountId: b, creditType: 'ai', amount: '12.34' }, { ...actor, feature: 'chat' });
   at('2026-01-25');
@@ -63,7 +86,12 @@ export async function januaryScenario(deps: LedgerDeps, clock: TestClock) {
 }
 
 async function issueGrantsOf(db: Database, accountId: string, source: string): Promise<string[]> {
-  const rows = await db.selectFrom('grants').select('id').where('account_id', '=', accountId).where('source', '=', source as 'promo').execute();
+  const rows = await db
+    .selectFrom('grants')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('source', '=', source as 'promo')
+    .execute();
   return rows.map((r) => r.id);
 }
 

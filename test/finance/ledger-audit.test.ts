@@ -12,11 +12,23 @@ const api = useApi(f);
 describe('tamper evidence (R-A3)', () => {
   it('names the row a superuser edited behind the append-only trigger, over HTTP and from the CLI function', async () => {
     const a = await newAccount(f.deps);
-    await issueGrant(f.deps, { accountId: a, creditType: 'ai', amount: '100', source: 'purchase', costBasis: { amount: '5.00', currency: 'USD' } }, actor);
+    await issueGrant(
+      f.deps,
+      { accountId: a, creditType: 'ai', amount: '100', source: 'purchase', costBasis: { amount: '5.00', currency: 'USD' } },
+      actor,
+    );
     for (const amount of ['1', '2', '3']) await deduct(f.deps, { accountId: a, creditType: 'ai', amount }, actor);
-    expect((await call(api, 'GET', `/v1/accounts/${a}/ledger/verify`)).body).toMatchObject({ ok: true, chains: [{ creditType: 'ai', entries: '4', ok: true, firstBroken: null }] });
+    expect((await call(api, 'GET', `/v1/accounts/${a}/ledger/verify`)).body).toMatchObject({
+      ok: true,
+      chains: [{ creditType: 'ai', entries: '4', ok: true, firstBroken: null }],
+    });
 
-    const victim = await f.deps.db.selectFrom('ledger_entries').select(['id', 'amount']).where('account_id', '=', a).where('seq', '=', 3n).executeTakeFirstOrThrow();
+    const victim = await f.deps.db
+      .selectFrom('ledger_entries')
+      .select(['id', 'amount'])
+      .where('account_id', '=', a)
+      .where('seq', '=', 3n)
+      .executeTakeFirstOrThrow();
     const edit = async (amount: bigint) => {
       await f.deps.db.connection().execute(async (conn) => {
         await sql`alter table ledger_entries disable trigger ledger_entries_append_only`.execute(conn);
@@ -49,13 +61,17 @@ describe('point-in-time balance (R-L6)', () => {
     const a = await newAccount(f.deps);
     const start = new Date('2026-03-01T00:00:00Z');
     f.clock.set(start);
-    await issueGrant(f.deps, { accountId: a, creditType: 'storage', amount: '100000', source: 'purchase', costBasis: { amount: '100.00', currency: 'USD' } }, actor);
+    await issueGrant(
+      f.deps,
+      { accountId: a, creditType: 'storage', amount: '100000', source: 'purchase', costBasis: { amount: '100.00', currency: 'USD' } },
+      actor,
+    );
     const expected: { at: Date; balance: bigint }[] = [];
     let balance = 100000n;
     for (let i = 1; i <= 300; i++) {
       f.clock.set(new Date(start.getTime() + i * 60_000));
-      await deduct(f.deps, { accountId: a, creditType: 'storage', amount: String(i % 7 + 1) }, actor);
-      balance -= BigInt(i % 7 + 1);
+      await deduct(f.deps, { accountId: a, creditType: 'storage', amount: String((i % 7) + 1) }, actor);
+      balance -= BigInt((i % 7) + 1);
       if (i % 50 === 0) expected.push({ at: new Date(start.getTime() + i * 60_000 + 30_000), balance });
     }
     for (const e of expected) {
@@ -79,11 +95,23 @@ describe('dispute view (R-A2)', () => {
   it('tells the whole story of a burn: usage event, grants with cost basis, balance before and after, hold, refunds and who did it', async () => {
     const a = await newAccount(f.deps);
     f.clock.set(new Date('2026-04-01T10:00:00Z'));
-    const grant = await issueGrant(f.deps, { accountId: a, creditType: 'ai', amount: '10', source: 'purchase', costBasis: { amount: '1.00', currency: 'USD' } }, actor);
+    const grant = await issueGrant(
+      f.deps,
+      { accountId: a, creditType: 'ai', amount: '10', source: 'purchase', costBasis: { amount: '1.00', currency: 'USD' } },
+      actor,
+    );
     await issueGrant(f.deps, { accountId: a, creditType: 'ai', amount: '5', source: 'promo' }, actor);
     await usageEvent(f.deps.db, a, `ue_story_${a}`, new Date('2026-04-01T09:59:00Z'), new Date('2026-04-01T10:00:00Z'));
-    const burn = await deduct(f.deps, { accountId: a, creditType: 'ai', amount: '7.5' }, { actor: 'svc:chat', feature: 'chat', usageEventId: `ue_story_${a}`, idempotencyKey: 'burn-1' });
-    await refundBurn(f.deps, { accountId: a, transactionId: burn.transactionId, amount: '1' }, { actor: 'support@example.com', reason: 'bad answer' });
+    const burn = await deduct(
+      f.deps,
+      { accountId: a, creditType: 'ai', amount: '7.5' },
+      { actor: 'svc:chat', feature: 'chat', usageEventId: `ue_story_${a}`, idempotencyKey: 'burn-1' },
+    );
+    await refundBurn(
+      f.deps,
+      { accountId: a, transactionId: burn.transactionId, amount: '1' },
+      { actor: 'support@example.com', reason: 'bad answer' },
+    );
     const hold = await createHold(f.deps, { accountId: a, creditType: 'ai', amount: '2', feature: 'render' }, actor);
     const committed = await commitHold(f.deps, hold.id, '1.25', actor);
 
@@ -102,7 +130,10 @@ describe('dispute view (R-A2)', () => {
       ['burn', '5.00'],
       ['burn', '2.50'],
     ]);
-    expect(story.body!.grantsTouched.find((g: { id: string }) => g.id === grant.id)).toMatchObject({ source: 'purchase', costBasis: { minor: '100', currency: 'USD' } });
+    expect(story.body!.grantsTouched.find((g: { id: string }) => g.id === grant.id)).toMatchObject({
+      source: 'purchase',
+      costBasis: { minor: '100', currency: 'USD' },
+    });
 
     const holdStory = await call(api, 'GET', `/v1/transactions/${committed.closedTransactionId}`);
     expect(holdStory.body).toMatchObject({ holds: [{ id: hold.id, committed: '1.25', status: 'committed' }] });
@@ -119,15 +150,27 @@ describe('dispute view (R-A2)', () => {
 describe('GDPR (R-A4)', () => {
   it('exports everything about an account as JSON and CSV, and erasure removes personal data while the chain still verifies', async () => {
     const a = await newAccount(f.deps);
-    await f.deps.db.updateTable('accounts').set({ name: 'Jane Doe Ltd', metadata: JSON.stringify({ email: 'jane@example.com' }) }).where('id', '=', a).execute();
-    await issueGrant(f.deps, { accountId: a, creditType: 'ai', amount: '10', source: 'purchase', costBasis: { amount: '1.00', currency: 'USD' } }, actor);
+    await f.deps.db
+      .updateTable('accounts')
+      .set({ name: 'Jane Doe Ltd', metadata: JSON.stringify({ email: 'jane@example.com' }) })
+      .where('id', '=', a)
+      .execute();
+    await issueGrant(
+      f.deps,
+      { accountId: a, creditType: 'ai', amount: '10', source: 'purchase', costBasis: { amount: '1.00', currency: 'USD' } },
+      actor,
+    );
     await deduct(f.deps, { accountId: a, creditType: 'ai', amount: '3' }, { ...actor, feature: 'chat' });
     await sql`insert into usage_events (id, account_id, feature, properties, event_time, received_at, status)
       values (${`ue_gdpr_${a}`}, ${a}, 'chat', '{"prompt":"my phone is 555-0100"}'::jsonb, now(), now(), 'burned')`.execute(f.deps.db);
 
     const json = await call(api, 'GET', `/v1/accounts/${a}/export`, { key: await api.key(['customer'], a) });
     expect(json.status).toBe(200);
-    expect(json.body).toMatchObject({ accountId: a, account: [{ id: a, name: 'Jane Doe Ltd' }], balances: [{ credit_type: 'ai', balance: '700' }] });
+    expect(json.body).toMatchObject({
+      accountId: a,
+      account: [{ id: a, name: 'Jane Doe Ltd' }],
+      balances: [{ credit_type: 'ai', balance: '700' }],
+    });
     expect(json.body!.ledgerEntries.map((e: { entry_type: string }) => e.entry_type)).toEqual(['grant', 'burn']);
     expect(json.body!.ledgerEntries[1].hash).toMatch(/^[0-9a-f]{64}$/);
     expect(json.body!.grants).toHaveLength(1);
@@ -139,21 +182,38 @@ describe('GDPR (R-A4)', () => {
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toBe('record_type,id,occurred_at,credit_type,entry_type,amount,balance_after,grant_id,feature,actor,data');
     expect(lines.filter((l) => l.startsWith('ledger_entry,'))).toHaveLength(2);
-    expect((await call(api, 'GET', `/v1/accounts/${a}/export`, { key: await api.key(['customer'], await newAccount(f.deps)) })).status).toBe(404);
+    expect(
+      (await call(api, 'GET', `/v1/accounts/${a}/export`, { key: await api.key(['customer'], await newAccount(f.deps)) })).status,
+    ).toBe(404);
 
     const erased = await call(api, 'POST', `/v1/accounts/${a}/erasure`);
     expect(erased.status).toBe(200);
-    expect(erased.body).toMatchObject({ accountId: a, alreadyErased: false, fields: ['accounts.name', 'accounts.metadata', 'usage_events.properties'] });
+    expect(erased.body).toMatchObject({
+      accountId: a,
+      alreadyErased: false,
+      fields: ['accounts.name', 'accounts.metadata', 'usage_events.properties'],
+    });
     const account = await f.deps.db.selectFrom('accounts').select(['name', 'metadata']).where('id', '=', a).executeTakeFirstOrThrow();
     expect(account).toEqual({ name: '[erased]', metadata: {} });
-    const event = await f.deps.db.selectFrom('usage_events').select('properties').where('id', '=', `ue_gdpr_${a}`).executeTakeFirstOrThrow();
+    const event = await f.deps.db
+      .selectFrom('usage_events')
+      .select('properties')
+      .where('id', '=', `ue_gdpr_${a}`)
+      .executeTakeFirstOrThrow();
     expect(event.properties).toEqual({});
     // The ledger stays, pseudonymous, and its chain still verifies.
     expect((await call(api, 'GET', `/v1/accounts/${a}/ledger/verify`)).body).toMatchObject({ ok: true });
     expect(await f.deps.db.selectFrom('ledger_entries').select('id').where('account_id', '=', a).execute()).toHaveLength(2);
     expect((await call(api, 'POST', `/v1/accounts/${a}/erasure`)).body).toMatchObject({ alreadyErased: true });
-    const audit = await f.deps.db.selectFrom('audit_log').select(['action', 'after']).where('target_id', '=', a).where('action', '=', 'account.erase').execute();
-    expect(audit).toEqual([{ action: 'account.erase', after: { fields: ['accounts.name', 'accounts.metadata', 'usage_events.properties'] } }]);
+    const audit = await f.deps.db
+      .selectFrom('audit_log')
+      .select(['action', 'after'])
+      .where('target_id', '=', a)
+      .where('action', '=', 'account.erase')
+      .execute();
+    expect(audit).toEqual([
+      { action: 'account.erase', after: { fields: ['accounts.name', 'accounts.metadata', 'usage_events.properties'] } },
+    ]);
     expect(JSON.stringify(audit)).not.toContain('Jane');
   });
 });

@@ -8,8 +8,16 @@ import { useTimeSkippingWorker } from './time-skipping.js';
 
 const f = useLedgerFixture();
 const taskQueue = `approvals-${randomBytes(4).toString('hex')}`;
-const api = useApi(f, { TEMPORAL_TASK_QUEUE: taskQueue, GRANT_APPROVAL_LIMITS: '{"support":"100","admin":"1000"}', GRANT_APPROVAL_TIMEOUT_HOURS: '24' });
-const t = useTimeSkippingWorker(() => ({ ledger: f.deps }), () => f.clock, taskQueue);
+const api = useApi(f, {
+  TEMPORAL_TASK_QUEUE: taskQueue,
+  GRANT_APPROVAL_LIMITS: '{"support":"100","admin":"1000"}',
+  GRANT_APPROVAL_TIMEOUT_HOURS: '24',
+});
+const t = useTimeSkippingWorker(
+  () => ({ ledger: f.deps }),
+  () => f.clock,
+  taskQueue,
+);
 let keys: { support: string; alice: string; aliceApprover: string; bob: string; finance: string };
 
 beforeAll(async () => {
@@ -40,7 +48,10 @@ async function outbox(type: string, approvalId: string) {
 describe('support grants and approvals (HTTP + time-skipping Temporal + PostgreSQL)', () => {
   it('needs a reason code from the list and free text', async () => {
     const acct = await newAccount(f.deps);
-    const res = await call(api, 'POST', `/v1/accounts/${acct}/support-grants`, { key: keys.support, body: { creditType: 'ai', amount: '5', reasonCode: 'because' } });
+    const res = await call(api, 'POST', `/v1/accounts/${acct}/support-grants`, {
+      key: keys.support,
+      body: { creditType: 'ai', amount: '5', reasonCode: 'because' },
+    });
     expect(res.status).toBe(400);
     expect(res.body!.errors.map((e: { path: string }) => e.path).sort()).toEqual(['reason', 'reasonCode']);
   });
@@ -53,7 +64,10 @@ describe('support grants and approvals (HTTP + time-skipping Temporal + PostgreS
       headers: { 'x-request-id': 'req-within-limit' },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'granted', grant: { amount: '100.00', source: 'support', reasonCode: 'service_outage', issuedBy: 'sam@example.com' } });
+    expect(res.body).toMatchObject({
+      status: 'granted',
+      grant: { amount: '100.00', source: 'support', reasonCode: 'service_outage', issuedBy: 'sam@example.com' },
+    });
     const audit = await call(api, 'GET', `/v1/audit?accountId=${acct}`, { key: keys.finance });
     expect(audit.body!.data).toEqual([
       expect.objectContaining({
@@ -72,10 +86,17 @@ describe('support grants and approvals (HTTP + time-skipping Temporal + PostgreS
     const t0 = await t.syncClock();
     const acct = await newAccount(f.deps);
     const expiresAt = new Date(t0.getTime() + 30 * 86_400_000).toISOString();
-    const pending = await call(api, 'POST', `/v1/accounts/${acct}/support-grants`, { key: keys.alice, body: supportGrant('500', { expiresAt }) });
+    const pending = await call(api, 'POST', `/v1/accounts/${acct}/support-grants`, {
+      key: keys.alice,
+      body: supportGrant('500', { expiresAt }),
+    });
     expect(pending.status).toBe(202);
     const approvalId = pending.body!.approval.id as string;
-    expect(pending.body!.approval).toMatchObject({ status: 'pending', requestedBy: 'alice@example.com', grant: { amount: '500', expiresAt } });
+    expect(pending.body!.approval).toMatchObject({
+      status: 'pending',
+      requestedBy: 'alice@example.com',
+      grant: { amount: '500', expiresAt },
+    });
     expect((await call(api, 'GET', `/v1/accounts/${acct}/grants`)).body!.data).toEqual([]);
     const listed = await call(api, 'GET', '/v1/approvals?status=pending&limit=500', { key: keys.bob });
     expect(listed.body!.data.map((a: { id: string }) => a.id)).toContain(approvalId);
@@ -86,12 +107,21 @@ describe('support grants and approvals (HTTP + time-skipping Temporal + PostgreS
     const noScope = await call(api, 'POST', `/v1/approvals/${approvalId}/approve`, { key: keys.support, body: {} });
     expect(noScope.status).toBe(403);
 
-    const approved = await call(api, 'POST', `/v1/approvals/${approvalId}/approve`, { key: keys.bob, body: { reason: 'checked the incident' } });
+    const approved = await call(api, 'POST', `/v1/approvals/${approvalId}/approve`, {
+      key: keys.bob,
+      body: { reason: 'checked the incident' },
+    });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: 'approved', decidedBy: 'bob@example.com', decisionReason: 'checked the incident' });
     const grantId = approved.body!.grantId as string;
     const grant = await call(api, 'GET', `/v1/grants/${grantId}`);
-    expect(grant.body).toMatchObject({ amount: '500.00', remaining: '500.00', expiresAt, issuedBy: 'alice@example.com', metadata: { approvalId, approvedBy: 'bob@example.com' } });
+    expect(grant.body).toMatchObject({
+      amount: '500.00',
+      remaining: '500.00',
+      expiresAt,
+      issuedBy: 'alice@example.com',
+      metadata: { approvalId, approvedBy: 'bob@example.com' },
+    });
     expect(await outbox('grant.approved', approvalId)).toHaveLength(1);
     // The approved grant has its expiry timer.
     const timer = await t.env.client.workflow.getHandle(grantExpiryWorkflowId(grantId)).describe();
@@ -115,7 +145,12 @@ describe('support grants and approvals (HTTP + time-skipping Temporal + PostgreS
     const pending = await call(api, 'POST', `/v1/accounts/${acct}/support-grants`, { key: keys.support, body: supportGrant('250') });
     const approvalId = pending.body!.approval.id as string;
     const rejected = await call(api, 'POST', `/v1/approvals/${approvalId}/reject`, { key: keys.bob, body: { reason: 'too generous' } });
-    expect(rejected.body).toMatchObject({ status: 'rejected', decidedBy: 'bob@example.com', decisionReason: 'too generous', grantId: null });
+    expect(rejected.body).toMatchObject({
+      status: 'rejected',
+      decidedBy: 'bob@example.com',
+      decisionReason: 'too generous',
+      grantId: null,
+    });
     expect((await call(api, 'GET', `/v1/accounts/${acct}/grants`)).body!.data).toEqual([]);
     expect(await outbox('grant.rejected', approvalId)).toHaveLength(1);
   });
@@ -143,7 +178,12 @@ describe('support grants and approvals (HTTP + time-skipping Temporal + PostgreS
     const [update, voided] = audit.body!.data;
     expect(update).toMatchObject({ action: 'account.update', actor: 'test-admin', after: { name: 'Renamed Inc.' } });
     expect(update.before.name).not.toBe('Renamed Inc.');
-    expect(voided).toMatchObject({ action: 'grant.void', reason: 'issued twice', before: { status: 'active' }, after: { status: 'voided' } });
+    expect(voided).toMatchObject({
+      action: 'grant.void',
+      reason: 'issued twice',
+      before: { status: 'active' },
+      after: { status: 'voided' },
+    });
     // The log is append-only in the database itself.
     await expect(f.deps.db.deleteFrom('audit_log').where('account_id', '=', acct).execute()).rejects.toThrow(/append-only/);
   });

@@ -1,6 +1,19 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { changeGrantExpiry, commitHold, createHold, deduct, getBalances, getBalancesAt, getGrant, getHold, issueGrant, refundBurn, releaseHold, voidGrant } from '../../src/ledger/index.js';
+import {
+  changeGrantExpiry,
+  commitHold,
+  createHold,
+  deduct,
+  getBalances,
+  getBalancesAt,
+  getGrant,
+  getHold,
+  issueGrant,
+  refundBurn,
+  releaseHold,
+  voidGrant,
+} from '../../src/ledger/index.js';
 import { signalMarkedGrantTimers } from '../../src/grants-lifecycle/timers.js';
 import { grantClosedSignal, grantExpiryChangedSignal, grantExpiryWorkflowId } from '../../workflows/definitions/grants.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
@@ -8,7 +21,10 @@ import { recordHistory } from '../helpers/temporal.js';
 import { useTimeSkippingWorker } from './time-skipping.js';
 
 const f = useLedgerFixture();
-const t = useTimeSkippingWorker(() => ({ ledger: f.deps }), () => f.clock);
+const t = useTimeSkippingWorker(
+  () => ({ ledger: f.deps }),
+  () => f.clock,
+);
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,7 +49,12 @@ function startTimer(grantId: string) {
 
 /** Grants whose timer is due a wake-up (the ledger's marks), then what one relay step handled. */
 async function pendingTimerMarks(accountId: string) {
-  const rows = await f.deps.db.selectFrom('grant_timer_marks').select('grant_id').where('account_id', '=', accountId).where('pending', '=', true).execute();
+  const rows = await f.deps.db
+    .selectFrom('grant_timer_marks')
+    .select('grant_id')
+    .where('account_id', '=', accountId)
+    .where('pending', '=', true)
+    .execute();
   return rows.map((r) => r.grant_id);
 }
 function relayGrantTimers() {
@@ -124,7 +145,11 @@ describe('grant expiry timer (time-skipping Temporal + real PostgreSQL)', () => 
       actor,
     );
     await t.env.sleep(2 * HOUR);
-    const sweep = await t.env.client.workflow.start('grantExpirySweepWorkflow', { taskQueue: t.taskQueue, workflowId: `sweep-${acct}`, args: [] });
+    const sweep = await t.env.client.workflow.start('grantExpirySweepWorkflow', {
+      taskQueue: t.taskQueue,
+      workflowId: `sweep-${acct}`,
+      args: [],
+    });
     expect((await sweep.result()).expired).toBeGreaterThanOrEqual(1);
     expect(await (await startTimer(grant.id)).result()).toEqual({ outcome: 'expired', expired: '0' });
     const entries = await expiryEntries(grant.id);
@@ -204,7 +229,10 @@ describe('grant expiry timer (time-skipping Temporal + real PostgreSQL)', () => 
     await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '5' }, actor);
     expect(await pendingTimerMarks(acct)).toEqual([promo.id]);
     expect(await relayGrantTimers()).toBe(1);
-    expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(promo.id)).result()).toEqual({ outcome: 'expired', expired: '15.00' });
+    expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(promo.id)).result()).toEqual({
+      outcome: 'expired',
+      expired: '15.00',
+    });
   });
 
   it('a refill that commits while the relay is telling the timer keeps its mark for the next relay run', async () => {
@@ -233,6 +261,9 @@ describe('grant expiry timer (time-skipping Temporal + real PostgreSQL)', () => 
     expect(await pendingTimerMarks(acct)).toEqual([promo.id]);
 
     expect(await relayGrantTimers()).toBe(1);
-    expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(promo.id)).result()).toEqual({ outcome: 'expired', expired: '4.00' });
+    expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(promo.id)).result()).toEqual({
+      outcome: 'expired',
+      expired: '4.00',
+    });
   });
 });

@@ -22,7 +22,13 @@ const key = () => `k-${randomBytes(6).toString('hex')}`;
 const idem = () => ({ headers: { 'idempotency-key': key() } });
 
 async function planGrants(acct: string) {
-  return f.deps.db.selectFrom('grants').selectAll().where('account_id', '=', acct).where('source', '=', 'plan').orderBy('created_at').execute();
+  return f.deps.db
+    .selectFrom('grants')
+    .selectAll()
+    .where('account_id', '=', acct)
+    .where('source', '=', 'plan')
+    .orderBy('created_at')
+    .execute();
 }
 
 async function subscribe(acct: string, body: Record<string, unknown> = { planId: 'team' }) {
@@ -38,7 +44,13 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
     const res = await call(api, 'POST', base(acct), { body: { planId: 'team' }, idempotencyKey });
     expect(res.status, res.text).toBe(201);
     const state = res.body!;
-    expect(state).toMatchObject({ accountId: acct, status: 'active', plan: { planId: 'team', version: '2026-01' }, pendingPlan: null, periodIndex: 0 });
+    expect(state).toMatchObject({
+      accountId: acct,
+      status: 'active',
+      plan: { planId: 'team', version: '2026-01' },
+      pendingPlan: null,
+      periodIndex: 0,
+    });
     expect(res.headers.get('location')).toBe(`${base(acct)}/${state.subscriptionId}`);
     expect(state.upcoming.map((u: { periodIndex: number; amount: string }) => [u.periodIndex, u.amount])).toEqual([
       [1, '5000'],
@@ -61,7 +73,14 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
     expect(await planGrants(acct)).toHaveLength(1);
 
     const list = await call(api, 'GET', base(acct));
-    expect(list.body!.data).toEqual([expect.objectContaining({ id: state.subscriptionId, plan: { planId: 'team', version: '2026-01' }, trialId: null, createdBy: 'test-admin' })]);
+    expect(list.body!.data).toEqual([
+      expect.objectContaining({
+        id: state.subscriptionId,
+        plan: { planId: 'team', version: '2026-01' },
+        trialId: null,
+        createdBy: 'test-admin',
+      }),
+    ]);
     const one = await call(api, 'GET', `${base(acct)}/${state.subscriptionId}`);
     expect(one.body).toEqual(state);
     expect((await call(api, 'DELETE', `${base(acct)}/${state.subscriptionId}?at=now`, idem())).status).toBe(200);
@@ -202,7 +221,9 @@ describe('the generic grant route and support keys', () => {
     expect(refused.body!.detail).toContain(`POST /v1/accounts/${acct}/support-grants`);
     expect(refused.body!.detail).toContain('at most 100.00 ai');
     expect((await call(api, 'POST', `/v1/accounts/${acct}/grants`, { key: support, body: grant('100') })).status).toBe(201);
-    expect((await call(api, 'POST', `/v1/accounts/${acct}/grants`, { key: await api.key(['support', 'service']), body: grant('5000') })).status).toBe(201);
+    expect(
+      (await call(api, 'POST', `/v1/accounts/${acct}/grants`, { key: await api.key(['support', 'service']), body: grant('5000') })).status,
+    ).toBe(201);
     expect((await call(api, 'POST', `/v1/accounts/${acct}/grants`, { body: grant('5000') })).status).toBe(201);
     const grants = await f.deps.db.selectFrom('grants').select('amount').where('account_id', '=', acct).orderBy('amount').execute();
     expect(grants.map((g) => g.amount)).toEqual([10_000n, 500_000n, 500_000n]);

@@ -14,7 +14,10 @@ import { recordHistory } from '../helpers/temporal.js';
 import { useTimeSkippingWorker } from './time-skipping.js';
 
 const f = useLedgerFixture();
-const t = useTimeSkippingWorker(() => ({ ledger: f.deps }), () => f.clock);
+const t = useTimeSkippingWorker(
+  () => ({ ledger: f.deps }),
+  () => f.clock,
+);
 
 const DAY = 86_400_000;
 const month = { unit: 'month' as const, count: 1 };
@@ -61,7 +64,10 @@ describe('subscriptions (time-skipping Temporal + real PostgreSQL)', () => {
     for (const [i, [rule, rolled]] of rules.entries()) {
       const grants = await grantsOf(subs[i]!.acct);
       const rollover = grants.filter((g) => g.source === 'rollover');
-      expect(rollover.map((g) => g.amount), rule.rule).toEqual(rolled === null ? [] : [BigInt(Number(rolled) * 100)]);
+      expect(
+        rollover.map((g) => g.amount),
+        rule.rule,
+      ).toEqual(rolled === null ? [] : [BigInt(Number(rolled) * 100)]);
       if (rule.rule !== 'none') {
         expect(rollover[0]!.effective_at.getTime()).toBe(end0);
         expect(rollover[0]!.expires_at!.getTime()).toBe(periodBounds(t0.getTime(), month, rule.expiresAfterPeriods).end);
@@ -87,7 +93,9 @@ describe('subscriptions (time-skipping Temporal + real PostgreSQL)', () => {
     const allotments = grants.filter((g) => g.source === 'plan');
     const rollovers = grants.filter((g) => g.source === 'rollover');
     expect(allotments).toHaveLength(13);
-    expect(allotments.map((g) => g.effective_at.getTime())).toEqual([...Array(13).keys()].map((k) => periodBounds(t0.getTime(), month, k).start));
+    expect(allotments.map((g) => g.effective_at.getTime())).toEqual(
+      [...Array(13).keys()].map((k) => periodBounds(t0.getTime(), month, k).start),
+    );
     expect(allotments.map((g) => g.external_ref)).toEqual([...Array(13).keys()].map((k) => `plan:sub_${acct}:${k}`));
     expect(rollovers.map((g) => g.amount)).toEqual(Array(12).fill(3000n));
     expect(allotments.slice(0, 12).every((g) => g.status === 'expired')).toBe(true);
@@ -119,7 +127,9 @@ describe('subscriptions (time-skipping Temporal + real PostgreSQL)', () => {
     const handle = await start(acct, t0, plan({ rule: 'none' }, '100'));
     const bounds = periodBounds(t0.getTime(), month, 0);
     await t.env.sleep(10 * DAY);
-    const state = await handle.executeUpdate(changeSubscriptionPlanUpdate, { args: [{ plan: plan({ rule: 'none' }, '400', 'big'), effective: 'now', actor: 'test' }] });
+    const state = await handle.executeUpdate(changeSubscriptionPlanUpdate, {
+      args: [{ plan: plan({ rule: 'none' }, '400', 'big'), effective: 'now', actor: 'test' }],
+    });
     expect(state.plan).toEqual({ planId: 'big', version: '2026-01' });
     const extra = (await grantsOf(acct)).find((g) => g.metadata.prorated === 'true')!;
     // 300.00 × remaining / period, rounded down to 0.01, from the instant of the change.

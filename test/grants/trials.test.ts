@@ -18,7 +18,11 @@ import { useTimeSkippingWorker } from './time-skipping.js';
 const f = useLedgerFixture();
 const taskQueue = `trials-${randomBytes(4).toString('hex')}`;
 const api = useApi(f, { TEMPORAL_TASK_QUEUE: taskQueue, GRANT_EXPIRING_NOTICE_DAYS: '3' });
-const t = useTimeSkippingWorker(() => ({ ledger: f.deps }), () => f.clock, taskQueue);
+const t = useTimeSkippingWorker(
+  () => ({ ledger: f.deps }),
+  () => f.clock,
+  taskQueue,
+);
 
 beforeAll(() => {
   // The API starts and queries the trial workflows on the time-skipping server the worker polls.
@@ -44,10 +48,22 @@ describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
     const res = await call(api, 'POST', `/v1/accounts/${acct}/trials`, { body: { trialId: 'default' } });
     expect(res.status, res.text).toBe(201);
     const endsAt = t0.getTime() + 14 * DAY;
-    expect(res.body).toMatchObject({ trialId: 'default', accountId: acct, status: 'running', endsAt: new Date(endsAt).toISOString(), subscriptionId: null });
+    expect(res.body).toMatchObject({
+      trialId: 'default',
+      accountId: acct,
+      status: 'running',
+      endsAt: new Date(endsAt).toISOString(),
+      subscriptionId: null,
+    });
     const [grant, ...others] = await grantsOf(acct);
     expect(others).toEqual([]);
-    expect(grant).toMatchObject({ id: res.body!.grantId, source: 'trial', amount: 20_000n, priority: 10, external_ref: `trial:${acct}:default` });
+    expect(grant).toMatchObject({
+      id: res.body!.grantId,
+      source: 'trial',
+      amount: 20_000n,
+      priority: 10,
+      external_ref: `trial:${acct}:default`,
+    });
     expect(grant!.expires_at!.getTime()).toBe(endsAt);
 
     // Asked again (another request): the same trial, no second grant.
@@ -61,11 +77,26 @@ describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
     await t.env.sleep(14 * DAY);
 
     const handle = t.env.client.workflow.getHandle(trialWorkflowId(acct, 'default'));
-    expect(await handle.result()).toEqual<TrialState>({ trialId: 'default', accountId: acct, grantId: grant!.id, endsAt: new Date(endsAt).toISOString(), status: 'expired', subscriptionId: null });
-    expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(grant!.id)).result()).toEqual({ outcome: 'expired', expired: '150.00' });
+    expect(await handle.result()).toEqual<TrialState>({
+      trialId: 'default',
+      accountId: acct,
+      grantId: grant!.id,
+      endsAt: new Date(endsAt).toISOString(),
+      status: 'expired',
+      subscriptionId: null,
+    });
+    expect(await t.env.client.workflow.getHandle(grantExpiryWorkflowId(grant!.id)).result()).toEqual({
+      outcome: 'expired',
+      expired: '150.00',
+    });
     const after = await grantsOf(acct);
     expect(after.map((g) => [g.source, g.status, g.remaining])).toEqual([['trial', 'expired', 0n]]);
-    const expiry = await f.deps.db.selectFrom('ledger_entries').selectAll().where('grant_id', '=', grant!.id).where('entry_type', '=', 'expiry').execute();
+    const expiry = await f.deps.db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('grant_id', '=', grant!.id)
+      .where('entry_type', '=', 'expiry')
+      .execute();
     expect(expiry.map((e) => [e.amount, e.created_at.getTime()])).toEqual([[15_000n, endsAt]]);
     expect(await outboxFor(grant!.id)).toEqual([
       ['grant.expiring', endsAt - 3 * DAY],
@@ -109,7 +140,12 @@ describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
 
     const list = await call(api, 'GET', `/v1/accounts/${acct}/subscriptions`);
     expect(list.body!.data).toEqual([
-      expect.objectContaining({ id: subscriptionId, trialId: 'team-trial', startAt: new Date(endsAt).toISOString(), plan: { planId: 'team', version: '2026-01' } }),
+      expect.objectContaining({
+        id: subscriptionId,
+        trialId: 'team-trial',
+        startAt: new Date(endsAt).toISOString(),
+        plan: { planId: 'team', version: '2026-01' },
+      }),
     ]);
     const state = await call(api, 'GET', `/v1/accounts/${acct}/subscriptions/${subscriptionId}`);
     expect(state.body).toEqual(subscription);
@@ -122,7 +158,9 @@ describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
     const acct = await newAccount(f.deps);
     const res = await call(api, 'POST', `/v1/accounts/${acct}/trials`, { body: { trialId: 'forever' } });
     expect(res.status).toBe(400);
-    expect(res.body!.errors).toEqual([expect.objectContaining({ path: 'trialId', message: 'no trial forever in version 2026-01; there are: default, team-trial' })]);
+    expect(res.body!.errors).toEqual([
+      expect.objectContaining({ path: 'trialId', message: 'no trial forever in version 2026-01; there are: default, team-trial' }),
+    ]);
     const customer = await api.key(['customer'], acct);
     expect((await call(api, 'POST', `/v1/accounts/${acct}/trials`, { key: customer, body: { trialId: 'default' } })).status).toBe(403);
     expect((await call(api, 'GET', `/v1/accounts/${acct}/trials/default`, { key: customer })).status).toBe(404);

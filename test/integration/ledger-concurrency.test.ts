@@ -117,7 +117,10 @@ describe('no overdraft under concurrency', () => {
 
     const ok = fulfilled(results);
     expect(ok.length, why).toBe(100);
-    expect(ok.every((r) => r.deducted === '1'), why).toBe(true);
+    expect(
+      ok.every((r) => r.deducted === '1'),
+      why,
+    ).toBe(true);
     for (const error of rejected(results)) expect(error, why).toBeInstanceOf(InsufficientCreditsError);
     // Serialised by the balance lock, each success saw a different balance: 99, 98, …, 0, each exactly once.
     const after = ok.map((r) => BigInt(r.balance.available)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -138,7 +141,11 @@ describe('no overdraft under concurrency', () => {
     const parent = await newAccount(f.deps);
     const a = await newAccount(f.deps, { parentId: parent });
     const b = await newAccount(f.deps, { parentId: parent, overdraftLimit: { storage: '5' } });
-    for (const [accountId, amount] of [[parent, '50'], [a, '10'], [b, '10']] as const) {
+    for (const [accountId, amount] of [
+      [parent, '50'],
+      [a, '10'],
+      [b, '10'],
+    ] as const) {
       await issueGrant(f.deps, { accountId, creditType: 'storage', amount, source: 'purchase' }, actor);
     }
     const initiators = shuffle([...Array<string>(100).fill(a), ...Array<string>(100).fill(b), ...Array<string>(100).fill(parent)], rand);
@@ -216,8 +223,7 @@ describe('a commit racing the end of its hold', () => {
       const variant = i % 3;
       const commitClock = variant === 2 ? ttlEnd : ttlEnd - 1;
       const commit = () => commitHold(at(commitClock), hold.id, '1', actor);
-      const rival = () =>
-        variant === 1 ? sweepExpiredHolds(at(ttlEnd), 10) : releaseHold(at(ttlEnd - 1), hold.id, actor).then(() => 1);
+      const rival = () => (variant === 1 ? sweepExpiredHolds(at(ttlEnd), 10) : releaseHold(at(ttlEnd - 1), hold.id, actor).then(() => 1));
       // Whoever starts first has a head start; take turns so both sides get to win.
       const [c, r] =
         Math.floor(i / 3) % 2 === 0

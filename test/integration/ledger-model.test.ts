@@ -79,9 +79,7 @@ const live = (g: MGrant, now: number) => g.status === 'active' && (g.expiresAt =
 const spendable = (g: MGrant, now: number) => live(g, now) && g.effectiveAt <= now && g.remaining > 0n;
 /** Burn order: lower priority first, then soonest expiry (never-expiring last), then oldest. */
 function burnOrder(grants: MGrant[]): MGrant[] {
-  return [...grants].sort(
-    (a, b) => a.priority - b.priority || (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.seq - b.seq,
-  );
+  return [...grants].sort((a, b) => a.priority - b.priority || (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.seq - b.seq);
 }
 const funds = (m: Model) => sum(m.grants.filter((g) => spendable(g, m.now)).map((g) => g.remaining));
 
@@ -190,205 +188,254 @@ const grantCmd = fc
     life: fc.option(fc.constantFrom(60_000, 600_000, 3_600_000), { freq: 2 }),
   })
   .map(({ amount, priority, delay, life }) =>
-    command(`grant(${dec(amount)}, p${priority}, delay ${delay}, life ${life})`, () => true, async (m, r) => {
-      const effectiveAt = m.now + (delay ?? 0);
-      const expiresAt = life === null ? null : effectiveAt + life;
-      const view = await issueGrant(
-        f.deps,
-        {
-          accountId: r.accountId,
-          creditType: CT,
-          amount: dec(amount),
-          source: 'promo',
-          priority,
-          effectiveAt: delay === null ? undefined : new Date(effectiveAt),
-          expiresAt: expiresAt === null ? null : new Date(expiresAt),
-        },
-        actor,
-      );
-      m.grants.push({ id: view.id, remaining: amount, priority, effectiveAt, expiresAt, status: 'active', seq: m.grants.length });
-      m.totals.granted += amount;
-      settle(m);
-    }),
+    command(
+      `grant(${dec(amount)}, p${priority}, delay ${delay}, life ${life})`,
+      () => true,
+      async (m, r) => {
+        const effectiveAt = m.now + (delay ?? 0);
+        const expiresAt = life === null ? null : effectiveAt + life;
+        const view = await issueGrant(
+          f.deps,
+          {
+            accountId: r.accountId,
+            creditType: CT,
+            amount: dec(amount),
+            source: 'promo',
+            priority,
+            effectiveAt: delay === null ? undefined : new Date(effectiveAt),
+            expiresAt: expiresAt === null ? null : new Date(expiresAt),
+          },
+          actor,
+        );
+        m.grants.push({ id: view.id, remaining: amount, priority, effectiveAt, expiresAt, status: 'active', seq: m.grants.length });
+        m.totals.granted += amount;
+        settle(m);
+      },
+    ),
   );
 
 const deductCmd = fc.record({ amount: units(4000n), allowPartial: fc.boolean() }).map(({ amount, allowPartial }) =>
-  command(`deduct(${dec(amount)}${allowPartial ? ', partial' : ''})`, () => true, async (m, r) => {
-    const call = deduct(f.deps, { accountId: r.accountId, creditType: CT, amount: dec(amount), allowPartial }, actor);
-    // Settling first moves the same amount out of funds and out of debt.
-    const settled = min(m.debt, funds(m));
-    const debtAfterSettle = m.debt - settled;
-    const headroom = m.limit > debtAfterSettle ? m.limit - debtAfterSettle : 0n;
-    const burnable = funds(m) - settled + headroom;
-    if (amount > burnable && (!allowPartial || burnable === 0n)) {
-      await expect(call).rejects.toMatchObject({
-        code: 'insufficient_credits',
-        available: dec(funds(m) - m.debt),
-        shortfall: dec(amount - burnable),
+  command(
+    `deduct(${dec(amount)}${allowPartial ? ', partial' : ''})`,
+    () => true,
+    async (m, r) => {
+      const call = deduct(f.deps, { accountId: r.accountId, creditType: CT, amount: dec(amount), allowPartial }, actor);
+      // Settling first moves the same amount out of funds and out of debt.
+      const settled = min(m.debt, funds(m));
+      const debtAfterSettle = m.debt - settled;
+      const headroom = m.limit > debtAfterSettle ? m.limit - debtAfterSettle : 0n;
+      const burnable = funds(m) - settled + headroom;
+      if (amount > burnable && (!allowPartial || burnable === 0n)) {
+        await expect(call).rejects.toMatchObject({
+          code: 'insufficient_credits',
+          available: dec(funds(m) - m.debt),
+          shortfall: dec(amount - burnable),
+        });
+        return;
+      }
+      const result = await call;
+      settle(m);
+      const toBurn = min(amount, burnable);
+      const parts: MBurn['parts'] = take(m, toBurn).map((p) => ({ ...p, refunded: 0n }));
+      const fromGrants = sum(parts.map((p) => p.amount));
+      if (toBurn > fromGrants) {
+        m.debt += toBurn - fromGrants;
+        parts.push({ grant: null, amount: toBurn - fromGrants, refunded: 0n });
+      }
+      m.totals.burned += toBurn;
+      m.burns.push({ txId: result.transactionId, parts });
+      expect(result).toMatchObject({
+        deducted: dec(toBurn),
+        balance: { available: dec(funds(m) - m.debt), overdraftUsed: dec(m.debt) },
       });
-      return;
-    }
-    const result = await call;
-    settle(m);
-    const toBurn = min(amount, burnable);
-    const parts: MBurn['parts'] = take(m, toBurn).map((p) => ({ ...p, refunded: 0n }));
-    const fromGrants = sum(parts.map((p) => p.amount));
-    if (toBurn > fromGrants) {
-      m.debt += toBurn - fromGrants;
-      parts.push({ grant: null, amount: toBurn - fromGrants, refunded: 0n });
-    }
-    m.totals.burned += toBurn;
-    m.burns.push({ txId: result.transactionId, parts });
-    expect(result).toMatchObject({
-      deducted: dec(toBurn),
-      balance: { available: dec(funds(m) - m.debt), overdraftUsed: dec(m.debt) },
-    });
-  }),
+    },
+  ),
 );
 
 const holdCmd = fc.record({ amount: units(3000n), ttl: fc.option(fc.constantFrom(30, 60, 600), { freq: 3 }) }).map(({ amount, ttl }) =>
-  command(`hold(${dec(amount)}, ttl ${ttl})`, () => true, async (m, r) => {
-    const call = createHold(f.deps, { accountId: r.accountId, creditType: CT, amount: dec(amount), ttlSeconds: ttl }, actor);
-    // Holds never use the overdraft.
-    const available = funds(m) - m.debt;
-    if (amount > available) {
-      // Reported as it is, negative while an overdraft is in use (as deduct reports it).
-      await expect(call).rejects.toMatchObject({ code: 'insufficient_credits', available: dec(available), shortfall: dec(amount - available) });
-      return;
-    }
-    const view = await call;
-    settle(m);
-    const expiresAt = ttl === null ? null : m.now + ttl * 1000;
-    m.holds.push({ id: view.id, amount, allocs: take(m, amount), expiresAt, status: 'active' });
-    expect(view).toMatchObject({ amount: dec(amount), status: 'active', expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() });
-  }),
+  command(
+    `hold(${dec(amount)}, ttl ${ttl})`,
+    () => true,
+    async (m, r) => {
+      const call = createHold(f.deps, { accountId: r.accountId, creditType: CT, amount: dec(amount), ttlSeconds: ttl }, actor);
+      // Holds never use the overdraft.
+      const available = funds(m) - m.debt;
+      if (amount > available) {
+        // Reported as it is, negative while an overdraft is in use (as deduct reports it).
+        await expect(call).rejects.toMatchObject({
+          code: 'insufficient_credits',
+          available: dec(available),
+          shortfall: dec(amount - available),
+        });
+        return;
+      }
+      const view = await call;
+      settle(m);
+      const expiresAt = ttl === null ? null : m.now + ttl * 1000;
+      m.holds.push({ id: view.id, amount, allocs: take(m, amount), expiresAt, status: 'active' });
+      expect(view).toMatchObject({
+        amount: dec(amount),
+        status: 'active',
+        expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+      });
+    },
+  ),
 );
 
 const commitCmd = fc.record({ i: fc.nat(), all: fc.boolean(), raw: fc.bigInt({ min: 0n, max: 10_000n }) }).map(({ i, all, raw }) =>
-  command(`commit(hold #${i}, ${all ? 'all' : raw})`, (m) => m.holds.length > 0, async (m) => {
-    const hold = pickHold(m, i);
-    // Up to one unit more than held, to reach commit_exceeds_hold now and then.
-    const amount = all ? hold.amount : raw % (hold.amount + 2n);
-    const call = commitHold(f.deps, hold.id, all ? undefined : dec(amount), actor);
-    if (hold.status !== 'active') return void (await expect(call).rejects.toMatchObject({ code: 'hold_not_active' }));
-    if (hold.expiresAt !== null && hold.expiresAt <= m.now) return void (await expect(call).rejects.toMatchObject({ code: 'hold_expired' }));
-    if (amount > hold.amount) return void (await expect(call).rejects.toMatchObject({ code: 'commit_exceeds_hold' }));
-    const view = await call;
-    m.burns.push({ txId: view.closedTransactionId!, parts: closeHold(m, hold, amount, 'committed') });
-    expect(view).toMatchObject({ status: 'committed', committedAmount: dec(amount) });
-  }),
+  command(
+    `commit(hold #${i}, ${all ? 'all' : raw})`,
+    (m) => m.holds.length > 0,
+    async (m) => {
+      const hold = pickHold(m, i);
+      // Up to one unit more than held, to reach commit_exceeds_hold now and then.
+      const amount = all ? hold.amount : raw % (hold.amount + 2n);
+      const call = commitHold(f.deps, hold.id, all ? undefined : dec(amount), actor);
+      if (hold.status !== 'active') return void (await expect(call).rejects.toMatchObject({ code: 'hold_not_active' }));
+      if (hold.expiresAt !== null && hold.expiresAt <= m.now)
+        return void (await expect(call).rejects.toMatchObject({ code: 'hold_expired' }));
+      if (amount > hold.amount) return void (await expect(call).rejects.toMatchObject({ code: 'commit_exceeds_hold' }));
+      const view = await call;
+      m.burns.push({ txId: view.closedTransactionId!, parts: closeHold(m, hold, amount, 'committed') });
+      expect(view).toMatchObject({ status: 'committed', committedAmount: dec(amount) });
+    },
+  ),
 );
 
 const releaseCmd = fc.nat().map((i) =>
-  command(`release(hold #${i})`, (m) => m.holds.length > 0, async (m) => {
-    const hold = pickHold(m, i);
-    const call = releaseHold(f.deps, hold.id, actor);
-    if (hold.status !== 'active') return void (await expect(call).rejects.toMatchObject({ code: 'hold_not_active' }));
-    expect(await call).toMatchObject({ status: 'released', committedAmount: '0.00' });
-    closeHold(m, hold, 0n, 'released');
-  }),
+  command(
+    `release(hold #${i})`,
+    (m) => m.holds.length > 0,
+    async (m) => {
+      const hold = pickHold(m, i);
+      const call = releaseHold(f.deps, hold.id, actor);
+      if (hold.status !== 'active') return void (await expect(call).rejects.toMatchObject({ code: 'hold_not_active' }));
+      expect(await call).toMatchObject({ status: 'released', committedAmount: '0.00' });
+      closeHold(m, hold, 0n, 'released');
+    },
+  ),
 );
 
 const refundCmd = fc.record({ i: fc.nat(), raw: fc.option(fc.bigInt({ min: 0n, max: 10_000n })) }).map(({ i, raw }) =>
-  command(`refund(burn #${i}, ${raw ?? 'rest'})`, (m) => m.burns.length > 0, async (m, r) => {
-    const burn = pick(m.burns, i);
-    const refundable = sum(burn.parts.map((p) => p.amount - p.refunded));
-    // Up to one unit more than is left, to reach refund_exceeds_burn now and then.
-    const amount = raw === null ? refundable : 1n + (raw % (refundable + 1n));
-    const call = refundBurn(
-      f.deps,
-      { accountId: r.accountId, transactionId: burn.txId, amount: raw === null ? undefined : dec(amount) },
-      actor,
-    );
-    if (amount === 0n) return void (await expect(call).rejects.toMatchObject({ code: 'nothing_to_refund' }));
-    if (amount > refundable) return void (await expect(call).rejects.toMatchObject({ code: 'refund_exceeds_burn' }));
-    const result = await call;
-    expect(result).toMatchObject({ refunded: dec(amount), remainingRefundable: dec(refundable - amount) });
-    // Newest part first; a live source grant takes its credits back, an
-    // overdraft part pays the debt, anything else becomes a new refund grant.
-    const created: MGrant[] = [];
-    let left = amount;
-    for (const part of [...burn.parts].reverse()) {
-      const portion = min(part.amount - part.refunded, left);
-      if (portion === 0n) continue;
-      left -= portion;
-      part.refunded += portion;
-      m.totals.refunded += portion;
-      if (part.grant && live(part.grant, m.now)) {
-        part.grant.remaining += portion;
-        continue;
+  command(
+    `refund(burn #${i}, ${raw ?? 'rest'})`,
+    (m) => m.burns.length > 0,
+    async (m, r) => {
+      const burn = pick(m.burns, i);
+      const refundable = sum(burn.parts.map((p) => p.amount - p.refunded));
+      // Up to one unit more than is left, to reach refund_exceeds_burn now and then.
+      const amount = raw === null ? refundable : 1n + (raw % (refundable + 1n));
+      const call = refundBurn(
+        f.deps,
+        { accountId: r.accountId, transactionId: burn.txId, amount: raw === null ? undefined : dec(amount) },
+        actor,
+      );
+      if (amount === 0n) return void (await expect(call).rejects.toMatchObject({ code: 'nothing_to_refund' }));
+      if (amount > refundable) return void (await expect(call).rejects.toMatchObject({ code: 'refund_exceeds_burn' }));
+      const result = await call;
+      expect(result).toMatchObject({ refunded: dec(amount), remainingRefundable: dec(refundable - amount) });
+      // Newest part first; a live source grant takes its credits back, an
+      // overdraft part pays the debt, anything else becomes a new refund grant.
+      const created: MGrant[] = [];
+      let left = amount;
+      for (const part of [...burn.parts].reverse()) {
+        const portion = min(part.amount - part.refunded, left);
+        if (portion === 0n) continue;
+        left -= portion;
+        part.refunded += portion;
+        m.totals.refunded += portion;
+        if (part.grant && live(part.grant, m.now)) {
+          part.grant.remaining += portion;
+          continue;
+        }
+        const pay = part.grant === null ? min(m.debt, portion) : 0n;
+        m.debt -= pay;
+        if (portion > pay) {
+          const g: MGrant = {
+            id: '',
+            remaining: portion - pay,
+            priority: part.grant?.priority ?? 90,
+            effectiveAt: m.now,
+            expiresAt: null,
+            status: 'active',
+            seq: m.grants.length,
+          };
+          m.grants.push(g);
+          created.push(g);
+        }
       }
-      const pay = part.grant === null ? min(m.debt, portion) : 0n;
-      m.debt -= pay;
-      if (portion > pay) {
-        const g: MGrant = {
-          id: '',
-          remaining: portion - pay,
-          priority: part.grant?.priority ?? 90,
-          effectiveAt: m.now,
-          expiresAt: null,
-          status: 'active',
-          seq: m.grants.length,
-        };
-        m.grants.push(g);
-        created.push(g);
-      }
-    }
-    // The refund grants' ids, in creation order (one transaction: same created_at, ids ascending).
-    const rows = await f.deps.db
-      .selectFrom('grants')
-      .select('id')
-      .where('account_id', '=', r.accountId)
-      .where('transaction_id', '=', result.transactionId)
-      .orderBy('id')
-      .execute();
-    expect(rows.length).toBe(created.length);
-    created.forEach((g, k) => (g.id = rows[k]!.id));
-  }),
+      // The refund grants' ids, in creation order (one transaction: same created_at, ids ascending).
+      const rows = await f.deps.db
+        .selectFrom('grants')
+        .select('id')
+        .where('account_id', '=', r.accountId)
+        .where('transaction_id', '=', result.transactionId)
+        .orderBy('id')
+        .execute();
+      expect(rows.length).toBe(created.length);
+      created.forEach((g, k) => (g.id = rows[k]!.id));
+    },
+  ),
 );
 
 const voidCmd = fc.nat().map((i) =>
-  command(`void(grant #${i})`, (m) => m.grants.length > 0, async (m) => {
-    const g = pick(m.grants, i);
-    const call = voidGrant(f.deps, g.id, actor);
-    if (g.status !== 'active') return void (await expect(call).rejects.toMatchObject({ code: 'grant_not_active' }));
-    expect(await call).toMatchObject({ status: 'voided', remaining: '0.00' });
-    m.totals.voided += g.remaining;
-    g.remaining = 0n;
-    g.status = 'voided';
-  }),
+  command(
+    `void(grant #${i})`,
+    (m) => m.grants.length > 0,
+    async (m) => {
+      const g = pick(m.grants, i);
+      const call = voidGrant(f.deps, g.id, actor);
+      if (g.status !== 'active') return void (await expect(call).rejects.toMatchObject({ code: 'grant_not_active' }));
+      expect(await call).toMatchObject({ status: 'voided', remaining: '0.00' });
+      m.totals.voided += g.remaining;
+      g.remaining = 0n;
+      g.status = 'voided';
+    },
+  ),
 );
 
 const expireCmd = fc.nat().map((i) =>
-  command(`expire(grant #${i})`, (m) => m.grants.length > 0, async (m) => {
-    const g = prefer(m.grants, (x) => x.status === 'active' && x.expiresAt !== null && x.expiresAt <= m.now, i);
-    const result = await expireGrant(f.deps, g.id, actor);
-    if (g.status !== 'active' || g.expiresAt === null || g.expiresAt > m.now) {
-      expect(result).toEqual({ grantId: g.id, expired: '0.00', status: g.status });
-      return;
-    }
-    expect(result).toEqual({ grantId: g.id, expired: dec(g.remaining), status: 'expired' });
-    m.totals.expired += g.remaining;
-    g.remaining = 0n;
-    g.status = 'expired';
-  }),
+  command(
+    `expire(grant #${i})`,
+    (m) => m.grants.length > 0,
+    async (m) => {
+      const g = prefer(m.grants, (x) => x.status === 'active' && x.expiresAt !== null && x.expiresAt <= m.now, i);
+      const result = await expireGrant(f.deps, g.id, actor);
+      if (g.status !== 'active' || g.expiresAt === null || g.expiresAt > m.now) {
+        expect(result).toEqual({ grantId: g.id, expired: '0.00', status: g.status });
+        return;
+      }
+      expect(result).toEqual({ grantId: g.id, expired: dec(g.remaining), status: 'expired' });
+      m.totals.expired += g.remaining;
+      g.remaining = 0n;
+      g.status = 'expired';
+    },
+  ),
 );
 
 const sweepCmd = fc.constant(
-  command('sweepExpiredHolds', () => true, async (m) => {
-    const due = m.holds.filter((h) => h.status === 'active' && h.expiresAt !== null && h.expiresAt <= m.now);
-    // The sweep is global: earlier runs' accounts may have due holds too.
-    expect(await sweepExpiredHolds(f.deps, 10_000)).toBeGreaterThanOrEqual(due.length);
-    for (const h of due) closeHold(m, h, 0n, 'expired');
-  }),
+  command(
+    'sweepExpiredHolds',
+    () => true,
+    async (m) => {
+      const due = m.holds.filter((h) => h.status === 'active' && h.expiresAt !== null && h.expiresAt <= m.now);
+      // The sweep is global: earlier runs' accounts may have due holds too.
+      expect(await sweepExpiredHolds(f.deps, 10_000)).toBeGreaterThanOrEqual(due.length);
+      for (const h of due) closeHold(m, h, 0n, 'expired');
+    },
+  ),
 );
 
 const clockCmd = fc.constantFrom(1_000, 10_000, 30_000, 60_000, 600_000, 3_600_000).map((ms) =>
-  command(`advance(${ms / 1000}s)`, () => true, (m) => {
-    m.now += ms;
-    f.clock.set(new Date(m.now));
-    return Promise.resolve();
-  }),
+  command(
+    `advance(${ms / 1000}s)`,
+    () => true,
+    (m) => {
+      m.now += ms;
+      f.clock.set(new Date(m.now));
+      return Promise.resolve();
+    },
+  ),
 );
 
 it('random ledger operations keep the balances the model predicts, and the invariants', async () => {

@@ -62,8 +62,16 @@ describe('burn order', () => {
   it('skips grants that are not yet effective or already past expiry', async () => {
     const acct = await newAccount(f.deps);
     const now = f.clock.now();
-    await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '5', source: 'promo', effectiveAt: new Date(now.getTime() + hours(1)) }, actor);
-    await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '5', source: 'promo', expiresAt: new Date(now.getTime() + 1000) }, actor);
+    await issueGrant(
+      f.deps,
+      { accountId: acct, creditType: 'ai', amount: '5', source: 'promo', effectiveAt: new Date(now.getTime() + hours(1)) },
+      actor,
+    );
+    await issueGrant(
+      f.deps,
+      { accountId: acct, creditType: 'ai', amount: '5', source: 'promo', expiresAt: new Date(now.getTime() + 1000) },
+      actor,
+    );
     f.clock.advance(2000);
     await expect(deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, actor)).rejects.toBeInstanceOf(
       InsufficientCreditsError,
@@ -81,11 +89,17 @@ describe('amounts', () => {
       code: 'validation_failed',
       fieldErrors: [{ path: 'amount', code: 'too_many_decimals' }],
     });
-    await expect(issueGrant(f.deps, { accountId: acct, creditType: 'storage', amount: '1.5', source: 'promo' }, actor)).rejects.toMatchObject({
+    await expect(
+      issueGrant(f.deps, { accountId: acct, creditType: 'storage', amount: '1.5', source: 'promo' }, actor),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
     });
-    await expect(deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '0' }, actor)).rejects.toMatchObject({ code: 'validation_failed' });
-    await expect(deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '-1' }, actor)).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '0' }, actor)).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    await expect(deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '-1' }, actor)).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
     // Trailing zeros beyond the precision are exact, so accepted.
     const grant = await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '1.500', source: 'promo' }, actor);
     expect(grant.amount).toBe('1.50');
@@ -227,9 +241,9 @@ describe('append-only ledger', () => {
   it('the database rejects UPDATE and DELETE of ledger entries', async () => {
     const acct = await newAccount(f.deps);
     await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '1', source: 'promo' }, actor);
-    await expect(
-      f.deps.db.updateTable('ledger_entries').set({ amount: 999n }).where('account_id', '=', acct).execute(),
-    ).rejects.toThrow(/append-only/);
+    await expect(f.deps.db.updateTable('ledger_entries').set({ amount: 999n }).where('account_id', '=', acct).execute()).rejects.toThrow(
+      /append-only/,
+    );
     await expect(f.deps.db.deleteFrom('ledger_entries').where('account_id', '=', acct).execute()).rejects.toThrow(/append-only/);
   });
 });

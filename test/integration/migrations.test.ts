@@ -9,7 +9,11 @@ import { migrations } from '../../migrations/index.js';
 
 const adminUrl = inject('postgresAdminUrl');
 const name = `m_${randomBytes(6).toString('hex')}`;
-const db = createDatabase({ connectionString: adminUrl.replace(/\/postgres$/, `/${name}`), poolSize: 2, applicationName: 'migrations-test' });
+const db = createDatabase({
+  connectionString: adminUrl.replace(/\/postgres$/, `/${name}`),
+  poolSize: 2,
+  applicationName: 'migrations-test',
+});
 
 afterAll(async () => {
   await db.destroy();
@@ -30,7 +34,10 @@ describe('migrations (real PostgreSQL)', () => {
 
     const result = await migrateToLatest(db);
     expect(result.results?.map((r) => [r.migrationName, r.status])).toEqual([[landedLate, 'Success']]);
-    const ran = await db.selectFrom('kysely_migration' as never).select('name' as never).execute();
+    const ran = await db
+      .selectFrom('kysely_migration' as never)
+      .select('name' as never)
+      .execute();
     expect(ran).toHaveLength(names.length);
   });
 });

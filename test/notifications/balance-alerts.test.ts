@@ -50,7 +50,7 @@ describe('balance.low and balance.depleted (ledger observer, outbox in the same 
     expect(depleted[1]!.payload).toEqual({ accountId: acct, creditType: 'storage', available: '0' });
   });
 
-  it('a pooled child burning its parent\'s grants alerts the parent', async () => {
+  it("a pooled child burning its parent's grants alerts the parent", async () => {
     const deps = withAlerts();
     const parent = await newAccount(deps);
     const child = await newAccount(deps, { parentId: parent });
@@ -83,17 +83,16 @@ describe('balance.low and balance.depleted (ledger observer, outbox in the same 
   it('a ledger transaction that rolls back leaves no event and no alert state (outbox atomicity)', async () => {
     const failing: LedgerDeps = {
       ...f.deps,
-      observers: [
-        observer,
-        () => Promise.reject(new Error('abort after the event was written')),
-      ],
+      observers: [observer, () => Promise.reject(new Error('abort after the event was written'))],
     };
     const acct = await newAccount(f.deps);
     await setAlertSetting(f.deps.db, { accountId: acct, creditType: 'ai', lowThreshold: '100' }, 20);
     await issueGrant(withAlerts(), { accountId: acct, creditType: 'ai', amount: '150', source: 'purchase' }, actor);
     await expect(deduct(failing, { accountId: acct, creditType: 'ai', amount: '150' }, actor)).rejects.toThrow('abort after the event');
     expect(await events(acct)).toEqual([]);
-    expect(await f.deps.db.selectFrom('balance_alert_state').selectAll().where('account_id', '=', acct).where('low_active', '=', true).execute()).toEqual([]);
+    expect(
+      await f.deps.db.selectFrom('balance_alert_state').selectAll().where('account_id', '=', acct).where('low_active', '=', true).execute(),
+    ).toEqual([]);
     // The same burn committed writes both events, in one transaction with the entries.
     await deduct(withAlerts(), { accountId: acct, creditType: 'ai', amount: '150' }, actor);
     expect((await events(acct)).map((e) => e.type)).toEqual(['balance.low', 'balance.depleted']);

@@ -30,17 +30,28 @@ async function linkedAccount() {
 }
 
 async function pending(accountIds: string[]) {
-  const rows = await f.deps.db.selectFrom('crm_sync_marks').select(['account_id', 'pending']).where('account_id', 'in', accountIds).orderBy('account_id').execute();
+  const rows = await f.deps.db
+    .selectFrom('crm_sync_marks')
+    .select(['account_id', 'pending'])
+    .where('account_id', 'in', accountIds)
+    .orderBy('account_id')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.account_id, r.pending]));
 }
 
 function within<T>(ms: number, work: Promise<T>, what: string): Promise<T> {
-  return Promise.race([work, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} still blocked after ${ms} ms`)), ms))]);
+  return Promise.race([
+    work,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} still blocked after ${ms} ms`)), ms)),
+  ]);
 }
 
 describe('CRM sync marks in the relay (real PostgreSQL, real Temporal)', () => {
   it('a burn on an account being signalled is not blocked by the relay, and marks it again for the next run', async () => {
-    await signalPendingCrmSyncs({ db: f.deps.db, temporal: client, taskQueue, retry: { initialMs: 1, maxIntervalMs: 1, maxAgeMs: 1 }, crmSync }, 1000);
+    await signalPendingCrmSyncs(
+      { db: f.deps.db, temporal: client, taskQueue, retry: { initialMs: 1, maxIntervalMs: 1, maxAgeMs: 1 }, crmSync },
+      1000,
+    );
     const acct = await linkedAccount();
     await deduct(alerting(), { accountId: acct, creditType: 'ai', amount: '1' }, actor);
     expect(await pending([acct])).toEqual({ [acct]: true });

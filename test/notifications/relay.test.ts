@@ -19,7 +19,12 @@ describe('outbox relay (real PostgreSQL)', () => {
   it('fans each event out once to every matching endpoint, in seq order', async () => {
     const acct = await newAccount(f.deps);
     const other = await newAccount(f.deps);
-    const mine = await createEndpoint(f.deps.db, { accountId: acct, url: 'http://127.0.0.1:1/a', eventTypes: ['balance.low'], createdBy: 'test' });
+    const mine = await createEndpoint(f.deps.db, {
+      accountId: acct,
+      url: 'http://127.0.0.1:1/a',
+      eventTypes: ['balance.low'],
+      createdBy: 'test',
+    });
     const all = await createEndpoint(f.deps.db, { accountId: null, url: 'http://127.0.0.1:1/all', eventTypes: ['*'], createdBy: 'test' });
     await emit(acct, 'balance.low', `e1-${acct}`);
     await emit(acct, 'grant.expired', `e2-${acct}`);
@@ -31,10 +36,19 @@ describe('outbox relay (real PostgreSQL)', () => {
     expect(second).toMatchObject({ dispatched: 1, deliveriesCreated: 1 });
     expect(await dispatchOutboxBatch(f.deps.db, { limit: 100, graceSeconds: 300 })).toMatchObject({ dispatched: 0, deliveriesCreated: 0 });
 
-    const deliveries = await f.deps.db.selectFrom('webhook_deliveries').select(['endpoint_id', 'event_id', 'event_seq']).orderBy('event_seq').orderBy('endpoint_id').execute();
-    const pairs = deliveries.map((d) => `${d.event_id} -> ${d.endpoint_id === mine.id ? 'mine' : d.endpoint_id === all.id ? 'all' : d.endpoint_id}`);
+    const deliveries = await f.deps.db
+      .selectFrom('webhook_deliveries')
+      .select(['endpoint_id', 'event_id', 'event_seq'])
+      .orderBy('event_seq')
+      .orderBy('endpoint_id')
+      .execute();
+    const pairs = deliveries.map(
+      (d) => `${d.event_id} -> ${d.endpoint_id === mine.id ? 'mine' : d.endpoint_id === all.id ? 'all' : d.endpoint_id}`,
+    );
     expect(pairs.sort()).toEqual([`e1-${acct} -> all`, `e1-${acct} -> mine`, `e2-${acct} -> all`, `e3-${acct} -> all`]);
-    expect(deliveries.map((d) => d.event_seq)).toEqual([...deliveries.map((d) => d.event_seq)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(deliveries.map((d) => d.event_seq)).toEqual(
+      [...deliveries.map((d) => d.event_seq)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
   });
 
   it('never skips an event whose seq committed after a higher seq was relayed', async () => {
@@ -63,7 +77,10 @@ describe('outbox relay (real PostgreSQL)', () => {
     await dispatchOutboxBatch(f.deps.db, { limit: 100, graceSeconds: 300 });
     expect((await relayState())?.cursor_seq).toBe(before);
     const after = await dispatchOutboxBatch(f.deps.db, { limit: 100, graceSeconds: 0 });
-    const top = await f.deps.db.selectFrom('outbox_events').select(({ fn }) => fn.max('seq').as('max')).executeTakeFirstOrThrow();
+    const top = await f.deps.db
+      .selectFrom('outbox_events')
+      .select(({ fn }) => fn.max('seq').as('max'))
+      .executeTakeFirstOrThrow();
     expect(after.cursor).toBe(String(top.max));
     expect(await f.deps.db.selectFrom('outbox_dispatches').selectAll().execute()).toEqual([]);
   });

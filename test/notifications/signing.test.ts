@@ -25,8 +25,12 @@ describe('webhook signatures with the shipped verification helper', () => {
   });
 
   it('rejects a tampered body, a changed id and a wrong secret', () => {
-    expect(reason(() => verifyWebhook({ body: body.replace('9.00', '99.00'), headers, secrets: secret, now: now.getTime() }))).toBe('bad_signature');
-    expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-id': 'evt_2' }, secrets: secret, now: now.getTime() }))).toBe('bad_signature');
+    expect(reason(() => verifyWebhook({ body: body.replace('9.00', '99.00'), headers, secrets: secret, now: now.getTime() }))).toBe(
+      'bad_signature',
+    );
+    expect(reason(() => verifyWebhook({ body, headers: { ...headers, 'webhook-id': 'evt_2' }, secrets: secret, now: now.getTime() }))).toBe(
+      'bad_signature',
+    );
     expect(reason(() => verifyWebhook({ body, headers, secrets: newEndpointSecret(), now: now.getTime() }))).toBe('bad_signature');
   });
 
@@ -38,7 +42,9 @@ describe('webhook signatures with the shipped verification helper', () => {
   });
 
   it('rejects missing headers', () => {
-    expect(reason(() => verifyWebhook({ body, headers: { 'webhook-id': 'evt_1' }, secrets: secret, now: now.getTime() }))).toBe('missing_headers');
+    expect(reason(() => verifyWebhook({ body, headers: { 'webhook-id': 'evt_1' }, secrets: secret, now: now.getTime() }))).toBe(
+      'missing_headers',
+    );
   });
 
   it('during a rotation both secrets sign, so receivers on either secret verify; after the grace only the new one does', () => {

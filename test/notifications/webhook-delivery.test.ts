@@ -41,7 +41,11 @@ afterAll(() => receiver.stop());
 const alerting = (): LedgerDeps => ({ ...f.deps, observers: [createBalanceAlertObserver({ lowThreshold: 0, rearmPercent: 20 })] });
 
 async function relay(name: string) {
-  const handle = await t.client.workflow.start(WORKFLOW_TYPES.outboxRelay, { taskQueue: t.taskQueue, workflowId: `relay-${name}-${Date.now()}`, args: [] });
+  const handle = await t.client.workflow.start(WORKFLOW_TYPES.outboxRelay, {
+    taskQueue: t.taskQueue,
+    workflowId: `relay-${name}-${Date.now()}`,
+    args: [],
+  });
   return { handle, result: (await handle.result()) as { dispatched: number; deliveriesStarted: number } };
 }
 
@@ -72,7 +76,12 @@ describe('webhook delivery in Temporal (real Temporal, real PostgreSQL, local re
 
     const [request] = receiver.to(`/ok-${acct}`);
     const event = verifyWebhook<EventEnvelope>({ body: request!.body, headers: request!.headers, secrets: endpoint.secret });
-    expect(event).toMatchObject({ type: 'balance.depleted', accountId: acct, schemaVersion: 1, data: { creditType: 'ai', available: '0.00' } });
+    expect(event).toMatchObject({
+      type: 'balance.depleted',
+      accountId: acct,
+      schemaVersion: 1,
+      data: { creditType: 'ai', available: '0.00' },
+    });
     expect(event.sequence).toBe(delivery!.event_seq.toString());
     expect((await deliveriesOf(endpoint.id))[0]).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 200 });
   });
@@ -83,7 +92,13 @@ describe('webhook delivery in Temporal (real Temporal, real PostgreSQL, local re
     receiver.respond(path, 500);
     const endpoint = await createEndpoint(path, acct, ['purchase.succeeded']);
     await inTransaction(f.deps.db, (tx) =>
-      writeOutboxEvent(tx, { id: `purchase-${acct}`, accountId: acct, type: 'purchase.succeeded', payload: { accountId: acct, creditType: 'ai', credits: '10.00' }, occurredAt: new Date() }),
+      writeOutboxEvent(tx, {
+        id: `purchase-${acct}`,
+        accountId: acct,
+        type: 'purchase.succeeded',
+        payload: { accountId: acct, creditType: 'ai', credits: '10.00' },
+        occurredAt: new Date(),
+      }),
     );
     await relay('dead');
     const [delivery] = await deliveriesOf(endpoint.id);
@@ -108,7 +123,9 @@ describe('webhook delivery in Temporal (real Temporal, real PostgreSQL, local re
     // The breaker opened while the endpoint was dead: the replay waits for its probe, then delivers.
     expect(await t.client.workflow.getHandle(webhookDeliveryWorkflowId(delivery!.id, 1)).result()).toBe('delivered');
     expect((await deliveriesOf(endpoint.id))[0]).toMatchObject({ status: 'succeeded', last_status_code: 204 });
-    expect((await call(api, 'GET', '/v1/webhook-deliveries?status=failed')).body!.data.map((d: { id: string }) => d.id)).not.toContain(delivery!.id);
+    expect((await call(api, 'GET', '/v1/webhook-deliveries?status=failed')).body!.data.map((d: { id: string }) => d.id)).not.toContain(
+      delivery!.id,
+    );
   });
 
   it('one dead endpoint does not hold up another: its breaker opens and stops calling it', async () => {
@@ -120,13 +137,23 @@ describe('webhook delivery in Temporal (real Temporal, real PostgreSQL, local re
     const events = 6;
     for (let i = 0; i < events; i++) {
       await inTransaction(f.deps.db, (tx) =>
-        writeOutboxEvent(tx, { id: `exp-${acct}-${i}`, accountId: acct, type: 'grant.expired', payload: { accountId: acct, creditType: 'ai', grantId: `g${i}`, expired: '1.00' }, occurredAt: new Date() }),
+        writeOutboxEvent(tx, {
+          id: `exp-${acct}-${i}`,
+          accountId: acct,
+          type: 'grant.expired',
+          payload: { accountId: acct, creditType: 'ai', grantId: `g${i}`, expired: '1.00' },
+          occurredAt: new Date(),
+        }),
       );
     }
     await relay('breaker');
-    const healthyResults = await Promise.all((await deliveriesOf(healthy.id)).map((d) => t.client.workflow.getHandle(webhookDeliveryWorkflowId(d.id, 0)).result()));
+    const healthyResults = await Promise.all(
+      (await deliveriesOf(healthy.id)).map((d) => t.client.workflow.getHandle(webhookDeliveryWorkflowId(d.id, 0)).result()),
+    );
     expect(healthyResults).toEqual(Array(events).fill('delivered'));
-    const deadResults = await Promise.all((await deliveriesOf(dead.id)).map((d) => t.client.workflow.getHandle(webhookDeliveryWorkflowId(d.id, 0)).result()));
+    const deadResults = await Promise.all(
+      (await deliveriesOf(dead.id)).map((d) => t.client.workflow.getHandle(webhookDeliveryWorkflowId(d.id, 0)).result()),
+    );
     expect(deadResults).toEqual(Array(events).fill('dead_lettered'));
 
     // Without a breaker each dead delivery would be attempted every backoff
@@ -134,7 +161,11 @@ describe('webhook delivery in Temporal (real Temporal, real PostgreSQL, local re
     // round only one probe per cooldown reaches the endpoint.
     const deadHits = receiver.to(deadPath).length;
     expect(deadHits).toBeLessThanOrEqual(events + Math.ceil(MAX_AGE_MS / BREAKER_COOLDOWN_MS) + 1);
-    const health = await f.deps.db.selectFrom('webhook_endpoint_health').selectAll().where('endpoint_id', '=', dead.id).executeTakeFirstOrThrow();
+    const health = await f.deps.db
+      .selectFrom('webhook_endpoint_health')
+      .selectAll()
+      .where('endpoint_id', '=', dead.id)
+      .executeTakeFirstOrThrow();
     expect(health.consecutive_failures).toBeGreaterThanOrEqual(BREAKER_FAILURES);
     const ordered = receiver.to(`/up-${acct}`).map((r) => Number(JSON.parse(r.body).sequence));
     expect([...ordered].sort((a, b) => a - b)).toEqual((await deliveriesOf(healthy.id)).map((d) => Number(d.event_seq)));
@@ -145,7 +176,9 @@ describe('webhook delivery in Temporal (real Temporal, real PostgreSQL, local re
     const endpoint = await createEndpoint(`/rot-${acct}`, acct, ['balance.low']);
     const customer = await api.key(['customer'], acct);
     const otherCustomer = await api.key(['customer'], await newAccount(f.deps));
-    expect((await call(api, 'GET', '/v1/webhook-endpoints', { key: customer })).body!.data.map((e: { id: string }) => e.id)).toEqual([endpoint.id]);
+    expect((await call(api, 'GET', '/v1/webhook-endpoints', { key: customer })).body!.data.map((e: { id: string }) => e.id)).toEqual([
+      endpoint.id,
+    ]);
     expect((await call(api, 'GET', `/v1/webhook-endpoints/${endpoint.id}`, { key: otherCustomer })).status).toBe(404);
     expect((await call(api, 'POST', '/v1/webhook-endpoints', { body: { url: 'http://x', eventTypes: ['nope'] } })).status).toBe(400);
 
@@ -156,7 +189,13 @@ describe('webhook delivery in Temporal (real Temporal, real PostgreSQL, local re
     expect(rotated.body!.previousSecretExpiresAt).not.toBeNull();
 
     await inTransaction(f.deps.db, (tx) =>
-      writeOutboxEvent(tx, { id: `low-${acct}`, accountId: acct, type: 'balance.low', payload: { accountId: acct }, occurredAt: new Date() }),
+      writeOutboxEvent(tx, {
+        id: `low-${acct}`,
+        accountId: acct,
+        type: 'balance.low',
+        payload: { accountId: acct },
+        occurredAt: new Date(),
+      }),
     );
     await relay('rotate');
     const [delivery] = await deliveriesOf(endpoint.id);
@@ -173,9 +212,24 @@ describe('webhook delivery in Temporal (real Temporal, real PostgreSQL, local re
   it('documents every event type and its versioned envelope in the OpenAPI document', async () => {
     const types = await call(api, 'GET', '/v1/event-types');
     expect(types.body!.data.map((e: { type: string }) => e.type)).toEqual(
-      expect.arrayContaining(['balance.low', 'balance.depleted', 'grant.expiring', 'grant.expired', 'purchase.succeeded', 'recharge.succeeded', 'recharge.failed', 'grant.pending_approval', 'grant.approved', 'grant.rejected']),
+      expect.arrayContaining([
+        'balance.low',
+        'balance.depleted',
+        'grant.expiring',
+        'grant.expired',
+        'purchase.succeeded',
+        'recharge.succeeded',
+        'recharge.failed',
+        'grant.pending_approval',
+        'grant.approved',
+        'grant.rejected',
+      ]),
     );
-    const doc = (await fetch(`${api.baseUrl}/v1/openapi.json`).then((r) => r.json())) as { components: { schemas: Record<string, unknown> } };
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['WebhookEvent', 'Event_balance_low_v1', 'Event_recharge_failed_v1']));
+    const doc = (await fetch(`${api.baseUrl}/v1/openapi.json`).then((r) => r.json())) as {
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['WebhookEvent', 'Event_balance_low_v1', 'Event_recharge_failed_v1']),
+    );
   });
 });

@@ -32,7 +32,14 @@ export async function paymentsDeps(
 
 /** A signed webhook delivery, built with the SDK's test-header helper. */
 export function signedEvent(event: { id: string; type: string; object: unknown }, options: { secret?: string; timestamp?: number } = {}) {
-  const payload = JSON.stringify({ id: event.id, object: 'event', type: event.type, api_version: '2025-01-01', created: 1, data: { object: event.object } });
+  const payload = JSON.stringify({
+    id: event.id,
+    object: 'event',
+    type: event.type,
+    api_version: '2025-01-01',
+    created: 1,
+    data: { object: event.object },
+  });
   const header = new Stripe('sk_test_123').webhooks.generateTestHeaderString({
     payload,
     secret: options.secret ?? WEBHOOK_SECRET,

@@ -13,7 +13,10 @@ describe('voidGrantPartially (ledger)', () => {
     await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '30' }, actor);
     expect(await voidGrantPartially(f.deps, grant.id, '20.50', actor)).toMatchObject({ remaining: '49.50', status: 'active' });
     await expect(voidGrantPartially(f.deps, grant.id, '50', actor)).rejects.toMatchObject({ code: 'void_exceeds_remaining' });
-    expect(await voidGrantPartially(f.deps, grant.id, '49.50', { ...actor, idempotencyKey: 'k1' })).toMatchObject({ remaining: '0.00', status: 'voided' });
+    expect(await voidGrantPartially(f.deps, grant.id, '49.50', { ...actor, idempotencyKey: 'k1' })).toMatchObject({
+      remaining: '0.00',
+      status: 'voided',
+    });
     // The same key replays the first result instead of failing on the closed grant.
     expect(await voidGrantPartially(f.deps, grant.id, '49.50', { ...actor, idempotencyKey: 'k1' })).toMatchObject({ status: 'voided' });
     await expect(voidGrantPartially(f.deps, grant.id, '1', actor)).rejects.toMatchObject({ code: 'grant_not_active' });
@@ -34,9 +37,15 @@ describe('refund policy rounding', () => {
 
 describe('catalog', () => {
   it('parses exact prices and rejects bad entries with the bundle named', () => {
-    const catalog = parseCatalog('version: v1\nbundles:\n  - { id: b1, name: B, creditType: ai, credits: "1000", price: { amount: "50.00", currency: usd }, stripePriceId: price_1 }\n');
+    const catalog = parseCatalog(
+      'version: v1\nbundles:\n  - { id: b1, name: B, creditType: ai, credits: "1000", price: { amount: "50.00", currency: usd }, stripePriceId: price_1 }\n',
+    );
     expect(catalog.bundles.get('b1')!.price).toEqual({ minor: 5000n, currency: 'USD' });
-    expect(() => parseCatalog('version: v1\nbundles:\n  - { id: b1, name: B, creditType: ai, credits: "1", price: { amount: "0.001", currency: USD }, stripePriceId: p }\n')).toThrow(/b1/);
+    expect(() =>
+      parseCatalog(
+        'version: v1\nbundles:\n  - { id: b1, name: B, creditType: ai, credits: "1", price: { amount: "0.001", currency: USD }, stripePriceId: p }\n',
+      ),
+    ).toThrow(/b1/);
     expect(() => parseCatalog('version: v1\nbundles: []\n')).toThrow(/bundles/);
   });
 });

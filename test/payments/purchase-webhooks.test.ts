@@ -26,7 +26,15 @@ async function deliver(payload: string, header: string) {
 }
 
 function succeededIntent(purchase: Record<string, unknown>, amount = 5000) {
-  return { id: purchase.paymentIntentId, object: 'payment_intent', amount, amount_received: amount, currency: 'usd', status: 'succeeded', metadata: { purchase_id: purchase.id } };
+  return {
+    id: purchase.paymentIntentId,
+    object: 'payment_intent',
+    amount,
+    amount_received: amount,
+    currency: 'usd',
+    status: 'succeeded',
+    metadata: { purchase_id: purchase.id },
+  };
 }
 
 async function buy(accountId: string) {
@@ -95,7 +103,13 @@ describe('Stripe webhooks', () => {
 
     const grants = await purchaseGrants(acct);
     expect(grants).toHaveLength(1);
-    expect(grants[0]).toMatchObject({ external_ref: purchase.paymentIntentId, amount: 100000n, cost_basis_minor: 5000n, cost_basis_currency: 'USD', pricing_version: '2026-11-01' });
+    expect(grants[0]).toMatchObject({
+      external_ref: purchase.paymentIntentId,
+      amount: 100000n,
+      cost_basis_minor: 5000n,
+      cost_basis_currency: 'USD',
+      pricing_version: '2026-11-01',
+    });
     const stored = await call(api, 'GET', `/v1/purchases/${purchase.id}`);
     expect(stored.body).toMatchObject({ status: 'succeeded', grantId: grants[0]!.id });
     expect(await outbox(acct, 'purchase.succeeded')).toHaveLength(1);
@@ -126,16 +140,25 @@ describe('Stripe webhooks', () => {
     const { payload, header } = signedEvent({ id: eventId(), type: 'payment_intent.succeeded', object: succeededIntent(purchase, 100) });
     expect((await deliver(payload, header)).status).toBe(500);
     expect(await purchaseGrants(acct)).toHaveLength(0);
-    expect(await f.deps.db.selectFrom('stripe_events').selectAll().where('id', '=', `evt_test_${process.pid}_${eventSeq}`).execute()).toHaveLength(0);
+    expect(
+      await f.deps.db.selectFrom('stripe_events').selectAll().where('id', '=', `evt_test_${process.pid}_${eventSeq}`).execute(),
+    ).toHaveLength(0);
   });
 
   it('payment_intent.payment_failed marks the purchase failed without a grant', async () => {
     const acct = await newAccount(f.deps);
     const purchase = await buy(acct);
-    const pi = { ...succeededIntent(purchase), status: 'requires_payment_method', last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds' } };
+    const pi = {
+      ...succeededIntent(purchase),
+      status: 'requires_payment_method',
+      last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds' },
+    };
     const { payload, header } = signedEvent({ id: eventId(), type: 'payment_intent.payment_failed', object: pi });
     expect((await deliver(payload, header)).status).toBe(200);
-    expect((await call(api, 'GET', `/v1/purchases/${purchase.id}`)).body).toMatchObject({ status: 'failed', failureReason: 'insufficient_funds' });
+    expect((await call(api, 'GET', `/v1/purchases/${purchase.id}`)).body).toMatchObject({
+      status: 'failed',
+      failureReason: 'insufficient_funds',
+    });
     expect(await purchaseGrants(acct)).toHaveLength(0);
   });
 
@@ -146,14 +169,28 @@ describe('Stripe webhooks', () => {
     await deliver(paid.payload, paid.header);
     await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '700' }, actor);
 
-    const charge = (refunded: number) => ({ id: 'ch_test_1', object: 'charge', amount: 5000, amount_refunded: refunded, currency: 'usd', payment_intent: purchase.paymentIntentId });
+    const charge = (refunded: number) => ({
+      id: 'ch_test_1',
+      object: 'charge',
+      amount: 5000,
+      amount_refunded: refunded,
+      currency: 'usd',
+      payment_intent: purchase.paymentIntentId,
+    });
     const half = signedEvent({ id: eventId(), type: 'charge.refunded', object: charge(2500) });
     expect((await deliver(half.payload, half.header)).status).toBe(200);
     let grant = (await purchaseGrants(acct))[0]!;
     expect(grant).toMatchObject({ remaining: 0n, status: 'voided' });
     const [event] = await outbox(acct, 'purchase.refunded');
-    expect(event!.payload).toMatchObject({ reversedCredits: '300.00', unrecoveredCredits: '200.00', refundedTotal: { amount: '25.00', currency: 'USD' } });
-    expect((await call(api, 'GET', `/v1/purchases/${purchase.id}`)).body).toMatchObject({ status: 'partially_refunded', refunded: { amount: '25.00' } });
+    expect(event!.payload).toMatchObject({
+      reversedCredits: '300.00',
+      unrecoveredCredits: '200.00',
+      refundedTotal: { amount: '25.00', currency: 'USD' },
+    });
+    expect((await call(api, 'GET', `/v1/purchases/${purchase.id}`)).body).toMatchObject({
+      status: 'partially_refunded',
+      refunded: { amount: '25.00' },
+    });
 
     const again = signedEvent({ id: eventId(), type: 'charge.refunded', object: charge(2500) });
     await deliver(again.payload, again.header);
@@ -168,7 +205,15 @@ describe('Stripe webhooks', () => {
   it('charge.dispute.created flags the account and writes purchase.disputed', async () => {
     const acct = await newAccount(f.deps);
     const purchase = await buy(acct);
-    const dispute = { id: 'dp_test_1', object: 'dispute', amount: 5000, currency: 'usd', reason: 'fraudulent', charge: 'ch_x', payment_intent: purchase.paymentIntentId };
+    const dispute = {
+      id: 'dp_test_1',
+      object: 'dispute',
+      amount: 5000,
+      currency: 'usd',
+      reason: 'fraudulent',
+      charge: 'ch_x',
+      payment_intent: purchase.paymentIntentId,
+    };
     const { payload, header } = signedEvent({ id: eventId(), type: 'charge.dispute.created', object: dispute });
     expect((await deliver(payload, header)).status).toBe(200);
     const status = await call(api, 'GET', `/v1/accounts/${acct}/auto-recharge`);
@@ -177,7 +222,11 @@ describe('Stripe webhooks', () => {
   });
 
   it('is mounted outside API-key auth and refuses requests without a signature', async () => {
-    const res = await fetch(`${api.baseUrl}/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${api.baseUrl}/v1/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(400);
   });
 });

@@ -21,12 +21,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
 });
-const ts = useTimeSkippingWorker(() => ({ ledger: f.deps, payments }), () => f.clock);
+const ts = useTimeSkippingWorker(
+  () => ({ ledger: f.deps, payments }),
+  () => f.clock,
+);
 
 async function belowThreshold() {
   const acct = await newAccount(f.deps);
   await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'promo' }, actor);
-  await saveRechargeSettings(payments, acct, { creditType: 'ai', enabled: true, threshold: '100', bundleId: 'ai-1000', monthlyCap: { amount: '500.00', currency: 'USD' } });
+  await saveRechargeSettings(payments, acct, {
+    creditType: 'ai',
+    enabled: true,
+    threshold: '100',
+    bundleId: 'ai-1000',
+    monthlyCap: { amount: '500.00', currency: 'USD' },
+  });
   await rechargeStarter(ts.env.client, ts.taskQueue, DELAYS)(acct, 'ai');
   return { acct, handle: ts.env.client.workflow.getHandle(rechargeWorkflowId(acct, 'ai')) };
 }
@@ -64,9 +73,13 @@ describe('auto-recharge retry schedule (time-skipping Temporal)', () => {
     expect(await timerDurations(handle)).toEqual([3_600_000, 14_400_000, 86_400_000]);
     const settings = await f.deps.db.selectFrom('recharge_settings').selectAll().where('account_id', '=', acct).executeTakeFirstOrThrow();
     expect(settings.paused).toBe(true);
-    expect(await f.deps.db.selectFrom('payment_account_flags').select('flag').where('account_id', '=', acct).execute()).toEqual([{ flag: 'recharge_failed' }]);
+    expect(await f.deps.db.selectFrom('payment_account_flags').select('flag').where('account_id', '=', acct).execute()).toEqual([
+      { flag: 'recharge_failed' },
+    ]);
     expect(await outboxTypes(acct)).toContain('recharge.failed');
-    expect(await f.deps.db.selectFrom('grants').selectAll().where('account_id', '=', acct).where('source', '=', 'purchase').execute()).toHaveLength(0);
+    expect(
+      await f.deps.db.selectFrom('grants').selectAll().where('account_id', '=', acct).where('source', '=', 'purchase').execute(),
+    ).toHaveLength(0);
     await recordHistory(handle, 'recharge-gave-up');
   });
 

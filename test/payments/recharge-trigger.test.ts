@@ -28,14 +28,21 @@ async function enableRecharge(accountId: string, threshold: bigint) {
 }
 
 async function pendingSince(accountId: string) {
-  const row = await f.deps.db.selectFrom('recharge_settings').select('trigger_pending_since').where('account_id', '=', accountId).executeTakeFirstOrThrow();
+  const row = await f.deps.db
+    .selectFrom('recharge_settings')
+    .select('trigger_pending_since')
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow();
   return row.trigger_pending_since;
 }
 
 describe('auto-recharge trigger (ledger observer, real PostgreSQL)', () => {
-  it('a pooled child burning its parent\'s grants below the parent\'s threshold triggers the parent\'s recharge', async () => {
+  it("a pooled child burning its parent's grants below the parent's threshold triggers the parent's recharge", async () => {
     const kicked: string[] = [];
-    const deps: LedgerDeps = { ...f.deps, observers: [createRechargeObserver((accountId, creditType) => kicked.push(`${accountId}/${creditType}`))] };
+    const deps: LedgerDeps = {
+      ...f.deps,
+      observers: [createRechargeObserver((accountId, creditType) => kicked.push(`${accountId}/${creditType}`))],
+    };
     const parent = await newAccount(deps);
     const child = await newAccount(deps, { parentId: parent });
     await issueGrant(deps, { accountId: parent, creditType: 'ai', amount: '100', source: 'purchase' }, actor);

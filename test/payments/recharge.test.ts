@@ -147,7 +147,9 @@ describe('auto-recharge (real Temporal, real SDK against the Stripe fake)', () =
 describe('purchase refund endpoint (one workflow, idempotent)', () => {
   it('voids the unburned credits, refunds their share of the money once, and answers repeats with the same result', async () => {
     const acct = await newAccount(f.deps);
-    const bought = await call(api, 'POST', `/v1/accounts/${acct}/purchases`, { body: { bundleId: 'ai-1000', paymentMethodId: 'pm_card_visa' } });
+    const bought = await call(api, 'POST', `/v1/accounts/${acct}/purchases`, {
+      body: { bundleId: 'ai-1000', paymentMethodId: 'pm_card_visa' },
+    });
     expect(bought.status, bought.text).toBe(201);
     expect(bought.body).toMatchObject({ status: 'succeeded', clientSecret: null });
     await deduct(ledger, { accountId: acct, creditType: 'ai', amount: '250' }, actor);
@@ -157,13 +159,22 @@ describe('purchase refund endpoint (one workflow, idempotent)', () => {
     expect(first.body).toMatchObject({ voidedCredits: '750.00', refundedMinor: '3750', currency: 'USD' });
     const second = await call(api, 'POST', `/v1/purchases/${bought.body!.id}/refund`, { body: { reason: 'customer asked' } });
     expect(second.body).toMatchObject({ refundId: first.body!.refundId, voidedCredits: '750.00' });
-    expect(fake.refunds.filter((r) => r.payment_intent === bought.body!.paymentIntentId)).toEqual([expect.objectContaining({ amount: 3750 })]);
-    expect((await call(api, 'GET', `/v1/purchases/${bought.body!.id}`)).body).toMatchObject({ status: 'partially_refunded', refunded: { amount: '37.50' } });
+    expect(fake.refunds.filter((r) => r.payment_intent === bought.body!.paymentIntentId)).toEqual([
+      expect.objectContaining({ amount: 3750 }),
+    ]);
+    expect((await call(api, 'GET', `/v1/purchases/${bought.body!.id}`)).body).toMatchObject({
+      status: 'partially_refunded',
+      refunded: { amount: '37.50' },
+    });
     await recordHistory(t.client.workflow.getHandle(`refund-${bought.body!.id}`), 'refund-purchase');
   });
 
   it('records the scanner workflow', async () => {
-    const handle = await t.client.workflow.start('rechargeScannerWorkflow', { taskQueue: t.taskQueue, workflowId: `scan-${Date.now()}`, args: [] });
+    const handle = await t.client.workflow.start('rechargeScannerWorkflow', {
+      taskQueue: t.taskQueue,
+      workflowId: `scan-${Date.now()}`,
+      args: [],
+    });
     expect(await handle.result()).toEqual({ signalled: expect.any(Number) });
     await recordHistory(handle, 'recharge-scanner');
   });

@@ -91,8 +91,10 @@ export async function consumptionWorkflow(input: ConsumptionInput): Promise<Cons
     },
     {
       validator: (reported) => {
-        if (input.execute.mode !== 'report') throw new Error('This consumption runs its execute step as an activity; it cannot be completed by report.');
-        if (reservation?.status !== 'reserved') throw new Error(`This consumption is not reserved (${reservation?.status ?? 'reserving'}).`);
+        if (input.execute.mode !== 'report')
+          throw new Error('This consumption runs its execute step as an activity; it cannot be completed by report.');
+        if (reservation?.status !== 'reserved')
+          throw new Error(`This consumption is not reserved (${reservation?.status ?? 'reserving'}).`);
         if ('actualQuantity' in reported && !QUANTITY_PATTERN.test(reported.actualQuantity)) {
           throw new Error(`actualQuantity "${reported.actualQuantity}" is not a non-negative decimal string.`);
         }
@@ -182,7 +184,8 @@ async function execute(input: ConsumptionInput, reported: () => Completion | nul
       estimate: input.estimate,
       idempotencyKey: `${input.consumptionId}:execute`,
     });
-    if (!QUANTITY_PATTERN.test(actualQuantity)) return { failed: true, reason: `product returned an invalid actualQuantity "${actualQuantity}"` };
+    if (!QUANTITY_PATTERN.test(actualQuantity))
+      return { failed: true, reason: `product returned an invalid actualQuantity "${actualQuantity}"` };
     return { actualQuantity };
   }
   const arrived = await condition(() => reported() !== null, `${timeoutSeconds} seconds`);

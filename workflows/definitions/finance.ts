@@ -4,14 +4,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 export const closeWorkflowId = (period: string) => `close-${period}`;
 export const FINANCE_RECONCILE_SCHEDULE_ID = 'burndown-finance-reconciliation';
 
-export type CloseStep =
-  | 'waiting_late_events'
-  | 'freezing'
-  | 'computing'
-  | 'awaiting_approval'
-  | 'posting'
-  | 'posted'
-  | 'failed';
+export type CloseStep = 'waiting_late_events' | 'freezing' | 'computing' | 'awaiting_approval' | 'posting' | 'posted' | 'failed';
 
 export interface MonthEndCloseInput {
   /** YYYY-MM */

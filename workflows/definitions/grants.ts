@@ -46,9 +46,7 @@ export interface PlanRef {
   version: string;
 }
 export type RolloverRule =
-  | { rule: 'none' }
-  | { rule: 'capped'; cap: string; expiresAfterPeriods: number }
-  | { rule: 'full'; expiresAfterPeriods: number };
+  { rule: 'none' } | { rule: 'capped'; cap: string; expiresAfterPeriods: number } | { rule: 'full'; expiresAfterPeriods: number };
 /** A plan as read from plans/<version>.yaml, resolved by the API and carried in the workflow's input. */
 export interface ResolvedPlan {
   ref: PlanRef;

@@ -4,7 +4,8 @@ import { defineSignal } from '@temporalio/workflow';
 export const rechargeRequestedSignal = defineSignal<[]>('rechargeRequested');
 
 /** A Stripe webhook saw one of the recharge's PaymentIntents succeed or fail (after customer authentication). */
-export const paymentIntentSettledSignal = defineSignal<[{ paymentIntentId: string; status: 'succeeded' | 'failed' }]>('paymentIntentSettled');
+export const paymentIntentSettledSignal =
+  defineSignal<[{ paymentIntentId: string; status: 'succeeded' | 'failed' }]>('paymentIntentSettled');
 
 export interface RechargeInput {
   accountId: string;

@@ -3,7 +3,8 @@ import type { FinanceActivities } from '../../activities/finance.js';
 import { approveCloseUpdate, closeStateQuery, type CloseState, type MonthEndCloseInput } from '../definitions/finance.js';
 import { financeActivity, ledgerActivity } from '../presets.js';
 
-const { recordCloseStarted, recordCloseApproved, recordCloseResult, recordCloseFailed } = proxyActivities<FinanceActivities>(ledgerActivity);
+const { recordCloseStarted, recordCloseApproved, recordCloseResult, recordCloseFailed } =
+  proxyActivities<FinanceActivities>(ledgerActivity);
 const { freezeClosePeriod, computeCloseJournal, postCloseJournal } = proxyActivities<FinanceActivities>(financeActivity);
 
 /**
@@ -32,7 +33,8 @@ export async function monthEndCloseWorkflow(input: MonthEndCloseInput): Promise<
     approveCloseUpdate,
     async ({ approver: who }) => {
       await condition(() => state.step !== 'waiting_late_events' && state.step !== 'freezing' && state.step !== 'computing');
-      if (state.step === 'failed') throw ApplicationFailure.nonRetryable(`The close of ${input.period} failed: ${state.error}`, 'close_failed');
+      if (state.step === 'failed')
+        throw ApplicationFailure.nonRetryable(`The close of ${input.period} failed: ${state.error}`, 'close_failed');
       approver ??= who;
       await condition(() => state.approvedBy !== null || state.step === 'failed');
       return state;

@@ -48,7 +48,12 @@ export async function grantApprovalWorkflow(input: GrantApprovalInput): Promise<
   if (!decided) {
     outcome = await rejectApproval(input.approvalId, { actor: 'system:approval-timeout', reason: 'timed out waiting for approval' });
   } else {
-    const context = { actor: decision!.approver, reason: decision!.reason ?? null, sourceIp: decision!.sourceIp, requestId: decision!.requestId };
+    const context = {
+      actor: decision!.approver,
+      reason: decision!.reason ?? null,
+      sourceIp: decision!.sourceIp,
+      requestId: decision!.requestId,
+    };
     if (decision!.decision === 'approve') {
       const { expiresAt, ...applied } = await applyApprovedGrant(input.approvalId, context);
       if (applied.grantId && expiresAt) await startGrantExpiryTimerOf(applied.grantId, input.expiringNoticeMs);

@@ -58,7 +58,14 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     for (let k = periodIndex + 1; k <= periodIndex + UPCOMING && (status === 'active' || status === 'paused'); k++) {
       const bounds = periodBounds(anchor, next.period, k);
       if (status === 'active') {
-        upcoming.push({ periodIndex: k, effectiveAt: new Date(bounds.start).toISOString(), expiresAt: new Date(bounds.end).toISOString(), amount: next.amount, creditType: next.creditType, plan: next.ref });
+        upcoming.push({
+          periodIndex: k,
+          effectiveAt: new Date(bounds.start).toISOString(),
+          expiresAt: new Date(bounds.end).toISOString(),
+          amount: next.amount,
+          creditType: next.creditType,
+          plan: next.ref,
+        });
       }
     }
     return {
@@ -117,7 +124,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       validator: (change) => {
         requireOpen();
         if (change.plan.period.unit !== plan.period.unit || change.plan.period.count !== plan.period.count) {
-          if (change.effective === 'now') throw ApplicationFailure.nonRetryable('A change of period length applies at the next period only', 'invalid_change');
+          if (change.effective === 'now')
+            throw ApplicationFailure.nonRetryable('A change of period length applies at the next period only', 'invalid_change');
         }
       },
     },
@@ -175,7 +183,10 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     periodIndex,
     grantIds,
     periodEnd: new Date(end).toISOString(),
-    rolloverExpiresAt: rollover.rule === 'none' ? null : new Date(periodBounds(anchor, plan.period, periodIndex + rollover.expiresAfterPeriods).end).toISOString(),
+    rolloverExpiresAt:
+      rollover.rule === 'none'
+        ? null
+        : new Date(periodBounds(anchor, plan.period, periodIndex + rollover.expiresAfterPeriods).end).toISOString(),
   });
   await condition(allHandlersFinished);
   if (status === 'cancelling' || cancelNow) {

@@ -1,7 +1,22 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { condition, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { TrialActivities } from '../../activities/grants.js';
-import { subscriptionWorkflowId, trialGrantIssuedUpdate, trialStateQuery, type ResolvedTrial, type TrialState } from '../definitions/grants.js';
+import {
+  subscriptionWorkflowId,
+  trialGrantIssuedUpdate,
+  trialStateQuery,
+  type ResolvedTrial,
+  type TrialState,
+} from '../definitions/grants.js';
 import { ledgerActivity } from '../presets.js';
 import { startGrantExpiryTimerOf } from './expiry-timer-start.js';
 import type { SubscriptionInput } from './subscription.js';
@@ -79,7 +94,13 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialState> {
     trialId: input.trial.trialId,
     createdBy: `system:trial:${input.trial.trialId}`,
   });
-  await startSubscriptionChild({ subscriptionId: input.subscriptionId, accountId: input.accountId, anchor: endsAt, plan, expiringNoticeMs: input.expiringNoticeMs });
+  await startSubscriptionChild({
+    subscriptionId: input.subscriptionId,
+    accountId: input.accountId,
+    anchor: endsAt,
+    plan,
+    expiringNoticeMs: input.expiringNoticeMs,
+  });
   subscriptionId = input.subscriptionId;
   status = 'converted';
   return state();

@@ -70,7 +70,8 @@ export async function rechargeWorkflow(input: RechargeInput): Promise<{ rounds: 
     else break;
   }
   await condition(allHandlersFinished);
-  if (rounds.length >= MAX_ROUNDS && rounds[rounds.length - 1]!.outcome === 'succeeded') await continueAsNew<typeof rechargeWorkflow>(input);
+  if (rounds.length >= MAX_ROUNDS && rounds[rounds.length - 1]!.outcome === 'succeeded')
+    await continueAsNew<typeof rechargeWorkflow>(input);
   return { rounds };
 }
 
@@ -115,7 +116,12 @@ async function chargeWithRetries(
 }
 
 /** Waits for the webhook's word on a PaymentIntent, then cancels it if abandoned; a payment still processing is never re-attempted. */
-async function awaitSettlement(paymentIntentId: string, patienceMs: number, cancelKey: string, settled: Map<string, 'succeeded' | 'failed'>): Promise<string> {
+async function awaitSettlement(
+  paymentIntentId: string,
+  patienceMs: number,
+  cancelKey: string,
+  settled: Map<string, 'succeeded' | 'failed'>,
+): Promise<string> {
   await condition(() => settled.has(paymentIntentId), patienceMs);
   let status = settled.get(paymentIntentId) ?? (await stripe.settleAbandonedIntent({ paymentIntentId, idempotencyKey: cancelKey }));
   for (let day = 0; status === 'processing' && day < 7; day++) {

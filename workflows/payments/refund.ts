@@ -20,16 +20,27 @@ const stripe = proxyActivities<PaymentActivities>(stripeActivity);
  */
 export async function refundPurchaseWorkflow(input: RefundPurchaseInput): Promise<RefundPurchaseResult> {
   const { workflowId } = workflowInfo();
-  const reversed = await ledger.reversePurchaseCredits({ purchaseId: input.purchaseId, idempotencyKey: `${workflowId}/void`, actor: input.actor });
+  const reversed = await ledger.reversePurchaseCredits({
+    purchaseId: input.purchaseId,
+    idempotencyKey: `${workflowId}/void`,
+    actor: input.actor,
+  });
   let refundId: string | null = null;
   if (BigInt(reversed.refundMinor) > 0n) {
     try {
-      ({ refundId } = await stripe.refundPurchasePayment({ purchaseId: input.purchaseId, amountMinor: reversed.refundMinor, idempotencyKey: workflowId }));
+      ({ refundId } = await stripe.refundPurchasePayment({
+        purchaseId: input.purchaseId,
+        amountMinor: reversed.refundMinor,
+        idempotencyKey: workflowId,
+      }));
     } catch (error) {
       try {
         await ledger.reinstatePurchaseCredits({ purchaseId: input.purchaseId, credits: reversed.voidedCredits, actor: input.actor });
       } catch (compensationError) {
-        log.error('refund compensation failed: voided credits were not reinstated', { purchaseId: input.purchaseId, error: String(compensationError) });
+        log.error('refund compensation failed: voided credits were not reinstated', {
+          purchaseId: input.purchaseId,
+          error: String(compensationError),
+        });
         throw compensationError;
       }
       throw error;
@@ -41,5 +52,11 @@ export async function refundPurchaseWorkflow(input: RefundPurchaseInput): Promis
       actor: input.actor,
     });
   }
-  return { purchaseId: input.purchaseId, voidedCredits: reversed.voidedCredits, refundedMinor: reversed.refundMinor, currency: reversed.currency, refundId };
+  return {
+    purchaseId: input.purchaseId,
+    voidedCredits: reversed.voidedCredits,
+    refundedMinor: reversed.refundMinor,
+    currency: reversed.currency,
+    refundId,
+  };
 }

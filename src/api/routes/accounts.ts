@@ -23,10 +23,20 @@ export function registerAccountRoutes(define: DefineRoute): void {
     scopes: ['admin'],
     body: creditTypeBody,
     idempotent: true,
-    responses: { 201: { description: 'Created', schema: creditTypeSchema }, 409: { description: 'Exists with other settings', schema: problemSchema } },
+    responses: {
+      201: { description: 'Created', schema: creditTypeSchema },
+      409: { description: 'Exists with other settings', schema: problemSchema },
+    },
     handler: async (ctx) => {
       const created = creditTypeView(await createCreditType(ctx.deps.db, ctx.body));
-      await writeAudit(ctx.deps.db, { ...auditContextOf(ctx), action: 'credit_type.create', targetType: 'credit_type', targetId: created.id, after: created, occurredAt: ctx.deps.clock() });
+      await writeAudit(ctx.deps.db, {
+        ...auditContextOf(ctx),
+        action: 'credit_type.create',
+        targetType: 'credit_type',
+        targetId: created.id,
+        after: created,
+        occurredAt: ctx.deps.clock(),
+      });
       return { status: 201, body: created };
     },
   });
@@ -55,7 +65,15 @@ export function registerAccountRoutes(define: DefineRoute): void {
       const { deps, body, principal } = ctx;
       if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot create accounts');
       const created = await createAccount(deps.db, body);
-      await writeAudit(deps.db, { ...auditContextOf(ctx), action: 'account.create', targetType: 'account', targetId: created.id, accountId: created.id, after: created, occurredAt: deps.clock() });
+      await writeAudit(deps.db, {
+        ...auditContextOf(ctx),
+        action: 'account.create',
+        targetType: 'account',
+        targetId: created.id,
+        accountId: created.id,
+        after: created,
+        occurredAt: deps.clock(),
+      });
       return { status: 201, body: created };
     },
   });
@@ -89,7 +107,16 @@ export function registerAccountRoutes(define: DefineRoute): void {
       authorizeAccount(params.id);
       const before = await getAccount(deps.db, params.id);
       const after = await updateAccount(deps.db, params.id, body);
-      await writeAudit(deps.db, { ...auditContextOf(ctx), action: 'account.update', targetType: 'account', targetId: params.id, accountId: params.id, before, after, occurredAt: deps.clock() });
+      await writeAudit(deps.db, {
+        ...auditContextOf(ctx),
+        action: 'account.update',
+        targetType: 'account',
+        targetId: params.id,
+        accountId: params.id,
+        before,
+        after,
+        occurredAt: deps.clock(),
+      });
       return { status: 200, body: after };
     },
   });

@@ -25,7 +25,10 @@ const supportGrantBody = z
   .object({
     creditType: creditTypeId,
     amount: decimalString,
-    source: z.enum(['support', 'promo']).default('support').meta({ description: '`support` for support goodwill, `promo` for sales concessions' }),
+    source: z
+      .enum(['support', 'promo'])
+      .default('support')
+      .meta({ description: '`support` for support goodwill, `promo` for sales concessions' }),
     reasonCode: z.enum(grantReasonCodes),
     reason: z.string().trim().min(1).max(1000).meta({ description: 'Free text: what happened and why this grant' }),
     effectiveAt: z.iso.datetime({ offset: true }).optional(),
@@ -73,7 +76,8 @@ async function decide(
     if (cause instanceof ApplicationFailure && cause.type === 'self_approval') throw new ForbiddenError(cause.message);
     // Refused by the workflow, or the workflow is gone (it timed out meanwhile).
     const now = await findApproval(deps.db, params.id);
-    if (now.status !== 'pending' || (cause instanceof ApplicationFailure && cause.type === 'approval_not_pending')) throw notPending(now.status);
+    if (now.status !== 'pending' || (cause instanceof ApplicationFailure && cause.type === 'approval_not_pending'))
+      throw notPending(now.status);
     throw error;
   }
   return approvalView(await findApproval(deps.db, params.id));
@@ -119,13 +123,17 @@ export function registerApprovalRoutes(define: DefineRoute): void {
     handler: async (ctx) => {
       const { deps, params, body, principal, idempotencyKey, authorizeAccount } = ctx;
       authorizeAccount(params.id);
-      const result = await requestSupportGrant(deps.ledger, { ...body, accountId: params.id }, {
-        ...auditContextOf(ctx),
-        scopes: principal.scopes,
-        idempotencyKey,
-        limits: deps.config.GRANT_APPROVAL_LIMITS,
-        approvalTimeoutMs: deps.config.GRANT_APPROVAL_TIMEOUT_HOURS * HOUR_MS,
-      });
+      const result = await requestSupportGrant(
+        deps.ledger,
+        { ...body, accountId: params.id },
+        {
+          ...auditContextOf(ctx),
+          scopes: principal.scopes,
+          idempotencyKey,
+          limits: deps.config.GRANT_APPROVAL_LIMITS,
+          approvalTimeoutMs: deps.config.GRANT_APPROVAL_TIMEOUT_HOURS * HOUR_MS,
+        },
+      );
       if (result.status === 'granted') {
         await startExpiryTimer(timerSettingsOf(deps), result.grant);
         return { status: 201, body: result, headers: { Location: `/v1/grants/${result.grant.id}` } };
@@ -142,7 +150,12 @@ export function registerApprovalRoutes(define: DefineRoute): void {
     tags: ['Approvals'],
     scopes: ['admin', 'approver', 'support'],
     query: pageQuery.extend({ status: z.enum(['pending', 'approved', 'rejected']).optional(), accountId: idString.optional() }),
-    responses: { 200: { description: 'Approvals, oldest first', schema: z.object({ data: z.array(approvalSchema), nextCursor: z.string().nullable() }) } },
+    responses: {
+      200: {
+        description: 'Approvals, oldest first',
+        schema: z.object({ data: z.array(approvalSchema), nextCursor: z.string().nullable() }),
+      },
+    },
     handler: async ({ deps, query, principal }) => {
       if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot list approvals');
       const data = await listApprovals(deps.db, { ...query, after: query.cursor });
@@ -170,7 +183,8 @@ export function registerApprovalRoutes(define: DefineRoute): void {
       method: 'post',
       path: `/v1/approvals/{id}/${decision}`,
       summary: decision === 'approve' ? 'Approve a pending grant' : 'Reject a pending grant',
-      description: 'Only someone other than the requester, holding the `approver` or `admin` scope. Refused (409) once decided or timed out.',
+      description:
+        'Only someone other than the requester, holding the `approver` or `admin` scope. Refused (409) once decided or timed out.',
       tags: ['Approvals'],
       scopes: ['admin', 'approver'],
       params: approvalIdParams,

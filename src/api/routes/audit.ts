@@ -26,7 +26,8 @@ export function registerAuditRoutes(define: DefineRoute): void {
     method: 'get',
     path: '/v1/audit',
     summary: 'Search the audit log',
-    description: 'Every administrative action with who, when, source IP, request id, reason, and the state before and after. Newest first; `cursor` pages back.',
+    description:
+      'Every administrative action with who, when, source IP, request id, reason, and the state before and after. Newest first; `cursor` pages back.',
     tags: ['Audit'],
     scopes: ['admin', 'finance', 'approver'],
     query: z.object({
@@ -40,7 +41,9 @@ export function registerAuditRoutes(define: DefineRoute): void {
       cursor: z.string().regex(/^\d+$/).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
     }),
-    responses: { 200: { description: 'Audit records', schema: z.object({ data: z.array(auditSchema), nextCursor: z.string().nullable() }) } },
+    responses: {
+      200: { description: 'Audit records', schema: z.object({ data: z.array(auditSchema), nextCursor: z.string().nullable() }) },
+    },
     handler: async ({ deps, query, principal }) => {
       if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot read the audit log');
       const { cursor, ...filter } = query;

@@ -24,7 +24,10 @@ export function registerBalanceAlertRoutes(define: DefineRoute): void {
     handler: async ({ deps, params, body, authorizeAccount }) => {
       authorizeAccount(params.id);
       await requireAccount(deps.db, params.id);
-      return { status: 200, body: await setAlertSetting(deps.db, { accountId: params.id, ...body }, deps.config.LOW_BALANCE_REARM_PERCENT) };
+      return {
+        status: 200,
+        body: await setAlertSetting(deps.db, { accountId: params.id, ...body }, deps.config.LOW_BALANCE_REARM_PERCENT),
+      };
     },
   });
 

@@ -22,18 +22,40 @@ const startBody = z
   .object({
     accountId: idString,
     feature: z.string().min(1).max(64),
-    quantity: quantity.optional().meta({ description: 'The known quantity (calls, tokens, seconds…): reserved and, without a report, burned.' }),
+    quantity: quantity
+      .optional()
+      .meta({ description: 'The known quantity (calls, tokens, seconds…): reserved and, without a report, burned.' }),
     estimate: quantity.optional().meta({ description: 'An estimate to reserve for; the actual quantity comes with completion.' }),
-    idempotencyKey: idString.meta({ description: 'Names this consumption: a retry with the same key gets the same consumption and answer.' }),
+    idempotencyKey: idString.meta({
+      description: 'Names this consumption: a retry with the same key gets the same consumption and answer.',
+    }),
     execute: z
       .discriminatedUnion('mode', [
-        z.object({ mode: z.literal('report'), timeoutSeconds: z.number().int().min(1).max(7 * 86_400).optional() }),
-        z.object({ mode: z.literal('activity'), taskQueue: z.string().min(1).max(200), timeoutSeconds: z.number().int().min(1).max(86_400).optional() }),
+        z.object({
+          mode: z.literal('report'),
+          timeoutSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(7 * 86_400)
+            .optional(),
+        }),
+        z.object({
+          mode: z.literal('activity'),
+          taskQueue: z.string().min(1).max(200),
+          timeoutSeconds: z.number().int().min(1).max(86_400).optional(),
+        }),
       ])
       .default({ mode: 'report' })
-      .meta({ description: 'report (default): the product calls /complete; activity: the product’s own worker runs `executeConsumption` on taskQueue.' }),
+      .meta({
+        description:
+          'report (default): the product calls /complete; activity: the product’s own worker runs `executeConsumption` on taskQueue.',
+      }),
   })
-  .refine((b) => (b.quantity === undefined) !== (b.estimate === undefined), { message: 'give exactly one of quantity or estimate', path: ['quantity'] });
+  .refine((b) => (b.quantity === undefined) !== (b.estimate === undefined), {
+    message: 'give exactly one of quantity or estimate',
+    path: ['quantity'],
+  });
 
 const reservationSchema = z
   .object({
@@ -63,7 +85,10 @@ const outcomeSchema = z
     reason: z.string().optional(),
   })
   .meta({ id: 'ConsumptionOutcome' });
-const consumptionSchema = z.object({}).passthrough().meta({ id: 'Consumption', description: 'Status, ratings (rule version, inputs, cost) and the ledger entries produced.' });
+const consumptionSchema = z
+  .object({})
+  .passthrough()
+  .meta({ id: 'Consumption', description: 'Status, ratings (rule version, inputs, cost) and the ledger entries produced.' });
 const idParams = z.object({ id: z.string().regex(/^cons_[0-9a-f]{32}$/, 'a consumption id: cons_ and 32 hex digits') });
 
 /** Turns a non-reserved answer into the problem the caller acts on. */
@@ -73,10 +98,21 @@ function refusal(reservation: Reservation): Error {
     return new InsufficientCreditsError(i.accountId, i.creditType, i.available, i.requested, i.shortfall);
   }
   if (reservation.status === 'invalid') {
-    return new ValidationError('The consumption is invalid', [{ path: reservation.code === 'not_found' ? 'accountId' : 'feature', message: reservation.reason ?? 'invalid', code: reservation.code ?? 'invalid' }]);
+    return new ValidationError('The consumption is invalid', [
+      {
+        path: reservation.code === 'not_found' ? 'accountId' : 'feature',
+        message: reservation.reason ?? 'invalid',
+        code: reservation.code ?? 'invalid',
+      },
+    ]);
   }
   return new HttpProblem(
-    { title: 'Service Unavailable', status: 503, code: 'ledger_unavailable', detail: `The ledger is unreachable and LEDGER_UNAVAILABLE_POLICY is fail_closed: ${reservation.reason ?? ''}`.trim() },
+    {
+      title: 'Service Unavailable',
+      status: 503,
+      code: 'ledger_unavailable',
+      detail: `The ledger is unreachable and LEDGER_UNAVAILABLE_POLICY is fail_closed: ${reservation.reason ?? ''}`.trim(),
+    },
     { 'Retry-After': '5' },
   );
 }
@@ -105,7 +141,12 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
       const estimate = (body.quantity ?? body.estimate)!;
       // Validate before starting a workflow: unknown account or feature is a 404/400 now, not a workflow.
       const consumption = await apiConsumptionDeps(deps);
-      await rateUsage(deps.db, consumption.catalog, { account: await loadAccount(deps.db, body.accountId), feature: body.feature, quantity: estimate, at: deps.clock() });
+      await rateUsage(deps.db, consumption.catalog, {
+        account: await loadAccount(deps.db, body.accountId),
+        feature: body.feature,
+        quantity: estimate,
+        at: deps.clock(),
+      });
       const consumptionId = consumptionWorkflowId(body.accountId, body.idempotencyKey);
       const input: ConsumptionInput = {
         consumptionId,
@@ -132,7 +173,8 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
     method: 'post',
     path: '/v1/consumptions/{id}/complete',
     summary: 'Report a consumption’s result',
-    description: '`{actualQuantity}` burns the actual usage (rated with the version it reserved under; the rest of the hold is released); `{failed: true, reason}` releases the hold. Answers with the outcome.',
+    description:
+      '`{actualQuantity}` burns the actual usage (rated with the version it reserved under; the rest of the hold is released); `{failed: true, reason}` releases the hold. Answers with the outcome.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
     params: idParams,
@@ -141,7 +183,10 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
     responses: {
       200: { description: 'Burned or released', schema: outcomeSchema },
       404: { description: 'No such consumption', schema: problemSchema },
-      409: { description: 'Not waiting for a report (already completed differently, not reserved, or an activity consumption)', schema: problemSchema },
+      409: {
+        description: 'Not waiting for a report (already completed differently, not reserved, or an activity consumption)',
+        schema: problemSchema,
+      },
     },
     handler: async ({ deps, params, body, authorizeAccount }) => {
       const row = await deps.db.selectFrom('consumptions').select(['account_id']).where('id', '=', params.id).executeTakeFirst();
@@ -154,7 +199,13 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
       } catch (error) {
         const message = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
         const finished = await deps.db.selectFrom('consumptions').select(['status']).where('id', '=', params.id).executeTakeFirstOrThrow();
-        throw new HttpProblem({ title: 'Conflict', status: 409, code: 'consumption_not_completable', detail: message, consumptionStatus: finished.status });
+        throw new HttpProblem({
+          title: 'Conflict',
+          status: 409,
+          code: 'consumption_not_completable',
+          detail: message,
+          consumptionStatus: finished.status,
+        });
       }
       return { status: 200, body: outcome };
     },
@@ -167,7 +218,10 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
     tags: ['Consumption'],
     scopes: ['service', 'admin', 'support', 'finance', 'customer'],
     params: idParams,
-    responses: { 200: { description: 'The consumption', schema: consumptionSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    responses: {
+      200: { description: 'The consumption', schema: consumptionSchema },
+      404: { description: 'Not found', schema: problemSchema },
+    },
     handler: async ({ deps, params, authorizeAccount }) => {
       const view = await getConsumptionView(deps.db, params.id);
       authorizeAccount(view.accountId);

@@ -9,7 +9,10 @@ const linkSchema = z
     accountId: z.string(),
     companyId: z.string().nullable(),
     domain: z.string().nullable(),
-    ownerId: z.string().nullable().meta({ description: 'HubSpot owner of the company (kept current by the HubSpot webhook); owner tasks go to them' }),
+    ownerId: z
+      .string()
+      .nullable()
+      .meta({ description: 'HubSpot owner of the company (kept current by the HubSpot webhook); owner tasks go to them' }),
     linkedAt: z.string(),
     updatedAt: z.string(),
   })
@@ -26,8 +29,14 @@ export function registerCrmLinkRoutes(define: DefineRoute): void {
     scopes: ['admin', 'support'],
     params: accountIdParams,
     body: z.object({
-      companyId: z.string().regex(/^\d{1,20}$/, 'a HubSpot company id (digits)').optional(),
-      domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a domain such as acme.com').optional(),
+      companyId: z
+        .string()
+        .regex(/^\d{1,20}$/, 'a HubSpot company id (digits)')
+        .optional(),
+      domain: z
+        .string()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a domain such as acme.com')
+        .optional(),
     }),
     idempotent: true,
     responses: { 200: { description: 'Linked', schema: linkSchema }, 404: { description: 'No such account', schema: problemSchema } },

@@ -33,7 +33,14 @@ export function registerGrantRoutes(define: DefineRoute): void {
       await refuseSupportGrantAboveLimit(deps.db, principal.scopes, deps.config.GRANT_APPROVAL_LIMITS, { ...body, accountId: params.id });
       const { reason, ...grant } = body;
       // The audit record is written in the grant's own ledger transaction.
-      const audited = auditing(deps.ledger, 'grant', { ...auditContextOf(ctx), action: 'grant.issue', targetType: 'account', targetId: params.id, accountId: params.id, reason });
+      const audited = auditing(deps.ledger, 'grant', {
+        ...auditContextOf(ctx),
+        action: 'grant.issue',
+        targetType: 'account',
+        targetId: params.id,
+        accountId: params.id,
+        reason,
+      });
       const created = await issueGrant(audited, { ...grant, accountId: params.id }, { actor, idempotencyKey, reason });
       await startExpiryTimer(timerSettingsOf(deps), created);
       return { status: 201, body: created, headers: { Location: `/v1/grants/${created.id}` } };
@@ -48,7 +55,9 @@ export function registerGrantRoutes(define: DefineRoute): void {
     scopes: ['admin', 'support', 'service', 'finance', 'customer'],
     params: accountIdParams,
     query: pageQuery.extend({ creditType: creditTypeId.optional(), status: z.enum(['active', 'voided', 'expired']).optional() }),
-    responses: { 200: { description: 'Grants, oldest first', schema: z.object({ data: z.array(grantSchema), nextCursor: z.string().nullable() }) } },
+    responses: {
+      200: { description: 'Grants, oldest first', schema: z.object({ data: z.array(grantSchema), nextCursor: z.string().nullable() }) },
+    },
     handler: async ({ deps, params, query, authorizeAccount }) => {
       authorizeAccount(params.id);
       const data = await listGrants(deps.db, params.id, { ...query, after: query.cursor });
@@ -86,7 +95,15 @@ export function registerGrantRoutes(define: DefineRoute): void {
       const { deps, params, body, actor, idempotencyKey, authorizeAccount } = ctx;
       const before = await getGrant(deps.db, params.id);
       authorizeAccount(before.accountId);
-      const audit = { ...auditContextOf(ctx), action: 'grant.void', targetType: 'grant', targetId: params.id, accountId: before.accountId, reason: body.reason, before };
+      const audit = {
+        ...auditContextOf(ctx),
+        action: 'grant.void',
+        targetType: 'grant',
+        targetId: params.id,
+        accountId: before.accountId,
+        reason: body.reason,
+        before,
+      };
       const voided = await voidGrant(auditing(deps.ledger, 'void', audit), params.id, { actor, idempotencyKey, reason: body.reason });
       await signalGrantClosed(timerSettingsOf(deps), params.id);
       return { status: 200, body: voided };

@@ -10,7 +10,8 @@ export function registerHistoryRoutes(define: DefineRoute): void {
     method: 'get',
     path: '/v1/accounts/{id}/balance',
     summary: 'Balance per credit type',
-    description: 'available, held, pending and total per credit type, with the grants behind them. `at` gives the balance as it was at that past instant.',
+    description:
+      'available, held, pending and total per credit type, with the grants behind them. `at` gives the balance as it was at that past instant.',
     tags: ['Balances'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
     params: accountIdParams,
@@ -32,7 +33,8 @@ export function registerHistoryRoutes(define: DefineRoute): void {
     method: 'get',
     path: '/v1/accounts/{id}/transactions',
     summary: 'Ledger history',
-    description: 'Ledger entries, newest first. Entries of one operation share a transactionId. Page with `cursor` = the previous page’s nextCursor.',
+    description:
+      'Ledger entries, newest first. Entries of one operation share a transactionId. Page with `cursor` = the previous page’s nextCursor.',
     tags: ['Balances'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
     params: accountIdParams,
@@ -43,7 +45,8 @@ export function registerHistoryRoutes(define: DefineRoute): void {
         .transform((v, ctx) => {
           const types = v ? v.split(',') : [];
           const bad = types.filter((t) => !(entryTypes as readonly string[]).includes(t));
-          if (bad.length) ctx.addIssue({ code: 'custom', message: `unknown entry type ${bad.join(', ')}; one of ${entryTypes.join(', ')}` });
+          if (bad.length)
+            ctx.addIssue({ code: 'custom', message: `unknown entry type ${bad.join(', ')}; one of ${entryTypes.join(', ')}` });
           return types as (typeof entryTypes)[number][];
         }),
       creditType: creditTypeId.optional(),
@@ -52,7 +55,9 @@ export function registerHistoryRoutes(define: DefineRoute): void {
       to: isoTime.optional(),
       cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
     }),
-    responses: { 200: { description: 'A page of entries', schema: z.object({ data: z.array(entrySchema), nextCursor: z.string().nullable() }) } },
+    responses: {
+      200: { description: 'A page of entries', schema: z.object({ data: z.array(entrySchema), nextCursor: z.string().nullable() }) },
+    },
     handler: async ({ deps, params, query, authorizeAccount }) => {
       authorizeAccount(params.id);
       await requireAccount(deps.db, params.id);

@@ -5,12 +5,14 @@ import type { ApiDeps } from '../deps.js';
 import { sendProblem } from '../problem.js';
 
 const eventsSchema = z.array(
-  z.object({
-    subscriptionType: z.string(),
-    objectId: z.union([z.number(), z.string()]),
-    propertyName: z.string().optional(),
-    propertyValue: z.string().optional(),
-  }).loose(),
+  z
+    .object({
+      subscriptionType: z.string(),
+      objectId: z.union([z.number(), z.string()]),
+      propertyName: z.string().optional(),
+      propertyValue: z.string().optional(),
+    })
+    .loose(),
 );
 
 /**
@@ -36,12 +38,24 @@ export function registerHubSpotWebhookRoutes(app: express.Express, deps: ApiDeps
         now: deps.clock(),
       });
     if (!valid) {
-      sendProblem(res, { type: 'urn:burndown:problem:bad_signature', title: 'Unauthorized', status: 401, code: 'bad_signature', detail: 'X-HubSpot-Signature-v3 does not verify (or HUBSPOT_WEBHOOK_SECRET is not set).' });
+      sendProblem(res, {
+        type: 'urn:burndown:problem:bad_signature',
+        title: 'Unauthorized',
+        status: 401,
+        code: 'bad_signature',
+        detail: 'X-HubSpot-Signature-v3 does not verify (or HUBSPOT_WEBHOOK_SECRET is not set).',
+      });
       return;
     }
     const parsed = eventsSchema.safeParse(req.body);
     if (!parsed.success) {
-      sendProblem(res, { type: 'urn:burndown:problem:validation_failed', title: 'Bad Request', status: 400, code: 'validation_failed', detail: 'Expected an array of HubSpot webhook events.' });
+      sendProblem(res, {
+        type: 'urn:burndown:problem:validation_failed',
+        title: 'Bad Request',
+        status: 400,
+        code: 'validation_failed',
+        detail: 'Expected an array of HubSpot webhook events.',
+      });
       return;
     }
     res.json(await applyHubSpotEvents(deps.db, parsed.data, deps.clock()));

@@ -10,7 +10,13 @@ import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, problemSchema } from '../schemas/common.js';
 
 const chainSchema = z
-  .object({ accountId: z.string(), creditType: z.string(), entries: z.string(), ok: z.boolean(), firstBroken: z.object({ entryId: z.string().nullable(), detail: z.string() }).nullable() })
+  .object({
+    accountId: z.string(),
+    creditType: z.string(),
+    entries: z.string(),
+    ok: z.boolean(),
+    firstBroken: z.object({ entryId: z.string().nullable(), detail: z.string() }).nullable(),
+  })
   .meta({ id: 'ChainVerification' });
 
 export function registerLedgerAuditRoutes(define: DefineRoute): void {
@@ -18,12 +24,16 @@ export function registerLedgerAuditRoutes(define: DefineRoute): void {
     method: 'get',
     path: '/v1/accounts/{id}/ledger/verify',
     summary: 'Verify the account’s hash chains',
-    description: 'Recomputes every entry’s hash per credit type (R-A3) and names the first entry whose hash, link or sequence does not match.',
+    description:
+      'Recomputes every entry’s hash per credit type (R-A3) and names the first entry whose hash, link or sequence does not match.',
     tags: ['Audit'],
     scopes: ['admin', 'finance', 'support'],
     params: accountIdParams,
     query: z.object({ creditType: creditTypeId.optional() }),
-    responses: { 200: { description: 'One result per chain', schema: z.object({ ok: z.boolean(), chains: z.array(chainSchema) }) }, 404: { description: 'No such account', schema: problemSchema } },
+    responses: {
+      200: { description: 'One result per chain', schema: z.object({ ok: z.boolean(), chains: z.array(chainSchema) }) },
+      404: { description: 'No such account', schema: problemSchema },
+    },
     handler: async ({ deps, params, query }) => {
       await requireAccount(deps.db, params.id);
       const chains = await verifyAccountChains(deps.db, params.id, query.creditType);
@@ -58,7 +68,10 @@ export function registerLedgerAuditRoutes(define: DefineRoute): void {
     scopes: ['admin', 'support', 'finance', 'customer'],
     params: accountIdParams,
     query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
-    responses: { 200: { description: 'The export (application/json or text/csv)' }, 404: { description: 'No such account', schema: problemSchema } },
+    responses: {
+      200: { description: 'The export (application/json or text/csv)' },
+      404: { description: 'No such account', schema: problemSchema },
+    },
     handler: async ({ deps, params, query, req, actor, authorizeAccount }) => {
       authorizeAccount(params.id);
       await requireAccount(deps.db, params.id);

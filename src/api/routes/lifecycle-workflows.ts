@@ -16,7 +16,12 @@ import type { ApiDeps } from '../deps.js';
  * queue under a fixed id. A second start (a retried request) finds the first:
  * `started` tells which.
  */
-export async function startOnce(deps: ApiDeps, workflowType: string, workflowId: string, args: unknown[]): Promise<{ handle: WorkflowHandle; started: boolean }> {
+export async function startOnce(
+  deps: ApiDeps,
+  workflowType: string,
+  workflowId: string,
+  args: unknown[],
+): Promise<{ handle: WorkflowHandle; started: boolean }> {
   try {
     const handle = await deps.temporal.workflow.start(workflowType, {
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
@@ -54,13 +59,17 @@ export async function runSubscriptionUpdate<R, A>(
   idempotencyKey: string | undefined,
   field: string,
 ): Promise<R> {
-  const updateId = idempotencyKey ? `http-${createHash('sha256').update(`${update.name}\u0000${idempotencyKey}`).digest('hex').slice(0, 32)}` : undefined;
+  const updateId = idempotencyKey
+    ? `http-${createHash('sha256').update(`${update.name}\u0000${idempotencyKey}`).digest('hex').slice(0, 32)}`
+    : undefined;
   try {
     return await handle.executeUpdate(update, { args: [arg], ...(updateId && { updateId }) });
   } catch (error) {
     const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === 'subscription_closed') throw new ConflictError('subscription_closed', cause.message);
-    if (cause instanceof ApplicationFailure && cause.type === 'invalid_change') throw new ValidationError(cause.message, [{ path: field, message: cause.message }]);
+    if (cause instanceof ApplicationFailure && cause.type === 'subscription_closed')
+      throw new ConflictError('subscription_closed', cause.message);
+    if (cause instanceof ApplicationFailure && cause.type === 'invalid_change')
+      throw new ValidationError(cause.message, [{ path: field, message: cause.message }]);
     if (error instanceof WorkflowNotFoundError) throw new ConflictError('subscription_closed', 'The subscription has ended');
     throw error;
   }
@@ -71,7 +80,13 @@ export async function runSubscriptionUpdate<R, A>(
  * (an Update that waits for it); the plain query when the workflow has
  * already finished (a start that found an old, closed one).
  */
-export async function settledState<T>(handle: WorkflowHandle, settled: UpdateDefinition<T, []>, query: QueryDefinition<T, []>, what: string, id: string): Promise<T> {
+export async function settledState<T>(
+  handle: WorkflowHandle,
+  settled: UpdateDefinition<T, []>,
+  query: QueryDefinition<T, []>,
+  what: string,
+  id: string,
+): Promise<T> {
   try {
     return await handle.executeUpdate(settled);
   } catch (error) {

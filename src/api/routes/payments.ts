@@ -10,11 +10,23 @@ import type { ApiDeps } from '../deps.js';
 import { HttpProblem } from '../problem.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, problemSchema } from '../schemas/common.js';
-import { purchaseBody, purchaseIdParams, purchaseSchema, rechargeSettingsBody, rechargeSettingsSchema, refundBodySchema } from '../schemas/payments.js';
+import {
+  purchaseBody,
+  purchaseIdParams,
+  purchaseSchema,
+  rechargeSettingsBody,
+  rechargeSettingsSchema,
+  refundBodySchema,
+} from '../schemas/payments.js';
 
 export function paymentsOf(deps: ApiDeps) {
   if (!deps.payments) {
-    throw new HttpProblem({ title: 'Service Unavailable', status: 503, code: 'payments_unavailable', detail: 'Payments are not configured on this server.' });
+    throw new HttpProblem({
+      title: 'Service Unavailable',
+      status: 503,
+      code: 'payments_unavailable',
+      detail: 'Payments are not configured on this server.',
+    });
   }
   return deps.payments;
 }
@@ -53,7 +65,12 @@ export function registerPaymentRoutes(define: DefineRoute): void {
       authorizeAccount(params.id);
       const purchase = await createPurchase(
         paymentsOf(deps),
-        { purchaseId: purchaseIdFrom('purchase', params.id, idempotencyKey!), accountId: params.id, bundleId: body.bundleId, paymentMethodId: body.paymentMethodId },
+        {
+          purchaseId: purchaseIdFrom('purchase', params.id, idempotencyKey!),
+          accountId: params.id,
+          bundleId: body.bundleId,
+          paymentMethodId: body.paymentMethodId,
+        },
         actor,
       );
       return { status: 201, body: purchase, headers: { Location: `/v1/purchases/${purchase.id}` } };
@@ -79,12 +96,18 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     method: 'post',
     path: '/v1/accounts/{id}/setup-intents',
     summary: 'Start saving a payment method',
-    description: 'A Stripe SetupIntent for off-session use; the front end collects the card with its client secret (card data never reaches Burndown).',
+    description:
+      'A Stripe SetupIntent for off-session use; the front end collects the card with its client secret (card data never reaches Burndown).',
     tags: ['Payments'],
     scopes: ['admin', 'service'],
     params: accountIdParams,
     idempotent: true,
-    responses: { 201: { description: 'The SetupIntent', schema: z.object({ id: z.string(), clientSecret: z.string().nullable(), customerId: z.string() }) } },
+    responses: {
+      201: {
+        description: 'The SetupIntent',
+        schema: z.object({ id: z.string(), clientSecret: z.string().nullable(), customerId: z.string() }),
+      },
+    },
     handler: async ({ deps, params, idempotencyKey, authorizeAccount }) => {
       authorizeAccount(params.id);
       const payments = paymentsOf(deps);
@@ -119,10 +142,18 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     tags: ['Payments'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
     params: accountIdParams,
-    responses: { 200: { description: 'Settings per credit type, and flags (failed recharge, dispute)', schema: z.object({ data: z.array(rechargeSettingsSchema), flags: z.array(z.unknown()) }) } },
+    responses: {
+      200: {
+        description: 'Settings per credit type, and flags (failed recharge, dispute)',
+        schema: z.object({ data: z.array(rechargeSettingsSchema), flags: z.array(z.unknown()) }),
+      },
+    },
     handler: async ({ deps, params, authorizeAccount }) => {
       authorizeAccount(params.id);
-      return { status: 200, body: { data: await listRechargeSettings(deps.db, params.id), flags: await listAccountFlags(deps.db, params.id) } };
+      return {
+        status: 200,
+        body: { data: await listRechargeSettings(deps.db, params.id), flags: await listAccountFlags(deps.db, params.id) },
+      };
     },
   });
 
@@ -142,7 +173,12 @@ export function registerPaymentRoutes(define: DefineRoute): void {
       const purchase = await findPurchase(deps.db, params.id);
       authorizeAccount(purchase.account_id);
       if (!['succeeded', 'partially_refunded', 'refunded'].includes(purchase.status)) {
-        throw new HttpProblem({ title: 'Conflict', status: 409, code: 'purchase_not_refundable', detail: `Purchase ${purchase.id} is ${purchase.status}` });
+        throw new HttpProblem({
+          title: 'Conflict',
+          status: 409,
+          code: 'purchase_not_refundable',
+          detail: `Purchase ${purchase.id} is ${purchase.status}`,
+        });
       }
       const workflowId = `refund-${purchase.id}`;
       let handle;
@@ -174,4 +210,3 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     },
   });
 }
-

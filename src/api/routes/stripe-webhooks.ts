@@ -14,7 +14,14 @@ import { sendProblem } from '../problem.js';
 export function mountStripeWebhooks(app: Express, deps: ApiDeps): void {
   app.post('/v1/webhooks/stripe', async (req: Request, res: Response) => {
     const problem = (status: number, code: string, detail: string) =>
-      sendProblem(res, { type: `urn:burndown:problem:${code}`, title: status === 503 ? 'Service Unavailable' : 'Bad Request', status, code, detail, requestId: res.locals.requestId as string });
+      sendProblem(res, {
+        type: `urn:burndown:problem:${code}`,
+        title: status === 503 ? 'Service Unavailable' : 'Bad Request',
+        status,
+        code,
+        detail,
+        requestId: res.locals.requestId as string,
+      });
     const verify = deps.payments?.verifyWebhook;
     if (!deps.payments || !verify) return problem(503, 'webhooks_unconfigured', 'Set STRIPE_WEBHOOK_SECRET to accept Stripe webhooks.');
     const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;

@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { planCatalog } from '../../grants-lifecycle/plans.js';
-import {
-  findSubscription,
-  listSubscriptions,
-  recordSubscription,
-  subscriptionIdFor,
-} from '../../grants-lifecycle/subscription-records.js';
+import { findSubscription, listSubscriptions, recordSubscription, subscriptionIdFor } from '../../grants-lifecycle/subscription-records.js';
 import { requireAccount, ValidationError } from '../../ledger/index.js';
 import {
   cancelSubscriptionUpdate,
@@ -41,20 +36,38 @@ export const subscriptionStateSchema = z
     periodEnd: z.string(),
     currentGrantId: z.string().nullable(),
     upcoming: z.array(
-      z.object({ periodIndex: z.number().int(), effectiveAt: z.string(), expiresAt: z.string(), amount: z.string(), creditType: z.string(), plan: planRef }),
+      z.object({
+        periodIndex: z.number().int(),
+        effectiveAt: z.string(),
+        expiresAt: z.string(),
+        amount: z.string(),
+        creditType: z.string(),
+        plan: planRef,
+      }),
     ),
   })
   .meta({ id: 'SubscriptionState', description: 'The live state of a subscription, with its next allotments (up to 3).' });
 
 const summarySchema = z
-  .object({ id: z.string(), accountId: z.string(), plan: planRef, startAt: z.string(), trialId: z.string().nullable(), createdBy: z.string(), createdAt: z.string() })
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    plan: planRef,
+    startAt: z.string(),
+    trialId: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  })
   .meta({ id: 'SubscriptionSummary' });
 
 const startBody = z
   .object({
     planId: idString,
     planVersion: planVersion.optional().meta({ description: 'Defaults to the latest version in plans/' }),
-    startAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'Period 0 starts here (default now); not in the past, at most a year ahead' }),
+    startAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: 'Period 0 starts here (default now); not in the past, at most a year ahead' }),
   })
   .meta({ id: 'SubscriptionStartInput' });
 
@@ -62,12 +75,22 @@ const changeBody = z
   .object({
     planId: idString.optional(),
     planVersion: planVersion.optional(),
-    effective: z.enum(['next_period', 'now']).optional().meta({ description: '`next_period` (default), or `now` with a prorated extra allotment for the rest of the period' }),
-    paused: z.boolean().optional().meta({ description: '`true` pauses allotments from the next period on; `false` resumes them at the next period' }),
+    effective: z
+      .enum(['next_period', 'now'])
+      .optional()
+      .meta({ description: '`next_period` (default), or `now` with a prorated extra allotment for the rest of the period' }),
+    paused: z
+      .boolean()
+      .optional()
+      .meta({ description: '`true` pauses allotments from the next period on; `false` resumes them at the next period' }),
   })
   .superRefine((b, ctx) => {
     if ((b.planId === undefined) === (b.paused === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['planId'], message: 'give either planId (a plan change) or paused (pause/resume), one per request' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['planId'],
+        message: 'give either planId (a plan change) or paused (pause/resume), one per request',
+      });
     }
     if (b.planId === undefined && (b.planVersion !== undefined || b.effective !== undefined)) {
       ctx.addIssue({ code: 'custom', path: [b.effective !== undefined ? 'effective' : 'planVersion'], message: 'only with planId' });
@@ -103,14 +126,29 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
       const now = deps.clock().getTime();
       const anchor = body.startAt === undefined ? now : Date.parse(body.startAt);
       if (anchor < now - START_SLACK_MS || anchor > now + START_HORIZON_MS) {
-        throw new ValidationError('The start is out of range', [{ path: 'startAt', message: 'must be now or later, at most a year ahead' }]);
+        throw new ValidationError('The start is out of range', [
+          { path: 'startAt', message: 'must be now or later, at most a year ahead' },
+        ]);
       }
       const subscriptionId = subscriptionIdFor(params.id, idempotencyKey!);
       const anchorIso = new Date(anchor).toISOString();
       // The row first: a start that fails after it is retried (the key is freed on a 5xx) and finds it.
-      await recordSubscription(deps.db, { subscriptionId, accountId: params.id, plan: plan.ref, anchor: anchorIso, trialId: null, createdBy: actor });
+      await recordSubscription(deps.db, {
+        subscriptionId,
+        accountId: params.id,
+        plan: plan.ref,
+        anchor: anchorIso,
+        trialId: null,
+        createdBy: actor,
+      });
       const { handle } = await startOnce(deps, 'subscriptionWorkflow', subscriptionWorkflowId(subscriptionId), [
-        { subscriptionId, accountId: params.id, anchor: anchorIso, plan, expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS },
+        {
+          subscriptionId,
+          accountId: params.id,
+          anchor: anchorIso,
+          plan,
+          expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS,
+        },
       ]);
       const state = await settledState(handle, subscriptionAllotmentSettledUpdate, subscriptionStateQuery, 'subscription', subscriptionId);
       return { status: 201, body: state, headers: { Location: `/v1/accounts/${params.id}/subscriptions/${subscriptionId}` } };
@@ -126,7 +164,9 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     scopes: readScopes,
     params: accountIdParams,
     query: pageQuery,
-    responses: { 200: { description: 'Subscriptions', schema: z.object({ data: z.array(summarySchema), nextCursor: z.string().nullable() }) } },
+    responses: {
+      200: { description: 'Subscriptions', schema: z.object({ data: z.array(summarySchema), nextCursor: z.string().nullable() }) },
+    },
     handler: async ({ deps, params, query, authorizeAccount }) => {
       authorizeAccount(params.id);
       await requireAccount(deps.db, params.id);
@@ -142,7 +182,10 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     tags: ['Subscriptions'],
     scopes: readScopes,
     params: subscriptionParams,
-    responses: { 200: { description: 'The state', schema: subscriptionStateSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    responses: {
+      200: { description: 'The state', schema: subscriptionStateSchema },
+      404: { description: 'Not found', schema: problemSchema },
+    },
     handler: async ({ deps, params, authorizeAccount }) => {
       authorizeAccount(params.id);
       const row = await findSubscription(deps.db, params.id, params.subscriptionId);
@@ -206,11 +249,19 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
       const parsed = cancelBody.safeParse(req.body ?? {});
       if (!parsed.success) throw new ValidationError('The request body is invalid', [{ path: 'at', message: 'period_end or now' }]);
       if (query.at !== undefined && parsed.data.at !== undefined && query.at !== parsed.data.at) {
-        throw new ValidationError('Two different cancellation times', [{ path: 'at', message: `query says ${query.at}, body says ${parsed.data.at}` }]);
+        throw new ValidationError('Two different cancellation times', [
+          { path: 'at', message: `query says ${query.at}, body says ${parsed.data.at}` },
+        ]);
       }
       const row = await findSubscription(deps.db, params.id, params.subscriptionId);
       const at = query.at ?? parsed.data.at ?? 'period_end';
-      const state = await runSubscriptionUpdate(deps.temporal.workflow.getHandle(row.workflow_id), cancelSubscriptionUpdate, { at, actor }, idempotencyKey, 'at');
+      const state = await runSubscriptionUpdate(
+        deps.temporal.workflow.getHandle(row.workflow_id),
+        cancelSubscriptionUpdate,
+        { at, actor },
+        idempotencyKey,
+        'at',
+      );
       return { status: 200, body: state };
     },
   });

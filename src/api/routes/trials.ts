@@ -37,7 +37,10 @@ export function registerTrialRoutes(define: DefineRoute): void {
     body: z
       .object({
         trialId: idString,
-        planVersion: z.string().regex(/^\d{4}-\d{2}$/, 'a plan version such as 2026-01').optional(),
+        planVersion: z
+          .string()
+          .regex(/^\d{4}-\d{2}$/, 'a plan version such as 2026-01')
+          .optional(),
       })
       .meta({ id: 'TrialStartInput' }),
     idempotent: true,
@@ -74,7 +77,15 @@ export function registerTrialRoutes(define: DefineRoute): void {
     responses: { 200: { description: 'The trial', schema: trialStateSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
       authorizeAccount(params.id);
-      return { status: 200, body: await queryState(deps.temporal.workflow.getHandle(trialWorkflowId(params.id, params.trialId)), trialStateQuery, 'trial', params.trialId) };
+      return {
+        status: 200,
+        body: await queryState(
+          deps.temporal.workflow.getHandle(trialWorkflowId(params.id, params.trialId)),
+          trialStateQuery,
+          'trial',
+          params.trialId,
+        ),
+      };
     },
   });
 }

@@ -7,24 +7,29 @@ import { problemSchema } from '../schemas/common.js';
 import { apiConsumptionDeps, enforceRateLimit } from './consumption-support.js';
 
 const batchBody = z.object({
-  events: z
-    .array(z.unknown())
-    .min(1)
-    .max(MAX_EVENTS_PER_BATCH)
-    .meta({ description: 'Up to 1,000 events {id, accountId, feature, quantity | properties, timestamp}; each is validated and answered on its own.' }),
+  events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH).meta({
+    description:
+      'Up to 1,000 events {id, accountId, feature, quantity | properties, timestamp}; each is validated and answered on its own.',
+  }),
 });
 const resultSchema = z.object({
   index: z.number(),
   id: z.string().nullable(),
   status: z.enum(['accepted', 'duplicate', 'rejected']),
-  reason: z.string().optional().meta({ description: 'invalid, unknown_account, unknown_feature, no_pricing, missing_quantity, late_event, future_event' }),
+  reason: z
+    .string()
+    .optional()
+    .meta({ description: 'invalid, unknown_account, unknown_feature, no_pricing, missing_quantity, late_event, future_event' }),
   detail: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 const batchResponse = z
   .object({ accepted: z.number(), duplicates: z.number(), rejected: z.number(), results: z.array(resultSchema) })
   .meta({ id: 'UsageEventBatchResult' });
-const usageEventSchema = z.object({}).passthrough().meta({ id: 'UsageEvent', description: 'The event, its rating (rule version, inputs, cost), status and the ledger entries it produced.' });
+const usageEventSchema = z.object({}).passthrough().meta({
+  id: 'UsageEvent',
+  description: 'The event, its rating (rule version, inputs, cost), status and the ledger entries it produced.',
+});
 
 export function registerUsageEventRoutes(define: DefineRoute): void {
   define({
@@ -42,7 +47,11 @@ export function registerUsageEventRoutes(define: DefineRoute): void {
       429: { description: 'Rate limited (Retry-After)', schema: problemSchema },
     },
     handler: async ({ deps, body, principal }) => {
-      const accounts = new Set(body.events.flatMap((e) => (typeof (e as { accountId?: unknown })?.accountId === 'string' ? [(e as { accountId: string }).accountId] : [])));
+      const accounts = new Set(
+        body.events.flatMap((e) =>
+          typeof (e as { accountId?: unknown })?.accountId === 'string' ? [(e as { accountId: string }).accountId] : [],
+        ),
+      );
       for (const accountId of accounts) enforceRateLimit(deps, accountId);
       const results = await ingestUsageEvents(await apiConsumptionDeps(deps), body.events, {
         mayUse: (accountId) => principal.accountId === null || principal.accountId === accountId,
@@ -56,11 +65,15 @@ export function registerUsageEventRoutes(define: DefineRoute): void {
     method: 'get',
     path: '/v1/usage-events/{id}',
     summary: 'Trace a usage event',
-    description: 'The event, its rating (rule version, inputs, computed cost), its status and the ledger entries its burn produced (each entry carries usageEventId).',
+    description:
+      'The event, its rating (rule version, inputs, computed cost), its status and the ledger entries its burn produced (each entry carries usageEventId).',
     tags: ['Consumption'],
     scopes: ['service', 'admin', 'support', 'finance', 'customer'],
     params: z.object({ id: z.string().min(1).max(128) }),
-    responses: { 200: { description: 'The event and its trace', schema: usageEventSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    responses: {
+      200: { description: 'The event and its trace', schema: usageEventSchema },
+      404: { description: 'Not found', schema: problemSchema },
+    },
     handler: async ({ deps, params, authorizeAccount }) => {
       const view = await getUsageEventView(deps.db, params.id);
       authorizeAccount(view.accountId);

@@ -28,7 +28,11 @@ export function registerUsageRoutes(define: DefineRoute): void {
     handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
       authorizeAccount(params.id);
       const { feature, usageEventId, reason, ...input } = body;
-      const result = await deduct(deps.ledger, { ...input, accountId: params.id }, { actor, idempotencyKey, feature, usageEventId, reason });
+      const result = await deduct(
+        deps.ledger,
+        { ...input, accountId: params.id },
+        { actor, idempotencyKey, feature, usageEventId, reason },
+      );
       return { status: 200, body: result };
     },
   });
@@ -37,7 +41,8 @@ export function registerUsageRoutes(define: DefineRoute): void {
     method: 'post',
     path: '/v1/accounts/{id}/holds',
     summary: 'Reserve credits (hold)',
-    description: 'Holds reduce what is available until committed or released. A hold past its TTL cannot be committed and is released by the sweeper.',
+    description:
+      'Holds reduce what is available until committed or released. A hold past its TTL cannot be committed and is released by the sweeper.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
     params: accountIdParams,
@@ -73,13 +78,17 @@ export function registerUsageRoutes(define: DefineRoute): void {
     method: 'post',
     path: '/v1/holds/{id}/commit',
     summary: 'Commit a hold',
-    description: 'Burns the actual amount (default: all of it, at most what was held) and releases the rest. 409 hold_expired past the TTL.',
+    description:
+      'Burns the actual amount (default: all of it, at most what was held) and releases the rest. 409 hold_expired past the TTL.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
     params: holdIdParams,
     body: commitBody,
     idempotent: true,
-    responses: { 200: { description: 'Committed', schema: holdSchema }, 409: { description: 'Expired, closed, or more than held', schema: problemSchema } },
+    responses: {
+      200: { description: 'Committed', schema: holdSchema },
+      409: { description: 'Expired, closed, or more than held', schema: problemSchema },
+    },
     handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
       authorizeAccount((await findHold(deps.db, params.id)).account_id);
       return { status: 200, body: await commitHold(deps.ledger, params.id, body.amount, { actor, idempotencyKey }) };
@@ -105,7 +114,8 @@ export function registerUsageRoutes(define: DefineRoute): void {
     method: 'post',
     path: '/v1/accounts/{id}/refunds',
     summary: 'Refund a burn',
-    description: 'Returns the credits of a deduct or commit, or part of it, to the grants they came from (a new refund grant where those expired). Never more than was burned.',
+    description:
+      'Returns the credits of a deduct or commit, or part of it, to the grants they came from (a new refund grant where those expired). Never more than was burned.',
     tags: ['Consumption'],
     scopes: ['service', 'support', 'admin'],
     params: accountIdParams,
@@ -119,7 +129,14 @@ export function registerUsageRoutes(define: DefineRoute): void {
     handler: async (ctx) => {
       const { deps, params, body, actor, idempotencyKey, authorizeAccount } = ctx;
       authorizeAccount(params.id);
-      const audited = auditing(deps.ledger, 'refund', { ...auditContextOf(ctx), action: 'burn.refund', targetType: 'transaction', targetId: body.transactionId, accountId: params.id, reason: body.reason });
+      const audited = auditing(deps.ledger, 'refund', {
+        ...auditContextOf(ctx),
+        action: 'burn.refund',
+        targetType: 'transaction',
+        targetId: body.transactionId,
+        accountId: params.id,
+        reason: body.reason,
+      });
       const result = await refundBurn(
         audited,
         { accountId: params.id, transactionId: body.transactionId, amount: body.amount },

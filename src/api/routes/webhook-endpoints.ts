@@ -3,7 +3,14 @@ import { requireAccount } from '../../ledger/index.js';
 import { NotFoundError } from '../../ledger/errors.js';
 import { anyEventSchema, eventEnvelopes, eventTypes } from '../../notifications/catalog.js';
 import { getDelivery, listDeliveries, replayDelivery } from '../../notifications/deliveries.js';
-import { createEndpoint, deleteEndpoint, endpointView, findEndpoint, listEndpoints, rotateEndpointSecret } from '../../notifications/endpoints.js';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  endpointView,
+  findEndpoint,
+  listEndpoints,
+  rotateEndpointSecret,
+} from '../../notifications/endpoints.js';
 import type { Principal } from '../../auth/api-keys.js';
 import type { DefineRoute } from '../route.js';
 import { idString, problemSchema } from '../schemas/common.js';
@@ -23,7 +30,9 @@ const endpointSchema = z
   })
   .meta({ id: 'WebhookEndpoint' });
 const endpointWithSecretSchema = endpointSchema
-  .extend({ secret: z.string().meta({ description: 'whsec_… — shown only here; verify deliveries with it (src/notifications/verify.ts)' }) })
+  .extend({
+    secret: z.string().meta({ description: 'whsec_… — shown only here; verify deliveries with it (src/notifications/verify.ts)' }),
+  })
   .meta({ id: 'WebhookEndpointWithSecret' });
 
 const deliverySchema = z
@@ -44,9 +53,7 @@ const deliverySchema = z
   })
   .meta({ id: 'WebhookDelivery' });
 
-const eventTypeSchema = z
-  .object({ type: z.string(), schemaVersion: z.number().int(), description: z.string() })
-  .meta({ id: 'EventType' });
+const eventTypeSchema = z.object({ type: z.string(), schemaVersion: z.number().int(), description: z.string() }).meta({ id: 'EventType' });
 
 /** A key bound to an account sees only that account's endpoints and deliveries (404 otherwise, no BOLA). */
 function authorizeOwner(principal: Principal, accountId: string | null, resource: string, id: string): void {
@@ -64,7 +71,8 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
     responses: {
       200: {
-        description: 'Event types. `envelope` is never sent here: its schema documents the body of each event (WebhookEvent, one Event_… component per type and version)',
+        description:
+          'Event types. `envelope` is never sent here: its schema documents the body of each event (WebhookEvent, one Event_… component per type and version)',
         schema: z.object({ data: z.array(eventTypeSchema), envelope: anyEventSchema.optional() }),
       },
     },
@@ -97,7 +105,13 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
         authorizeAccount(accountId);
         await requireAccount(deps.db, accountId);
       }
-      const endpoint = await createEndpoint(deps.db, { accountId, url: body.url, eventTypes: body.eventTypes, description: body.description, createdBy: actor });
+      const endpoint = await createEndpoint(deps.db, {
+        accountId,
+        url: body.url,
+        eventTypes: body.eventTypes,
+        description: body.description,
+        createdBy: actor,
+      });
       return { status: 201, body: endpoint, headers: { Location: `/v1/webhook-endpoints/${endpoint.id}` } };
     },
   });
@@ -157,7 +171,10 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     scopes: ['admin', 'service', 'customer'],
     params: endpointIdParams,
     idempotent: true,
-    responses: { 200: { description: 'Rotated', schema: endpointWithSecretSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    responses: {
+      200: { description: 'Rotated', schema: endpointWithSecretSchema },
+      404: { description: 'Not found', schema: problemSchema },
+    },
     handler: async ({ deps, params, principal }) => {
       const endpoint = await findEndpoint(deps.db, params.id);
       authorizeOwner(principal, endpoint.account_id, 'webhook endpoint', params.id);
@@ -170,7 +187,8 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     method: 'get',
     path: '/v1/webhook-deliveries',
     summary: 'List webhook deliveries (status=failed: the dead-letter list)',
-    description: 'Newest first. A delivery is `failed` once its last retry (about 3 days of backoff) did not succeed; replay it with POST /v1/webhook-deliveries/{id}/replay.',
+    description:
+      'Newest first. A delivery is `failed` once its last retry (about 3 days of backoff) did not succeed; replay it with POST /v1/webhook-deliveries/{id}/replay.',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'customer'],
     query: z.object({
@@ -179,7 +197,9 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
       limit: z.coerce.number().int().min(1).max(500).default(50),
       cursor: z.string().optional(),
     }),
-    responses: { 200: { description: 'A page of deliveries', schema: z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }) } },
+    responses: {
+      200: { description: 'A page of deliveries', schema: z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }) },
+    },
     handler: async ({ deps, query, principal }) => ({
       status: 200,
       body: await listDeliveries(deps.db, {
@@ -196,7 +216,8 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     method: 'post',
     path: '/v1/webhook-deliveries/{id}/replay',
     summary: 'Replay a dead-lettered delivery',
-    description: 'Queues the delivery again with a fresh retry schedule; the same event id and body are sent (receivers deduplicate on webhook-id). 409 unless it is failed or cancelled.',
+    description:
+      'Queues the delivery again with a fresh retry schedule; the same event id and body are sent (receivers deduplicate on webhook-id). 409 unless it is failed or cancelled.',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'customer'],
     params: deliveryIdParams,

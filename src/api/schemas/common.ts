@@ -8,7 +8,9 @@ export const decimalString = z
 
 export const idString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'letters, digits and _ . : - only, at most 128 characters');
 export const creditTypeId = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -, starting with a letter');
-export const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with offset, e.g. 2026-01-31T00:00:00Z' }).transform((s) => new Date(s));
+export const isoTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 time with offset, e.g. 2026-01-31T00:00:00Z' })
+  .transform((s) => new Date(s));
 
 export const problemSchema = z
   .object({

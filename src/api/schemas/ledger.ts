@@ -26,7 +26,11 @@ export const accountBody = z
     metadata: z.record(z.string(), z.string()).optional(),
   })
   .meta({ id: 'AccountInput' });
-export const accountPatch = accountBody.omit({ id: true }).partial().extend({ parentId: idString.nullable().optional() }).meta({ id: 'AccountPatch' });
+export const accountPatch = accountBody
+  .omit({ id: true })
+  .partial()
+  .extend({ parentId: idString.nullable().optional() })
+  .meta({ id: 'AccountPatch' });
 export const accountSchema = z
   .object({
     id: z.string(),

@@ -6,7 +6,12 @@ const money = z.object({ amount: decimalString, currency: z.string().regex(/^[A-
 export const purchaseBody = z
   .object({
     bundleId: z.string().min(1).max(64),
-    paymentMethodId: z.string().min(1).max(255).optional().meta({ description: 'A saved payment method: charge it now, off-session, and grant before answering.' }),
+    paymentMethodId: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .meta({ description: 'A saved payment method: charge it now, off-session, and grant before answering.' }),
   })
   .strict()
   .meta({ id: 'PurchaseInput' });
@@ -44,7 +49,10 @@ export const rechargeSettingsBody = z
     paymentMethodId: z.string().min(1).max(255).optional(),
   })
   .strict()
-  .refine((b) => !(b.quantity !== undefined && b.topUpTo !== undefined), { message: 'give quantity or topUpTo, not both', path: ['topUpTo'] })
+  .refine((b) => !(b.quantity !== undefined && b.topUpTo !== undefined), {
+    message: 'give quantity or topUpTo, not both',
+    path: ['topUpTo'],
+  })
   .meta({ id: 'AutoRechargeInput' });
 
 export const rechargeSettingsSchema = z
@@ -63,5 +71,8 @@ export const rechargeSettingsSchema = z
   })
   .meta({ id: 'AutoRecharge' });
 
-export const refundBodySchema = z.object({ reason: z.string().min(1).max(1000).optional() }).strict().meta({ id: 'PurchaseRefundInput' });
+export const refundBodySchema = z
+  .object({ reason: z.string().min(1).max(1000).optional() })
+  .strict()
+  .meta({ id: 'PurchaseRefundInput' });
 export const purchaseIdParams = z.object({ id: idString });

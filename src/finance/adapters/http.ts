@@ -43,7 +43,10 @@ export function httpAdapter(options: HttpAdapterOptions): AccountingAdapter {
           continue;
         }
         if (response.status >= 400 && response.status < 500 && response.status !== 429) {
-          throw new PostingRejectedError(`accounting system refused line ${line.lineId}: ${response.status} ${text.slice(0, 300)}`, response.status);
+          throw new PostingRejectedError(
+            `accounting system refused line ${line.lineId}: ${response.status} ${text.slice(0, 300)}`,
+            response.status,
+          );
         }
         throw new Error(`accounting system answered ${response.status} for line ${line.lineId}`);
       }
