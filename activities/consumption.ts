@@ -3,7 +3,7 @@ import { isLedgerUnreachable } from '../src/consumption/failures.js';
 import { commitConsumption, releaseConsumption, reserveConsumption } from '../src/consumption/saga-steps.js';
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import { saveConsumption } from '../src/consumption/store.js';
-import { DomainError } from '../src/ledger/errors.js';
+import { DomainError } from '../src/errors.js';
 import { writeOutboxEvent } from '../src/outbox/outbox.js';
 import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../workflows/definitions/consumption.js';
 

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { CrmRateLimitedError, CrmRejectedError } from '../src/crm/gateway.js';
 import { listLinkedAccounts, reconcileAccounts, type ReconcileCounts } from '../src/crm/reconcile.js';
 import { syncAccount, type CrmSyncDeps, type SyncResult } from '../src/crm/sync.js';
-import { ConflictError } from '../src/ledger/errors.js';
+import { ConflictError } from '../src/errors.js';
 
 /**
  * HubSpot failures for Temporal: 429 is retried after exactly the Retry-After

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { DomainError } from '../src/ledger/errors.js';
+import { DomainError } from '../src/errors.js';
 import type { PaymentsDeps, StartRecharge } from '../src/payments/deps.js';
 import { isTransientStripeError, PaymentDeclinedError } from '../src/payments/gateway.js';
 import { fulfilPurchase, findPurchase } from '../src/payments/purchases.js';

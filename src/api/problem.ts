@@ -8,7 +8,7 @@ import {
   InsufficientCreditsError,
   NotFoundError,
   ValidationError,
-} from '../ledger/errors.js';
+} from '../errors.js';
 
 /** RFC 9457 problem details: the one error shape of the API. */
 export interface Problem {

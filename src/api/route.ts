@@ -2,7 +2,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Principal, Scope } from '../auth/api-keys.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../ledger/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { runIdempotent, serializeBody } from './idempotency.js';
 import { problemSchema } from './schemas/common.js';

@@ -1,4 +1,4 @@
-import { DomainError } from '../ledger/errors.js';
+import { DomainError } from '../errors.js';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',

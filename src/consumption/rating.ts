@@ -1,7 +1,7 @@
 import type { Tx } from '../db/database.js';
 import type { Database } from '../db/database.js';
 import { getCreditType } from '../ledger/credit-types.js';
-import { NotFoundError, ValidationError } from '../ledger/errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { resolveRule, type PricingCatalog } from '../pricing/catalog.js';
 import { rate, type Rating } from '../pricing/rate.js';
 import { isDecimal } from '../pricing/rational.js';

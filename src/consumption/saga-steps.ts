@@ -1,6 +1,6 @@
 import { commitHold, createHold, deduct, findHold, releaseHold } from '../ledger/index.js';
 import { getCreditType } from '../ledger/credit-types.js';
-import { ConflictError, InsufficientCreditsError } from '../ledger/errors.js';
+import { ConflictError, InsufficientCreditsError } from '../errors.js';
 import { formatAmount, parseAmount } from '../money/amount.js';
 import type { Rating } from '../pricing/rate.js';
 import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../../workflows/definitions/consumption.js';

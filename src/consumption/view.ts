@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import type { Consumption } from '../db/schema-consumption.js';
 import { entryView, type EntryView } from '../ledger/balances.js';
 import { getCreditType } from '../ledger/credit-types.js';
-import { NotFoundError } from '../ledger/errors.js';
+import { NotFoundError } from '../errors.js';
 import { formatAmount } from '../money/amount.js';
 
 export interface ConsumptionView {

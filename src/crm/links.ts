@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { CrmLink } from '../db/schema-notifications.js';
-import { NotFoundError, ValidationError } from '../ledger/errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 
 export interface CrmLinkView {
   accountId: string;

@@ -1,4 +1,4 @@
-import { ValidationError } from '../ledger/errors.js';
+import { ValidationError } from '../errors.js';
 
 /** A calendar month in UTC, named `YYYY-MM`: the unit of month-end close. */
 export interface Period {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { writeAudit } from '../audit/audit-log.js';
 import type { Database } from '../db/database.js';
-import { NotFoundError } from '../ledger/errors.js';
+import { NotFoundError } from '../errors.js';
 
 export const ERASED_NAME = '[erased]';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { NotFoundError } from '../ledger/errors.js';
+import { NotFoundError } from '../errors.js';
 import { csvRow } from '../finance/adapters/csv.js';
 
 export type ExportFormat = 'json' | 'csv';

@@ -4,7 +4,8 @@ import type { GrantApproval } from '../db/schema-grants-lifecycle.js';
 import { inTransaction } from '../db/transaction.js';
 import { withAudit, writeAudit, type AuditContext } from '../audit/audit-log.js';
 import type { LedgerDeps } from '../ledger/context.js';
-import { getCreditType, issueGrant, NotFoundError, requireAccount, toUnits, ValidationError, type GrantView } from '../ledger/index.js';
+import { getCreditType, issueGrant, requireAccount, toUnits, type GrantView } from '../ledger/index.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 import { grantApprovalWorkflowId, type ApprovalOutcome } from '../../workflows/definitions/grants.js';
 

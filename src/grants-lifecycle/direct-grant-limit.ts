@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
-import { ForbiddenError, fromUnits, getCreditType, toUnits } from '../ledger/index.js';
+import { fromUnits, getCreditType, toUnits } from '../ledger/index.js';
+import { ForbiddenError } from '../errors.js';
 import { approvalLimit } from './approvals.js';
 
 /**

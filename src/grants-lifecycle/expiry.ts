@@ -1,6 +1,7 @@
 import { inTransaction } from '../db/transaction.js';
 import type { LedgerDeps, LedgerObserver } from '../ledger/context.js';
-import { expireGrant, findGrant, fromUnits, getCreditType, NotFoundError } from '../ledger/index.js';
+import { expireGrant, findGrant, fromUnits, getCreditType } from '../ledger/index.js';
+import { NotFoundError } from '../errors.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../ledger/index.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import type { ResolvedPlan, ResolvedTrial } from '../../workflows/definitions/grants.js';
 
 const amount = z.string().regex(/^\d{1,19}(\.\d+)?$/, 'a decimal string');

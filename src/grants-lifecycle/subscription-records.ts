@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { SubscriptionRow } from '../db/schema-subscriptions.js';
-import { NotFoundError } from '../ledger/index.js';
+import { NotFoundError } from '../errors.js';
 import { subscriptionWorkflowId, type PlanRef } from '../../workflows/definitions/grants.js';
 
 /**

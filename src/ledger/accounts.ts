@@ -3,7 +3,7 @@ import type { Database, Tx } from '../db/database.js';
 import type { Account, EnforcementMode } from '../db/schema.js';
 import { formatAmount } from '../money/amount.js';
 import { getCreditType, toUnits } from './credit-types.js';
-import { AlreadyExistsError, NotFoundError, ValidationError } from './errors.js';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
 import { lockBalances } from './locks.js';
 
 /** Pools nest at most this deep (account → parent → grandparent …). */

@@ -1,7 +1,7 @@
 import type { Database, Tx } from '../db/database.js';
 import type { CreditType } from '../db/schema.js';
 import { AmountFormatError, formatAmount, parseAmount } from '../money/amount.js';
-import { AlreadyExistsError, NotFoundError, ValidationError } from './errors.js';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
 
 /** Credit types never change once created, so their precision can be cached. */
 const cache = new WeakMap<Database, Map<string, CreditType>>();

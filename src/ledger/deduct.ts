@@ -4,7 +4,7 @@ import type { CreditType, Grant } from '../db/schema.js';
 import { poolChain } from './accounts.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
-import { InsufficientCreditsError, ValidationError } from './errors.js';
+import { InsufficientCreditsError, ValidationError } from '../errors.js';
 import { settleDebt, spendableAt, spendableFunds, spendableGrants } from './grants.js';
 import { runLedgerOperation } from './ledger-transaction.js';
 import { lockBalances } from './locks.js';

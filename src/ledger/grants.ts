@@ -4,7 +4,7 @@ import type { CreditType, DB, Grant, GrantSource } from '../db/schema.js';
 import { AmountFormatError, formatMoney, parseMoney } from '../money/amount.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
-import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { newId } from './ids.js';
 import { runLedgerOperation } from './ledger-transaction.js';
 import { lockBalances } from './locks.js';

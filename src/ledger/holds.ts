@@ -5,7 +5,7 @@ import { poolChain } from './accounts.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
 import { resolveCreditType, takeFromGrants } from './deduct.js';
-import { ConflictError, InsufficientCreditsError, NotFoundError, ValidationError } from './errors.js';
+import { ConflictError, InsufficientCreditsError, NotFoundError, ValidationError } from '../errors.js';
 import { settleDebt, spendableFunds } from './grants.js';
 import { newId } from './ids.js';
 import { runLedgerOperation } from './ledger-transaction.js';

@@ -4,7 +4,7 @@ export * from './balances.js';
 export type { LedgerDeps, LedgerObserver, LedgerOperationEvent, OperationMeta } from './context.js';
 export * from './credit-types.js';
 export { deduct, type DeductInput, type DeductResult } from './deduct.js';
-export * from './errors.js';
+export * from '../errors.js';
 export * from './grants.js';
 export * from './holds.js';
 export * from './invariants.js';

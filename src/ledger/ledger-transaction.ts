@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
-import { IdempotencyConflictError } from './errors.js';
+import { IdempotencyConflictError } from '../errors.js';
 import { newId } from './ids.js';
 
 export interface LedgerOperationSpec {

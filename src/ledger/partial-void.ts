@@ -1,6 +1,6 @@
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { getCreditType, toUnits } from './credit-types.js';
-import { ConflictError } from './errors.js';
+import { ConflictError } from '../errors.js';
 import { findGrant, grantView, type GrantView } from './grants.js';
 import { runLedgerOperation } from './ledger-transaction.js';
 import { lockBalances } from './locks.js';

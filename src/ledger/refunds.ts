@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Grant } from '../db/schema.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
-import { ConflictError, NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { defaultPriority } from './grants.js';
 import { newId } from './ids.js';
 import { runLedgerOperation } from './ledger-transaction.js';

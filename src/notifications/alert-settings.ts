@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import { fromUnits, getCreditType, toUnits } from '../ledger/credit-types.js';
-import { ValidationError } from '../ledger/errors.js';
+import { ValidationError } from '../errors.js';
 import { divideRounded } from '../money/amount.js';
 
 export interface AlertSettingView {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { WebhookDelivery, WebhookDeliveryStatus } from '../db/schema-notifications.js';
-import { ConflictError, NotFoundError } from '../ledger/errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 
 export interface DeliveryView {
   id: string;

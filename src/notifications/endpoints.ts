@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../db/database.js';
 import type { WebhookEndpoint } from '../db/schema-notifications.js';
-import { NotFoundError, ValidationError } from '../ledger/errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { isEventType } from './catalog.js';
 import { newEndpointSecret } from './signing.js';
 

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { DomainError } from '../ledger/errors.js';
+import { DomainError } from '../errors.js';
 
 /**
  * The narrow surface of Stripe that Burndown uses. Everything above it speaks

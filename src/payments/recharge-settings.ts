@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { RechargeSettings } from '../db/schema-payments.js';
-import { fromUnits, getCreditType, requireAccount, toUnits, ValidationError } from '../ledger/index.js';
+import { fromUnits, getCreditType, requireAccount, toUnits } from '../ledger/index.js';
+import { ValidationError } from '../errors.js';
 import { formatMoney, parseMoney } from '../money/amount.js';
 import type { PaymentsDeps } from './deps.js';
 import { requireBundle } from './purchases.js';

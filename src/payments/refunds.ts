@@ -1,5 +1,6 @@
 import { inTransaction } from '../db/transaction.js';
-import { ConflictError, fromUnits, getCreditType, issueGrant, voidGrant, voidGrantPartially, findGrant, toUnits } from '../ledger/index.js';
+import { fromUnits, getCreditType, issueGrant, voidGrant, voidGrantPartially, findGrant, toUnits } from '../ledger/index.js';
+import { ConflictError } from '../errors.js';
 import { formatMoney } from '../money/amount.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 import type { PaymentsDeps } from './deps.js';

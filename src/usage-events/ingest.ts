@@ -1,4 +1,4 @@
-import { ValidationError } from '../ledger/errors.js';
+import { ValidationError } from '../errors.js';
 import { resolveRule } from '../pricing/catalog.js';
 import { isDecimal } from '../pricing/rational.js';
 import { ensurePricingRegistered } from '../pricing/registry.js';

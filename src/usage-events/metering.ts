@@ -4,7 +4,7 @@ import { loadAccount, rateUsage, storedRating, type RatedAccount } from '../cons
 import type { ConsumptionDeps } from '../consumption/settings.js';
 import { recordShadowEntry } from '../consumption/shadow.js';
 import { deduct } from '../ledger/index.js';
-import { DomainError, InsufficientCreditsError } from '../ledger/errors.js';
+import { DomainError, InsufficientCreditsError } from '../errors.js';
 import { closedPeriodAt } from './closed-periods.js';
 
 export interface MeteringResult {

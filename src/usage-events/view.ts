@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { entryView, type EntryView } from '../ledger/balances.js';
 import { getCreditType } from '../ledger/credit-types.js';
-import { NotFoundError } from '../ledger/errors.js';
+import { NotFoundError } from '../errors.js';
 import { formatAmount } from '../money/amount.js';
 
 export interface UsageEventView {

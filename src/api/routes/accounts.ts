@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ForbiddenError, createAccount, createCreditType, getAccount, listCreditTypes, updateAccount } from '../../ledger/index.js';
+import { createAccount, createCreditType, getAccount, listCreditTypes, updateAccount } from '../../ledger/index.js';
+import { ForbiddenError } from '../../errors.js';
 import { writeAudit } from '../../audit/audit-log.js';
 import { auditContextOf } from '../../audit/request-context.js';
 import type { DefineRoute } from '../route.js';

@@ -11,7 +11,7 @@ import {
   type ApprovalView,
 } from '../../grants-lifecycle/approvals.js';
 import { startExpiryTimer, timerSettingsOf } from '../../grants-lifecycle/timers.js';
-import { ConflictError, ForbiddenError } from '../../ledger/index.js';
+import { ConflictError, ForbiddenError } from '../../errors.js';
 import { decideApprovalUpdate, grantApprovalWorkflowId, type ApprovalDecision } from '../../../workflows/definitions/grants.js';
 import type { ApiDeps } from '../deps.js';
 import type { DefineRoute, RouteContext } from '../route.js';

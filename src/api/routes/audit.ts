@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { queryAudit } from '../../audit/audit-log.js';
-import { ForbiddenError } from '../../ledger/index.js';
+import { ForbiddenError } from '../../errors.js';
 import type { DefineRoute } from '../route.js';
 import { idString, isoTime } from '../schemas/common.js';
 

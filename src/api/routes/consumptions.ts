@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { consumptionWorkflowId } from '../../consumption/ids.js';
 import { loadAccount, rateUsage } from '../../consumption/rating.js';
 import { getConsumptionView } from '../../consumption/view.js';
-import { InsufficientCreditsError, NotFoundError, ValidationError } from '../../ledger/errors.js';
+import { InsufficientCreditsError, NotFoundError, ValidationError } from '../../errors.js';
 import {
   completeUpdate,
   CONSUMPTION_WORKFLOW_TYPE,

@@ -8,7 +8,7 @@ import { parsePeriod } from '../../finance/periods.js';
 import { closeProgress, startClose } from '../../finance/progress.js';
 import { listReconciliations } from '../../finance/reconciliation.js';
 import { writeAudit } from '../../audit/audit-log.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../ledger/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import type { DefineRoute } from '../route.js';
 import { problemSchema } from '../schemas/common.js';
 import { sendRaw } from './raw-response.js';

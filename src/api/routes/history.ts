@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { entryTypes } from '../../db/schema.js';
-import { getBalances, getBalancesAt, listEntries, requireAccount, ValidationError } from '../../ledger/index.js';
+import { getBalances, getBalancesAt, listEntries, requireAccount } from '../../ledger/index.js';
+import { ValidationError } from '../../errors.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, isoTime, pageQuery, problemSchema } from '../schemas/common.js';
 import { balanceSchema, entrySchema } from '../schemas/ledger.js';

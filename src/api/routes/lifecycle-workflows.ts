@@ -8,7 +8,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError } from '../../ledger/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { ApiDeps } from '../deps.js';
 
 /**

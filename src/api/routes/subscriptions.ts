@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { planCatalog } from '../../grants-lifecycle/plans.js';
 import { findSubscription, listSubscriptions, recordSubscription, subscriptionIdFor } from '../../grants-lifecycle/subscription-records.js';
-import { requireAccount, ValidationError } from '../../ledger/index.js';
+import { requireAccount } from '../../ledger/index.js';
+import { ValidationError } from '../../errors.js';
 import {
   cancelSubscriptionUpdate,
   changeSubscriptionPlanUpdate,

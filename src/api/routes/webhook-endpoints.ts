@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requireAccount } from '../../ledger/index.js';
-import { NotFoundError } from '../../ledger/errors.js';
+import { NotFoundError } from '../../errors.js';
 import { anyEventSchema, eventEnvelopes, eventTypes } from '../../notifications/catalog.js';
 import { getDelivery, listDeliveries, replayDelivery } from '../../notifications/deliveries.js';
 import {

@@ -1,6 +1,6 @@
 /**
- * Domain errors: small classes thrown by the ledger and mapped to HTTP once, in
- * src/api/problem.ts. Each carries a stable machine-readable code.
+ * Domain errors shared by every area: small classes with a stable
+ * machine-readable code, mapped to HTTP once, in src/api/problem.ts.
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
