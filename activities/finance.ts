@@ -16,7 +16,7 @@ import {
 import { MissingRateError } from '../src/finance/journal.js';
 import { reconcile } from '../src/finance/reconciliation.js';
 import type { FinanceSettings } from '../src/finance/settings.js';
-import type { LedgerDeps } from '../src/ledger/context.js';
+import type { LedgerDeps } from '../src/ledger/index.js';
 
 export interface FinanceActivityDeps {
   ledger: LedgerDeps;

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { LedgerDeps } from '../src/ledger/context.js';
+import type { LedgerDeps } from '../src/ledger/index.js';
 import { startExpiryTimerWorkflow } from '../src/grants-lifecycle/timers.js';
 import {
   closePlanPeriod,

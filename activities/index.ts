@@ -1,4 +1,4 @@
-import type { LedgerDeps } from '../src/ledger/context.js';
+import type { LedgerDeps } from '../src/ledger/index.js';
 import { createLedgerActivities } from './ledger.js';
 import { createFinanceActivities } from './finance.js';
 import { createNotificationActivities } from './notifications.js';

@@ -1,5 +1,4 @@
-import type { LedgerDeps } from '../src/ledger/context.js';
-import { sweepExpiredHolds } from '../src/ledger/holds.js';
+import { sweepExpiredHolds, type LedgerDeps } from '../src/ledger/index.js';
 
 /** Ledger activities over the narrow LedgerDeps interface. */
 export function createLedgerActivities(deps: { ledger: LedgerDeps }) {

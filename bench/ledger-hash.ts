@@ -5,7 +5,7 @@
  *   npx tsx bench/ledger-hash.ts [entries]
  */
 import { performance } from 'node:perf_hooks';
-import { canonicalJson, entryHash, type HashedEntryFields } from '../src/ledger/entry-hash.js';
+import { canonicalJson, entryHash, type HashedEntryFields } from '../src/ledger/index.js';
 
 const count = Number(process.argv[2] ?? 200_000);
 const entries: HashedEntryFields[] = [];

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Principal } from '../auth/api-keys.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import type { LedgerDeps } from '../ledger/context.js';
+import type { LedgerDeps } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import type { ProblemContext } from './problem.js';
 import type { PaymentsApiDeps } from '../payments/api-deps.js';

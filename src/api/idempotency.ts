@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/api-keys.js';
-import { requestHash } from '../ledger/ledger-transaction.js';
+import { requestHash } from '../ledger/index.js';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, toProblem } from './problem.js';
 import type { RouteResult } from './route.js';

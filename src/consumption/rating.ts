@@ -1,6 +1,6 @@
 import type { Tx } from '../db/database.js';
 import type { Database } from '../db/database.js';
-import { getCreditType } from '../ledger/credit-types.js';
+import { getCreditType } from '../ledger/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { resolveRule, type PricingCatalog } from '../pricing/catalog.js';
 import { rate, type Rating } from '../pricing/rate.js';

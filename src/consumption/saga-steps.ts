@@ -1,5 +1,4 @@
-import { commitHold, createHold, deduct, findHold, releaseHold } from '../ledger/index.js';
-import { getCreditType } from '../ledger/credit-types.js';
+import { commitHold, createHold, deduct, findHold, releaseHold, getCreditType } from '../ledger/index.js';
 import { ConflictError, InsufficientCreditsError } from '../errors.js';
 import { formatAmount, parseAmount } from '../money/amount.js';
 import type { Rating } from '../pricing/rate.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import type { LedgerDeps } from '../ledger/context.js';
+import type { LedgerDeps } from '../ledger/index.js';
 import type { PricingCatalog } from '../pricing/catalog.js';
 
 export type EnforcementMode = 'enforce' | 'shadow' | 'off';

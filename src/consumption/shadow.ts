@@ -1,6 +1,5 @@
 import type { Database } from '../db/database.js';
-import { getBalances } from '../ledger/balances.js';
-import { getCreditType } from '../ledger/credit-types.js';
+import { getBalances, getCreditType } from '../ledger/index.js';
 import { parseAmount } from '../money/amount.js';
 import type { Rating } from '../pricing/rate.js';
 import { storedRating } from './rating.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import type { LedgerDeps } from '../ledger/context.js';
+import type { LedgerDeps } from '../ledger/index.js';
 import { pricingCatalogFor } from '../pricing/catalog.js';
 import { ensurePricingRegistered } from '../pricing/registry.js';
 import { consumptionSettings, type ConsumptionDeps } from './settings.js';

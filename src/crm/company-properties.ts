@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { getBalances } from '../ledger/balances.js';
-import { getCreditType, listCreditTypes } from '../ledger/credit-types.js';
+import { getBalances, getCreditType, listCreditTypes } from '../ledger/index.js';
 import { divideRounded, formatAmount, parseAmount } from '../money/amount.js';
 import type { CrmPropertyDefinition } from './gateway.js';
 

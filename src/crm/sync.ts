@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { CrmLink } from '../db/schema-notifications.js';
-import { requireAccount } from '../ledger/accounts.js';
+import { requireAccount } from '../ledger/index.js';
 import { ConflictError } from '../errors.js';
 import { companyPropertyValues } from './company-properties.js';
 import type { CrmGateway } from './gateway.js';

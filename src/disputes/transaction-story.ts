@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
-import { entryView } from '../ledger/balances.js';
-import { fromUnits, getCreditType } from '../ledger/credit-types.js';
+import { entryView, fromUnits, getCreditType } from '../ledger/index.js';
 
 async function tableExists(db: Database, table: string): Promise<boolean> {
   const { rows } = await sql<{ found: string | null }>`select to_regclass(${table})::text as found`.execute(db);

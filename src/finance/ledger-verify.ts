@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { verifyChain } from '../ledger/invariants.js';
+import { verifyChain } from '../ledger/index.js';
 
 export interface ChainVerification {
   accountId: string;

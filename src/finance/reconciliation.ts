@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { checkLedgerInvariants } from '../ledger/invariants.js';
+import { checkLedgerInvariants } from '../ledger/index.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 import type { AccountingAdapter } from './adapters/adapter.js';
 import { readJournal } from './close.js';

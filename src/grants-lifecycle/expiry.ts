@@ -1,6 +1,5 @@
 import { inTransaction } from '../db/transaction.js';
-import type { LedgerDeps, LedgerObserver } from '../ledger/context.js';
-import { expireGrant, findGrant, fromUnits, getCreditType } from '../ledger/index.js';
+import { expireGrant, findGrant, fromUnits, getCreditType, type LedgerDeps, type LedgerObserver } from '../ledger/index.js';
 import { NotFoundError } from '../errors.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 

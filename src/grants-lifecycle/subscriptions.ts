@@ -1,5 +1,4 @@
-import type { LedgerDeps } from '../ledger/context.js';
-import { fromUnits, getCreditType, issueGrant, toUnits } from '../ledger/index.js';
+import { fromUnits, getCreditType, issueGrant, toUnits, type LedgerDeps } from '../ledger/index.js';
 import { divideRounded } from '../money/amount.js';
 import type { ResolvedPlan, RolloverRule } from '../../workflows/definitions/grants.js';
 import { clockAtLeast, expireGrantAsOf } from './expiry.js';

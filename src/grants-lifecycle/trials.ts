@@ -1,5 +1,4 @@
-import type { LedgerDeps } from '../ledger/context.js';
-import { issueGrant } from '../ledger/index.js';
+import { issueGrant, type LedgerDeps } from '../ledger/index.js';
 import type { ResolvedTrial } from '../../workflows/definitions/grants.js';
 import { clockAtLeast } from './expiry.js';
 

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { fromUnits, getCreditType, toUnits } from '../ledger/credit-types.js';
+import { fromUnits, getCreditType, toUnits } from '../ledger/index.js';
 import { ValidationError } from '../errors.js';
 import { divideRounded } from '../money/amount.js';
 

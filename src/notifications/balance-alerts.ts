@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import { poolChainCte } from '../ledger/accounts.js';
-import type { LedgerObserver } from '../ledger/context.js';
+import { poolChainCte, type LedgerObserver } from '../ledger/index.js';
 import { formatAmount } from '../money/amount.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 

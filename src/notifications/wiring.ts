@@ -2,7 +2,7 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import type { NotificationDeps } from '../../activities/notifications.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import type { LedgerObserver } from '../ledger/context.js';
+import type { LedgerObserver } from '../ledger/index.js';
 import { WORKFLOW_TYPES } from '../../workflows/notifications/types.js';
 import { createBalanceAlertObserver } from './balance-alerts.js';
 

@@ -1,6 +1,5 @@
 import type { Database, Tx } from '../db/database.js';
-import { poolChain } from '../ledger/index.js';
-import { spendableTotal } from '../ledger/deduct.js';
+import { poolChain, spendableTotal } from '../ledger/index.js';
 
 /**
  * What an account can spend now (live grants of its pool chain less its

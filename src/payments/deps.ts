@@ -1,4 +1,4 @@
-import type { LedgerDeps } from '../ledger/context.js';
+import type { LedgerDeps } from '../ledger/index.js';
 import type { Catalog } from './catalog.js';
 import type { PaymentGateway } from './gateway.js';
 

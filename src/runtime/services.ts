@@ -7,7 +7,7 @@ import { createApiKeyVerifier } from '../auth/api-keys.js';
 import type { Config } from '../config/config.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import type { LedgerDeps } from '../ledger/context.js';
+import type { LedgerDeps } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import { ensureSchedules } from '../temporal/schedules.js';
 import { ensureFinanceReconciliationSchedule } from '../finance/schedule.js';

@@ -1,6 +1,5 @@
 import type { Database } from '../db/database.js';
-import { entryView, type EntryView } from '../ledger/balances.js';
-import { getCreditType } from '../ledger/credit-types.js';
+import { entryView, getCreditType, type EntryView } from '../ledger/index.js';
 import { NotFoundError } from '../errors.js';
 import { formatAmount } from '../money/amount.js';
 

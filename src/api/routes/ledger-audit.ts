@@ -4,7 +4,7 @@ import { verifyAccountChains } from '../../finance/ledger-verify.js';
 import { transactionStory } from '../../disputes/transaction-story.js';
 import { eraseAccount } from '../../gdpr/erasure.js';
 import { writeAccountExport } from '../../gdpr/export.js';
-import { requireAccount } from '../../ledger/accounts.js';
+import { requireAccount } from '../../ledger/index.js';
 import { writeWithBackpressure } from '../backpressure.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, problemSchema } from '../schemas/common.js';
