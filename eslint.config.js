@@ -35,6 +35,47 @@ const nodeBuiltins = [
   'zlib',
 ];
 
+/** Imports a workflow (or a contract it bundles) must never make. */
+const deterministicPaths = [
+  ...nodeBuiltins.flatMap((name) => [
+    { name, message: 'Workflows are deterministic: no Node built-ins.' },
+    { name: `node:${name}`, message: 'Workflows are deterministic: no Node built-ins.' },
+  ]),
+  ...[
+    'pg',
+    'kysely',
+    'stripe',
+    '@hubspot/api-client',
+    'express',
+    'pino',
+    '@temporalio/client',
+    '@temporalio/worker',
+    '@temporalio/activity',
+    'uuid',
+  ].map((name) => ({ name, message: 'Workflows are deterministic: do this in an activity.' })),
+];
+
+const workflowPatterns = [
+  {
+    group: [
+      '../src/*',
+      '../src/**',
+      '../../src/**',
+      '!../src/contracts',
+      '!../src/contracts/*',
+      '!../../src/contracts',
+      '!../../src/contracts/*',
+    ],
+    message: 'Workflows must not import service code; share messages through src/contracts/ or use `import type`.',
+    allowTypeImports: true,
+  },
+  {
+    group: ['../activities/*', '../activities/**', '../../activities/*', '../../activities/**'],
+    message: 'Import activities by type only: `import type { … } from "../activities/…"`.',
+    allowTypeImports: true,
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**'] },
   js.configs.recommended,
@@ -61,48 +102,12 @@ export default tseslint.config(
   },
   {
     // Workflow code is replayed: it must be deterministic. No I/O, no Node
-    // built-ins, no clients, and activities only by type.
-    files: ['workflows/**/*.ts'],
+    // built-ins, no clients, and activities only by type. The contracts
+    // (src/contracts/) are bundled into workflows, so the same rules hold there.
+    files: ['workflows/**/*.ts', 'src/contracts/**/*.ts'],
     languageOptions: { globals: {} },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            ...nodeBuiltins.flatMap((name) => [
-              { name, message: 'Workflows are deterministic: no Node built-ins.' },
-              { name: `node:${name}`, message: 'Workflows are deterministic: no Node built-ins.' },
-            ]),
-            ...[
-              'pg',
-              'kysely',
-              'stripe',
-              '@hubspot/api-client',
-              'express',
-              'pino',
-              '@temporalio/client',
-              '@temporalio/worker',
-              '@temporalio/activity',
-              'uuid',
-            ].map((name) => ({
-              name,
-              message: 'Workflows are deterministic: do this in an activity.',
-            })),
-          ],
-          patterns: [
-            {
-              group: ['../src/*', '../src/**', '../../src/**'],
-              message: 'Workflows must not import service code; put shared pure types in workflows/ or use `import type`.',
-              allowTypeImports: true,
-            },
-            {
-              group: ['../activities/*', '../activities/**'],
-              message: 'Import activities by type only: `import type { … } from "../activities/…"`.',
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: deterministicPaths, patterns: workflowPatterns }],
       'no-restricted-globals': [
         'error',
         { name: 'process', message: 'Workflows are deterministic: no process.' },
@@ -117,6 +122,25 @@ export default tseslint.config(
           property: 'random',
           message:
             'The SDK replaces Math.random deterministically, but say what you mean: use uuid4() from @temporalio/workflow or pass randomness in.',
+        },
+      ],
+    },
+  },
+  {
+    // A contract imports nothing but the SDK's definition helpers and other contracts (types may come from anywhere).
+    files: ['src/contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: deterministicPaths,
+          patterns: [
+            {
+              group: ['../*', '../**'],
+              message: 'Contracts are shared with workflows: import other contracts (./x.js) or use `import type`.',
+              allowTypeImports: true,
+            },
+          ],
         },
       ],
     },

@@ -5,7 +5,7 @@ import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import { saveConsumption } from '../src/consumption/store.js';
 import { DomainError } from '../src/errors.js';
 import { writeOutboxEvent } from '../src/outbox/outbox.js';
-import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../workflows/definitions/consumption.js';
+import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../src/contracts/consumption.js';
 
 /** After this many failed attempts to reach the ledger, reserve applies LEDGER_UNAVAILABLE_POLICY. */
 export const RESERVE_ATTEMPTS_BEFORE_POLICY = 3;

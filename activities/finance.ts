@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { closeWorkflowId, type MonthEndCloseInput } from '../workflows/definitions/finance.js';
+import { closeWorkflowId, type MonthEndCloseInput } from '../src/contracts/finance.js';
 import { PostingRejectedError } from '../src/finance/adapters/adapter.js';
 import {
   computeClose,

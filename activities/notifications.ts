@@ -5,7 +5,7 @@ import { attemptDelivery, deadLetterDelivery, type AttemptOutcome, type Delivery
 import { dispatchOutboxBatch } from '../src/notifications/relay.js';
 import { signalPendingCrmSyncs, startPendingDeliveries } from '../src/notifications/relay-fanout.js';
 import { signalMarkedGrantTimers } from '../src/grants-lifecycle/timers.js';
-import type { DeliveryRetryPolicy } from '../workflows/notifications/types.js';
+import type { DeliveryRetryPolicy } from '../src/contracts/notifications.js';
 
 /** What the outbox relay and webhook deliveries need; built by startWorker (tests pass their own). */
 export interface NotificationDeps {

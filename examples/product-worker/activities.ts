@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ExecuteRequest, ExecuteResult, ProductExecuteActivities } from '../../workflows/definitions/consumption.js';
+import type { ExecuteRequest, ExecuteResult, ProductExecuteActivities } from '../../src/contracts/consumption.js';
 
 /** The product's real work for one consumption: returns the actual quantity used (decimal string). */
 export type ProductJob = (request: ExecuteRequest) => Promise<string>;

@@ -14,7 +14,7 @@ import {
   reservationUpdate,
   type ConsumptionInput,
   type ConsumptionOutcome,
-} from '../../workflows/definitions/consumption.js';
+} from '../../src/contracts/consumption.js';
 
 export async function startConsumption(client: Client, burndownTaskQueue: string, input: Omit<ConsumptionInput, 'consumptionId'>) {
   const consumptionId = consumptionWorkflowId(input.accountId, input.idempotencyKey);

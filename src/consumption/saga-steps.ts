@@ -2,7 +2,7 @@ import { commitHold, createHold, deduct, findHold, releaseHold, getCreditType } 
 import { ConflictError, InsufficientCreditsError } from '../errors.js';
 import { formatAmount, parseAmount } from '../money/amount.js';
 import type { Rating } from '../pricing/rate.js';
-import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../../workflows/definitions/consumption.js';
+import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../contracts/consumption.js';
 import { effectiveMode } from './enforcement.js';
 import { loadAccount, rateUsage, storedRating } from './rating.js';
 import type { ConsumptionDeps } from './settings.js';

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { ConsumptionStatus, ExecuteMode } from '../db/schema-consumption.js';
-import type { ConsumptionInput } from '../../workflows/definitions/consumption.js';
+import type { ConsumptionInput } from '../contracts/consumption.js';
 
 export interface ConsumptionRowPatch {
   status: ConsumptionStatus;

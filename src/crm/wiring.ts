@@ -1,7 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { WORKFLOW_TYPES } from '../../workflows/notifications/types.js';
+import { WORKFLOW_TYPES } from '../contracts/index.js';
 import { createHubSpotGateway } from './hubspot-gateway.js';
 import type { CrmSyncDeps } from './sync.js';
 

@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { closeStateQuery, closeWorkflowId, type CloseState, type MonthEndCloseInput } from '../../workflows/definitions/finance.js';
+import { closeStateQuery, closeWorkflowId, type CloseState, type MonthEndCloseInput } from '../contracts/finance.js';
 import type { Database } from '../db/database.js';
 import type { FinancePeriod } from '../db/schema-finance.js';
 import { getPeriodRecord } from './close.js';

@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { FINANCE_RECONCILE_SCHEDULE_ID } from '../../workflows/definitions/finance.js';
+import { FINANCE_RECONCILE_SCHEDULE_ID } from '../contracts/finance.js';
 
 /** The nightly reconciliation Schedule; created when missing, an existing one keeps its settings. */
 export async function ensureFinanceReconciliationSchedule(client: Client, taskQueue: string, cron: string): Promise<void> {

@@ -6,7 +6,7 @@ import { withAudit, writeAudit, type AuditContext } from '../audit/audit-log.js'
 import { getCreditType, issueGrant, requireAccount, toUnits, type LedgerDeps, type GrantView } from '../ledger/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
-import { grantApprovalWorkflowId, type ApprovalOutcome } from '../../workflows/definitions/grants.js';
+import { grantApprovalWorkflowId, type ApprovalOutcome } from '../contracts/grants.js';
 
 /** Why a support or sales grant is given (R-G4): a code from this list, plus free text. */
 export const grantReasonCodes = [

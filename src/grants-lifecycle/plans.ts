@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
-import type { ResolvedPlan, ResolvedTrial } from '../../workflows/definitions/grants.js';
+import type { ResolvedPlan, ResolvedTrial } from '../contracts/grants.js';
 
 const amount = z.string().regex(/^\d{1,19}(\.\d+)?$/, 'a decimal string');
 const rollover = z.discriminatedUnion('rule', [

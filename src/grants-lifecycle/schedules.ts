@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { GRANT_EXPIRY_SWEEP_SCHEDULE_ID } from '../../workflows/definitions/grants.js';
+import { GRANT_EXPIRY_SWEEP_SCHEDULE_ID } from '../contracts/grants.js';
 
 /**
  * The grant expiry sweep as a Temporal Schedule: the safety net that expires

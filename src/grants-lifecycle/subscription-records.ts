@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { SubscriptionRow } from '../db/schema-subscriptions.js';
 import { NotFoundError } from '../errors.js';
-import { subscriptionWorkflowId, type PlanRef } from '../../workflows/definitions/grants.js';
+import { subscriptionWorkflowId, type PlanRef } from '../contracts/grants.js';
 
 /**
  * A subscription id derived from its account and what started it (the

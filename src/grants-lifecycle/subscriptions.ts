@@ -1,6 +1,6 @@
 import { fromUnits, getCreditType, issueGrant, toUnits, type LedgerDeps } from '../ledger/index.js';
 import { divideRounded } from '../money/amount.js';
-import type { ResolvedPlan, RolloverRule } from '../../workflows/definitions/grants.js';
+import type { ResolvedPlan, RolloverRule } from '../contracts/grants.js';
 import { clockAtLeast, expireGrantAsOf } from './expiry.js';
 
 const ACTOR = 'system:subscription';

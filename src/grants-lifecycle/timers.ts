@@ -2,12 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNo
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { tryEach } from '../outbox/try-each.js';
-import {
-  grantClosedSignal,
-  grantExpiryChangedSignal,
-  grantExpiryWorkflowId,
-  grantRemainingChangedSignal,
-} from '../../workflows/definitions/grants.js';
+import { grantClosedSignal, grantExpiryChangedSignal, grantExpiryWorkflowId, grantRemainingChangedSignal } from '../contracts/grants.js';
 
 export interface TimerSettings {
   client: Client;

@@ -1,5 +1,5 @@
 import { issueGrant, type LedgerDeps } from '../ledger/index.js';
-import type { ResolvedTrial } from '../../workflows/definitions/grants.js';
+import type { ResolvedTrial } from '../contracts/grants.js';
 import { clockAtLeast } from './expiry.js';
 
 /** The trial grant's external ref: one trial grant per account and trial, however often it is asked for. */

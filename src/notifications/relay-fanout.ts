@@ -2,15 +2,9 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { tryEach } from '../outbox/try-each.js';
-import {
-  CRM_ACCOUNT_CHANGED_SIGNAL,
-  crmAccountSyncWorkflowId,
-  type CrmAccountSyncInput,
-  type DeliveryRetryPolicy,
-  webhookDeliveryWorkflowId,
-  type WebhookDeliveryInput,
-  WORKFLOW_TYPES,
-} from '../../workflows/notifications/types.js';
+import { crmAccountChangedSignal, crmAccountSyncWorkflowId, type CrmAccountSyncInput } from '../contracts/crm.js';
+import { WORKFLOW_TYPES } from '../contracts/index.js';
+import { webhookDeliveryWorkflowId, type DeliveryRetryPolicy, type WebhookDeliveryInput } from '../contracts/notifications.js';
 
 export interface FanoutDeps {
   db: Database;
@@ -80,7 +74,7 @@ export async function signalPendingCrmSyncs(
       taskQueue: deps.taskQueue,
       workflowId: crmAccountSyncWorkflowId(accountId),
       args: [input],
-      signal: CRM_ACCOUNT_CHANGED_SIGNAL,
+      signal: crmAccountChangedSignal,
       signalArgs: [],
     });
   });

@@ -3,7 +3,7 @@ import type { NotificationDeps } from '../../activities/notifications.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { LedgerObserver } from '../ledger/index.js';
-import { WORKFLOW_TYPES } from '../../workflows/notifications/types.js';
+import { WORKFLOW_TYPES } from '../contracts/index.js';
 import { createBalanceAlertObserver } from './balance-alerts.js';
 
 export const OUTBOX_RELAY_SCHEDULE_ID = 'burndown-outbox-relay';

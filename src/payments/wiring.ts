@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PaymentActivityDeps } from '../../activities/payments.js';
-import { paymentIntentSettledSignal, rechargeRequestedSignal, type RechargeInput } from '../../workflows/definitions/payments.js';
+import { paymentIntentSettledSignal, rechargeRequestedSignal, type RechargeInput } from '../contracts/payments.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { LedgerDeps, LedgerObserver } from '../ledger/index.js';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll } from 'vitest';
 import { consumptionWorkflowId } from '../../src/consumption/ids.js';
 import type { ConsumptionDeps, ConsumptionSettings } from '../../src/consumption/settings.js';
-import type { ConsumptionInput } from '../../workflows/definitions/consumption.js';
+import type { ConsumptionInput } from '../../src/contracts/consumption.js';
 import { issueGrant } from '../../src/ledger/index.js';
 import type { LedgerDeps } from '../../src/ledger/context.js';
 import { loadPricingCatalog, type PricingCatalog } from '../../src/pricing/catalog.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getHold } from '../../src/ledger/index.js';
 import { loadPricingCatalog } from '../../src/pricing/catalog.js';
-import { CONSUMPTION_WORKFLOW_TYPE, type ConsumptionOutcome } from '../../workflows/definitions/consumption.js';
+import { CONSUMPTION_WORKFLOW_TYPE, type ConsumptionOutcome } from '../../src/contracts/consumption.js';
 import { useTimeSkippingWorker } from '../grants/time-skipping.js';
 import { useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';

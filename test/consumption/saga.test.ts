@@ -12,7 +12,7 @@ import {
   consumptionStateQuery,
   reservationUpdate,
   type ConsumptionOutcome,
-} from '../../workflows/definitions/consumption.js';
+} from '../../src/contracts/consumption.js';
 import { createProductWorker } from '../../examples/product-worker/worker.js';
 import { call } from '../helpers/api.js';
 import { recordHistory } from '../helpers/temporal.js';

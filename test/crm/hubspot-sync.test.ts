@@ -12,7 +12,7 @@ import type { LedgerDeps } from '../../src/ledger/context.js';
 import { deduct, issueGrant } from '../../src/ledger/index.js';
 import { createBalanceAlertObserver } from '../../src/notifications/balance-alerts.js';
 import { writeOutboxEvent } from '../../src/outbox/outbox.js';
-import { crmAccountSyncWorkflowId, WORKFLOW_TYPES } from '../../workflows/notifications/types.js';
+import { crmAccountSyncWorkflowId, WORKFLOW_TYPES } from '../../src/contracts/index.js';
 import { HubSpotFake } from '../fakes/hubspot-fake.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';

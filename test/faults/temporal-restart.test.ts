@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { issueGrant } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startTemporalDevServer, type RunningTemporal } from '../../src/stack/temporal-dev-server.js';
-import { grantExpiryWorkflowId } from '../../workflows/definitions/grants.js';
+import { grantExpiryWorkflowId } from '../../src/contracts/grants.js';
 import { bundleWorkflows } from '../../workers/bundle.js';
 import { createBurndownWorker } from '../../workers/worker.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';

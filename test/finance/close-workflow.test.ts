@@ -9,7 +9,7 @@ import { parsePeriod, periodOf } from '../../src/finance/periods.js';
 import { reconcile } from '../../src/finance/reconciliation.js';
 import { deduct, issueGrant } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/logger.js';
-import { closeWorkflowId, type MonthEndCloseInput } from '../../workflows/definitions/finance.js';
+import { closeWorkflowId, type MonthEndCloseInput } from '../../src/contracts/finance.js';
 import { useTimeSkippingWorker } from '../grants/time-skipping.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { grantApprovalWorkflowId, grantExpiryWorkflowId } from '../../workflows/definitions/grants.js';
+import { grantApprovalWorkflowId, grantExpiryWorkflowId } from '../../src/contracts/grants.js';
 import { call, useApi } from '../helpers/api.js';
 import { newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';

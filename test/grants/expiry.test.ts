@@ -15,7 +15,7 @@ import {
   voidGrant,
 } from '../../src/ledger/index.js';
 import { signalMarkedGrantTimers } from '../../src/grants-lifecycle/timers.js';
-import { grantClosedSignal, grantExpiryChangedSignal, grantExpiryWorkflowId } from '../../workflows/definitions/grants.js';
+import { grantClosedSignal, grantExpiryChangedSignal, grantExpiryWorkflowId } from '../../src/contracts/grants.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';
 import { useTimeSkippingWorker } from './time-skipping.js';

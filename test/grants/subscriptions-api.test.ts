@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, useApi } from '../helpers/api.js';
 import { newAccount, useLedgerFixture } from '../helpers/ledger.js';
-import { subscriptionWorkflowId } from '../../workflows/definitions/grants.js';
+import { subscriptionWorkflowId } from '../../src/contracts/grants.js';
 import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';
 
 const f = useLedgerFixture();

@@ -7,7 +7,7 @@ import {
   subscriptionWorkflowId,
   type ResolvedPlan,
   type RolloverRule,
-} from '../../workflows/definitions/grants.js';
+} from '../../src/contracts/grants.js';
 import { periodBounds } from '../../workflows/grants/periods.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';

@@ -8,7 +8,7 @@ import {
   trialStateQuery,
   trialWorkflowId,
   type TrialState,
-} from '../../workflows/definitions/grants.js';
+} from '../../src/contracts/grants.js';
 import { periodBounds } from '../../workflows/grants/periods.js';
 import { call, useApi } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';

@@ -6,7 +6,7 @@ import type { LedgerDeps } from '../../src/ledger/context.js';
 import { deduct, issueGrant } from '../../src/ledger/index.js';
 import { createBalanceAlertObserver } from '../../src/notifications/balance-alerts.js';
 import { signalPendingCrmSyncs } from '../../src/notifications/relay-fanout.js';
-import { crmAccountSyncWorkflowId } from '../../workflows/notifications/types.js';
+import { crmAccountSyncWorkflowId } from '../../src/contracts/index.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 
 const f = useLedgerFixture();

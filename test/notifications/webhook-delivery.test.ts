@@ -7,7 +7,7 @@ import type { EventEnvelope } from '../../src/notifications/catalog.js';
 import { verifyWebhook } from '../../src/notifications/verify.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { writeOutboxEvent } from '../../src/outbox/outbox.js';
-import { webhookDeliveryWorkflowId, WORKFLOW_TYPES } from '../../workflows/notifications/types.js';
+import { webhookDeliveryWorkflowId, WORKFLOW_TYPES } from '../../src/contracts/index.js';
 import { call, useApi } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';

@@ -20,7 +20,7 @@ import {
   type ConsumptionOutcome,
   type ProductExecuteActivities,
   type Reservation,
-} from '../definitions/consumption.js';
+} from '../../src/contracts/consumption.js';
 import { ledgerActivity, productExecuteActivity, reserveActivity } from '../presets.js';
 
 const { reserveConsumption } = proxyActivities<ConsumptionActivities>(reserveActivity);

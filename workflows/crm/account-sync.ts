@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { CrmActivities } from '../../activities/crm.js';
-import { crmAccountChangedSignal, crmSyncCountQuery } from '../definitions/notifications.js';
-import type { CrmAccountSyncInput } from '../notifications/types.js';
+import { crmAccountChangedSignal, crmSyncCountQuery } from '../../src/contracts/crm.js';
+import type { CrmAccountSyncInput } from '../../src/contracts/crm.js';
 import { hubspotActivity } from '../presets.js';
 
 const { syncAccountToCrm } = proxyActivities<CrmActivities>(hubspotActivity);

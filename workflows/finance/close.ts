@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { FinanceActivities } from '../../activities/finance.js';
-import { approveCloseUpdate, closeStateQuery, type CloseState, type MonthEndCloseInput } from '../definitions/finance.js';
+import { approveCloseUpdate, closeStateQuery, type CloseState, type MonthEndCloseInput } from '../../src/contracts/finance.js';
 import { financeActivity, ledgerActivity } from '../presets.js';
 
 const { recordCloseStarted, recordCloseApproved, recordCloseResult, recordCloseFailed } =

@@ -1,6 +1,6 @@
 import { allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { GrantApprovalActivities } from '../../activities/grants.js';
-import { decideApprovalUpdate, type ApprovalDecisionInput, type ApprovalOutcome } from '../definitions/grants.js';
+import { decideApprovalUpdate, type ApprovalDecisionInput, type ApprovalOutcome } from '../../src/contracts/grants.js';
 import { startGrantExpiryTimerOf } from './expiry-timer-start.js';
 import { ledgerActivity } from '../presets.js';
 

@@ -1,7 +1,7 @@
 import { ActivityFailure, log, ParentClosePolicy, patched, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { GrantExpiryActivities } from '../../activities/grants.js';
-import { grantExpiryWorkflowId } from '../definitions/grants.js';
+import { grantExpiryWorkflowId } from '../../src/contracts/grants.js';
 import { timerStartActivity } from '../presets.js';
 
 const { startGrantExpiryTimer } = proxyActivities<GrantExpiryActivities>(timerStartActivity);

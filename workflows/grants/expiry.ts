@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { GrantExpiryActivities } from '../../activities/grants.js';
-import { grantClosedSignal, grantExpiryChangedSignal, grantRemainingChangedSignal } from '../definitions/grants.js';
+import { grantClosedSignal, grantExpiryChangedSignal, grantRemainingChangedSignal } from '../../src/contracts/grants.js';
 import { ledgerActivity, sweepActivity } from '../presets.js';
 
 const { readGrantExpiryState, expireGrantAt, recordGrantExpiring } = proxyActivities<GrantExpiryActivities>(ledgerActivity);

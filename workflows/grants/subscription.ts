@@ -10,7 +10,7 @@ import {
   type SubscriptionCancelInput,
   type SubscriptionPauseInput,
   type SubscriptionState,
-} from '../definitions/grants.js';
+} from '../../src/contracts/grants.js';
 import { ledgerActivity } from '../presets.js';
 import { periodBounds } from './periods.js';
 

@@ -16,7 +16,7 @@ import {
   trialStateQuery,
   type ResolvedTrial,
   type TrialState,
-} from '../definitions/grants.js';
+} from '../../src/contracts/grants.js';
 import { ledgerActivity } from '../presets.js';
 import { startGrantExpiryTimerOf } from './expiry-timer-start.js';
 import type { SubscriptionInput } from './subscription.js';

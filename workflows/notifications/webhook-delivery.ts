@@ -1,7 +1,7 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { NotificationActivities } from '../../activities/notifications.js';
 import { webhookAttemptActivity } from '../presets.js';
-import type { DeliveryRetryPolicy, WebhookDeliveryInput } from './types.js';
+import type { DeliveryRetryPolicy, WebhookDeliveryInput } from '../../src/contracts/notifications.js';
 
 const { attemptWebhookDelivery, deadLetterWebhookDelivery } = proxyActivities<NotificationActivities>(webhookAttemptActivity);
 

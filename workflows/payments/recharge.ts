@@ -11,7 +11,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PaymentActivities } from '../../activities/payments.js';
-import { paymentIntentSettledSignal, rechargeRequestedSignal, type RechargeInput, type RechargeRound } from '../definitions/payments.js';
+import {
+  paymentIntentSettledSignal,
+  rechargeRequestedSignal,
+  type RechargeInput,
+  type RechargeRound,
+} from '../../src/contracts/payments.js';
 import { ledgerActivity, stripeActivity } from '../presets.js';
 
 const ledger = proxyActivities<PaymentActivities>(ledgerActivity);

@@ -1,6 +1,6 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PaymentActivities } from '../../activities/payments.js';
-import type { RefundPurchaseInput, RefundPurchaseResult } from '../definitions/payments.js';
+import type { RefundPurchaseInput, RefundPurchaseResult } from '../../src/contracts/payments.js';
 import { ledgerActivity, stripeActivity } from '../presets.js';
 
 const ledger = proxyActivities<PaymentActivities>(ledgerActivity);

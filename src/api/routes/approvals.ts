@@ -12,7 +12,7 @@ import {
 } from '../../grants-lifecycle/approvals.js';
 import { startExpiryTimer, timerSettingsOf } from '../../grants-lifecycle/timers.js';
 import { ConflictError, ForbiddenError } from '../../errors.js';
-import { decideApprovalUpdate, grantApprovalWorkflowId, type ApprovalDecision } from '../../../workflows/definitions/grants.js';
+import { decideApprovalUpdate, grantApprovalWorkflowId, type ApprovalDecision } from '../../contracts/grants.js';
 import type { ApiDeps } from '../deps.js';
 import type { DefineRoute, RouteContext } from '../route.js';
 import { accountIdParams, creditTypeId, decimalString, idString, pageQuery, problemSchema } from '../schemas/common.js';

@@ -11,7 +11,7 @@ import {
   type ConsumptionInput,
   type ConsumptionOutcome,
   type Reservation,
-} from '../../../workflows/definitions/consumption.js';
+} from '../../contracts/consumption.js';
 import { HttpProblem } from '../problem.js';
 import type { DefineRoute } from '../route.js';
 import { decimalString, idString, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';

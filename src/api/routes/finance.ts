@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { approveCloseUpdate, closeWorkflowId } from '../../../workflows/definitions/finance.js';
+import { approveCloseUpdate, closeWorkflowId } from '../../contracts/finance.js';
 import { quickBooksCsv, xeroCsv } from '../../finance/adapters/csv.js';
 import { journalJson } from '../../finance/adapters/json.js';
 import { readJournal } from '../../finance/close.js';

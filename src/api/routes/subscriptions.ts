@@ -10,7 +10,7 @@ import {
   subscriptionAllotmentSettledUpdate,
   subscriptionStateQuery,
   subscriptionWorkflowId,
-} from '../../../workflows/definitions/grants.js';
+} from '../../contracts/grants.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, pageQuery, problemSchema } from '../schemas/common.js';
 import { queryState, runSubscriptionUpdate, settledState, startOnce } from './lifecycle-workflows.js';

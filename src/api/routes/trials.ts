@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { planCatalog } from '../../grants-lifecycle/plans.js';
 import { subscriptionIdFor } from '../../grants-lifecycle/subscription-records.js';
 import { requireAccount } from '../../ledger/index.js';
-import { trialGrantIssuedUpdate, trialStateQuery, trialWorkflowId } from '../../../workflows/definitions/grants.js';
+import { trialGrantIssuedUpdate, trialStateQuery, trialWorkflowId } from '../../contracts/grants.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, problemSchema } from '../schemas/common.js';
 import { queryState, settledState, startOnce } from './lifecycle-workflows.js';

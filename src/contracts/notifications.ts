@@ -1,0 +1,14 @@
+/** Retry schedule of one webhook delivery: exponential backoff with jitter until maxAgeMs. */
+export interface DeliveryRetryPolicy {
+  initialMs: number;
+  maxIntervalMs: number;
+  maxAgeMs: number;
+}
+
+export interface WebhookDeliveryInput {
+  deliveryId: string;
+  retry: DeliveryRetryPolicy;
+}
+
+export const webhookDeliveryWorkflowId = (deliveryId: string, replays: number) =>
+  replays === 0 ? `webhook-delivery-${deliveryId}` : `webhook-delivery-${deliveryId}-replay-${replays}`;
