@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { LedgerDeps } from '../src/ledger/index.js';
-import { startExpiryTimerWorkflow } from '../src/grants-lifecycle/timers.js';
+import { startExpiryTimerWorkflow } from '../src/grants/timers.js';
 import {
   closePlanPeriod,
   issuePlanAllotment,
@@ -8,10 +8,10 @@ import {
   type AllotmentInput,
   type PeriodCloseInput,
   type ProrationInput,
-} from '../src/grants-lifecycle/subscriptions.js';
-import { recordSubscription, type SubscriptionRecord } from '../src/grants-lifecycle/subscription-records.js';
-import { issueTrialGrant, type TrialGrantInput } from '../src/grants-lifecycle/trials.js';
-import { applyApprovedGrant, rejectApproval, type Decision } from '../src/grants-lifecycle/approvals.js';
+} from '../src/grants/subscriptions.js';
+import { recordSubscription, type SubscriptionRecord } from '../src/grants/subscription-records.js';
+import { issueTrialGrant, type TrialGrantInput } from '../src/grants/trials.js';
+import { applyApprovedGrant, rejectApproval, type Decision } from '../src/grants/approvals.js';
 import {
   expireGrantAsOf,
   readGrantExpiryState,
@@ -19,7 +19,7 @@ import {
   sweepExpiredGrants,
   type ExpireOutcome,
   type GrantExpiryState,
-} from '../src/grants-lifecycle/expiry.js';
+} from '../src/grants/expiry.js';
 
 /**
  * Grant lifecycle activities. Every instant (`at`) comes from the workflow's

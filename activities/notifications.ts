@@ -4,7 +4,7 @@ import type { Database } from '../src/db/database.js';
 import { attemptDelivery, deadLetterDelivery, type AttemptOutcome, type DeliverySettings } from '../src/notifications/delivery.js';
 import { dispatchOutboxBatch } from '../src/notifications/relay.js';
 import { signalPendingCrmSyncs, startPendingDeliveries } from '../src/notifications/relay-fanout.js';
-import { signalMarkedGrantTimers } from '../src/grants-lifecycle/timers.js';
+import { signalMarkedGrantTimers } from '../src/grants/timers.js';
 import type { DeliveryRetryPolicy } from '../src/contracts/notifications.js';
 
 /** What the outbox relay and webhook deliveries need; built by startWorker (tests pass their own). */

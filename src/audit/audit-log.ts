@@ -1,5 +1,5 @@
 import type { Database, Tx } from '../db/database.js';
-import type { AuditLogRow } from '../db/schema-grants-lifecycle.js';
+import type { AuditLogRow } from '../db/schema-audit.js';
 import type { LedgerDeps, LedgerObserver, LedgerOperationEvent } from '../ledger/index.js';
 
 /** Who did it and from where: taken from the HTTP request (or the workflow that acts for a person). */

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AuditLogTable, GrantApprovalTable, GrantTimerMarkTable } from './schema-grants-lifecycle.js';
+import type { AuditLogTable } from './schema-audit.js';
+import type { GrantApprovalTable, GrantTimerMarkTable, SubscriptionTable } from './schema-grants.js';
 import type { ClosedPeriodTable, ConsumptionTable, PricingVersionTable, ShadowEntryTable, UsageEventTable } from './schema-consumption.js';
 import type {
   FinanceFxRateTable,
@@ -29,7 +30,6 @@ import type {
   StripeCustomerTable,
   StripeEventTable,
 } from './schema-payments.js';
-import type { SubscriptionTable } from './schema-subscriptions.js';
 
 /** int8 columns come back as bigint (see createDatabase) and go in as bigint. */
 type Int8 = ColumnType<bigint, bigint | number, bigint>;

@@ -13,7 +13,7 @@ import { ensureSchedules } from '../temporal/schedules.js';
 import { ensureFinanceReconciliationSchedule } from '../finance/schedule.js';
 import { ensureOutboxRelaySchedule, notificationDepsFor, notificationObservers } from '../notifications/wiring.js';
 import { crmDepsFor, ensureCrmReconcileSchedule } from '../crm/wiring.js';
-import { ensureGrantExpirySweepSchedule } from '../grants-lifecycle/schedules.js';
+import { ensureGrantExpirySweepSchedule } from '../grants/schedules.js';
 import { ensureRechargeScanSchedule, paymentActivityDepsFor, paymentsApiDepsFor, rechargeObservers } from '../payments/wiring.js';
 import { createBurndownWorker } from '../../workers/worker.js';
 

@@ -14,7 +14,7 @@ import {
   releaseHold,
   voidGrant,
 } from '../../src/ledger/index.js';
-import { signalMarkedGrantTimers } from '../../src/grants-lifecycle/timers.js';
+import { signalMarkedGrantTimers } from '../../src/grants/timers.js';
 import { grantClosedSignal, grantExpiryChangedSignal, grantExpiryWorkflowId } from '../../src/contracts/grants.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';

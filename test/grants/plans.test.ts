@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PlanCatalog } from '../../src/grants-lifecycle/plans.js';
-import { proratedUnits, rolloverUnits } from '../../src/grants-lifecycle/subscriptions.js';
+import { PlanCatalog } from '../../src/grants/plans.js';
+import { proratedUnits, rolloverUnits } from '../../src/grants/subscriptions.js';
 import { periodBounds } from '../../workflows/grants/periods.js';
 
 describe('rollover, proration and periods (pure)', () => {

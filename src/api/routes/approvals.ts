@@ -9,8 +9,8 @@ import {
   listApprovals,
   requestSupportGrant,
   type ApprovalView,
-} from '../../grants-lifecycle/approvals.js';
-import { startExpiryTimer, timerSettingsOf } from '../../grants-lifecycle/timers.js';
+} from '../../grants/approvals.js';
+import { startExpiryTimer, timerSettingsOf } from '../../grants/timers.js';
 import { ConflictError, ForbiddenError } from '../../errors.js';
 import { decideApprovalUpdate, grantApprovalWorkflowId, type ApprovalDecision } from '../../contracts/grants.js';
 import type { ApiDeps } from '../deps.js';

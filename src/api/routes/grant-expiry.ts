@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { withAudit } from '../../audit/audit-log.js';
 import { auditContextOf } from '../../audit/request-context.js';
-import { signalExpiryChanged, timerSettingsOf } from '../../grants-lifecycle/timers.js';
+import { signalExpiryChanged, timerSettingsOf } from '../../grants/timers.js';
 import { changeGrantExpiry, findGrant, type ExpiryChange } from '../../ledger/index.js';
 import type { DefineRoute } from '../route.js';
 import { idString, problemSchema } from '../schemas/common.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { planCatalog } from '../../grants-lifecycle/plans.js';
-import { findSubscription, listSubscriptions, recordSubscription, subscriptionIdFor } from '../../grants-lifecycle/subscription-records.js';
+import { planCatalog } from '../../grants/plans.js';
+import { findSubscription, listSubscriptions, recordSubscription, subscriptionIdFor } from '../../grants/subscription-records.js';
 import { requireAccount } from '../../ledger/index.js';
 import { ValidationError } from '../../errors.js';
 import {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { planCatalog } from '../../grants-lifecycle/plans.js';
-import { subscriptionIdFor } from '../../grants-lifecycle/subscription-records.js';
+import { planCatalog } from '../../grants/plans.js';
+import { subscriptionIdFor } from '../../grants/subscription-records.js';
 import { requireAccount } from '../../ledger/index.js';
 import { trialGrantIssuedUpdate, trialStateQuery, trialWorkflowId } from '../../contracts/grants.js';
 import type { DefineRoute } from '../route.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import type { SubscriptionRow } from '../db/schema-subscriptions.js';
+import type { SubscriptionRow } from '../db/schema-grants.js';
 import { NotFoundError } from '../errors.js';
 import { subscriptionWorkflowId, type PlanRef } from '../contracts/grants.js';
 

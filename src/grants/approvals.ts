@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Database, Tx } from '../db/database.js';
-import type { GrantApproval } from '../db/schema-grants-lifecycle.js';
+import type { GrantApproval } from '../db/schema-grants.js';
 import { inTransaction } from '../db/transaction.js';
 import { withAudit, writeAudit, type AuditContext } from '../audit/audit-log.js';
 import { getCreditType, issueGrant, requireAccount, toUnits, type LedgerDeps, type GrantView } from '../ledger/index.js';

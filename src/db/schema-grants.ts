@@ -1,23 +1,7 @@
-import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ColumnType, Selectable } from 'kysely';
 
 type Json<T = Record<string, unknown>> = ColumnType<T, string | undefined, string>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
-
-/** One administrative action (R-S2). Append-only: a trigger rejects UPDATE and DELETE. */
-export interface AuditLogTable {
-  id: Generated<bigint>;
-  occurred_at: Timestamp;
-  actor: string;
-  action: string;
-  target_type: string;
-  target_id: string;
-  account_id: string | null;
-  source_ip: string | null;
-  request_id: string | null;
-  reason: string | null;
-  before: Json<unknown> | null;
-  after: Json<unknown> | null;
-}
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
 
@@ -49,5 +33,20 @@ export interface GrantTimerMarkTable {
   marked_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
-export type AuditLogRow = Selectable<AuditLogTable>;
 export type GrantApproval = Selectable<GrantApprovalTable>;
+
+/** See migrations/2026-11-21T060000_subscriptions.ts. */
+export interface SubscriptionTable {
+  id: string;
+  account_id: string;
+  workflow_id: string;
+  plan_id: string;
+  plan_version: string;
+  anchor_at: ColumnType<Date, Date | string, Date | string>;
+  /** The trial this subscription converted from; null when started directly. */
+  trial_id: string | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export type SubscriptionRow = Selectable<SubscriptionTable>;

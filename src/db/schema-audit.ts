@@ -1,0 +1,22 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+type Json<T = Record<string, unknown>> = ColumnType<T, string | undefined, string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+/** One administrative action (R-S2). Append-only: a trigger rejects UPDATE and DELETE. */
+export interface AuditLogTable {
+  id: Generated<bigint>;
+  occurred_at: Timestamp;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  account_id: string | null;
+  source_ip: string | null;
+  request_id: string | null;
+  reason: string | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+}
+
+export type AuditLogRow = Selectable<AuditLogTable>;
