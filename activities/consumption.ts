@@ -3,6 +3,7 @@ import { isLedgerUnreachable } from '../src/consumption/failures.js';
 import { commitConsumption, releaseConsumption, reserveConsumption } from '../src/consumption/saga-steps.js';
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import { saveConsumption } from '../src/consumption/store.js';
+import { burnPendingEvents, type MeteringResult } from '../src/consumption/usage-events/metering.js';
 import { DomainError } from '../src/errors.js';
 import { writeOutboxEvent } from '../src/outbox/outbox.js';
 import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../src/contracts/consumption.js';
@@ -29,7 +30,7 @@ function requireDeps(deps: { consumption?: ConsumptionDeps | undefined }): Consu
   return deps.consumption;
 }
 
-/** The consumption saga's activities: each step of src/consumption/saga-steps.ts. */
+/** The consumption activities: each step of the saga (src/consumption/saga-steps.ts), and metering of usage events. */
 export function createConsumptionActivities(deps: { consumption?: ConsumptionDeps | undefined }) {
   return {
     async reserveConsumption(input: ConsumptionInput): Promise<Reservation> {
@@ -94,6 +95,11 @@ export function createConsumptionActivities(deps: { consumption?: ConsumptionDep
         { status: 'compensation_failed', enforcementMode: reservation.enforcementMode, failureReason: error },
         now,
       );
+    },
+
+    /** Metering: burn a batch of pending usage events (R-C4). */
+    async burnPendingUsageEvents(limit: number): Promise<MeteringResult> {
+      return burnPendingEvents(requireDeps(deps), limit);
     },
   };
 }

@@ -5,7 +5,6 @@ import { createNotificationActivities } from './notifications.js';
 import { createCrmActivities } from './crm.js';
 import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
-import { createUsageEventActivities } from './usage-events.js';
 import { createPaymentActivities, type PaymentActivityDeps } from './payments.js';
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import type { CrmSyncDeps } from '../src/crm/sync.js';
@@ -32,7 +31,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createCrmActivities(deps),
     ...createGrantActivities(deps),
     ...createConsumptionActivities(deps),
-    ...createUsageEventActivities(deps),
     ...createPaymentActivities(deps),
   };
 }

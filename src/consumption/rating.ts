@@ -2,10 +2,10 @@ import type { Tx } from '../db/database.js';
 import type { Database } from '../db/database.js';
 import { getCreditType } from '../ledger/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { resolveRule, type PricingCatalog } from '../pricing/catalog.js';
-import { rate, type Rating } from '../pricing/rate.js';
-import { isDecimal } from '../pricing/rational.js';
-import { ensurePricingRegistered } from '../pricing/registry.js';
+import { resolveRule, type PricingCatalog } from './pricing/catalog.js';
+import { rate, type Rating } from './pricing/rate.js';
+import { isDecimal } from './pricing/rational.js';
+import { ensurePricingRegistered } from './pricing/registry.js';
 import type { EnforcementMode } from './settings.js';
 
 export interface RatedAccount {

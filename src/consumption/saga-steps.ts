@@ -1,7 +1,7 @@
 import { commitHold, createHold, deduct, findHold, releaseHold, getCreditType } from '../ledger/index.js';
 import { ConflictError, InsufficientCreditsError } from '../errors.js';
 import { formatAmount, parseAmount } from '../money/amount.js';
-import type { Rating } from '../pricing/rate.js';
+import type { Rating } from './pricing/rate.js';
 import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../contracts/consumption.js';
 import { effectiveMode } from './enforcement.js';
 import { loadAccount, rateUsage, storedRating } from './rating.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { LedgerDeps } from '../ledger/index.js';
-import type { PricingCatalog } from '../pricing/catalog.js';
+import type { PricingCatalog } from './pricing/catalog.js';
 
 export type EnforcementMode = 'enforce' | 'shadow' | 'off';
 

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { getBalances, getCreditType } from '../ledger/index.js';
 import { parseAmount } from '../money/amount.js';
-import type { Rating } from '../pricing/rate.js';
+import type { Rating } from './pricing/rate.js';
 import { storedRating } from './rating.js';
 
 export interface ShadowInput {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { LedgerDeps } from '../ledger/index.js';
-import { pricingCatalogFor } from '../pricing/catalog.js';
-import { ensurePricingRegistered } from '../pricing/registry.js';
+import { pricingCatalogFor } from './pricing/catalog.js';
+import { ensurePricingRegistered } from './pricing/registry.js';
 import { consumptionSettings, type ConsumptionDeps } from './settings.js';
 
 /**

@@ -6,7 +6,7 @@ import type { ConsumptionDeps, ConsumptionSettings } from '../../src/consumption
 import type { ConsumptionInput } from '../../src/contracts/consumption.js';
 import { issueGrant } from '../../src/ledger/index.js';
 import type { LedgerDeps } from '../../src/ledger/context.js';
-import { loadPricingCatalog, type PricingCatalog } from '../../src/pricing/catalog.js';
+import { loadPricingCatalog, type PricingCatalog } from '../../src/consumption/pricing/catalog.js';
 import { useApi, type ApiFixture } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture, type LedgerFixture } from '../helpers/ledger.js';
 import { useTemporalWorker, type TemporalFixture } from '../helpers/temporal.js';

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadPricingCatalog, parsePricingFile, PricingLoadError, resolveRule, type PricingCatalog } from '../../src/pricing/catalog.js';
-import { rate } from '../../src/pricing/rate.js';
+import {
+  loadPricingCatalog,
+  parsePricingFile,
+  PricingLoadError,
+  resolveRule,
+  type PricingCatalog,
+} from '../../src/consumption/pricing/catalog.js';
+import { rate } from '../../src/consumption/pricing/rate.js';
 import { pricingDir } from './fixture.js';
 
 const catalog: PricingCatalog = await loadPricingCatalog(pricingDir);

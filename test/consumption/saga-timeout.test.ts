@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getHold } from '../../src/ledger/index.js';
-import { loadPricingCatalog } from '../../src/pricing/catalog.js';
+import { loadPricingCatalog } from '../../src/consumption/pricing/catalog.js';
 import { CONSUMPTION_WORKFLOW_TYPE, type ConsumptionOutcome } from '../../src/contracts/consumption.js';
 import { useTimeSkippingWorker } from '../grants/time-skipping.js';
 import { useLedgerFixture } from '../helpers/ledger.js';

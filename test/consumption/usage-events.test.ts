@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deduct, issueGrant } from '../../src/ledger/index.js';
-import type { MeteringResult } from '../../src/usage-events/metering.js';
+import type { MeteringResult } from '../../src/consumption/usage-events/metering.js';
 import { call } from '../helpers/api.js';
 import { actor } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';

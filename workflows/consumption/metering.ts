@@ -1,9 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { UsageEventActivities } from '../../activities/usage-events.js';
-import type { MeteringResult } from '../../src/usage-events/metering.js';
+import type { ConsumptionActivities } from '../../activities/consumption.js';
+import type { MeteringResult } from '../../src/consumption/usage-events/metering.js';
 import { sweepActivity } from '../presets.js';
 
-const { burnPendingUsageEvents } = proxyActivities<UsageEventActivities>(sweepActivity);
+const { burnPendingUsageEvents } = proxyActivities<ConsumptionActivities>(sweepActivity);
 
 export const METERING_BATCH = 500;
 

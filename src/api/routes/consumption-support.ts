@@ -2,8 +2,8 @@ import type { ApiDeps } from '../deps.js';
 import { HttpProblem } from '../problem.js';
 import { AccountRateLimiter } from '../../consumption/rate-limit.js';
 import { consumptionSettings, type ConsumptionDeps } from '../../consumption/settings.js';
-import { pricingCatalogFor } from '../../pricing/catalog.js';
-import { ensurePricingRegistered } from '../../pricing/registry.js';
+import { pricingCatalogFor } from '../../consumption/pricing/catalog.js';
+import { ensurePricingRegistered } from '../../consumption/pricing/registry.js';
 
 const limiters = new WeakMap<ApiDeps, AccountRateLimiter>();
 

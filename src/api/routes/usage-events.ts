@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MAX_EVENTS_PER_BATCH } from '../../usage-events/event-schema.js';
-import { ingestUsageEvents } from '../../usage-events/ingest.js';
-import { getUsageEventView } from '../../usage-events/view.js';
+import { MAX_EVENTS_PER_BATCH } from '../../consumption/usage-events/event-schema.js';
+import { ingestUsageEvents } from '../../consumption/usage-events/ingest.js';
+import { getUsageEventView } from '../../consumption/usage-events/view.js';
 import type { DefineRoute } from '../route.js';
 import { problemSchema } from '../schemas/common.js';
 import { apiConsumptionDeps, enforceRateLimit } from './consumption-support.js';

@@ -1,7 +1,7 @@
-import type { Database } from '../db/database.js';
-import { entryView, getCreditType, type EntryView } from '../ledger/index.js';
-import { NotFoundError } from '../errors.js';
-import { formatAmount } from '../money/amount.js';
+import type { Database } from '../../db/database.js';
+import { entryView, getCreditType, type EntryView } from '../../ledger/index.js';
+import { NotFoundError } from '../../errors.js';
+import { formatAmount } from '../../money/amount.js';
 
 export interface UsageEventView {
   id: string;

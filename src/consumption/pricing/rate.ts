@@ -1,4 +1,4 @@
-import { formatAmount } from '../money/amount.js';
+import { formatAmount } from '../../money/amount.js';
 import { add, compare, div, min, mul, parseDecimal, rational, rationalText, sub, toSmallestUnits, type Rational } from './rational.js';
 import { timeUnits, type FeatureRule, type Rate } from './schema.js';
 

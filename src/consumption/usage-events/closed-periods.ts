@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../db/database.js';
+import type { Database, Tx } from '../../db/database.js';
 
 /**
  * The closed-period notion the usage-event burn needs (R-C6): a row in

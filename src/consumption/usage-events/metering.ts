@@ -1,10 +1,10 @@
-import type { UsageEvent } from '../db/schema-consumption.js';
-import { effectiveMode } from '../consumption/enforcement.js';
-import { loadAccount, rateUsage, storedRating, type RatedAccount } from '../consumption/rating.js';
-import type { ConsumptionDeps } from '../consumption/settings.js';
-import { recordShadowEntry } from '../consumption/shadow.js';
-import { deduct } from '../ledger/index.js';
-import { DomainError, InsufficientCreditsError } from '../errors.js';
+import type { UsageEvent } from '../../db/schema-consumption.js';
+import { effectiveMode } from '../enforcement.js';
+import { loadAccount, rateUsage, storedRating, type RatedAccount } from '../rating.js';
+import type { ConsumptionDeps } from '../settings.js';
+import { recordShadowEntry } from '../shadow.js';
+import { deduct } from '../../ledger/index.js';
+import { DomainError, InsufficientCreditsError } from '../../errors.js';
 import { closedPeriodAt } from './closed-periods.js';
 
 export interface MeteringResult {

@@ -1,8 +1,8 @@
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../../errors.js';
 import { resolveRule } from '../pricing/catalog.js';
 import { isDecimal } from '../pricing/rational.js';
 import { ensurePricingRegistered } from '../pricing/registry.js';
-import type { ConsumptionDeps } from '../consumption/settings.js';
+import type { ConsumptionDeps } from '../settings.js';
 import { FUTURE_TOLERANCE_MS, usageEventSchema, type UsageEventInput } from './event-schema.js';
 
 export type EventResult =

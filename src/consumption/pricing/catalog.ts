@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../../errors.js';
 import { pricingFileSchema, type FeatureRule, type PricingFile } from './schema.js';
 
 /** One loaded version: the file's rules plus where they came from and their content hash (immutability check). */

@@ -1,4 +1,4 @@
-import { divideRounded, type RoundingMode } from '../money/amount.js';
+import { divideRounded, type RoundingMode } from '../../money/amount.js';
 
 /**
  * Exact fractions for rating: a price like "0.002 credits per 1,000 tokens"

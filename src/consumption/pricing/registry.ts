@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
 import { PricingLoadError, type PricingCatalog } from './catalog.js';
 
 const registered = new WeakMap<Database, WeakMap<PricingCatalog, Promise<void>>>();

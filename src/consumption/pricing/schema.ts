@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { roundingModes } from '../money/amount.js';
+import { roundingModes } from '../../money/amount.js';
 import { isDecimal } from './rational.js';
 
 /**
