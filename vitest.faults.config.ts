@@ -15,7 +15,7 @@ export default defineConfig({
       'test/payments/recharge.test.ts',
       'test/crm/hubspot-sync.test.ts',
       // Export streaming at the size, alone: a million rows within bounded memory.
-      'test/finance/export-streaming.test.ts',
+      'test/audit/export-streaming.test.ts',
     ],
     env: { EXPORT_ROWS: '1000000' },
     globalSetup: ['test/global-setup.ts'],

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.js';
 import { createDatabase } from '../db/database.js';
-import { verifyAccountChains } from '../finance/ledger-verify.js';
+import { verifyAccountChains } from '../audit/chain-verify.js';
 import { createLogger } from '../logger.js';
 import { startEmbeddedPostgres } from '../stack/embedded-postgres.js';
 import { runMain } from './main.js';

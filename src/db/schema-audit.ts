@@ -19,4 +19,11 @@ export interface AuditLogTable {
   after: Json<unknown> | null;
 }
 
+export interface GdprErasureTable {
+  account_id: string;
+  requested_by: string;
+  erased_at: Timestamp;
+  fields: string[];
+}
+
 export type AuditLogRow = Selectable<AuditLogTable>;

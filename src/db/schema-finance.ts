@@ -80,12 +80,5 @@ export interface FinanceReconciliationTable {
   discrepancies: Json<unknown[]>;
 }
 
-export interface GdprErasureTable {
-  account_id: string;
-  requested_by: string;
-  erased_at: Timestamp;
-  fields: string[];
-}
-
 export type FinancePeriod = Selectable<FinancePeriodTable>;
 export type FinanceJournalLine = Selectable<FinanceJournalLineTable>;

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AuditLogTable } from './schema-audit.js';
+import type { AuditLogTable, GdprErasureTable } from './schema-audit.js';
 import type { GrantApprovalTable, GrantTimerMarkTable, SubscriptionTable } from './schema-grants.js';
 import type { ClosedPeriodTable, ConsumptionTable, PricingVersionTable, ShadowEntryTable, UsageEventTable } from './schema-consumption.js';
 import type {
@@ -9,7 +9,6 @@ import type {
   FinancePostingTable,
   FinanceReconciliationTable,
   FinanceUsageSummaryTable,
-  GdprErasureTable,
 } from './schema-finance.js';
 import type {
   BalanceAlertSettingsTable,

@@ -1,9 +1,9 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import { verifyAccountChains } from '../../finance/ledger-verify.js';
-import { transactionStory } from '../../disputes/transaction-story.js';
-import { eraseAccount } from '../../gdpr/erasure.js';
-import { writeAccountExport } from '../../gdpr/export.js';
+import { verifyAccountChains } from '../../audit/chain-verify.js';
+import { transactionStory } from '../../audit/transaction-story.js';
+import { eraseAccount } from '../../audit/gdpr-erasure.js';
+import { writeAccountExport } from '../../audit/gdpr-export.js';
 import { requireAccount } from '../../ledger/index.js';
 import { writeWithBackpressure } from '../backpressure.js';
 import type { DefineRoute } from '../route.js';

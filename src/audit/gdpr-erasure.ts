@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { writeAudit } from '../audit/audit-log.js';
+import { writeAudit } from './audit-log.js';
 import type { Database } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
 

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { verifyAccountChains } from '../../src/finance/ledger-verify.js';
+import { verifyAccountChains } from '../../src/audit/chain-verify.js';
 import { commitHold, createHold, deduct, getBalancesAt, issueGrant, refundBurn } from '../../src/ledger/index.js';
 import { call, useApi } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
-import { usageEvent } from './helpers.js';
+import { usageEvent } from '../finance/helpers.js';
 
 const f = useLedgerFixture();
 const api = useApi(f);
