@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { CrmLink } from '../db/schema-notifications.js';
+import type { CrmLink } from '../db/schema-crm.js';
 import { requireAccount } from '../ledger/index.js';
 import { ConflictError } from '../errors.js';
 import { companyPropertyValues } from './company-properties.js';

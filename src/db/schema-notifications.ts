@@ -1,6 +1,6 @@
 import type { ColumnType, Selectable } from 'kysely';
 
-/** Tables of notifications (R-I4) and the HubSpot link (R-I2); see migrations/2026-11-21T040000_notifications.ts. */
+/** Tables of notifications: the outbox relay, balance alerts and customer webhooks; see migrations/2026-11-21T040000_notifications.ts. */
 type Int8 = ColumnType<bigint, bigint | number, bigint>;
 type Int8Default = ColumnType<bigint, bigint | number | undefined, bigint>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -76,30 +76,5 @@ export interface WebhookEndpointHealthTable {
   updated_at: TimestampDefault;
 }
 
-export interface CrmLinkTable {
-  account_id: string;
-  company_id: string | null;
-  domain: string | null;
-  owner_id: string | null;
-  linked_at: TimestampDefault;
-  updated_at: TimestampDefault;
-}
-
-export interface CrmSyncMarkTable {
-  account_id: string;
-  pending: Defaulted<boolean>;
-  marked_at: TimestampDefault;
-}
-
-export interface CrmTaskTable {
-  event_id: string;
-  account_id: string;
-  kind: string;
-  status: Defaulted<'pending' | 'created'>;
-  hubspot_task_id: string | null;
-  created_at: CreatedAt;
-}
-
 export type WebhookEndpoint = Selectable<WebhookEndpointTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
-export type CrmLink = Selectable<CrmLinkTable>;

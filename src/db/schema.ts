@@ -10,12 +10,10 @@ import type {
   FinanceReconciliationTable,
   FinanceUsageSummaryTable,
 } from './schema-finance.js';
+import type { CrmLinkTable, CrmSyncMarkTable, CrmTaskTable } from './schema-crm.js';
 import type {
   BalanceAlertSettingsTable,
   BalanceAlertStateTable,
-  CrmLinkTable,
-  CrmSyncMarkTable,
-  CrmTaskTable,
   OutboxDispatchTable,
   OutboxRelayStateTable,
   WebhookDeliveryTable,
