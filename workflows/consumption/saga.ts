@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -21,6 +20,7 @@ import {
   type ProductExecuteActivities,
   type Reservation,
 } from '../../src/contracts/consumption.js';
+import { failureText, failureType } from '../failures.js';
 import { ledgerActivity, productExecuteActivity, reserveActivity } from '../presets.js';
 
 const { reserveConsumption } = proxyActivities<ConsumptionActivities>(reserveActivity);
@@ -28,16 +28,6 @@ const { commitConsumption, releaseConsumption, alertCompensationFailure } = prox
 
 /** How long a reported consumption waits for its completion when the caller gives no timeout. */
 export const DEFAULT_EXECUTE_TIMEOUT_SECONDS = 3600;
-
-function failureText(error: unknown): string {
-  const cause = error instanceof ActivityFailure ? (error.cause ?? error) : error;
-  return cause instanceof Error ? cause.message : String(cause);
-}
-
-function failureType(error: unknown): string | undefined {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
-}
 
 /** Reserve, turning every failure into an answer the caller can act on (the update must always resolve). */
 async function reserve(input: ConsumptionInput): Promise<Reservation> {

@@ -1,15 +1,4 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  log,
-  proxyActivities,
-  setHandler,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PaymentActivities } from '../../activities/payments.js';
 import {
   paymentIntentSettledSignal,
@@ -17,6 +6,7 @@ import {
   type RechargeInput,
   type RechargeRound,
 } from '../../src/contracts/payments.js';
+import { failureType } from '../failures.js';
 import { ledgerActivity, stripeActivity } from '../presets.js';
 
 const ledger = proxyActivities<PaymentActivities>(ledgerActivity);
@@ -24,11 +14,6 @@ const stripe = proxyActivities<PaymentActivities>(stripeActivity);
 
 /** Rounds per run before continue-as-new keeps the history short. */
 const MAX_ROUNDS = 10;
-
-function failureType(error: unknown): string {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure && cause.type ? cause.type : 'payment_error';
-}
 
 /**
  * Auto-recharge for one (account, credit type), started with signal-with-start
@@ -107,7 +92,7 @@ async function chargeWithRetries(
       }
       reason = charge.status === 'requires_action' ? 'requires_action' : `payment_${status}`;
     } catch (error) {
-      reason = failureType(error);
+      reason = failureType(error) || 'payment_error';
       log.warn('recharge attempt failed', { purchaseId, attempt, reason });
       if (reason === 'no_payment_method') {
         await ledger.failRecharge({ purchaseId, reason, attempts: attempt + 1 });
