@@ -4,31 +4,14 @@ import { commitConsumption, releaseConsumption, reserveConsumption } from '../sr
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import { saveConsumption } from '../src/consumption/store.js';
 import { burnPendingEvents, type MeteringResult } from '../src/consumption/usage-events/metering.js';
-import { DomainError } from '../src/errors.js';
 import { writeOutboxEvent } from '../src/outbox/outbox.js';
 import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../src/contracts/consumption.js';
+import { configured, toActivityFailure } from './failures.js';
 
 /** After this many failed attempts to reach the ledger, reserve applies LEDGER_UNAVAILABLE_POLICY. */
 export const RESERVE_ATTEMPTS_BEFORE_POLICY = 3;
 
-/** Rule refusals (validation, not found, conflicts) never get better by retrying. */
-function failFast(error: unknown): never {
-  if (error instanceof DomainError) {
-    throw ApplicationFailure.create({ message: error.message, type: error.code, nonRetryable: true, details: [error.details] });
-  }
-  throw error;
-}
-
-function requireDeps(deps: { consumption?: ConsumptionDeps | undefined }): ConsumptionDeps {
-  if (!deps.consumption) {
-    throw ApplicationFailure.create({
-      message: 'This worker has no consumption dependencies (ActivityDeps.consumption)',
-      type: 'not_configured',
-      nonRetryable: true,
-    });
-  }
-  return deps.consumption;
-}
+const requireDeps = (deps: { consumption?: ConsumptionDeps | undefined }) => configured(deps.consumption, 'consumption');
 
 /** The consumption activities: each step of the saga (src/consumption/saga-steps.ts), and metering of usage events. */
 export function createConsumptionActivities(deps: { consumption?: ConsumptionDeps | undefined }) {
@@ -59,16 +42,16 @@ export function createConsumptionActivities(deps: { consumption?: ConsumptionDep
             nonRetryable: true,
           });
         }
-        return failFast(error);
+        return toActivityFailure(error);
       }
     },
 
     async commitConsumption(input: ConsumptionInput, reservation: Reservation, actualQuantity: string): Promise<ConsumptionOutcome> {
-      return commitConsumption(requireDeps(deps), input, reservation, actualQuantity).catch(failFast);
+      return commitConsumption(requireDeps(deps), input, reservation, actualQuantity).catch((error: unknown) => toActivityFailure(error));
     },
 
     async releaseConsumption(input: ConsumptionInput, reservation: Reservation, reason: string): Promise<ConsumptionOutcome> {
-      return releaseConsumption(requireDeps(deps), input, reservation, reason).catch(failFast);
+      return releaseConsumption(requireDeps(deps), input, reservation, reason).catch((error: unknown) => toActivityFailure(error));
     },
 
     /** Compensation failed: an alert (outbox event, delivered by notifications) and the row marked, in one transaction. */

@@ -2,13 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { CrmRateLimitedError, CrmRejectedError } from '../src/crm/gateway.js';
 import { listLinkedAccounts, reconcileAccounts, type ReconcileCounts } from '../src/crm/reconcile.js';
 import { syncAccount, type CrmSyncDeps, type SyncResult } from '../src/crm/sync.js';
-import { ConflictError } from '../src/errors.js';
+import { configured, toActivityFailure } from './failures.js';
 
 /**
  * HubSpot failures for Temporal: 429 is retried after exactly the Retry-After
  * the server sent (nextRetryDelay overrides the preset's backoff), 5xx and
- * network errors are rethrown for the preset's backoff, anything else (4xx,
- * a company already linked elsewhere) is non-retryable.
+ * network errors are rethrown for the preset's backoff, a 4xx is
+ * non-retryable, and so is a domain error (a company already linked
+ * elsewhere: toActivityFailure).
  */
 async function forTemporal<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -21,18 +22,12 @@ async function forTemporal<T>(fn: () => Promise<T>): Promise<T> {
         nextRetryDelay: `${error.retryAfterSeconds} seconds`,
       });
     }
-    if (error instanceof CrmRejectedError || error instanceof ConflictError) {
-      throw ApplicationFailure.nonRetryable(error.message, 'CrmRejected');
-    }
-    throw error;
+    if (error instanceof CrmRejectedError) throw ApplicationFailure.nonRetryable(error.message, 'CrmRejected');
+    return toActivityFailure(error);
   }
 }
 
-function required(deps: { crm?: CrmSyncDeps | undefined }): CrmSyncDeps {
-  if (!deps.crm)
-    throw ApplicationFailure.nonRetryable('CRM activities need ActivityDeps.crm (set HUBSPOT_ACCESS_TOKEN)', 'CrmNotConfigured');
-  return deps.crm;
-}
+const required = (deps: { crm?: CrmSyncDeps | undefined }) => configured(deps.crm, 'crm', 'set HUBSPOT_ACCESS_TOKEN');
 
 export function createCrmActivities(deps: { crm?: CrmSyncDeps | undefined }) {
   return {

@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { closeWorkflowId, type MonthEndCloseInput } from '../src/contracts/finance.js';
 import { PostingRejectedError } from '../src/finance/adapters/adapter.js';
 import {
@@ -17,6 +16,7 @@ import { MissingRateError } from '../src/finance/journal.js';
 import { reconcile } from '../src/finance/reconciliation.js';
 import type { FinanceSettings } from '../src/finance/settings.js';
 import type { LedgerDeps } from '../src/ledger/index.js';
+import { configured, mapFailures } from './failures.js';
 
 export interface FinanceActivityDeps {
   ledger: LedgerDeps;
@@ -24,12 +24,7 @@ export interface FinanceActivityDeps {
 }
 
 /** Failures a retry cannot fix: a missing rate, an unbalanced journal, a line the accounting system refuses. */
-function nonRetryable(error: unknown): never {
-  if (error instanceof MissingRateError || error instanceof UnbalancedJournalError || error instanceof PostingRejectedError) {
-    throw ApplicationFailure.nonRetryable(error.message, error.name);
-  }
-  throw error;
-}
+const permanent = [MissingRateError, UnbalancedJournalError, PostingRejectedError];
 
 /**
  * Month-end close and reconciliation activities. Instants come from the
@@ -37,10 +32,7 @@ function nonRetryable(error: unknown): never {
  */
 export function createFinanceActivities(deps: FinanceActivityDeps) {
   const db = deps.ledger.db;
-  const settings = () => {
-    if (!deps.finance) throw ApplicationFailure.nonRetryable('Finance is not configured on this worker', 'finance_not_configured');
-    return deps.finance;
-  };
+  const settings = () => configured(deps.finance, 'finance');
   return {
     async recordCloseStarted(input: MonthEndCloseInput, at: string): Promise<void> {
       await recordCloseStarted(db, {
@@ -55,21 +47,16 @@ export function createFinanceActivities(deps: FinanceActivityDeps) {
       return (await freezePeriod(db, period, new Date(at), by)).toISOString();
     },
     async computeCloseJournal(period: string, at: string): Promise<unknown> {
-      try {
-        return await storeClose(db, await computeClose(db, settings(), period), new Date(at));
-      } catch (error) {
-        nonRetryable(error);
-      }
+      return mapFailures(
+        computeClose(db, settings(), period).then((close) => storeClose(db, close, new Date(at))),
+        permanent,
+      );
     },
     async recordCloseApproved(period: string, approver: string, at: string): Promise<void> {
       await recordApproval(db, period, approver, new Date(at));
     },
     async postCloseJournal(period: string, at: string): Promise<PostingResult> {
-      try {
-        return await postJournal(db, settings().adapter, period, new Date(at));
-      } catch (error) {
-        nonRetryable(error);
-      }
+      return mapFailures(postJournal(db, settings().adapter, period, new Date(at)), permanent);
     },
     async recordCloseResult(period: string, result: PostingResult, at: string): Promise<void> {
       await recordClosed(db, period, result, new Date(at));

@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../src/db/database.js';
 import { attemptDelivery, deadLetterDelivery, type AttemptOutcome, type DeliverySettings } from '../src/notifications/delivery.js';
@@ -6,6 +5,7 @@ import { dispatchOutboxBatch } from '../src/notifications/relay.js';
 import { signalPendingCrmSyncs, startPendingDeliveries } from '../src/notifications/relay-fanout.js';
 import { signalMarkedGrantTimers } from '../src/grants/timers.js';
 import type { DeliveryRetryPolicy } from '../src/contracts/notifications.js';
+import { configured } from './failures.js';
 
 /** What the outbox relay and webhook deliveries need; built by startWorker (tests pass their own). */
 export interface NotificationDeps {
@@ -23,12 +23,7 @@ export interface NotificationDeps {
   crmSync?: { debounceSeconds: number; idleSeconds?: number | undefined } | undefined;
 }
 
-function required(deps: { notifications?: NotificationDeps | undefined }): NotificationDeps {
-  if (!deps.notifications) {
-    throw ApplicationFailure.nonRetryable('Notification activities need ActivityDeps.notifications', 'NotificationsNotConfigured');
-  }
-  return deps.notifications;
-}
+const required = (deps: { notifications?: NotificationDeps | undefined }) => configured(deps.notifications, 'notifications');
 
 export interface RelayRunResult {
   dispatched: number;

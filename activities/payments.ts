@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { DomainError } from '../src/errors.js';
 import type { PaymentsDeps, StartRecharge } from '../src/payments/deps.js';
 import { isTransientStripeError, PaymentDeclinedError } from '../src/payments/gateway.js';
 import { fulfilPurchase, findPurchase } from '../src/payments/purchases.js';
 import { chargeRecharge, failRecharge, notifyRechargeAction, planRecharge, settleAbandonedIntent } from '../src/payments/recharge.js';
 import { dispatchDueRecharges } from '../src/payments/recharge-trigger.js';
 import { applyMoneyRefund, reinstatePurchaseCredits, reversePurchaseCredits } from '../src/payments/refunds.js';
+import { configured, mapFailures, toActivityFailure } from './failures.js';
 
 export interface PaymentActivityDeps extends PaymentsDeps {
   startRecharge: StartRecharge;
@@ -13,26 +13,14 @@ export interface PaymentActivityDeps extends PaymentsDeps {
 
 const ACTOR = 'payments-workflow';
 
-/** Domain errors (not refundable, not found, invalid) will not change on retry: fail the activity for good. */
-async function domain<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof DomainError) throw ApplicationFailure.create({ message: error.message, type: error.code, nonRetryable: true });
-    throw error;
-  }
-}
-
-function required(deps: { payments?: PaymentActivityDeps | undefined }): PaymentActivityDeps {
-  if (!deps.payments) throw ApplicationFailure.nonRetryable('payments are not configured in this worker', 'payments_not_configured');
-  return deps.payments;
-}
+const required = (deps: { payments?: PaymentActivityDeps | undefined }) => configured(deps.payments, 'payments');
 
 /**
  * Stripe failures, sorted for Temporal: transient ones (429, 5xx, network)
  * are rethrown as they are and retried with the same idempotency key; a
  * decline or an invalid request will not change on retry, so it is
- * non-retryable with a `type` the workflow branches on.
+ * non-retryable with a `type` the workflow branches on. Domain errors go
+ * through toActivityFailure like everywhere else.
  */
 function classify(error: unknown): never {
   if (error instanceof PaymentDeclinedError) {
@@ -42,14 +30,14 @@ function classify(error: unknown): never {
   if (error instanceof Error && error.constructor.name.startsWith('Stripe')) {
     throw ApplicationFailure.create({ message: error.message, type: 'payment_error', nonRetryable: true });
   }
-  throw error;
+  return toActivityFailure(error);
 }
 
 /** Payment activities over PaymentsDeps (ledger, Stripe gateway, catalog) and a recharge starter. */
 export function createPaymentActivities(deps: { payments?: PaymentActivityDeps | undefined }) {
   return {
     async planRecharge(input: { accountId: string; creditType: string; workflowId: string; roundKey: string }) {
-      return domain(planRecharge(required(deps), input));
+      return mapFailures(planRecharge(required(deps), input));
     },
 
     async chargeRecharge(input: { purchaseId: string; idempotencyKey: string }): Promise<{ status: string; paymentIntentId: string }> {
@@ -73,7 +61,7 @@ export function createPaymentActivities(deps: { payments?: PaymentActivityDeps |
     },
 
     async fulfilPurchase(input: { purchaseId: string; paymentIntentId: string }): Promise<{ grantId: string | null }> {
-      const view = await domain(fulfilPurchase(required(deps), input.purchaseId, input.paymentIntentId, ACTOR));
+      const view = await mapFailures(fulfilPurchase(required(deps), input.purchaseId, input.paymentIntentId, ACTOR));
       return { grantId: view.grantId };
     },
 
@@ -95,7 +83,7 @@ export function createPaymentActivities(deps: { payments?: PaymentActivityDeps |
     },
 
     async reversePurchaseCredits(input: { purchaseId: string; idempotencyKey: string; actor: string }) {
-      return domain(reversePurchaseCredits(required(deps), input, input.actor));
+      return mapFailures(reversePurchaseCredits(required(deps), input, input.actor));
     },
 
     async refundPurchasePayment(input: { purchaseId: string; amountMinor: string; idempotencyKey: string }): Promise<{ refundId: string }> {
@@ -113,7 +101,7 @@ export function createPaymentActivities(deps: { payments?: PaymentActivityDeps |
     },
 
     async reinstatePurchaseCredits(input: { purchaseId: string; credits: string; actor: string }): Promise<void> {
-      await domain(reinstatePurchaseCredits(required(deps), input, input.actor));
+      await mapFailures(reinstatePurchaseCredits(required(deps), input, input.actor));
     },
 
     async recordPurchaseRefund(input: { purchaseId: string; refundedTotalMinor: string; reference: string; actor: string }): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * Domain errors shared by every area: small classes with a stable
- * machine-readable code, mapped to HTTP once, in src/api/problem.ts.
+ * machine-readable code. Each boundary maps them once: to HTTP problems in
+ * src/api/problem.ts, to Temporal failures in activities/failures.ts.
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;

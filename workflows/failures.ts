@@ -2,8 +2,8 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
 /**
  * What failed, for workflows that branch on an activity's failure: the
- * `type` of the ApplicationFailure behind it (activities set it, e.g. from a
- * domain error's code), undefined for anything else.
+ * `type` of the ApplicationFailure behind it (activities/failures.ts sets it
+ * from a domain error's code), undefined for anything else.
  */
 export function failureType(error: unknown): string | undefined {
   const cause = error instanceof ActivityFailure ? error.cause : error;
