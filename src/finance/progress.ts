@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { closeStateQuery, closeWorkflowId, type CloseState, type MonthEndCloseInput } from '../contracts/finance.js';
+import { monthEndCloseWorkflow } from '../../workflows/finance/close.js';
 import type { Database } from '../db/database.js';
 import type { FinancePeriod } from '../db/schema-finance.js';
 import { getPeriodRecord } from './close.js';
@@ -74,7 +75,7 @@ export async function startClose(
     lateEventsUntil: new Date(period.end.getTime() + input.lateEventWindowMs).toISOString(),
   };
   try {
-    await temporal.workflow.start('monthEndCloseWorkflow', {
+    await temporal.workflow.start(monthEndCloseWorkflow, {
       workflowId: closeWorkflowId(period.id),
       taskQueue,
       args: [args],

@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { grantExpiryWorkflow, type GrantExpiryInput } from '../../workflows/grants/expiry.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { tryEach } from '../outbox/try-each.js';
@@ -37,7 +38,7 @@ function timerOptions(taskQueue: string, grantId: string, expiringNoticeMs: numb
     // back (a refund, a released hold); it re-reads the ledger, so starting
     // one for an expired or voided grant just ends at once.
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    args: [{ grantId, expiringNoticeMs }] as [unknown],
+    args: [{ grantId, expiringNoticeMs }] as [GrantExpiryInput],
   };
 }
 
@@ -53,7 +54,7 @@ export async function startExpiryTimerWorkflow(
   expiringNoticeMs: number,
 ): Promise<void> {
   try {
-    await client.workflow.start('grantExpiryWorkflow', timerOptions(taskQueue, grantId, expiringNoticeMs));
+    await client.workflow.start(grantExpiryWorkflow, timerOptions(taskQueue, grantId, expiringNoticeMs));
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
@@ -76,7 +77,7 @@ export async function startExpiryTimer(settings: TimerSettings, grant: { id: str
 /** Tells a grant's timer its expiry moved, starting the timer if the grant had none. */
 export async function signalExpiryChanged(settings: TimerSettings, grantId: string, expiresAt: string | null): Promise<void> {
   try {
-    await settings.client.workflow.signalWithStart('grantExpiryWorkflow', {
+    await settings.client.workflow.signalWithStart(grantExpiryWorkflow, {
       ...timerOptions(settings.taskQueue, grantId, settings.expiringNoticeDays * DAY_MS),
       signal: grantExpiryChangedSignal,
       signalArgs: [{ expiresAt }],
@@ -147,7 +148,7 @@ async function tellTimer(deps: GrantTimerRelayDeps, grantId: string, usedUp: boo
     }
     return;
   }
-  await deps.temporal.workflow.signalWithStart('grantExpiryWorkflow', {
+  await deps.temporal.workflow.signalWithStart(grantExpiryWorkflow, {
     ...timerOptions(deps.taskQueue, grantId, deps.expiringNoticeMs),
     signal: grantRemainingChangedSignal,
     signalArgs: [],

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { tryEach } from '../outbox/try-each.js';
 import { crmAccountChangedSignal, crmAccountSyncWorkflowId, type CrmAccountSyncInput } from '../contracts/crm.js';
-import { WORKFLOW_TYPES } from '../contracts/index.js';
+import { crmAccountSyncWorkflow } from '../../workflows/crm/account-sync.js';
+import { webhookDeliveryWorkflow } from '../../workflows/notifications/webhook-delivery.js';
 import { webhookDeliveryWorkflowId, type DeliveryRetryPolicy, type WebhookDeliveryInput } from '../contracts/notifications.js';
 
 export interface FanoutDeps {
@@ -30,7 +31,7 @@ export async function startPendingDeliveries(deps: FanoutDeps, limit: number): P
   for (const d of due) {
     const input: WebhookDeliveryInput = { deliveryId: d.id, retry: deps.retry };
     try {
-      await deps.temporal.workflow.start(WORKFLOW_TYPES.webhookDelivery, {
+      await deps.temporal.workflow.start(webhookDeliveryWorkflow, {
         taskQueue: deps.taskQueue,
         workflowId: webhookDeliveryWorkflowId(d.id, d.replays),
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -70,7 +71,7 @@ export async function signalPendingCrmSyncs(
     returning account_id`.execute(deps.db);
   const { failed, firstError } = await tryEach(rows, async ({ account_id: accountId }) => {
     const input: CrmAccountSyncInput = { accountId, ...deps.crmSync };
-    await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.crmAccountSync, {
+    await deps.temporal.workflow.signalWithStart(crmAccountSyncWorkflow, {
       taskQueue: deps.taskQueue,
       workflowId: crmAccountSyncWorkflowId(accountId),
       args: [input],

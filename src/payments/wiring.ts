@@ -1,6 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PaymentActivityDeps } from '../../activities/payments.js';
 import { paymentIntentSettledSignal, rechargeRequestedSignal, type RechargeInput } from '../contracts/payments.js';
+import { rechargeWorkflow } from '../../workflows/payments/recharge.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { LedgerDeps, LedgerObserver } from '../ledger/index.js';
@@ -40,7 +41,7 @@ export function parseRetryDelays(text: string): number[] {
 export function rechargeStarter(temporal: Client, taskQueue: string, retryDelaysMs: number[]): StartRecharge {
   return async (accountId, creditType) => {
     const input: RechargeInput = { accountId, creditType, retryDelaysMs };
-    await temporal.workflow.signalWithStart('rechargeWorkflow', {
+    await temporal.workflow.signalWithStart(rechargeWorkflow, {
       workflowId: rechargeWorkflowId(accountId, creditType),
       taskQueue,
       args: [input],

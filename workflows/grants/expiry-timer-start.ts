@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { GrantExpiryActivities } from '../../activities/grants.js';
 import { grantExpiryWorkflowId } from '../../src/contracts/grants.js';
 import { timerStartActivity } from '../presets.js';
+import { grantExpiryWorkflow } from './expiry.js';
 
 const { startGrantExpiryTimer } = proxyActivities<GrantExpiryActivities>(timerStartActivity);
 
@@ -33,7 +34,7 @@ export async function startGrantExpiryTimerOf(grantId: string, expiringNoticeMs:
     return;
   }
   try {
-    await startChild('grantExpiryWorkflow', {
+    await startChild(grantExpiryWorkflow, {
       workflowId: grantExpiryWorkflowId(grantId),
       args: [{ grantId, expiringNoticeMs }],
       parentClosePolicy: ParentClosePolicy.ABANDON,

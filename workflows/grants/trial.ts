@@ -19,7 +19,7 @@ import {
 } from '../../src/contracts/grants.js';
 import { ledgerActivity } from '../presets.js';
 import { startGrantExpiryTimerOf } from './expiry-timer-start.js';
-import type { SubscriptionInput } from './subscription.js';
+import { subscriptionWorkflow, type SubscriptionInput } from './subscription.js';
 
 const { issueTrialGrant, recordSubscription } = proxyActivities<TrialActivities>(ledgerActivity);
 
@@ -36,7 +36,7 @@ export interface TrialInput {
 /** Starts the converted subscription as an abandoned child (it outlives the trial); its fixed id makes a second start harmless. */
 async function startSubscriptionChild(input: SubscriptionInput): Promise<void> {
   try {
-    await startChild('subscriptionWorkflow', {
+    await startChild(subscriptionWorkflow, {
       workflowId: subscriptionWorkflowId(input.subscriptionId),
       args: [input],
       parentClosePolicy: ParentClosePolicy.ABANDON,

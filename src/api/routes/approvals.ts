@@ -13,6 +13,7 @@ import {
 import { startExpiryTimer, timerSettingsOf } from '../../grants/timers.js';
 import { ConflictError, ForbiddenError } from '../../errors.js';
 import { decideApprovalUpdate, grantApprovalWorkflowId, type ApprovalDecision } from '../../contracts/grants.js';
+import { grantApprovalWorkflow } from '../../../workflows/grants/approval.js';
 import type { ApiDeps } from '../deps.js';
 import type { DefineRoute, RouteContext } from '../route.js';
 import { accountIdParams, creditTypeId, decimalString, idString, pageQuery, problemSchema } from '../schemas/common.js';
@@ -85,7 +86,7 @@ async function decide(
 
 function startApprovalWorkflow(deps: ApiDeps, approval: ApprovalView) {
   return deps.temporal.workflow
-    .start('grantApprovalWorkflow', {
+    .start(grantApprovalWorkflow, {
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
       workflowId: grantApprovalWorkflowId(approval.id),
       args: [

@@ -6,12 +6,12 @@ import { getConsumptionView } from '../../consumption/view.js';
 import { InsufficientCreditsError, NotFoundError, ValidationError } from '../../errors.js';
 import {
   completeUpdate,
-  CONSUMPTION_WORKFLOW_TYPE,
   reservationUpdate,
   type ConsumptionInput,
   type ConsumptionOutcome,
   type Reservation,
 } from '../../contracts/consumption.js';
+import { consumptionWorkflow } from '../../../workflows/consumption/saga.js';
 import { HttpProblem } from '../problem.js';
 import type { DefineRoute } from '../route.js';
 import { decimalString, idString, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
@@ -157,7 +157,7 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
         execute: body.execute,
         actor,
       };
-      const start = new WithStartWorkflowOperation(CONSUMPTION_WORKFLOW_TYPE, {
+      const start = new WithStartWorkflowOperation(consumptionWorkflow, {
         workflowId: consumptionId,
         taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
         args: [input],

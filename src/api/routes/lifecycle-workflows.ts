@@ -4,9 +4,11 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
+import type { Workflow } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { ApiDeps } from '../deps.js';
@@ -16,23 +18,25 @@ import type { ApiDeps } from '../deps.js';
  * queue under a fixed id. A second start (a retried request) finds the first:
  * `started` tells which.
  */
-export async function startOnce(
+export async function startOnce<W extends Workflow>(
   deps: ApiDeps,
-  workflowType: string,
+  workflow: W,
   workflowId: string,
-  args: unknown[],
-): Promise<{ handle: WorkflowHandle; started: boolean }> {
+  args: Parameters<W>,
+): Promise<{ handle: WorkflowHandle<W>; started: boolean }> {
   try {
-    const handle = await deps.temporal.workflow.start(workflowType, {
+    // The SDK's conditional args type does not resolve for a generic W; `args: Parameters<W>` is what it asks for.
+    const options = {
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
       workflowId,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       args,
-    });
+    } as unknown as WorkflowStartOptions<W>;
+    const handle = await deps.temporal.workflow.start(workflow, options);
     return { handle, started: true };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    return { handle: deps.temporal.workflow.getHandle(workflowId), started: false };
+    return { handle: deps.temporal.workflow.getHandle<W>(workflowId), started: false };
   }
 }
 

@@ -6,6 +6,7 @@ import { listAccountFlags } from '../../payments/flags.js';
 import { createPurchase, findPurchase, getPurchaseView, purchaseIdFrom } from '../../payments/purchases.js';
 import { listRechargeSettings, saveRechargeSettings } from '../../payments/recharge-settings.js';
 import { ensureCustomer } from '../../payments/customers.js';
+import { refundPurchaseWorkflow } from '../../../workflows/payments/refund.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpProblem } from '../problem.js';
 import type { DefineRoute } from '../route.js';
@@ -183,7 +184,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
       const workflowId = `refund-${purchase.id}`;
       let handle;
       try {
-        handle = await deps.temporal.workflow.start('refundPurchaseWorkflow', {
+        handle = await deps.temporal.workflow.start(refundPurchaseWorkflow, {
           workflowId,
           taskQueue: paymentsOf(deps).taskQueue,
           args: [{ purchaseId: purchase.id, actor }],

@@ -11,6 +11,7 @@ import {
   subscriptionStateQuery,
   subscriptionWorkflowId,
 } from '../../contracts/grants.js';
+import { subscriptionWorkflow } from '../../../workflows/grants/subscription.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, pageQuery, problemSchema } from '../schemas/common.js';
 import { queryState, runSubscriptionUpdate, settledState, startOnce } from './lifecycle-workflows.js';
@@ -142,7 +143,7 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
         trialId: null,
         createdBy: actor,
       });
-      const { handle } = await startOnce(deps, 'subscriptionWorkflow', subscriptionWorkflowId(subscriptionId), [
+      const { handle } = await startOnce(deps, subscriptionWorkflow, subscriptionWorkflowId(subscriptionId), [
         {
           subscriptionId,
           accountId: params.id,

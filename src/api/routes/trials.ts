@@ -3,6 +3,7 @@ import { planCatalog } from '../../grants/plans.js';
 import { subscriptionIdFor } from '../../grants/subscription-records.js';
 import { requireAccount } from '../../ledger/index.js';
 import { trialGrantIssuedUpdate, trialStateQuery, trialWorkflowId } from '../../contracts/grants.js';
+import { trialWorkflow } from '../../../workflows/grants/trial.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, problemSchema } from '../schemas/common.js';
 import { queryState, settledState, startOnce } from './lifecycle-workflows.js';
@@ -53,7 +54,7 @@ export function registerTrialRoutes(define: DefineRoute): void {
       authorizeAccount(params.id);
       await requireAccount(deps.db, params.id);
       const trial = planCatalog().resolveForRequest('trials', body.trialId, body.planVersion, 'trialId');
-      const { handle, started } = await startOnce(deps, 'trialWorkflow', trialWorkflowId(params.id, trial.trialId), [
+      const { handle, started } = await startOnce(deps, trialWorkflow, trialWorkflowId(params.id, trial.trialId), [
         {
           accountId: params.id,
           trial,
