@@ -7,7 +7,7 @@ import { signalMarkedGrantTimers } from '../src/grants/timers.js';
 import type { DeliveryRetryPolicy } from '../src/contracts/notifications.js';
 import { configured } from './failures.js';
 
-/** What the outbox relay and webhook deliveries need; built by startWorker (tests pass their own). */
+/** What the outbox relay and webhook deliveries need; built by the notifications module (tests pass their own). */
 export interface NotificationDeps {
   db: Database;
   /** Wall clock for attempt times and the breaker (not the ledger's test clock). */

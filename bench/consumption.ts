@@ -18,7 +18,11 @@ import { createApiKey } from '../src/auth/api-keys.js';
 import { loadConfig } from '../src/config/config.js';
 import { createAccount, createCreditType, issueGrant } from '../src/ledger/index.js';
 import { createLogger } from '../src/logger.js';
-import { connectTemporalClient, openCore, startApi, startWorker } from '../src/runtime/services.js';
+import { startApi } from '../src/runtime/api.js';
+import { openAreas } from '../src/runtime/areas.js';
+import { openCore } from '../src/runtime/core.js';
+import { startWorker } from '../workers/start.js';
+import { meteringWorkflow } from '../workflows/consumption/metering.js';
 import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
 
@@ -47,10 +51,10 @@ async function main() {
     RATE_LIMIT_PER_ACCOUNT_PER_SECOND: '100000',
     METERING_INTERVAL_SECONDS: '3600',
   });
-  const core = await openCore(config, logger, postgres.url, 'bench');
-  const temporal = await connectTemporalClient(config, temporalServer.address);
-  const worker = await startWorker(core, temporal, temporalServer.address);
-  const api = await startApi(core, temporal);
+  const core = await openCore(config, logger, { databaseUrl: postgres.url, temporalAddress: temporalServer.address }, 'bench');
+  const areas = openAreas(core);
+  const worker = await startWorker(core, areas);
+  const api = await startApi(core, areas);
   try {
     const key = (await createApiKey(core.db, { name: 'bench', subject: 'bench', scopes: ['admin'] })).token;
     const post = async (path: string, body: unknown) => {
@@ -66,7 +70,7 @@ async function main() {
     const accounts = Array.from({ length: 100 }, (_, i) => `bench-${i}`);
     for (const id of accounts) {
       await createAccount(core.db, { id, name: id });
-      await issueGrant(core.ledger, { accountId: id, creditType: 'ai', amount: '1000000', source: 'purchase' }, { actor: 'bench' });
+      await issueGrant(areas.ledger.deps, { accountId: id, creditType: 'ai', amount: '1000000', source: 'purchase' }, { actor: 'bench' });
     }
 
     log(`${CONSUMPTIONS} consumptions, one after another (warm-up 10)`);
@@ -109,11 +113,11 @@ async function main() {
     }
     const ingestSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    const metered = (await temporal.workflow.execute('meteringWorkflow', {
+    const metered = await core.temporal.workflow.execute(meteringWorkflow, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId: `bench-metering-${randomUUID()}`,
       args: [],
-    })) as { burned: number };
+    });
     const burnSeconds = (performance.now() - t1) / 1000;
     const total = BATCHES * 1000;
 
@@ -131,7 +135,6 @@ async function main() {
   } finally {
     await api.close();
     await worker.drain();
-    await temporal.connection.close();
     await core.close();
     await temporalServer.stop();
     await postgres.stop();

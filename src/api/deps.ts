@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import type { LedgerDeps } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import type { ProblemContext } from './problem.js';
-import type { PaymentsApiDeps } from '../payments/api-deps.js';
+import type { PaymentsApiDeps } from '../payments/deps.js';
 
 /** Everything the API needs, built once by the entry point and handed to createApp. */
 export interface ApiDeps {

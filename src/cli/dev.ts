@@ -10,8 +10,11 @@ import { createApiKey } from '../auth/api-keys.js';
 import { loadConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
+import { startWorker } from '../../workers/start.js';
+import { startApi } from '../runtime/api.js';
+import { openAreas } from '../runtime/areas.js';
+import { openCore } from '../runtime/core.js';
 import { startInfrastructure } from '../runtime/infrastructure.js';
-import { connectTemporalClient, openCore, startApi, startWorker } from '../runtime/services.js';
 import { onShutdownSignal, runMain } from './main.js';
 
 /** A local admin key, kept in DATA_DIR so the README's curl walkthrough works across restarts. */
@@ -34,17 +37,16 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'burndown');
   const infra = await startInfrastructure(config, logger, true);
-  const core = await openCore(config, logger, infra.databaseUrl, 'burndown-dev');
-  const temporal = await connectTemporalClient(config, infra.temporalAddress);
-  const worker = await startWorker(core, temporal, infra.temporalAddress);
-  const api = await startApi(core, temporal);
+  const core = await openCore(config, logger, infra, 'burndown-dev');
+  const areas = openAreas(core);
+  const worker = await startWorker(core, areas);
+  const api = await startApi(core, areas);
   const adminKey = await localAdminKey(core.db, config.DATA_DIR, config.BOOTSTRAP_ADMIN_KEY);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down: draining worker, closing API, stopping servers');
     await api.close();
     await worker.drain().catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
-    await temporal.connection.close();
     await core.close();
     await infra.stop();
     logger.info('stopped');

@@ -2,7 +2,6 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 /** One close per period: starting it twice is the same close. */
 export const closeWorkflowId = (period: string) => `close-${period}`;
-export const FINANCE_RECONCILE_SCHEDULE_ID = 'burndown-finance-reconciliation';
 
 export type CloseStep = 'waiting_late_events' | 'freezing' | 'computing' | 'awaiting_approval' | 'posting' | 'posted' | 'failed';
 

@@ -7,8 +7,6 @@ export const subscriptionWorkflowId = (subscriptionId: string) => `subscription-
 /** One trial workflow per account and trial: asking twice finds the first. */
 export const trialWorkflowId = (accountId: string, trialId: string) => `trial-${accountId}-${trialId}`;
 
-export const GRANT_EXPIRY_SWEEP_SCHEDULE_ID = 'burndown-grant-expiry-sweep';
-
 /**
  * The grant's expiry was moved (or removed) in the ledger. The timer re-reads
  * the grant, so the payload is informational and signals may arrive in any order.

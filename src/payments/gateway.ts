@@ -62,7 +62,7 @@ export interface StripeClientOptions {
   timeoutMs: number;
 }
 
-/** Builds the SDK client from config; called by src/runtime/services.ts and tests, never at import time. */
+/** Builds the SDK client from config; called by the payments module (src/payments/module.ts) and tests, never at import time. */
 export function createStripeClient(options: StripeClientOptions): Stripe {
   const base = options.apiBase ? new URL(options.apiBase) : undefined;
   return new Stripe(options.secretKey, {

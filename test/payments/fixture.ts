@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import type { PaymentActivityDeps } from '../../activities/payments.js';
 import type { LedgerDeps } from '../../src/ledger/context.js';
-import { stripeWebhookVerifier, type PaymentsApiDeps } from '../../src/payments/api-deps.js';
+import { stripeWebhookVerifier, type PaymentsApiDeps } from '../../src/payments/deps.js';
 import { loadCatalog } from '../../src/payments/catalog.js';
 import type { NotifyRecharge, StartRecharge } from '../../src/payments/deps.js';
 import { createStripeClient, createStripeGateway } from '../../src/payments/gateway.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueGrant } from '../../src/ledger/index.js';
 import { saveRechargeSettings } from '../../src/payments/recharge-settings.js';
 import { rechargeWorkflowId } from '../../src/payments/recharge-trigger.js';
-import { parseRetryDelays, rechargeStarter } from '../../src/payments/wiring.js';
+import { parseRetryDelays, rechargeStarter } from '../../src/payments/module.js';
 import { startStripeFake, type StripeFake } from '../fakes/stripe-fake.js';
 import { useTimeSkippingWorker } from '../grants/time-skipping.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';

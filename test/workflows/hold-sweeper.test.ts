@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHold, getHold, issueGrant } from '../../src/ledger/index.js';
-import { ensureSchedules, HOLD_SWEEPER_SCHEDULE_ID } from '../../src/temporal/schedules.js';
+import { ensureSchedules, HOLD_SWEEPER_SCHEDULE_ID } from '../../src/runtime/ledger-module.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';
 

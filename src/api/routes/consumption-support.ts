@@ -1,9 +1,7 @@
 import type { ApiDeps } from '../deps.js';
 import { HttpProblem } from '../problem.js';
 import { AccountRateLimiter } from '../../consumption/rate-limit.js';
-import { consumptionSettings, type ConsumptionDeps } from '../../consumption/settings.js';
-import { pricingCatalogFor } from '../../consumption/pricing/catalog.js';
-import { ensurePricingRegistered } from '../../consumption/pricing/registry.js';
+import { consumptionDepsFor, type ConsumptionDeps } from '../../consumption/settings.js';
 
 const limiters = new WeakMap<ApiDeps, AccountRateLimiter>();
 
@@ -27,8 +25,6 @@ export function enforceRateLimit(deps: ApiDeps, accountId: string): void {
 }
 
 /** The consumption dependencies of the API process (pricing loaded once per folder). */
-export async function apiConsumptionDeps(deps: ApiDeps): Promise<ConsumptionDeps> {
-  const catalog = await pricingCatalogFor(deps.config.PRICING_DIR);
-  await ensurePricingRegistered(deps.db, catalog);
-  return { ledger: deps.ledger, catalog, settings: consumptionSettings(deps.config) };
+export function apiConsumptionDeps(deps: ApiDeps): Promise<ConsumptionDeps> {
+  return consumptionDepsFor(deps);
 }

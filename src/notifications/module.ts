@@ -1,0 +1,43 @@
+import type { NotificationDeps } from '../../activities/notifications.js';
+import { outboxRelayWorkflow } from '../../workflows/notifications/outbox-relay.js';
+import type { Core } from '../runtime/core.js';
+import type { AreaModule } from '../runtime/module.js';
+import { createBalanceAlertObserver } from './balance-alerts.js';
+
+export const OUTBOX_RELAY_SCHEDULE_ID = 'burndown-outbox-relay';
+
+/**
+ * Notifications, wired: the balance alert observer (balance.low and
+ * balance.depleted written with the burn), the outbox relay Schedule, and
+ * what the relay and webhook delivery activities need.
+ */
+export function createNotificationsModule(core: Core) {
+  const { config } = core;
+  return {
+    observers: [
+      createBalanceAlertObserver({ lowThreshold: config.LOW_BALANCE_DEFAULT_THRESHOLD, rearmPercent: config.LOW_BALANCE_REARM_PERCENT }),
+    ],
+    schedules: [
+      { scheduleId: OUTBOX_RELAY_SCHEDULE_ID, workflow: outboxRelayWorkflow, everySeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS },
+    ],
+    activities: (): NotificationDeps => ({
+      db: core.db,
+      clock: core.clock,
+      temporal: core.temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      relayGraceSeconds: config.OUTBOX_RELAY_GAP_GRACE_SECONDS,
+      expiringNoticeMs: config.GRANT_EXPIRING_NOTICE_DAYS * 86_400_000,
+      delivery: {
+        timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+        breakerFailures: config.WEBHOOK_BREAKER_FAILURES,
+        breakerCooldownMs: config.WEBHOOK_BREAKER_COOLDOWN_SECONDS * 1000,
+      },
+      retry: {
+        initialMs: config.WEBHOOK_RETRY_INITIAL_SECONDS * 1000,
+        maxIntervalMs: config.WEBHOOK_RETRY_MAX_INTERVAL_SECONDS * 1000,
+        maxAgeMs: config.WEBHOOK_RETRY_MAX_AGE_SECONDS * 1000,
+      },
+      crmSync: config.HUBSPOT_ACCESS_TOKEN ? { debounceSeconds: config.CRM_SYNC_DEBOUNCE_SECONDS } : undefined,
+    }),
+  } satisfies AreaModule<never, NotificationDeps>;
+}

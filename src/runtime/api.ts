@@ -1,0 +1,45 @@
+import type { Server } from 'node:http';
+import { createApp } from '../api/app.js';
+import type { ApiDeps } from '../api/deps.js';
+import { createApiKeyVerifier } from '../auth/api-keys.js';
+import type { Areas } from './areas.js';
+import type { Core } from './core.js';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The HTTP API over the core and the areas, listening on HOST:PORT. */
+export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
+  const { config } = core;
+  const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
+  let port = config.PORT;
+  const ledger = areas.ledger.deps;
+  const deps: ApiDeps = {
+    config,
+    db: core.db,
+    clock: core.clock,
+    logger: core.logger,
+    ledger,
+    temporal: core.temporal,
+    verifyApiKey: createApiKeyVerifier(core.db),
+    problemContext: { buyCreditsUrl: (accountId) => `${publicUrl()}/v1/accounts/${encodeURIComponent(accountId)}/purchases` },
+    payments: await areas.payments.api(ledger),
+  };
+  const app = createApp(deps);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : config.PORT;
+  return {
+    url: `http://${config.HOST}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
