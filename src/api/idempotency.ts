@@ -4,7 +4,8 @@ import type { Principal } from '../auth/api-keys.js';
 import { requestHash } from '../ledger/index.js';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, toProblem } from './problem.js';
-import type { RouteResult } from './route.js';
+import { serializeBody } from './response.js';
+import type { RouteResult } from './response.js';
 
 const IN_FLIGHT = 0;
 
@@ -19,11 +20,6 @@ const IN_FLIGHT = 0;
  * stored, the retry re-runs the handler and gets the committed result back
  * instead of writing twice: nothing half-written, nothing lost.
  */
-/** How a response body goes on the wire; the stored copy is these exact bytes. */
-export function serializeBody(body: unknown): string {
-  return JSON.stringify(body);
-}
-
 export async function runIdempotent(
   deps: ApiDeps,
   req: Request,

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Principal, Scope } from '../auth/api-keys.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
-import { runIdempotent, serializeBody } from './idempotency.js';
+import { runIdempotent } from './idempotency.js';
+import { serializeBody, type RouteResult } from './response.js';
 import { problemSchema } from './schemas/common.js';
 
 export interface RouteContext<P, Q, B> {
@@ -21,14 +22,6 @@ export interface RouteContext<P, Q, B> {
   actor: string;
   /** Throws 404 unless the caller's key may see this account (no BOLA). */
   authorizeAccount: (accountId: string) => void;
-}
-
-export interface RouteResult {
-  status: number;
-  body: unknown;
-  /** body is already the serialized bytes (an idempotent replay). */
-  raw?: boolean;
-  headers?: Record<string, string>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any shape of object schema

@@ -15,7 +15,8 @@ import { consumptionWorkflow } from '../../../workflows/consumption/saga.js';
 import { HttpProblem } from '../problem.js';
 import type { DefineRoute } from '../route.js';
 import { decimalString, idString, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
-import { apiConsumptionDeps, enforceRateLimit } from './consumption-support.js';
+import { consumptionDepsFor } from '../../consumption/settings.js';
+import { enforceRateLimit } from '../rate-limit.js';
 
 const quantity = decimalString;
 const startBody = z
@@ -140,7 +141,7 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
       enforceRateLimit(deps, body.accountId);
       const estimate = (body.quantity ?? body.estimate)!;
       // Validate before starting a workflow: unknown account or feature is a 404/400 now, not a workflow.
-      const consumption = await apiConsumptionDeps(deps);
+      const consumption = await consumptionDepsFor(deps);
       await rateUsage(deps.db, consumption.catalog, {
         account: await loadAccount(deps.db, body.accountId),
         feature: body.feature,

@@ -11,7 +11,7 @@ import { writeAudit } from '../../audit/audit-log.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import type { DefineRoute } from '../route.js';
 import { problemSchema } from '../schemas/common.js';
-import { sendRaw } from './raw-response.js';
+import { sendRaw } from '../response.js';
 
 const periodParams = z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month like 2026-01') });
 const progressSchema = z

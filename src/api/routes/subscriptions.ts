@@ -14,7 +14,7 @@ import {
 import { subscriptionWorkflow } from '../../../workflows/grants/subscription.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, pageQuery, problemSchema } from '../schemas/common.js';
-import { queryState, runSubscriptionUpdate, settledState, startOnce } from './lifecycle-workflows.js';
+import { queryState, runSubscriptionUpdate, settledState, startOnce } from '../../grants/workflow-calls.js';
 
 const DAY_MS = 86_400_000;
 /** A start a little in the past is clock skew; further back would replay missed periods, so it is refused. */

@@ -6,7 +6,7 @@ import { trialGrantIssuedUpdate, trialStateQuery, trialWorkflowId } from '../../
 import { trialWorkflow } from '../../../workflows/grants/trial.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, problemSchema } from '../schemas/common.js';
-import { queryState, settledState, startOnce } from './lifecycle-workflows.js';
+import { queryState, settledState, startOnce } from '../../grants/workflow-calls.js';
 import { readScopes, writeScopes } from './subscriptions.js';
 
 const DAY_MS = 86_400_000;

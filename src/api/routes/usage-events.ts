@@ -4,7 +4,8 @@ import { ingestUsageEvents } from '../../consumption/usage-events/ingest.js';
 import { getUsageEventView } from '../../consumption/usage-events/view.js';
 import type { DefineRoute } from '../route.js';
 import { problemSchema } from '../schemas/common.js';
-import { apiConsumptionDeps, enforceRateLimit } from './consumption-support.js';
+import { consumptionDepsFor } from '../../consumption/settings.js';
+import { enforceRateLimit } from '../rate-limit.js';
 
 const batchBody = z.object({
   events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH).meta({
@@ -53,7 +54,7 @@ export function registerUsageEventRoutes(define: DefineRoute): void {
         ),
       );
       for (const accountId of accounts) enforceRateLimit(deps, accountId);
-      const results = await ingestUsageEvents(await apiConsumptionDeps(deps), body.events, {
+      const results = await ingestUsageEvents(await consumptionDepsFor(deps), body.events, {
         mayUse: (accountId) => principal.accountId === null || principal.accountId === accountId,
       });
       const tally = (status: string) => results.filter((r) => r.status === status).length;

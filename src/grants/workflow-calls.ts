@@ -3,15 +3,14 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type Client,
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
-import type { Workflow } from '@temporalio/common';
+import type { QueryDefinition, UpdateDefinition, Workflow } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import type { ApiDeps } from '../deps.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 
 /**
  * Starts a grant lifecycle workflow (subscription, trial) on the worker's task
@@ -19,7 +18,7 @@ import type { ApiDeps } from '../deps.js';
  * `started` tells which.
  */
 export async function startOnce<W extends Workflow>(
-  deps: ApiDeps,
+  deps: { temporal: Client; config: { TEMPORAL_TASK_QUEUE: string } },
   workflow: W,
   workflowId: string,
   args: Parameters<W>,

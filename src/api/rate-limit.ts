@@ -1,7 +1,6 @@
-import type { ApiDeps } from '../deps.js';
-import { HttpProblem } from '../problem.js';
-import { AccountRateLimiter } from '../../consumption/rate-limit.js';
-import { consumptionDepsFor, type ConsumptionDeps } from '../../consumption/settings.js';
+import type { ApiDeps } from './deps.js';
+import { HttpProblem } from './problem.js';
+import { AccountRateLimiter } from '../consumption/rate-limit.js';
 
 const limiters = new WeakMap<ApiDeps, AccountRateLimiter>();
 
@@ -22,9 +21,4 @@ export function enforceRateLimit(deps: ApiDeps, accountId: string): void {
       { 'Retry-After': String(wait) },
     );
   }
-}
-
-/** The consumption dependencies of the API process (pricing loaded once per folder). */
-export function apiConsumptionDeps(deps: ApiDeps): Promise<ConsumptionDeps> {
-  return consumptionDepsFor(deps);
 }

@@ -1,5 +1,18 @@
 import type { Request, Response } from 'express';
-import type { RouteResult } from '../route.js';
+
+/** What a route handler answers; defineRoute sends it and the idempotency layer stores it. */
+export interface RouteResult {
+  status: number;
+  body: unknown;
+  /** body is already the serialized bytes (an idempotent replay). */
+  raw?: boolean;
+  headers?: Record<string, string>;
+}
+
+/** How a response body goes on the wire; the stored copy is these exact bytes. */
+export function serializeBody(body: unknown): string {
+  return JSON.stringify(body);
+}
 
 /**
  * Sends a non-JSON body (CSV) from a defineRoute handler. The response is
