@@ -1,14 +1,14 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { approveCloseUpdate, closeWorkflowId } from '../../contracts/finance.js';
-import { quickBooksCsv, xeroCsv } from '../../finance/adapters/csv.js';
-import { journalJson } from '../../finance/adapters/json.js';
-import { readJournal } from '../../finance/close.js';
-import { parsePeriod } from '../../finance/periods.js';
-import { closeProgress, startClose } from '../../finance/progress.js';
-import { listReconciliations } from '../../finance/reconciliation.js';
-import { writeAudit } from '../../audit/audit-log.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
+import { auditContextOf } from '../../audit/request-context.js';
+import {
+  approvePeriodClose,
+  periodCloseProgress,
+  periodJournal,
+  periodUsage,
+  reconciliationReports,
+  setPeriodFxRates,
+  startPeriodClose,
+} from '../../finance/service.js';
 import type { DefineRoute } from '../route.js';
 import { problemSchema } from '../schemas/common.js';
 import { sendRaw } from '../response.js';
@@ -32,26 +32,9 @@ export function registerFinanceRoutes(define: DefineRoute): void {
     params: periodParams,
     idempotent: true,
     responses: { 202: { description: 'The close, started or already under way', schema: progressSchema } },
-    handler: async ({ deps, params, actor, req, requestId }) => {
-      const period = parsePeriod(params.period);
-      const started = await startClose(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, {
-        period: period.id,
-        startedBy: actor,
-        lateEventWindowMs: deps.config.LATE_EVENT_WINDOW_DAYS * 86_400_000,
-      });
-      if (started) {
-        await writeAudit(deps.db, {
-          actor,
-          action: 'finance.period.close',
-          targetType: 'period',
-          targetId: period.id,
-          sourceIp: req.ip,
-          requestId,
-          occurredAt: deps.clock(),
-        });
-      }
-      const progress = await closeProgress(deps.db, deps.temporal, period.id);
-      return { status: 202, body: { ...progress, started }, headers: { Location: `/v1/finance/periods/${period.id}` } };
+    handler: async (ctx) => {
+      const { period, started, progress } = await startPeriodClose(ctx.deps, ctx.params.period, auditContextOf(ctx));
+      return { status: 202, body: { ...progress, started }, headers: { Location: `/v1/finance/periods/${period}` } };
     },
   });
 
@@ -68,11 +51,7 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       200: { description: 'Progress', schema: progressSchema },
       404: { description: 'No close for this period', schema: problemSchema },
     },
-    handler: async ({ deps, params }) => {
-      const progress = await closeProgress(deps.db, deps.temporal, params.period);
-      if (!progress) throw new NotFoundError('close', params.period);
-      return { status: 200, body: progress };
-    },
+    handler: async ({ deps, params }) => ({ status: 200, body: await periodCloseProgress(deps, params.period) }),
   });
 
   define({
@@ -90,33 +69,7 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       403: { description: 'The starter cannot approve', schema: problemSchema },
       409: { description: 'Not awaiting approval', schema: problemSchema },
     },
-    handler: async ({ deps, params, actor }) => {
-      const progress = await closeProgress(deps.db, deps.temporal, params.period);
-      if (!progress) throw new NotFoundError('close', params.period);
-      if (progress.startedBy === actor) throw new ForbiddenError(`${actor} started the close of ${params.period} and cannot approve it`);
-      if (progress.step !== 'awaiting_approval') {
-        throw new ConflictError(
-          'close_not_awaiting_approval',
-          `The close of ${params.period} is ${progress.step ?? progress.status}, not awaiting approval`,
-          { step: progress.step, closeStatus: progress.status },
-        );
-      }
-      try {
-        await deps.temporal.workflow
-          .getHandle(closeWorkflowId(params.period))
-          .executeUpdate(approveCloseUpdate, { args: [{ approver: actor }] });
-      } catch (error) {
-        const type = error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string } | undefined)?.type : undefined;
-        if (type === 'self_approval') throw new ForbiddenError(`${actor} started the close of ${params.period} and cannot approve it`);
-        if (type === 'already_approved' || type === 'close_failed')
-          throw new ConflictError(
-            type,
-            (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error),
-          );
-        throw error;
-      }
-      return { status: 200, body: await closeProgress(deps.db, deps.temporal, params.period) };
-    },
+    handler: async ({ deps, params, actor }) => ({ status: 200, body: await approvePeriodClose(deps, params.period, actor) }),
   });
 
   define({
@@ -131,21 +84,9 @@ export function registerFinanceRoutes(define: DefineRoute): void {
     query: z.object({ format: z.enum(['json', 'quickbooks', 'xero']).default('json') }),
     responses: { 200: { description: 'The journal' }, 404: { description: 'Not computed yet', schema: problemSchema } },
     handler: async ({ deps, params, query, req }) => {
-      const lines = await readJournal(deps.db, params.period);
-      if (
-        lines.length === 0 &&
-        !(await deps.db
-          .selectFrom('finance_periods')
-          .select('computed_at')
-          .where('period', '=', params.period)
-          .where('computed_at', 'is not', null)
-          .executeTakeFirst())
-      ) {
-        throw new NotFoundError('journal', params.period);
-      }
-      if (query.format === 'json') return { status: 200, body: journalJson(params.period, lines) };
-      const csv = query.format === 'quickbooks' ? quickBooksCsv(params.period, lines) : xeroCsv(params.period, lines);
-      return sendRaw(req, 'text/csv; charset=utf-8', csv, `journal-${params.period}.${query.format}.csv`);
+      const journal = await periodJournal(deps, params.period, query.format);
+      if ('json' in journal) return { status: 200, body: journal.json };
+      return sendRaw(req, 'text/csv; charset=utf-8', journal.csv, journal.filename);
     },
   });
 
@@ -159,25 +100,7 @@ export function registerFinanceRoutes(define: DefineRoute): void {
     params: periodParams,
     query: z.object({ customerId: z.string().optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }),
     responses: { 200: { description: 'Usage rows' } },
-    handler: async ({ deps, params, query }) => {
-      let q = deps.db.selectFrom('finance_usage_summary').selectAll().where('period', '=', params.period);
-      if (query.customerId) q = q.where('customer_id', '=', query.customerId);
-      const rows = await q.orderBy(['customer_id', 'feature', 'credit_type', 'currency']).limit(query.limit).execute();
-      return {
-        status: 200,
-        body: {
-          period: params.period,
-          usage: rows.map((r) => ({
-            customerId: r.customer_id,
-            feature: r.feature,
-            creditType: r.credit_type,
-            currency: r.currency,
-            creditsBurnedUnits: r.credits_burned.toString(),
-            revenueMinor: r.revenue_minor.toString(),
-          })),
-        },
-      };
-    },
+    handler: async ({ deps, params, query }) => ({ status: 200, body: await periodUsage(deps, params.period, query) }),
   });
 
   define({
@@ -194,30 +117,10 @@ export function registerFinanceRoutes(define: DefineRoute): void {
     }),
     idempotent: true,
     responses: { 200: { description: 'Rates stored' }, 409: { description: 'Period already posted', schema: problemSchema } },
-    handler: async ({ deps, params, body, actor }) => {
-      const record = await deps.db.selectFrom('finance_periods').select('status').where('period', '=', params.period).executeTakeFirst();
-      if (record?.status === 'posted')
-        throw new ConflictError('period_posted', `${params.period} is posted; its rates can no longer change`);
-      const now = deps.clock();
-      await deps.db.transaction().execute(async (tx) => {
-        for (const [currency, rate] of Object.entries(body.rates)) {
-          await tx
-            .insertInto('finance_fx_rates')
-            .values({ period: params.period, currency, rate, set_by: actor, set_at: now })
-            .onConflict((oc) => oc.columns(['period', 'currency']).doUpdateSet({ rate, set_by: actor, set_at: now }))
-            .execute();
-        }
-        await writeAudit(tx, {
-          actor,
-          action: 'finance.fx_rates.set',
-          targetType: 'period',
-          targetId: params.period,
-          after: body.rates,
-          occurredAt: now,
-        });
-      });
-      return { status: 200, body: { period: params.period, rates: body.rates } };
-    },
+    handler: async ({ deps, params, body, actor }) => ({
+      status: 200,
+      body: await setPeriodFxRates(deps, params.period, body.rates, actor),
+    }),
   });
 
   define({
@@ -230,6 +133,6 @@ export function registerFinanceRoutes(define: DefineRoute): void {
     scopes: financeScopes,
     query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
     responses: { 200: { description: 'Reports' } },
-    handler: async ({ deps, query }) => ({ status: 200, body: { reconciliations: await listReconciliations(deps.db, query.limit) } }),
+    handler: async ({ deps, query }) => ({ status: 200, body: await reconciliationReports(deps, query.limit) }),
   });
 }
