@@ -1,21 +1,10 @@
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
-import { consumptionWorkflowId } from '../../consumption/ids.js';
-import { loadAccount, rateUsage } from '../../consumption/rating.js';
-import { getConsumptionView } from '../../consumption/view.js';
-import { InsufficientCreditsError, NotFoundError, ValidationError } from '../../errors.js';
-import {
-  completeUpdate,
-  reservationUpdate,
-  type ConsumptionInput,
-  type ConsumptionOutcome,
-  type Reservation,
-} from '../../contracts/consumption.js';
-import { consumptionWorkflow } from '../../../workflows/consumption/saga.js';
+import type { Reservation } from '../../contracts/consumption.js';
+import { completeConsumption, consumptionAccount, consumptionView, startConsumption } from '../../consumption/service.js';
+import { InsufficientCreditsError, ValidationError } from '../../errors.js';
 import { HttpProblem } from '../problem.js';
 import type { DefineRoute } from '../route.js';
 import { decimalString, idString, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
-import { consumptionDepsFor } from '../../consumption/settings.js';
 import { enforceRateLimit } from '../rate-limit.js';
 
 const quantity = decimalString;
@@ -139,32 +128,17 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
     handler: async ({ deps, body, actor, authorizeAccount }) => {
       authorizeAccount(body.accountId);
       enforceRateLimit(deps, body.accountId);
-      const estimate = (body.quantity ?? body.estimate)!;
-      // Validate before starting a workflow: unknown account or feature is a 404/400 now, not a workflow.
-      const consumption = await consumptionDepsFor(deps);
-      await rateUsage(deps.db, consumption.catalog, {
-        account: await loadAccount(deps.db, body.accountId),
-        feature: body.feature,
-        quantity: estimate,
-        at: deps.clock(),
-      });
-      const consumptionId = consumptionWorkflowId(body.accountId, body.idempotencyKey);
-      const input: ConsumptionInput = {
-        consumptionId,
-        accountId: body.accountId,
-        feature: body.feature,
-        estimate,
-        idempotencyKey: body.idempotencyKey,
-        execute: body.execute,
+      const { consumptionId, reservation } = await startConsumption(
+        deps,
+        {
+          accountId: body.accountId,
+          feature: body.feature,
+          estimate: (body.quantity ?? body.estimate)!,
+          idempotencyKey: body.idempotencyKey,
+          execute: body.execute,
+        },
         actor,
-      };
-      const start = new WithStartWorkflowOperation(consumptionWorkflow, {
-        workflowId: consumptionId,
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-      const reservation = await deps.temporal.workflow.executeUpdateWithStart(reservationUpdate, { startWorkflowOperation: start });
+      );
       if (reservation.status !== 'reserved') throw refusal(reservation);
       return { status: 201, body: reservation, headers: { Location: `/v1/consumptions/${consumptionId}` } };
     },
@@ -190,25 +164,18 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
       },
     },
     handler: async ({ deps, params, body, authorizeAccount }) => {
-      const row = await deps.db.selectFrom('consumptions').select(['account_id']).where('id', '=', params.id).executeTakeFirst();
-      if (!row) throw new NotFoundError('consumption', params.id);
-      authorizeAccount(row.account_id);
-      const handle = deps.temporal.workflow.getHandle(params.id);
-      let outcome: ConsumptionOutcome;
-      try {
-        outcome = await handle.executeUpdate(completeUpdate, { args: [body] });
-      } catch (error) {
-        const message = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-        const finished = await deps.db.selectFrom('consumptions').select(['status']).where('id', '=', params.id).executeTakeFirstOrThrow();
+      authorizeAccount(await consumptionAccount(deps, params.id));
+      const completed = await completeConsumption(deps, params.id, body);
+      if ('refused' in completed) {
         throw new HttpProblem({
           title: 'Conflict',
           status: 409,
           code: 'consumption_not_completable',
-          detail: message,
-          consumptionStatus: finished.status,
+          detail: completed.refused,
+          consumptionStatus: completed.consumptionStatus,
         });
       }
-      return { status: 200, body: outcome };
+      return { status: 200, body: completed.outcome };
     },
   });
 
@@ -224,7 +191,7 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
       404: { description: 'Not found', schema: problemSchema },
     },
     handler: async ({ deps, params, authorizeAccount }) => {
-      const view = await getConsumptionView(deps.db, params.id);
+      const view = await consumptionView(deps, params.id);
       authorizeAccount(view.accountId);
       return { status: 200, body: view };
     },

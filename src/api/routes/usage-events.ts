@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { MAX_EVENTS_PER_BATCH } from '../../consumption/usage-events/event-schema.js';
-import { ingestUsageEvents } from '../../consumption/usage-events/ingest.js';
-import { getUsageEventView } from '../../consumption/usage-events/view.js';
+import { ingestEvents, usageEventView } from '../../consumption/service.js';
 import type { DefineRoute } from '../route.js';
 import { problemSchema } from '../schemas/common.js';
-import { consumptionDepsFor } from '../../consumption/settings.js';
 import { enforceRateLimit } from '../rate-limit.js';
 
 const batchBody = z.object({
@@ -54,11 +52,8 @@ export function registerUsageEventRoutes(define: DefineRoute): void {
         ),
       );
       for (const accountId of accounts) enforceRateLimit(deps, accountId);
-      const results = await ingestUsageEvents(await consumptionDepsFor(deps), body.events, {
-        mayUse: (accountId) => principal.accountId === null || principal.accountId === accountId,
-      });
-      const tally = (status: string) => results.filter((r) => r.status === status).length;
-      return { status: 202, body: { accepted: tally('accepted'), duplicates: tally('duplicate'), rejected: tally('rejected'), results } };
+      const mayUse = (accountId: string) => principal.accountId === null || principal.accountId === accountId;
+      return { status: 202, body: await ingestEvents(deps, body.events, mayUse) };
     },
   });
 
@@ -76,7 +71,7 @@ export function registerUsageEventRoutes(define: DefineRoute): void {
       404: { description: 'Not found', schema: problemSchema },
     },
     handler: async ({ deps, params, authorizeAccount }) => {
-      const view = await getUsageEventView(deps.db, params.id);
+      const view = await usageEventView(deps, params.id);
       authorizeAccount(view.accountId);
       return { status: 200, body: view };
     },

@@ -1,7 +1,7 @@
-import { auditing } from '../../audit/audit-log.js';
-import { auditContextOf } from '../../audit/request-context.js';
 import { z } from 'zod';
-import { commitHold, createHold, deduct, findHold, getHold, refundBurn, releaseHold } from '../../ledger/index.js';
+import { auditContextOf } from '../../audit/request-context.js';
+import { holdAccount, holdView, refundBurnAudited } from '../../consumption/service.js';
+import { commitHold, createHold, deduct, releaseHold } from '../../ledger/index.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
 import { commitBody, deductBody, deductSchema, holdBody, holdSchema, refundBody, refundSchema } from '../schemas/ledger.js';
@@ -68,7 +68,7 @@ export function registerUsageRoutes(define: DefineRoute): void {
     params: holdIdParams,
     responses: { 200: { description: 'The hold', schema: holdSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
-      const hold = await getHold(deps.db, params.id);
+      const hold = await holdView(deps, params.id);
       authorizeAccount(hold.accountId);
       return { status: 200, body: hold };
     },
@@ -90,7 +90,7 @@ export function registerUsageRoutes(define: DefineRoute): void {
       409: { description: 'Expired, closed, or more than held', schema: problemSchema },
     },
     handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount((await findHold(deps.db, params.id)).account_id);
+      authorizeAccount(await holdAccount(deps, params.id));
       return { status: 200, body: await commitHold(deps.ledger, params.id, body.amount, { actor, idempotencyKey }) };
     },
   });
@@ -105,7 +105,7 @@ export function registerUsageRoutes(define: DefineRoute): void {
     idempotent: true,
     responses: { 200: { description: 'Released', schema: holdSchema }, 409: { description: 'Already closed', schema: problemSchema } },
     handler: async ({ deps, params, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount((await findHold(deps.db, params.id)).account_id);
+      authorizeAccount(await holdAccount(deps, params.id));
       return { status: 200, body: await releaseHold(deps.ledger, params.id, { actor, idempotencyKey }) };
     },
   });
@@ -129,18 +129,11 @@ export function registerUsageRoutes(define: DefineRoute): void {
     handler: async (ctx) => {
       const { deps, params, body, actor, idempotencyKey, authorizeAccount } = ctx;
       authorizeAccount(params.id);
-      const audited = auditing(deps.ledger, 'refund', {
-        ...auditContextOf(ctx),
-        action: 'burn.refund',
-        targetType: 'transaction',
-        targetId: body.transactionId,
-        accountId: params.id,
-        reason: body.reason,
-      });
-      const result = await refundBurn(
-        audited,
+      const result = await refundBurnAudited(
+        deps,
         { accountId: params.id, transactionId: body.transactionId, amount: body.amount },
         { actor, idempotencyKey, reason: body.reason },
+        auditContextOf(ctx),
       );
       return { status: 201, body: result };
     },
