@@ -1,26 +1,11 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { auditContextOf } from '../../audit/request-context.js';
-import {
-  approvalView,
-  findApproval,
-  grantReasonCodes,
-  listApprovals,
-  requestSupportGrant,
-  type ApprovalView,
-} from '../../grants/approvals.js';
-import { startExpiryTimer, timerSettingsOf } from '../../grants/timers.js';
-import { ConflictError, ForbiddenError } from '../../errors.js';
-import { decideApprovalUpdate, grantApprovalWorkflowId, type ApprovalDecision } from '../../contracts/grants.js';
-import { grantApprovalWorkflow } from '../../../workflows/grants/approval.js';
-import type { ApiDeps } from '../deps.js';
-import type { DefineRoute, RouteContext } from '../route.js';
+import { approvalById, approvals, decideApproval, requestSupportGrantFromApi } from '../../grants/approval-service.js';
+import { grantReasonCodes } from '../../grants/approvals.js';
+import { ForbiddenError } from '../../errors.js';
+import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, decimalString, idString, pageQuery, problemSchema } from '../schemas/common.js';
 import { grantSchema } from '../schemas/ledger.js';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 const supportGrantBody = z
   .object({
@@ -57,53 +42,6 @@ const approvalSchema = z
 
 const approvalIdParams = z.object({ id: idString });
 
-/** Sends a decision to the approval workflow; maps its refusals to 403 and 409. */
-async function decide(
-  ctx: RouteContext<{ id: string }, unknown, { reason?: string | undefined }>,
-  decision: ApprovalDecision,
-): Promise<ApprovalView> {
-  const { deps, params, principal, body } = ctx;
-  const row = await findApproval(deps.db, params.id);
-  if (row.requested_by === principal.subject) throw new ForbiddenError('The requester cannot approve or reject their own grant');
-  const notPending = (status: string) =>
-    new ConflictError('approval_not_pending', `Approval ${params.id} is already ${status}`, { approvalStatus: status });
-  if (row.status !== 'pending') throw notPending(row.status);
-  try {
-    await deps.temporal.workflow.getHandle(grantApprovalWorkflowId(params.id)).executeUpdate(decideApprovalUpdate, {
-      args: [{ decision, approver: principal.subject, reason: body.reason, ...auditContextOf(ctx) }],
-    });
-  } catch (error) {
-    const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === 'self_approval') throw new ForbiddenError(cause.message);
-    // Refused by the workflow, or the workflow is gone (it timed out meanwhile).
-    const now = await findApproval(deps.db, params.id);
-    if (now.status !== 'pending' || (cause instanceof ApplicationFailure && cause.type === 'approval_not_pending'))
-      throw notPending(now.status);
-    throw error;
-  }
-  return approvalView(await findApproval(deps.db, params.id));
-}
-
-function startApprovalWorkflow(deps: ApiDeps, approval: ApprovalView) {
-  return deps.temporal.workflow
-    .start(grantApprovalWorkflow, {
-      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      workflowId: grantApprovalWorkflowId(approval.id),
-      args: [
-        {
-          approvalId: approval.id,
-          requestedBy: approval.requestedBy,
-          timeoutMs: Date.parse(approval.timeoutAt) - Date.parse(approval.createdAt),
-          expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS,
-        },
-      ],
-    })
-    .catch((error: unknown) => {
-      // A retried request finds the workflow already running: that is the point of the fixed id.
-      if ((error as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw error;
-    });
-}
-
 export function registerApprovalRoutes(define: DefineRoute): void {
   define({
     method: 'post',
@@ -124,22 +62,13 @@ export function registerApprovalRoutes(define: DefineRoute): void {
     handler: async (ctx) => {
       const { deps, params, body, principal, idempotencyKey, authorizeAccount } = ctx;
       authorizeAccount(params.id);
-      const result = await requestSupportGrant(
-        deps.ledger,
+      const result = await requestSupportGrantFromApi(
+        deps,
         { ...body, accountId: params.id },
-        {
-          ...auditContextOf(ctx),
-          scopes: principal.scopes,
-          idempotencyKey,
-          limits: deps.config.GRANT_APPROVAL_LIMITS,
-          approvalTimeoutMs: deps.config.GRANT_APPROVAL_TIMEOUT_HOURS * HOUR_MS,
-        },
+        { scopes: principal.scopes, idempotencyKey },
+        auditContextOf(ctx),
       );
-      if (result.status === 'granted') {
-        await startExpiryTimer(timerSettingsOf(deps), result.grant);
-        return { status: 201, body: result, headers: { Location: `/v1/grants/${result.grant.id}` } };
-      }
-      await startApprovalWorkflow(deps, result.approval);
+      if (result.status === 'granted') return { status: 201, body: result, headers: { Location: `/v1/grants/${result.grant.id}` } };
       return { status: 202, body: result, headers: { Location: `/v1/approvals/${result.approval.id}` } };
     },
   });
@@ -159,7 +88,7 @@ export function registerApprovalRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, query, principal }) => {
       if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot list approvals');
-      const data = await listApprovals(deps.db, { ...query, after: query.cursor });
+      const data = await approvals(deps, { ...query, after: query.cursor });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
   });
@@ -173,9 +102,9 @@ export function registerApprovalRoutes(define: DefineRoute): void {
     params: approvalIdParams,
     responses: { 200: { description: 'The approval', schema: approvalSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
-      const row = await findApproval(deps.db, params.id);
-      authorizeAccount(row.account_id);
-      return { status: 200, body: approvalView(row) };
+      const approval = await approvalById(deps, params.id);
+      authorizeAccount(approval.accountId);
+      return { status: 200, body: approval };
     },
   });
 
@@ -201,8 +130,8 @@ export function registerApprovalRoutes(define: DefineRoute): void {
         409: { description: 'No longer pending', schema: problemSchema },
       },
       handler: async (ctx) => {
-        ctx.authorizeAccount((await findApproval(ctx.deps.db, ctx.params.id)).account_id);
-        return { status: 200, body: await decide(ctx, decision) };
+        ctx.authorizeAccount((await approvalById(ctx.deps, ctx.params.id)).accountId);
+        return { status: 200, body: await decideApproval(ctx.deps, ctx.params.id, decision, ctx.body.reason, auditContextOf(ctx)) };
       },
     });
   }

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { withAudit } from '../../audit/audit-log.js';
 import { auditContextOf } from '../../audit/request-context.js';
-import { signalExpiryChanged, timerSettingsOf } from '../../grants/timers.js';
-import { changeGrantExpiry, findGrant, type ExpiryChange } from '../../ledger/index.js';
+import { changeExpiry, grantAccount } from '../../grants/service.js';
 import type { DefineRoute } from '../route.js';
 import { idString, problemSchema } from '../schemas/common.js';
 import { grantSchema } from '../schemas/ledger.js';
@@ -31,26 +29,15 @@ export function registerGrantExpiryRoutes(define: DefineRoute): void {
     },
     handler: async (ctx) => {
       const { deps, params, body, actor, idempotencyKey, authorizeAccount } = ctx;
-      const grant = await findGrant(deps.db, params.id);
-      authorizeAccount(grant.account_id);
-      const ledger = withAudit(deps.ledger, ({ kind, result }) => {
-        if (kind !== 'grant_expiry_change') return undefined;
-        const change = result as ExpiryChange;
-        return {
-          ...auditContextOf(ctx),
-          action: 'grant.expiry_change',
-          targetType: 'grant',
-          targetId: params.id,
-          accountId: grant.account_id,
-          reason: body.reason,
-          before: { expiresAt: change.previousExpiresAt },
-          after: { expiresAt: change.grant.expiresAt },
-        };
-      });
-      const expiresAt = body.expiresAt === null ? null : new Date(body.expiresAt);
-      const change = await changeGrantExpiry(ledger, params.id, expiresAt, { actor, idempotencyKey, reason: body.reason });
-      await signalExpiryChanged(timerSettingsOf(deps), params.id, change.grant.expiresAt);
-      return { status: 200, body: change.grant };
+      const accountId = await grantAccount(deps, params.id);
+      authorizeAccount(accountId);
+      const grant = await changeExpiry(
+        deps,
+        { grantId: params.id, accountId, expiresAt: body.expiresAt === null ? null : new Date(body.expiresAt) },
+        { actor, idempotencyKey, reason: body.reason },
+        auditContextOf(ctx),
+      );
+      return { status: 200, body: grant };
     },
   });
 }

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { getGrant, issueGrant, listGrants, voidGrant } from '../../ledger/index.js';
-import { auditing } from '../../audit/audit-log.js';
 import { auditContextOf } from '../../audit/request-context.js';
-import { signalGrantClosed, startExpiryTimer, timerSettingsOf } from '../../grants/timers.js';
-import { refuseSupportGrantAboveLimit } from '../../grants/direct-grant-limit.js';
+import { grantById, grantCredits, grantsOf, voidGrantAudited } from '../../grants/service.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, pageQuery, problemSchema } from '../schemas/common.js';
 import { grantBody, grantSchema } from '../schemas/ledger.js';
@@ -30,19 +27,12 @@ export function registerGrantRoutes(define: DefineRoute): void {
     handler: async (ctx) => {
       const { deps, params, body, actor, idempotencyKey, authorizeAccount, principal } = ctx;
       authorizeAccount(params.id);
-      await refuseSupportGrantAboveLimit(deps.db, principal.scopes, deps.config.GRANT_APPROVAL_LIMITS, { ...body, accountId: params.id });
-      const { reason, ...grant } = body;
-      // The audit record is written in the grant's own ledger transaction.
-      const audited = auditing(deps.ledger, 'grant', {
-        ...auditContextOf(ctx),
-        action: 'grant.issue',
-        targetType: 'account',
-        targetId: params.id,
-        accountId: params.id,
-        reason,
-      });
-      const created = await issueGrant(audited, { ...grant, accountId: params.id }, { actor, idempotencyKey, reason });
-      await startExpiryTimer(timerSettingsOf(deps), created);
+      const created = await grantCredits(
+        deps,
+        { ...body, accountId: params.id },
+        { actor, idempotencyKey, scopes: principal.scopes },
+        auditContextOf(ctx),
+      );
       return { status: 201, body: created, headers: { Location: `/v1/grants/${created.id}` } };
     },
   });
@@ -60,7 +50,7 @@ export function registerGrantRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, query, authorizeAccount }) => {
       authorizeAccount(params.id);
-      const data = await listGrants(deps.db, params.id, { ...query, after: query.cursor });
+      const data = await grantsOf(deps, params.id, { ...query, after: query.cursor });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
   });
@@ -74,7 +64,7 @@ export function registerGrantRoutes(define: DefineRoute): void {
     params: grantIdParams,
     responses: { 200: { description: 'The grant', schema: grantSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
-      const grant = await getGrant(deps.db, params.id);
+      const grant = await grantById(deps, params.id);
       authorizeAccount(grant.accountId);
       return { status: 200, body: grant };
     },
@@ -93,19 +83,9 @@ export function registerGrantRoutes(define: DefineRoute): void {
     responses: { 200: { description: 'Voided', schema: grantSchema }, 409: { description: 'Not active', schema: problemSchema } },
     handler: async (ctx) => {
       const { deps, params, body, actor, idempotencyKey, authorizeAccount } = ctx;
-      const before = await getGrant(deps.db, params.id);
+      const before = await grantById(deps, params.id);
       authorizeAccount(before.accountId);
-      const audit = {
-        ...auditContextOf(ctx),
-        action: 'grant.void',
-        targetType: 'grant',
-        targetId: params.id,
-        accountId: before.accountId,
-        reason: body.reason,
-        before,
-      };
-      const voided = await voidGrant(auditing(deps.ledger, 'void', audit), params.id, { actor, idempotencyKey, reason: body.reason });
-      await signalGrantClosed(timerSettingsOf(deps), params.id);
+      const voided = await voidGrantAudited(deps, before, { actor, idempotencyKey, reason: body.reason }, auditContextOf(ctx));
       return { status: 200, body: voided };
     },
   });

@@ -1,25 +1,14 @@
 import { z } from 'zod';
-import { planCatalog } from '../../grants/plans.js';
-import { findSubscription, listSubscriptions, recordSubscription, subscriptionIdFor } from '../../grants/subscription-records.js';
-import { requireAccount } from '../../ledger/index.js';
 import { ValidationError } from '../../errors.js';
 import {
-  cancelSubscriptionUpdate,
-  changeSubscriptionPlanUpdate,
-  pauseSubscriptionUpdate,
-  subscriptionAllotmentSettledUpdate,
-  subscriptionStateQuery,
-  subscriptionWorkflowId,
-} from '../../contracts/grants.js';
-import { subscriptionWorkflow } from '../../../workflows/grants/subscription.js';
+  cancelSubscription,
+  changeSubscription,
+  startSubscription,
+  subscriptionState,
+  subscriptionsOf,
+} from '../../grants/subscription-service.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, pageQuery, problemSchema } from '../schemas/common.js';
-import { queryState, runSubscriptionUpdate, settledState, startOnce } from '../../grants/workflow-calls.js';
-
-const DAY_MS = 86_400_000;
-/** A start a little in the past is clock skew; further back would replay missed periods, so it is refused. */
-const START_SLACK_MS = 5 * 60_000;
-const START_HORIZON_MS = 366 * DAY_MS;
 
 export const writeScopes = ['admin', 'support', 'service'] as const;
 export const readScopes = ['admin', 'support', 'service', 'finance', 'customer'] as const;
@@ -123,36 +112,7 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
       authorizeAccount(params.id);
-      await requireAccount(deps.db, params.id);
-      const plan = planCatalog().resolveForRequest('plans', body.planId, body.planVersion, 'planId');
-      const now = deps.clock().getTime();
-      const anchor = body.startAt === undefined ? now : Date.parse(body.startAt);
-      if (anchor < now - START_SLACK_MS || anchor > now + START_HORIZON_MS) {
-        throw new ValidationError('The start is out of range', [
-          { path: 'startAt', message: 'must be now or later, at most a year ahead' },
-        ]);
-      }
-      const subscriptionId = subscriptionIdFor(params.id, idempotencyKey!);
-      const anchorIso = new Date(anchor).toISOString();
-      // The row first: a start that fails after it is retried (the key is freed on a 5xx) and finds it.
-      await recordSubscription(deps.db, {
-        subscriptionId,
-        accountId: params.id,
-        plan: plan.ref,
-        anchor: anchorIso,
-        trialId: null,
-        createdBy: actor,
-      });
-      const { handle } = await startOnce(deps, subscriptionWorkflow, subscriptionWorkflowId(subscriptionId), [
-        {
-          subscriptionId,
-          accountId: params.id,
-          anchor: anchorIso,
-          plan,
-          expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS,
-        },
-      ]);
-      const state = await settledState(handle, subscriptionAllotmentSettledUpdate, subscriptionStateQuery, 'subscription', subscriptionId);
+      const { subscriptionId, state } = await startSubscription(deps, params.id, body, { idempotencyKey: idempotencyKey!, actor });
       return { status: 201, body: state, headers: { Location: `/v1/accounts/${params.id}/subscriptions/${subscriptionId}` } };
     },
   });
@@ -171,8 +131,7 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, query, authorizeAccount }) => {
       authorizeAccount(params.id);
-      await requireAccount(deps.db, params.id);
-      const data = await listSubscriptions(deps.db, params.id, { limit: query.limit, after: query.cursor });
+      const data = await subscriptionsOf(deps, params.id, { limit: query.limit, after: query.cursor });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
   });
@@ -190,9 +149,7 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, authorizeAccount }) => {
       authorizeAccount(params.id);
-      const row = await findSubscription(deps.db, params.id, params.subscriptionId);
-      const state = await queryState(deps.temporal.workflow.getHandle(row.workflow_id), subscriptionStateQuery, 'subscription', row.id);
-      return { status: 200, body: state };
+      return { status: 200, body: await subscriptionState(deps, params.id, params.subscriptionId) };
     },
   });
 
@@ -214,19 +171,11 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
       authorizeAccount(params.id);
-      const row = await findSubscription(deps.db, params.id, params.subscriptionId);
-      const handle = deps.temporal.workflow.getHandle(row.workflow_id);
-      const state =
+      const change =
         body.planId !== undefined
-          ? await runSubscriptionUpdate(
-              handle,
-              changeSubscriptionPlanUpdate,
-              { plan: planCatalog().resolveForRequest('plans', body.planId, body.planVersion, 'planId'), effective: body.effective, actor },
-              idempotencyKey,
-              'effective',
-            )
-          : await runSubscriptionUpdate(handle, pauseSubscriptionUpdate, { paused: body.paused!, actor }, idempotencyKey, 'paused');
-      return { status: 200, body: state };
+          ? { planId: body.planId, planVersion: body.planVersion, effective: body.effective }
+          : { paused: body.paused! };
+      return { status: 200, body: await changeSubscription(deps, params.id, params.subscriptionId, change, { idempotencyKey, actor }) };
     },
   });
 
@@ -255,16 +204,8 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
           { path: 'at', message: `query says ${query.at}, body says ${parsed.data.at}` },
         ]);
       }
-      const row = await findSubscription(deps.db, params.id, params.subscriptionId);
       const at = query.at ?? parsed.data.at ?? 'period_end';
-      const state = await runSubscriptionUpdate(
-        deps.temporal.workflow.getHandle(row.workflow_id),
-        cancelSubscriptionUpdate,
-        { at, actor },
-        idempotencyKey,
-        'at',
-      );
-      return { status: 200, body: state };
+      return { status: 200, body: await cancelSubscription(deps, params.id, params.subscriptionId, at, { idempotencyKey, actor }) };
     },
   });
 }

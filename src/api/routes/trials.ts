@@ -1,15 +1,8 @@
 import { z } from 'zod';
-import { planCatalog } from '../../grants/plans.js';
-import { subscriptionIdFor } from '../../grants/subscription-records.js';
-import { requireAccount } from '../../ledger/index.js';
-import { trialGrantIssuedUpdate, trialStateQuery, trialWorkflowId } from '../../contracts/grants.js';
-import { trialWorkflow } from '../../../workflows/grants/trial.js';
+import { startTrial, trialState } from '../../grants/subscription-service.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, problemSchema } from '../schemas/common.js';
-import { queryState, settledState, startOnce } from '../../grants/workflow-calls.js';
 import { readScopes, writeScopes } from './subscriptions.js';
-
-const DAY_MS = 86_400_000;
 
 const trialStateSchema = z
   .object({
@@ -52,19 +45,8 @@ export function registerTrialRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, body, authorizeAccount }) => {
       authorizeAccount(params.id);
-      await requireAccount(deps.db, params.id);
-      const trial = planCatalog().resolveForRequest('trials', body.trialId, body.planVersion, 'trialId');
-      const { handle, started } = await startOnce(deps, trialWorkflow, trialWorkflowId(params.id, trial.trialId), [
-        {
-          accountId: params.id,
-          trial,
-          startedAt: deps.clock().toISOString(),
-          expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS,
-          subscriptionId: subscriptionIdFor(params.id, `trial:${trial.trialId}`),
-        },
-      ]);
-      const state = await settledState(handle, trialGrantIssuedUpdate, trialStateQuery, 'trial', trial.trialId);
-      return { status: started ? 201 : 200, body: state, headers: { Location: `/v1/accounts/${params.id}/trials/${trial.trialId}` } };
+      const { trialId, started, state } = await startTrial(deps, params.id, body);
+      return { status: started ? 201 : 200, body: state, headers: { Location: `/v1/accounts/${params.id}/trials/${trialId}` } };
     },
   });
 
@@ -78,15 +60,7 @@ export function registerTrialRoutes(define: DefineRoute): void {
     responses: { 200: { description: 'The trial', schema: trialStateSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
       authorizeAccount(params.id);
-      return {
-        status: 200,
-        body: await queryState(
-          deps.temporal.workflow.getHandle(trialWorkflowId(params.id, params.trialId)),
-          trialStateQuery,
-          'trial',
-          params.trialId,
-        ),
-      };
+      return { status: 200, body: await trialState(deps, params.id, params.trialId) };
     },
   });
 }

@@ -1,0 +1,152 @@
+import {
+  cancelSubscriptionUpdate,
+  changeSubscriptionPlanUpdate,
+  pauseSubscriptionUpdate,
+  subscriptionAllotmentSettledUpdate,
+  subscriptionStateQuery,
+  subscriptionWorkflowId,
+  trialGrantIssuedUpdate,
+  trialStateQuery,
+  trialWorkflowId,
+  type SubscriptionCancelInput,
+  type SubscriptionState,
+  type TrialState,
+} from '../contracts/grants.js';
+import { ValidationError } from '../errors.js';
+import { requireAccount } from '../ledger/index.js';
+import { subscriptionWorkflow } from '../../workflows/grants/subscription.js';
+import { trialWorkflow } from '../../workflows/grants/trial.js';
+import { planCatalog } from './plans.js';
+import type { GrantsServiceDeps } from './service.js';
+import { findSubscription, listSubscriptions, recordSubscription, subscriptionIdFor } from './subscription-records.js';
+import { queryState, runSubscriptionUpdate, settledState, startOnce } from './workflow-calls.js';
+
+const DAY_MS = 86_400_000;
+/** A start a little in the past is clock skew; further back would replay missed periods, so it is refused. */
+const START_SLACK_MS = 5 * 60_000;
+const START_HORIZON_MS = 366 * DAY_MS;
+
+/**
+ * Starts a subscription: its row first (a start that fails after it is
+ * retried and finds it), then its workflow, answering once the first
+ * allotment is issued. The id derives from the account and the request's
+ * idempotency key, so a retry names the same subscription.
+ */
+export async function startSubscription(
+  deps: GrantsServiceDeps,
+  accountId: string,
+  request: { planId: string; planVersion?: string | undefined; startAt?: string | undefined },
+  origin: { idempotencyKey: string; actor: string },
+): Promise<{ subscriptionId: string; state: SubscriptionState }> {
+  await requireAccount(deps.ledger.db, accountId);
+  const plan = planCatalog().resolveForRequest('plans', request.planId, request.planVersion, 'planId');
+  const now = deps.ledger.clock().getTime();
+  const anchor = request.startAt === undefined ? now : Date.parse(request.startAt);
+  if (anchor < now - START_SLACK_MS || anchor > now + START_HORIZON_MS) {
+    throw new ValidationError('The start is out of range', [{ path: 'startAt', message: 'must be now or later, at most a year ahead' }]);
+  }
+  const subscriptionId = subscriptionIdFor(accountId, origin.idempotencyKey);
+  const anchorIso = new Date(anchor).toISOString();
+  await recordSubscription(deps.ledger.db, {
+    subscriptionId,
+    accountId,
+    plan: plan.ref,
+    anchor: anchorIso,
+    trialId: null,
+    createdBy: origin.actor,
+  });
+  const { handle } = await startOnce(deps, subscriptionWorkflow, subscriptionWorkflowId(subscriptionId), [
+    { subscriptionId, accountId, anchor: anchorIso, plan, expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS },
+  ]);
+  const state = await settledState(handle, subscriptionAllotmentSettledUpdate, subscriptionStateQuery, 'subscription', subscriptionId);
+  return { subscriptionId, state };
+}
+
+/** The subscriptions of an account, by id, a page at a time. */
+export async function subscriptionsOf(deps: GrantsServiceDeps, accountId: string, page: { limit: number; after?: string | undefined }) {
+  await requireAccount(deps.ledger.db, accountId);
+  return listSubscriptions(deps.ledger.db, accountId, page);
+}
+
+async function subscriptionHandle(deps: GrantsServiceDeps, accountId: string, subscriptionId: string) {
+  const row = await findSubscription(deps.ledger.db, accountId, subscriptionId);
+  return { row, handle: deps.temporal.workflow.getHandle(row.workflow_id) };
+}
+
+/** A subscription's live state (its workflow's query). */
+export async function subscriptionState(deps: GrantsServiceDeps, accountId: string, subscriptionId: string): Promise<SubscriptionState> {
+  const { row, handle } = await subscriptionHandle(deps, accountId, subscriptionId);
+  return queryState(handle, subscriptionStateQuery, 'subscription', row.id);
+}
+
+export type SubscriptionChange =
+  { planId: string; planVersion?: string | undefined; effective?: 'next_period' | 'now' | undefined } | { paused: boolean };
+
+/** A plan change, or pause/resume (the workflow's Updates, deduplicated by the request's idempotency key). */
+export async function changeSubscription(
+  deps: GrantsServiceDeps,
+  accountId: string,
+  subscriptionId: string,
+  change: SubscriptionChange,
+  origin: { idempotencyKey: string | undefined; actor: string },
+): Promise<SubscriptionState> {
+  const { handle } = await subscriptionHandle(deps, accountId, subscriptionId);
+  if ('planId' in change) {
+    const plan = planCatalog().resolveForRequest('plans', change.planId, change.planVersion, 'planId');
+    return runSubscriptionUpdate(
+      handle,
+      changeSubscriptionPlanUpdate,
+      { plan, effective: change.effective, actor: origin.actor },
+      origin.idempotencyKey,
+      'effective',
+    );
+  }
+  return runSubscriptionUpdate(
+    handle,
+    pauseSubscriptionUpdate,
+    { paused: change.paused, actor: origin.actor },
+    origin.idempotencyKey,
+    'paused',
+  );
+}
+
+/** Cancels a subscription at the period end or now. */
+export async function cancelSubscription(
+  deps: GrantsServiceDeps,
+  accountId: string,
+  subscriptionId: string,
+  at: NonNullable<SubscriptionCancelInput['at']>,
+  origin: { idempotencyKey: string | undefined; actor: string },
+): Promise<SubscriptionState> {
+  const { handle } = await subscriptionHandle(deps, accountId, subscriptionId);
+  return runSubscriptionUpdate(handle, cancelSubscriptionUpdate, { at, actor: origin.actor }, origin.idempotencyKey, 'at');
+}
+
+/**
+ * Starts a trial, once per account and trial: the trial workflow grants its
+ * credits; `started` is false when the account already had this trial.
+ */
+export async function startTrial(
+  deps: GrantsServiceDeps,
+  accountId: string,
+  request: { trialId: string; planVersion?: string | undefined },
+): Promise<{ trialId: string; started: boolean; state: TrialState }> {
+  await requireAccount(deps.ledger.db, accountId);
+  const trial = planCatalog().resolveForRequest('trials', request.trialId, request.planVersion, 'trialId');
+  const { handle, started } = await startOnce(deps, trialWorkflow, trialWorkflowId(accountId, trial.trialId), [
+    {
+      accountId,
+      trial,
+      startedAt: deps.ledger.clock().toISOString(),
+      expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS,
+      subscriptionId: subscriptionIdFor(accountId, `trial:${trial.trialId}`),
+    },
+  ]);
+  const state = await settledState(handle, trialGrantIssuedUpdate, trialStateQuery, 'trial', trial.trialId);
+  return { trialId: trial.trialId, started, state };
+}
+
+/** A trial's state (its workflow's query). */
+export function trialState(deps: GrantsServiceDeps, accountId: string, trialId: string): Promise<TrialState> {
+  return queryState(deps.temporal.workflow.getHandle(trialWorkflowId(accountId, trialId)), trialStateQuery, 'trial', trialId);
+}
