@@ -19,7 +19,7 @@ import { registerUsageRoutes } from './routes/usage.js';
 import { registerConsumptionRoutes } from './routes/consumptions.js';
 import { registerUsageEventRoutes } from './routes/usage-events.js';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.js';
-import { mountStripeWebhooks } from './routes/stripe-webhooks.js';
+import { mountStripeWebhooks } from './routes/payments.js';
 import { registerPaymentRoutes } from './routes/payments.js';
 import { registerBalanceAlertRoutes } from './routes/balance-alerts.js';
 import { registerCrmLinkRoutes } from './routes/crm-links.js';

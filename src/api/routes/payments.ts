@@ -1,14 +1,19 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Express, Request, Response } from 'express';
+import type Stripe from 'stripe';
 import { z } from 'zod';
-import { formatMoney } from '../../money/amount.js';
-import { listAccountFlags } from '../../payments/flags.js';
-import { createPurchase, findPurchase, getPurchaseView, purchaseIdFrom } from '../../payments/purchases.js';
-import { listRechargeSettings, saveRechargeSettings } from '../../payments/recharge-settings.js';
-import { ensureCustomer } from '../../payments/customers.js';
-import { refundPurchaseWorkflow } from '../../../workflows/payments/refund.js';
+import { createPurchase, purchaseIdFrom } from '../../payments/purchases.js';
+import { saveRechargeSettings } from '../../payments/recharge-settings.js';
+import {
+  catalogView,
+  purchaseForRefund,
+  purchaseView,
+  rechargeSettingsOf,
+  refundPurchase,
+  startSavingCard,
+} from '../../payments/service.js';
+import { processStripeEvent } from '../../payments/webhooks.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem, sendProblem } from '../problem.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, problemSchema } from '../schemas/common.js';
 import {
@@ -20,6 +25,7 @@ import {
   refundBodySchema,
 } from '../schemas/payments.js';
 
+/** The payments dependencies, or 503 on a server without payments configured. */
 export function paymentsOf(deps: ApiDeps) {
   if (!deps.payments) {
     throw new HttpProblem({
@@ -40,11 +46,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     tags: ['Payments'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
     responses: { 200: { description: 'The current catalog version and its bundles' } },
-    handler: ({ deps }) => {
-      const { catalog } = paymentsOf(deps);
-      const bundles = [...catalog.bundles.values()].map((b) => ({ ...b, price: formatMoney(b.price.minor, b.price.currency) }));
-      return Promise.resolve({ status: 200, body: { version: catalog.version, bundles } });
-    },
+    handler: ({ deps }) => Promise.resolve({ status: 200, body: catalogView(paymentsOf(deps)) }),
   });
 
   define({
@@ -87,7 +89,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     params: purchaseIdParams,
     responses: { 200: { description: 'The purchase', schema: purchaseSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
-      const view = await getPurchaseView(deps.db, params.id);
+      const view = await purchaseView(deps, params.id);
       authorizeAccount(view.accountId);
       return { status: 200, body: view };
     },
@@ -111,10 +113,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, idempotencyKey, authorizeAccount }) => {
       authorizeAccount(params.id);
-      const payments = paymentsOf(deps);
-      const customerId = await ensureCustomer(payments, params.id);
-      const intent = await payments.gateway.createSetupIntent(customerId, `setup:${params.id}:${idempotencyKey}`);
-      return { status: 201, body: { ...intent, customerId } };
+      return { status: 201, body: await startSavingCard(paymentsOf(deps), params.id, idempotencyKey) };
     },
   });
 
@@ -151,10 +150,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, authorizeAccount }) => {
       authorizeAccount(params.id);
-      return {
-        status: 200,
-        body: { data: await listRechargeSettings(deps.db, params.id), flags: await listAccountFlags(deps.db, params.id) },
-      };
+      return { status: 200, body: await rechargeSettingsOf(deps, params.id) };
     },
   });
 
@@ -171,9 +167,9 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     idempotent: true,
     responses: { 200: { description: 'Refunded' }, 409: { description: 'Not a paid purchase', schema: problemSchema } },
     handler: async ({ deps, params, actor, authorizeAccount }) => {
-      const purchase = await findPurchase(deps.db, params.id);
+      const { purchase, refundable } = await purchaseForRefund(deps, params.id);
       authorizeAccount(purchase.account_id);
-      if (!['succeeded', 'partially_refunded', 'refunded'].includes(purchase.status)) {
+      if (!refundable) {
         throw new HttpProblem({
           title: 'Conflict',
           status: 409,
@@ -181,33 +177,50 @@ export function registerPaymentRoutes(define: DefineRoute): void {
           detail: `Purchase ${purchase.id} is ${purchase.status}`,
         });
       }
-      const workflowId = `refund-${purchase.id}`;
-      let handle;
-      try {
-        handle = await deps.temporal.workflow.start(refundPurchaseWorkflow, {
-          workflowId,
-          taskQueue: paymentsOf(deps).taskQueue,
-          args: [{ purchaseId: purchase.id, actor }],
-          // A finished refund answers every repeat; a failed one may be tried again.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        });
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        handle = deps.temporal.workflow.getHandle(workflowId);
-      }
-      try {
-        return { status: 200, body: { workflowId, ...(await handle.result()) } };
-      } catch (error) {
-        if (!(error instanceof WorkflowFailedError)) throw error;
-        const cause = (error.cause?.cause ?? error.cause) as Error | undefined;
-        const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-        throw new HttpProblem({
-          title: type === 'purchase_not_refundable' ? 'Conflict' : 'Bad Gateway',
-          status: type === 'purchase_not_refundable' ? 409 : 502,
-          code: type ?? 'refund_failed',
-          detail: `Refund of ${purchase.id} failed: ${cause?.message ?? error.message}. Credits voided for it were reinstated.`,
-        });
-      }
+      const refund = await refundPurchase(deps, paymentsOf(deps), purchase.id, actor);
+      if ('refunded' in refund) return { status: 200, body: refund.refunded };
+      const type = refund.failed;
+      throw new HttpProblem({
+        title: type === 'purchase_not_refundable' ? 'Conflict' : 'Bad Gateway',
+        status: type === 'purchase_not_refundable' ? 409 : 502,
+        code: type ?? 'refund_failed',
+        detail: `Refund of ${purchase.id} failed: ${refund.reason}. Credits voided for it were reinstated.`,
+      });
     },
+  });
+}
+
+/**
+ * POST /v1/webhooks/stripe, outside the API-key router: Stripe authenticates
+ * with the Stripe-Signature header, an HMAC over the raw body with a
+ * timestamp (checked against STRIPE_WEBHOOK_TOLERANCE_SECONDS). A bad or
+ * stale signature is a 400 and changes nothing; a processing error is a 500
+ * so Stripe redelivers; a repeated event id is acknowledged and ignored.
+ */
+export function mountStripeWebhooks(app: Express, deps: ApiDeps): void {
+  app.post('/v1/webhooks/stripe', async (req: Request, res: Response) => {
+    const problem = (status: number, code: string, detail: string) =>
+      sendProblem(res, {
+        type: `urn:burndown:problem:${code}`,
+        title: status === 503 ? 'Service Unavailable' : 'Bad Request',
+        status,
+        code,
+        detail,
+        requestId: res.locals.requestId as string,
+      });
+    const verify = deps.payments?.verifyWebhook;
+    if (!deps.payments || !verify) return problem(503, 'webhooks_unconfigured', 'Set STRIPE_WEBHOOK_SECRET to accept Stripe webhooks.');
+    const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
+    const signature = req.header('stripe-signature');
+    if (!rawBody || !signature) return problem(400, 'signature_missing', 'A Stripe-Signature header and a JSON body are required.');
+    let event: Stripe.Event;
+    try {
+      event = verify(rawBody, signature);
+    } catch (error) {
+      req.log.warn({ err: error }, 'stripe webhook signature rejected');
+      return problem(400, 'signature_invalid', 'The Stripe signature does not match the body, or its timestamp is outside the tolerance.');
+    }
+    const outcome = await processStripeEvent({ ...deps.payments, logger: req.log }, event);
+    res.json({ received: true, id: event.id, outcome });
   });
 }
