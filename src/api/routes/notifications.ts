@@ -1,19 +1,21 @@
 import { z } from 'zod';
-import { requireAccount } from '../../ledger/index.js';
 import { NotFoundError } from '../../errors.js';
 import { anyEventSchema, eventEnvelopes, eventTypes } from '../../notifications/catalog.js';
-import { getDelivery, listDeliveries, replayDelivery } from '../../notifications/deliveries.js';
 import {
-  createEndpoint,
-  deleteEndpoint,
-  endpointView,
-  findEndpoint,
-  listEndpoints,
-  rotateEndpointSecret,
-} from '../../notifications/endpoints.js';
+  balanceAlertsOf,
+  deliveries,
+  deliveryById,
+  endpointById,
+  endpoints,
+  registerEndpoint,
+  removeEndpoint,
+  replay,
+  rotateSecret,
+  setBalanceAlert,
+} from '../../notifications/service.js';
 import type { Principal } from '../../auth/api-keys.js';
 import type { DefineRoute } from '../route.js';
-import { idString, problemSchema } from '../schemas/common.js';
+import { accountIdParams, creditTypeId, decimalString, idString, problemSchema } from '../schemas/common.js';
 
 const endpointIdParams = z.object({ id: z.string().regex(/^we_[0-9a-f]{32}$/, 'a webhook endpoint id (we_…)') });
 const deliveryIdParams = z.object({ id: z.string().regex(/^whd_[0-9a-f]{32}$/, 'a webhook delivery id (whd_…)') });
@@ -52,6 +54,10 @@ const deliverySchema = z
     completedAt: z.string().nullable(),
   })
   .meta({ id: 'WebhookDelivery' });
+
+const settingSchema = z
+  .object({ accountId: z.string(), creditType: z.string(), lowThreshold: decimalString, rearmAt: decimalString })
+  .meta({ id: 'BalanceAlertSetting' });
 
 const eventTypeSchema = z.object({ type: z.string(), schemaVersion: z.number().int(), description: z.string() }).meta({ id: 'EventType' });
 
@@ -101,11 +107,8 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     responses: { 201: { description: 'Created', schema: endpointWithSecretSchema } },
     handler: async ({ deps, body, principal, actor, authorizeAccount }) => {
       const accountId = body.accountId ?? principal.accountId;
-      if (accountId !== null) {
-        authorizeAccount(accountId);
-        await requireAccount(deps.db, accountId);
-      }
-      const endpoint = await createEndpoint(deps.db, {
+      if (accountId !== null) authorizeAccount(accountId);
+      const endpoint = await registerEndpoint(deps, {
         accountId,
         url: body.url,
         eventTypes: body.eventTypes,
@@ -126,7 +129,7 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     responses: { 200: { description: 'Endpoints', schema: z.object({ data: z.array(endpointSchema) }) } },
     handler: async ({ deps, query, principal }) => ({
       status: 200,
-      body: { data: await listEndpoints(deps.db, principal.accountId ?? query.accountId) },
+      body: { data: await endpoints(deps, principal.accountId ?? query.accountId) },
     }),
   });
 
@@ -139,9 +142,9 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     params: endpointIdParams,
     responses: { 200: { description: 'The endpoint', schema: endpointSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, principal }) => {
-      const endpoint = await findEndpoint(deps.db, params.id);
-      authorizeOwner(principal, endpoint.account_id, 'webhook endpoint', params.id);
-      return { status: 200, body: endpointView(endpoint) };
+      const endpoint = await endpointById(deps, params.id);
+      authorizeOwner(principal, endpoint.accountId, 'webhook endpoint', params.id);
+      return { status: 200, body: endpoint };
     },
   });
 
@@ -155,9 +158,9 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     params: endpointIdParams,
     responses: { 204: { description: 'Deleted' }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, principal }) => {
-      const endpoint = await findEndpoint(deps.db, params.id);
-      authorizeOwner(principal, endpoint.account_id, 'webhook endpoint', params.id);
-      await deleteEndpoint(deps.db, params.id, deps.clock());
+      const endpoint = await endpointById(deps, params.id);
+      authorizeOwner(principal, endpoint.accountId, 'webhook endpoint', params.id);
+      await removeEndpoint(deps, params.id);
       return { status: 204, body: undefined };
     },
   });
@@ -176,10 +179,9 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
       404: { description: 'Not found', schema: problemSchema },
     },
     handler: async ({ deps, params, principal }) => {
-      const endpoint = await findEndpoint(deps.db, params.id);
-      authorizeOwner(principal, endpoint.account_id, 'webhook endpoint', params.id);
-      const rotated = await rotateEndpointSecret(deps.db, params.id, deps.clock(), deps.config.WEBHOOK_SECRET_ROTATION_GRACE_HOURS);
-      return { status: 200, body: rotated };
+      const endpoint = await endpointById(deps, params.id);
+      authorizeOwner(principal, endpoint.accountId, 'webhook endpoint', params.id);
+      return { status: 200, body: await rotateSecret(deps, params.id) };
     },
   });
 
@@ -202,7 +204,7 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, query, principal }) => ({
       status: 200,
-      body: await listDeliveries(deps.db, {
+      body: await deliveries(deps, {
         status: query.status,
         endpointId: query.endpointId,
         accountId: principal.accountId,
@@ -228,9 +230,44 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
       409: { description: 'Not failed', schema: problemSchema },
     },
     handler: async ({ deps, params, principal }) => {
-      const delivery = await getDelivery(deps.db, params.id);
-      authorizeOwner(principal, delivery.account_id, 'webhook delivery', params.id);
-      return { status: 202, body: await replayDelivery(deps.db, params.id) };
+      const delivery = await deliveryById(deps, params.id);
+      authorizeOwner(principal, delivery.accountId, 'webhook delivery', params.id);
+      return { status: 202, body: await replay(deps, params.id) };
+    },
+  });
+}
+
+export function registerBalanceAlertRoutes(define: DefineRoute): void {
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/balance-alerts',
+    summary: 'Set the low-balance threshold of one credit type',
+    description:
+      'balance.low fires once when the balance drops below lowThreshold and re-arms only when it is back at rearmAt or above (hysteresis). Default rearmAt: lowThreshold plus LOW_BALANCE_REARM_PERCENT, rounded up. 0 turns it off.',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'support', 'customer'],
+    params: accountIdParams,
+    body: z.object({ creditType: creditTypeId, lowThreshold: decimalString, rearmAt: decimalString.optional() }),
+    idempotent: true,
+    responses: { 200: { description: 'Saved', schema: settingSchema } },
+    handler: async ({ deps, params, body, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      return { status: 200, body: await setBalanceAlert(deps, { accountId: params.id, ...body }) };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/balance-alerts',
+    summary: 'Low-balance thresholds of an account',
+    description: 'Credit types without a row use LOW_BALANCE_DEFAULT_THRESHOLD.',
+    tags: ['Webhooks'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    params: accountIdParams,
+    responses: { 200: { description: 'Settings', schema: z.object({ data: z.array(settingSchema) }) } },
+    handler: async ({ deps, params, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      return { status: 200, body: { data: await balanceAlertsOf(deps, params.id) } };
     },
   });
 }
