@@ -21,8 +21,7 @@ import { registerUsageEventRoutes } from './routes/usage-events.js';
 import { registerBalanceAlertRoutes, registerWebhookEndpointRoutes } from './routes/notifications.js';
 import { mountStripeWebhooks } from './routes/payments.js';
 import { registerPaymentRoutes } from './routes/payments.js';
-import { registerCrmLinkRoutes } from './routes/crm-links.js';
-import { registerHubSpotWebhookRoutes } from './routes/hubspot-webhooks.js';
+import { registerCrmLinkRoutes, registerHubSpotWebhookRoutes } from './routes/crm.js';
 import { registerSubscriptionRoutes } from './routes/subscriptions.js';
 import { registerTrialRoutes } from './routes/trials.js';
 
