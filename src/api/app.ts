@@ -9,10 +9,9 @@ import { HttpProblem, sendProblem, toProblem, unauthorized } from './problem.js'
 import { createRouteRegistrar } from './route.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerFinanceRoutes } from './routes/finance.js';
-import { registerLedgerAuditRoutes } from './routes/ledger-audit.js';
 import { registerGrantRoutes } from './routes/grants.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
-import { registerAuditRoutes } from './routes/audit.js';
+import { registerAuditRoutes, registerLedgerAuditRoutes } from './routes/audit.js';
 import { registerGrantExpiryRoutes } from './routes/grant-expiry.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerUsageRoutes } from './routes/usage.js';

@@ -1,8 +1,10 @@
+import type { Response } from 'express';
 import { z } from 'zod';
-import { queryAudit } from '../../audit/audit-log.js';
+import { auditRecords, disputeView, eraseAccountData, openAccountExport, verifyChains } from '../../audit/service.js';
 import { ForbiddenError } from '../../errors.js';
+import { writeWithBackpressure } from '../backpressure.js';
 import type { DefineRoute } from '../route.js';
-import { idString, isoTime } from '../schemas/common.js';
+import { accountIdParams, creditTypeId, idString, isoTime, problemSchema } from '../schemas/common.js';
 
 const auditSchema = z
   .object({
@@ -20,6 +22,16 @@ const auditSchema = z
     after: z.unknown(),
   })
   .meta({ id: 'AuditRecord' });
+
+const chainSchema = z
+  .object({
+    accountId: z.string(),
+    creditType: z.string(),
+    entries: z.string(),
+    ok: z.boolean(),
+    firstBroken: z.object({ entryId: z.string().nullable(), detail: z.string() }).nullable(),
+  })
+  .meta({ id: 'ChainVerification' });
 
 export function registerAuditRoutes(define: DefineRoute): void {
   define({
@@ -47,8 +59,93 @@ export function registerAuditRoutes(define: DefineRoute): void {
     handler: async ({ deps, query, principal }) => {
       if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot read the audit log');
       const { cursor, ...filter } = query;
-      const data = await queryAudit(deps.db, { ...filter, before: cursor === undefined ? undefined : BigInt(cursor) });
+      const data = await auditRecords(deps, { ...filter, before: cursor === undefined ? undefined : BigInt(cursor) });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
+  });
+}
+
+export function registerLedgerAuditRoutes(define: DefineRoute): void {
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/ledger/verify',
+    summary: 'Verify the account’s hash chains',
+    description:
+      'Recomputes every entry’s hash per credit type (R-A3) and names the first entry whose hash, link or sequence does not match.',
+    tags: ['Audit'],
+    scopes: ['admin', 'finance', 'support'],
+    params: accountIdParams,
+    query: z.object({ creditType: creditTypeId.optional() }),
+    responses: {
+      200: { description: 'One result per chain', schema: z.object({ ok: z.boolean(), chains: z.array(chainSchema) }) },
+      404: { description: 'No such account', schema: problemSchema },
+    },
+    handler: async ({ deps, params, query }) => {
+      return { status: 200, body: await verifyChains(deps, params.id, query.creditType) };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/transactions/{id}',
+    summary: 'Dispute view of a transaction',
+    description:
+      'The whole story of a burn (or any ledger transaction): its usage event or consumption and rating, the grants it touched with cost basis, balance before and after, the hold, refunds, audit records, and who or what caused it.',
+    tags: ['Audit'],
+    scopes: ['admin', 'finance', 'support', 'customer'],
+    params: z.object({ id: z.string().min(1).max(128) }),
+    responses: { 200: { description: 'The story' }, 404: { description: 'Unknown transaction', schema: problemSchema } },
+    handler: async ({ deps, params, authorizeAccount }) => {
+      const story = await disputeView(deps, params.id);
+      authorizeAccount(story.accountId);
+      return { status: 200, body: story };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/export',
+    summary: 'GDPR export of an account',
+    description:
+      'Everything kept about the account — ledger entries and transactions, grants, holds, balances, usage events, consumptions, audit rows — as JSON or CSV, streamed page by page (bounded memory at any size).',
+    tags: ['Audit'],
+    scopes: ['admin', 'support', 'finance', 'customer'],
+    params: accountIdParams,
+    query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
+    responses: {
+      200: { description: 'The export (application/json or text/csv)' },
+      404: { description: 'No such account', schema: problemSchema },
+    },
+    handler: async ({ deps, params, query, req, actor, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const streamExport = await openAccountExport(deps, params.id);
+      const res = req.res as Response;
+      res.status(200).type(query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json');
+      res.setHeader('Content-Disposition', `attachment; filename="account-${params.id}.${query.format}"`);
+      try {
+        await streamExport(query.format, (chunk) => writeWithBackpressure(res, chunk));
+        res.end();
+        req.log.info({ accountId: params.id, actor }, 'account exported');
+      } catch (error) {
+        // Headers are gone: the only honest signal left is a cut connection.
+        req.log.error({ err: error, accountId: params.id }, 'export failed while streaming');
+        res.destroy(error as Error);
+      }
+      return { status: 200, body: undefined };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/erasure',
+    summary: 'GDPR erasure of an account’s personal data',
+    description:
+      'Removes the account’s name, metadata and usage-event properties. Ledger rows stay, pseudonymous (retention: DATA_RETENTION_YEARS), and the hash chain still verifies. A second call changes nothing.',
+    tags: ['Audit'],
+    scopes: ['admin', 'support'],
+    params: accountIdParams,
+    idempotent: true,
+    responses: { 200: { description: 'Erased' }, 404: { description: 'No such account', schema: problemSchema } },
+    handler: async ({ deps, params, actor }) => ({ status: 200, body: await eraseAccountData(deps, params.id, actor) }),
   });
 }

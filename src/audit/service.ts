@@ -1,0 +1,43 @@
+import { requireAccount, type LedgerDeps } from '../ledger/index.js';
+import { queryAudit, type AuditFilter, type AuditView } from './audit-log.js';
+import { verifyAccountChains } from './chain-verify.js';
+import { eraseAccount } from './gdpr-erasure.js';
+import { writeAccountExport } from './gdpr-export.js';
+import { transactionStory } from './transaction-story.js';
+
+/** What the audit routes call. It needs the database and the clock (the ledger's). */
+export interface AuditServiceDeps {
+  ledger: LedgerDeps;
+}
+
+/** Audit records matching every given filter, newest first. */
+export function auditRecords(deps: AuditServiceDeps, filter: AuditFilter): Promise<AuditView[]> {
+  return queryAudit(deps.ledger.db, filter);
+}
+
+/** Every hash chain of an existing account (one per credit type), verified. */
+export async function verifyChains(deps: AuditServiceDeps, accountId: string, creditType: string | undefined) {
+  await requireAccount(deps.ledger.db, accountId);
+  const chains = await verifyAccountChains(deps.ledger.db, accountId, creditType);
+  return { ok: chains.every((c) => c.ok), chains };
+}
+
+/** The dispute view of a ledger transaction: what caused it and everything it touched. */
+export function disputeView(deps: AuditServiceDeps, transactionId: string) {
+  return transactionStory(deps.ledger.db, transactionId);
+}
+
+/**
+ * The GDPR export of an existing account: checks the account, then returns
+ * the function that streams the export page by page to `write`.
+ */
+export async function openAccountExport(deps: AuditServiceDeps, accountId: string) {
+  await requireAccount(deps.ledger.db, accountId);
+  return (format: 'json' | 'csv', write: (chunk: string) => Promise<void>) =>
+    writeAccountExport(deps.ledger.db, accountId, format, deps.ledger.clock(), write);
+}
+
+/** GDPR erasure of an account's personal data (ledger rows stay, pseudonymous). */
+export function eraseAccountData(deps: AuditServiceDeps, accountId: string, actor: string) {
+  return eraseAccount(deps.ledger.db, accountId, actor, deps.ledger.clock());
+}
