@@ -1,18 +1,27 @@
 import { z } from 'zod';
-import { createAccount, createCreditType, getAccount, listCreditTypes, updateAccount } from '../../ledger/index.js';
-import { ForbiddenError } from '../../errors.js';
-import { writeAudit } from '../../audit/audit-log.js';
+import {
+  accountById,
+  balanceOf,
+  createAccountAudited,
+  createCreditTypeAudited,
+  creditTypes,
+  entriesOf,
+  updateAccountAudited,
+} from '../../accounts/service.js';
 import { auditContextOf } from '../../audit/request-context.js';
+import { entryTypes } from '../../db/schema.js';
+import { ForbiddenError } from '../../errors.js';
 import type { DefineRoute } from '../route.js';
-import { accountIdParams, problemSchema } from '../schemas/common.js';
-import { accountBody, accountPatch, accountSchema, creditTypeBody, creditTypeSchema } from '../schemas/ledger.js';
-
-const creditTypeView = (c: { id: string; name: string; precision: number; created_at: Date }) => ({
-  id: c.id,
-  name: c.name,
-  precision: c.precision,
-  createdAt: c.created_at.toISOString(),
-});
+import { accountIdParams, creditTypeId, isoTime, pageQuery, problemSchema } from '../schemas/common.js';
+import {
+  accountBody,
+  accountPatch,
+  accountSchema,
+  balanceSchema,
+  creditTypeBody,
+  creditTypeSchema,
+  entrySchema,
+} from '../schemas/ledger.js';
 
 export function registerAccountRoutes(define: DefineRoute): void {
   define({
@@ -28,18 +37,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
       201: { description: 'Created', schema: creditTypeSchema },
       409: { description: 'Exists with other settings', schema: problemSchema },
     },
-    handler: async (ctx) => {
-      const created = creditTypeView(await createCreditType(ctx.deps.db, ctx.body));
-      await writeAudit(ctx.deps.db, {
-        ...auditContextOf(ctx),
-        action: 'credit_type.create',
-        targetType: 'credit_type',
-        targetId: created.id,
-        after: created,
-        occurredAt: ctx.deps.clock(),
-      });
-      return { status: 201, body: created };
-    },
+    handler: async (ctx) => ({ status: 201, body: await createCreditTypeAudited(ctx.deps, ctx.body, auditContextOf(ctx)) }),
   });
 
   define({
@@ -49,7 +47,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     tags: ['Credit types'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
     responses: { 200: { description: 'All credit types', schema: z.object({ data: z.array(creditTypeSchema) }) } },
-    handler: async ({ deps }) => ({ status: 200, body: { data: (await listCreditTypes(deps.db)).map(creditTypeView) } }),
+    handler: async ({ deps }) => ({ status: 200, body: { data: await creditTypes(deps) } }),
   });
 
   define({
@@ -65,17 +63,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     handler: async (ctx) => {
       const { deps, body, principal } = ctx;
       if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot create accounts');
-      const created = await createAccount(deps.db, body);
-      await writeAudit(deps.db, {
-        ...auditContextOf(ctx),
-        action: 'account.create',
-        targetType: 'account',
-        targetId: created.id,
-        accountId: created.id,
-        after: created,
-        occurredAt: deps.clock(),
-      });
-      return { status: 201, body: created };
+      return { status: 201, body: await createAccountAudited(deps, body, auditContextOf(ctx)) };
     },
   });
 
@@ -89,7 +77,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     responses: { 200: { description: 'The account', schema: accountSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
       authorizeAccount(params.id);
-      return { status: 200, body: await getAccount(deps.db, params.id) };
+      return { status: 200, body: await accountById(deps, params.id) };
     },
   });
 
@@ -106,19 +94,70 @@ export function registerAccountRoutes(define: DefineRoute): void {
     handler: async (ctx) => {
       const { deps, params, body, authorizeAccount } = ctx;
       authorizeAccount(params.id);
-      const before = await getAccount(deps.db, params.id);
-      const after = await updateAccount(deps.db, params.id, body);
-      await writeAudit(deps.db, {
-        ...auditContextOf(ctx),
-        action: 'account.update',
-        targetType: 'account',
-        targetId: params.id,
-        accountId: params.id,
-        before,
-        after,
-        occurredAt: deps.clock(),
+      return { status: 200, body: await updateAccountAudited(deps, params.id, body, auditContextOf(ctx)) };
+    },
+  });
+}
+
+export function registerHistoryRoutes(define: DefineRoute): void {
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/balance',
+    summary: 'Balance per credit type',
+    description:
+      'available, held, pending and total per credit type, with the grants behind them. `at` gives the balance as it was at that past instant.',
+    tags: ['Balances'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    params: accountIdParams,
+    query: z.object({ at: isoTime.optional() }),
+    responses: { 200: { description: 'Balances', schema: balanceSchema }, 404: { description: 'Not found', schema: problemSchema } },
+    handler: async ({ deps, params, query, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      return { status: 200, body: await balanceOf(deps, params.id, query.at) };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/transactions',
+    summary: 'Ledger history',
+    description:
+      'Ledger entries, newest first. Entries of one operation share a transactionId. Page with `cursor` = the previous page’s nextCursor.',
+    tags: ['Balances'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    params: accountIdParams,
+    query: pageQuery.extend({
+      type: z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          const types = v ? v.split(',') : [];
+          const bad = types.filter((t) => !(entryTypes as readonly string[]).includes(t));
+          if (bad.length)
+            ctx.addIssue({ code: 'custom', message: `unknown entry type ${bad.join(', ')}; one of ${entryTypes.join(', ')}` });
+          return types as (typeof entryTypes)[number][];
+        }),
+      creditType: creditTypeId.optional(),
+      feature: z.string().optional(),
+      from: isoTime.optional(),
+      to: isoTime.optional(),
+      cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+    }),
+    responses: {
+      200: { description: 'A page of entries', schema: z.object({ data: z.array(entrySchema), nextCursor: z.string().nullable() }) },
+    },
+    handler: async ({ deps, params, query, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const page = await entriesOf(deps, params.id, {
+        types: query.type,
+        creditType: query.creditType,
+        feature: query.feature,
+        from: query.from,
+        to: query.to,
+        before: query.cursor === undefined ? undefined : BigInt(query.cursor),
+        limit: query.limit,
       });
-      return { status: 200, body: after };
+      return { status: 200, body: page };
     },
   });
 }
