@@ -46,7 +46,11 @@ const routeAreas = [
   registerTrialRoutes,
 ];
 
-export function createApp(deps: ApiDeps): express.Express {
+/**
+ * The Express app. Generic so that a caller's own dependency object (a test
+ * fixture that also keeps its database handle) is taken as it is.
+ */
+export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -74,7 +78,7 @@ export function createApp(deps: ApiDeps): express.Express {
   });
   app.get('/readyz', async (_req, res) => {
     const checks = await Promise.all([
-      sql`select 1`.execute(deps.db).then(
+      sql`select 1`.execute(deps.ledger.db).then(
         () => ({ name: 'postgres', ok: true }),
         (e: unknown) => ({ name: 'postgres', ok: false, error: String(e) }),
       ),

@@ -1,17 +1,19 @@
 import type { Client } from '@temporalio/client';
 import type { Principal } from '../auth/api-keys.js';
 import type { Config } from '../config/config.js';
-import type { Database } from '../db/database.js';
 import type { LedgerDeps } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import type { ProblemContext } from './problem.js';
 import type { PaymentsApiDeps } from '../payments/deps.js';
 
-/** Everything the API needs, built once by the entry point and handed to createApp. */
+/**
+ * Everything the API needs, built once by the entry point and handed to
+ * createApp. Routes hand it to the area services, each of which declares the
+ * part it uses. There is no database here: the services reach it, and the
+ * clock, through the ledger's dependencies (one pool, one clock).
+ */
 export interface ApiDeps {
   config: Config;
-  db: Database;
-  clock: () => Date;
   logger: Logger;
   ledger: LedgerDeps;
   temporal: Client;

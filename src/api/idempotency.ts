@@ -37,9 +37,10 @@ export async function runIdempotent(
     });
   }
   const hash = requestHash({ method: req.method, url: req.originalUrl, body: req.body ?? null });
-  const db = deps.db;
-  // Idempotency records live on the database's clock, not the ledger's: they
-  // are infrastructure, and one clock keeps the stale check honest.
+  // The records live in the ledger's database (one pool) but on the database's
+  // clock, not the ledger's: they are infrastructure, and one clock keeps the
+  // stale check honest.
+  const db = deps.ledger.db;
   const expiresAt = sql<Date>`now() + make_interval(hours => ${deps.config.IDEMPOTENCY_RETENTION_HOURS})`;
   const staleBefore = sql<Date>`now() - make_interval(secs => ${deps.config.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS})`;
 

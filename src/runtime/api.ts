@@ -18,8 +18,6 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
   const ledger = areas.ledger.deps;
   const deps: ApiDeps = {
     config,
-    db: core.db,
-    clock: core.clock,
     logger: core.logger,
     ledger,
     temporal: core.temporal,

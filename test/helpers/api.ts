@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import type { ApiDeps } from '../../src/api/deps.js';
+import type { Database } from '../../src/db/database.js';
 import { createApiKey, createApiKeyVerifier, type Scope } from '../../src/auth/api-keys.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -10,7 +11,11 @@ import type { LedgerFixture } from './ledger.js';
 
 export interface ApiFixture {
   baseUrl: string;
-  deps: ApiDeps;
+  /**
+   * What the app runs on, plus the fixture's database and test clock for
+   * tests to read (the app itself reaches both through `ledger`).
+   */
+  deps: ApiDeps & { db: Database; clock: () => Date };
   adminKey: string;
   /** A new key with the given scopes, optionally bound to one account. */
   key(scopes: Scope[], accountId?: string, subject?: string): Promise<string>;
