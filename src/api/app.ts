@@ -7,43 +7,37 @@ import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, sendProblem, toProblem, unauthorized } from './problem.js';
 import { createRouteRegistrar } from './route.js';
-import { registerAccountRoutes, registerHistoryRoutes } from './routes/accounts.js';
+import { registerAccountRoutes } from './routes/accounts.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { registerDeductRoutes } from './routes/consumption-deduct.js';
+import { registerUsageEventRoutes } from './routes/consumption-events.js';
+import { registerConsumptionRoutes } from './routes/consumption.js';
+import { registerCrmRoutes, registerHubSpotWebhookRoutes } from './routes/crm.js';
 import { registerFinanceRoutes } from './routes/finance.js';
+import { registerApprovalRoutes } from './routes/grants-approvals.js';
+import { registerSubscriptionRoutes } from './routes/grants-subscriptions.js';
+import { registerTrialRoutes } from './routes/grants-trials.js';
 import { registerGrantRoutes } from './routes/grants.js';
-import { registerApprovalRoutes } from './routes/approvals.js';
-import { registerAuditRoutes, registerLedgerAuditRoutes } from './routes/audit.js';
-import { registerGrantExpiryRoutes } from './routes/grant-expiry.js';
-import { registerUsageRoutes } from './routes/usage.js';
-import { registerConsumptionRoutes } from './routes/consumptions.js';
-import { registerUsageEventRoutes } from './routes/usage-events.js';
-import { registerBalanceAlertRoutes, registerWebhookEndpointRoutes } from './routes/notifications.js';
-import { mountStripeWebhooks } from './routes/payments.js';
-import { registerPaymentRoutes } from './routes/payments.js';
-import { registerCrmLinkRoutes, registerHubSpotWebhookRoutes } from './routes/crm.js';
-import { registerSubscriptionRoutes } from './routes/subscriptions.js';
-import { registerTrialRoutes } from './routes/trials.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
+import { mountStripeWebhooks, registerPaymentRoutes } from './routes/payments.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Each feature area adds its routes here; one line per area. */
+/** The API-key routes, area by area (src/api/routes/<area>*.ts); each route calls its area's service. */
 const routeAreas = [
   registerAccountRoutes,
-  registerFinanceRoutes,
-  registerLedgerAuditRoutes,
-  registerGrantRoutes,
-  registerUsageRoutes,
-  registerHistoryRoutes,
-  registerWebhookEndpointRoutes,
-  registerBalanceAlertRoutes,
-  registerCrmLinkRoutes,
   registerConsumptionRoutes,
-  registerApprovalRoutes,
-  registerAuditRoutes,
-  registerGrantExpiryRoutes,
-  registerPaymentRoutes,
+  registerDeductRoutes,
   registerUsageEventRoutes,
+  registerGrantRoutes,
+  registerApprovalRoutes,
   registerSubscriptionRoutes,
   registerTrialRoutes,
+  registerPaymentRoutes,
+  registerNotificationRoutes,
+  registerCrmRoutes,
+  registerFinanceRoutes,
+  registerAuditRoutes,
 ];
 
 /**

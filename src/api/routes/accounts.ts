@@ -97,9 +97,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
       return { status: 200, body: await updateAccountAudited(deps, params.id, body, auditContextOf(ctx)) };
     },
   });
-}
 
-export function registerHistoryRoutes(define: DefineRoute): void {
   define({
     method: 'get',
     path: '/v1/accounts/{id}/balance',

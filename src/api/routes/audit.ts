@@ -63,9 +63,7 @@ export function registerAuditRoutes(define: DefineRoute): void {
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
   });
-}
 
-export function registerLedgerAuditRoutes(define: DefineRoute): void {
   define({
     method: 'get',
     path: '/v1/accounts/{id}/ledger/verify',

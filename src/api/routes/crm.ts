@@ -31,7 +31,7 @@ const linkSchema = z
   })
   .meta({ id: 'HubSpotLink' });
 
-export function registerCrmLinkRoutes(define: DefineRoute): void {
+export function registerCrmRoutes(define: DefineRoute): void {
   define({
     method: 'post',
     path: '/v1/accounts/{id}/hubspot-link',

@@ -66,7 +66,7 @@ function authorizeOwner(principal: Principal, accountId: string | null, resource
   if (principal.accountId !== null && principal.accountId !== accountId) throw new NotFoundError(resource, id);
 }
 
-export function registerWebhookEndpointRoutes(define: DefineRoute): void {
+export function registerNotificationRoutes(define: DefineRoute): void {
   define({
     method: 'get',
     path: '/v1/event-types',
@@ -235,9 +235,7 @@ export function registerWebhookEndpointRoutes(define: DefineRoute): void {
       return { status: 202, body: await replay(deps, params.id) };
     },
   });
-}
 
-export function registerBalanceAlertRoutes(define: DefineRoute): void {
   define({
     method: 'post',
     path: '/v1/accounts/{id}/balance-alerts',

@@ -8,7 +8,7 @@ import { commitBody, deductBody, deductSchema, holdBody, holdSchema, refundBody,
 
 const holdIdParams = z.object({ id: z.string().min(1).max(64) });
 
-export function registerUsageRoutes(define: DefineRoute): void {
+export function registerDeductRoutes(define: DefineRoute): void {
   define({
     method: 'post',
     path: '/v1/accounts/{id}/deduct',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { startTrial, trialState } from '../../grants/subscription-service.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, problemSchema } from '../schemas/common.js';
-import { readScopes, writeScopes } from './subscriptions.js';
+import { readScopes, writeScopes } from './grants-subscriptions.js';
 
 const trialStateSchema = z
   .object({
