@@ -23,7 +23,7 @@ import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
  * must match the model; after every run the ledger invariants must hold.
  *
  * Replay a failure with the seed and path fast-check prints:
- *   FC_SEED=<seed> FC_PATH=<path> npx vitest run test/integration/ledger-model.test.ts
+ *   FC_SEED=<seed> FC_PATH=<path> npx vitest run test/ledger/ledger-model.test.ts
  */
 const f = useLedgerFixture();
 const CT = 'ai';
