@@ -1,17 +1,7 @@
 import { closeWorkflowId, type MonthEndCloseInput } from '../src/contracts/finance.js';
 import { PostingRejectedError } from '../src/finance/adapters/adapter.js';
-import {
-  computeClose,
-  freezePeriod,
-  postJournal,
-  recordApproval,
-  recordCloseFailed,
-  recordCloseStarted,
-  recordClosed,
-  storeClose,
-  UnbalancedJournalError,
-  type PostingResult,
-} from '../src/finance/close.js';
+import { computeClose, freezePeriod, recordCloseStarted, storeClose, UnbalancedJournalError } from '../src/finance/close.js';
+import { postJournal, recordApproval, recordCloseFailed, recordClosed, type PostingResult } from '../src/finance/close-posting.js';
 import { MissingRateError } from '../src/finance/journal.js';
 import { reconcile } from '../src/finance/reconciliation.js';
 import type { FinanceSettings } from '../src/finance/settings.js';

@@ -11,7 +11,7 @@ import {
 } from '../src/grants/subscriptions.js';
 import { recordSubscription, type SubscriptionRecord } from '../src/grants/subscription-records.js';
 import { issueTrialGrant, type TrialGrantInput } from '../src/grants/trials.js';
-import { applyApprovedGrant, rejectApproval, type Decision } from '../src/grants/approvals.js';
+import { applyApprovedGrant, rejectApproval, type Decision } from '../src/grants/approval-decisions.js';
 import {
   expireGrantAsOf,
   readGrantExpiryState,

@@ -3,7 +3,6 @@ import { closeStateQuery, closeWorkflowId, type CloseState, type MonthEndCloseIn
 import { monthEndCloseWorkflow } from '../../workflows/finance/close.js';
 import type { Database } from '../db/database.js';
 import type { FinancePeriod } from '../db/schema-finance.js';
-import { getPeriodRecord } from './close.js';
 import { parsePeriod } from './periods.js';
 
 export interface CloseProgress {
@@ -25,6 +24,11 @@ export interface CloseProgress {
   totals: unknown;
   posting: unknown;
   error: string | null;
+}
+
+/** The persisted record of a period's close. */
+async function getPeriodRecord(db: Database, periodId: string): Promise<FinancePeriod | undefined> {
+  return db.selectFrom('finance_periods').selectAll().where('period', '=', periodId).executeTakeFirst();
 }
 
 /** The close's progress: the workflow's query when it answers, over the persisted record. */
