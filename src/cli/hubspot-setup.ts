@@ -16,7 +16,7 @@ import { runMain } from './main.js';
 runMain(async () => {
   const config = loadConfig();
   if (!config.HUBSPOT_ACCESS_TOKEN)
-    throw new Error('HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (see README, HubSpot section) and export its token.');
+    throw new Error('HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (see docs/HUBSPOT.md) and export its token.');
   const logger = createLogger('warn', 'burndown-hubspot-setup');
   const embedded = config.DATABASE_URL
     ? undefined

@@ -294,6 +294,6 @@ export const configVariables = {
   DATA_RETENTION_YEARS: variable(
     z.coerce.number().int().min(1).default(10),
     '7',
-    'Retention policy: ledger, journal and audit rows are kept this many years (accounting law); personal data is erased on request sooner (see docs/finance-guide.md).',
+    'Retention policy: ledger, journal and audit rows are kept this many years (accounting law); personal data is erased on request sooner (see docs/FINANCE.md).',
   ),
 } as const;
