@@ -2,16 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { LoadResult } from './load.js';
+import type { ScenarioRow } from './scenarios.js';
 
-/** One measured operation of the report: its result, its baseline and target, and whether it met the target. */
-export interface Row {
-  operation: string;
-  result: LoadResult;
-  baseline?: LoadResult;
-  target: string;
-  met: boolean | undefined;
-  note?: string;
-}
+/** One measured operation of the report (a scenario's row has the same shape). */
+export type Row = ScenarioRow;
 
 export function emptyResult(name: string): LoadResult {
   return { name, ops: 0, errors: 0, seconds: 0, opsPerSecond: NaN, p50: NaN, p95: NaN, p99: NaN, statuses: {} };
