@@ -146,6 +146,16 @@ export default tseslint.config(
     },
   },
   {
+    // The runtime wires areas for any process; the worker is built on it, not the other way round.
+    files: ['src/runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../../workers/*', '../../workers/**'], message: 'src/runtime must not import workers/.' }] },
+      ],
+    },
+  },
+  {
     // Migrations run against Kysely<any> on purpose: they are frozen and must
     // not follow today's table types.
     files: ['migrations/**/*.ts', 'src/db/migrate.ts'],

@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type * as workflows from '../../workflows/index.js';
 
 /**
  * Typed definitions of the consumption saga (R-C2, R-C3), for the API, the
@@ -6,7 +7,8 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
  * client themselves (see examples/product-worker/).
  */
 
-export const CONSUMPTION_WORKFLOW_TYPE = 'consumptionWorkflow';
+/** The saga's workflow type, for product services that start it without Burndown's code (Burndown starts it by function). */
+export const CONSUMPTION_WORKFLOW_TYPE = 'consumptionWorkflow' satisfies keyof typeof workflows;
 /** Name of the activity a product worker registers on its own task queue for the execute step. */
 export const PRODUCT_EXECUTE_ACTIVITY = 'executeConsumption';
 
