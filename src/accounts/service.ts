@@ -1,4 +1,7 @@
 import { writeAudit, type AuditContext } from '../audit/audit-log.js';
+import { searchAccounts, type AccountSummary } from './account-search.js';
+import { balanceSummary, type BalanceSummary } from './balance-summary.js';
+import { usageReport, type UsageQuery, type UsageReport } from './usage-report.js';
 import { ValidationError } from '../errors.js';
 import {
   createAccount,
@@ -18,9 +21,10 @@ import {
 } from '../ledger/index.js';
 
 /**
- * What the account, credit-type, balance and history routes call: the
- * ledger's account operations, each administrative change with its audit
- * record. The ledger itself (src/ledger) imports nothing above it, so the
+ * What the account, credit-type, balance, history and usage routes call:
+ * the ledger's account operations, each administrative change with its audit
+ * record, and the account reads of the web UI (search, usage report, balance
+ * summary). The ledger itself (src/ledger) imports nothing above it, so the
  * auditing lives here. It needs the ledger's dependencies.
  */
 export interface AccountsServiceDeps {
@@ -112,4 +116,28 @@ export async function balanceOf(deps: AccountsServiceDeps, accountId: string, at
 export async function entriesOf(deps: AccountsServiceDeps, accountId: string, filter: EntryFilter) {
   await requireAccount(deps.ledger.db, accountId);
   return listEntries(deps.ledger.db, accountId, filter);
+}
+
+/** Accounts whose id, name or linked HubSpot domain starts with `query`, a page at a time (the console's search). */
+export function accountSearch(
+  deps: AccountsServiceDeps,
+  input: { query?: string | undefined; after?: string | undefined; limit: number },
+): Promise<{ data: AccountSummary[]; nextCursor: string | null }> {
+  return searchAccounts(deps.ledger.db, input);
+}
+
+/** An existing account's credits burned and refunded per bucket, up to `to` or now. */
+export async function usageOf(
+  deps: AccountsServiceDeps,
+  accountId: string,
+  query: Omit<UsageQuery, 'accountId' | 'to'> & { to?: Date | undefined },
+): Promise<UsageReport> {
+  await requireAccount(deps.ledger.db, accountId);
+  return usageReport(deps.ledger.db, { ...query, accountId, to: query.to ?? deps.ledger.clock() });
+}
+
+/** An existing account's balances with expiring credits apart, burn rates and depletion forecast (the wallet's balance view). */
+export async function balanceSummaryOf(deps: AccountsServiceDeps, accountId: string): Promise<BalanceSummary> {
+  await requireAccount(deps.ledger.db, accountId);
+  return balanceSummary(deps.ledger.db, accountId, deps.ledger.clock());
 }

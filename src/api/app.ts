@@ -7,8 +7,11 @@ import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, sendProblem, toProblem, unauthorized } from './problem.js';
 import { createRouteRegistrar } from './route.js';
+import { mountWebUi } from '../ui/serve.js';
 import { registerAccountRoutes } from './routes/accounts.js';
+import { registerAccountUsageRoutes } from './routes/accounts-usage.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerAuthRoutes } from './routes/auth.js';
 import { registerDeductRoutes } from './routes/consumption-deduct.js';
 import { registerUsageEventRoutes } from './routes/consumption-events.js';
 import { registerConsumptionRoutes } from './routes/consumption.js';
@@ -23,9 +26,11 @@ import { mountStripeWebhooks, registerPaymentRoutes } from './routes/payments.js
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** The API-key routes, area by area (src/api/routes/<area>*.ts); each route calls its area's service. */
+/** The bearer-token routes (API keys, browser session tokens), area by area (src/api/routes/<area>*.ts); each route calls its area's service. */
 const routeAreas = [
+  registerAuthRoutes,
   registerAccountRoutes,
+  registerAccountUsageRoutes,
   registerConsumptionRoutes,
   registerDeductRoutes,
   registerUsageEventRoutes,
@@ -140,6 +145,7 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
 </body></html>`);
   });
 
+  mountWebUi(app, deps); // the web UI (docs/UI.md): CORS for UI_ALLOWED_ORIGINS, /embed/burndown.js, /console
   mountStripeWebhooks(app, deps); // signed by Stripe, not by an API key
   registerHubSpotWebhookRoutes(app, deps); // signature v3, not an API key: outside the bearer-auth router
   app.use(api);

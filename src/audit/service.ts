@@ -15,6 +15,13 @@ export function auditRecords(deps: AuditServiceDeps, filter: AuditFilter): Promi
   return queryAudit(deps.ledger.db, filter);
 }
 
+/** An existing account's audit trail, newest first, a page at a time (the console's account page). */
+export async function accountAuditTrail(deps: AuditServiceDeps, accountId: string, page: { before?: bigint | undefined; limit: number }) {
+  await requireAccount(deps.ledger.db, accountId);
+  const data = await queryAudit(deps.ledger.db, { accountId, before: page.before, limit: page.limit });
+  return { data, nextCursor: data.length === page.limit ? data[data.length - 1]!.id : null };
+}
+
 /** Every hash chain of an existing account (one per credit type), verified. */
 export async function verifyChains(deps: AuditServiceDeps, accountId: string, creditType: string | undefined) {
   await requireAccount(deps.ledger.db, accountId);

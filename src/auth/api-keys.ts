@@ -1,9 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { ApiKey } from '../db/schema.js';
+import { isSessionToken, sessionExpired, verifySessionToken } from './session-tokens.js';
 
 export const scopes = ['service', 'support', 'finance', 'admin', 'customer', 'approver'] as const;
-export type Scope = (typeof scopes)[number];
+// Scopes only a browser session token holds (src/auth/session-tokens.ts), never an API key.
+export const sessionScopes = ['wallet', 'wallet_recharge'] as const;
+export type SessionScope = (typeof sessionScopes)[number];
+export type Scope = (typeof scopes)[number] | SessionScope;
 
 export interface NewApiKey {
   name: string;
@@ -22,11 +26,11 @@ export interface IssuedApiKey {
 
 const TOKEN = /^bd_([a-z]+)_([0-9a-f]{16})_([A-Za-z0-9]{32,})$/;
 
-function hashSecret(secret: string): Buffer {
+export function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
 }
 
-function randomSecret(): string {
+export function randomSecret(): string {
   // 32 chars of base62 from 24+ random bytes.
   return randomBytes(32)
     .toString('base64')
@@ -40,6 +44,8 @@ function randomSecret(): string {
  * the secret has 190 bits of entropy, so a slow KDF would add cost, not safety.
  */
 export async function createApiKey(db: Database, input: NewApiKey, token?: string): Promise<IssuedApiKey> {
+  const sessionOnly = input.scopes.filter((s) => (sessionScopes as readonly string[]).includes(s));
+  if (sessionOnly.length) throw new Error(`${sessionOnly.join(', ')}: only browser session tokens hold these scopes`);
   let idPart: string;
   let secret: string;
   if (token) {
@@ -72,6 +78,8 @@ export interface Principal {
   subject: string;
   scopes: ReadonlySet<Scope>;
   accountId: string | null;
+  /** Session tokens only: when it stops working. */
+  expiresAt?: Date;
 }
 
 /** Verifies a bearer token; undefined for anything malformed, unknown, revoked or wrong. */
@@ -92,15 +100,25 @@ export async function verifyApiKey(db: Database, token: string): Promise<Princip
 
 /** Caches verified keys briefly so the hot path does not hit the database per request. */
 export function createApiKeyVerifier(db: Database, ttlMs = 30_000) {
-  const cache = new Map<string, { principal: Principal | undefined; until: number }>();
+  const cache = new Map<string, { principal: Principal | undefined; until: number; expiredAt?: Date }>();
   return async (token: string): Promise<Principal | undefined> => {
     const now = Date.now();
     const hit = cache.get(token);
-    if (hit && hit.until > now) return hit.principal;
-    const principal = await verifyApiKey(db, token);
+    if (hit && hit.until > now) {
+      if (hit.expiredAt) throw sessionExpired(hit.expiredAt);
+      return hit.principal;
+    }
+    // Browser session tokens are verified beside API keys.
+    const verified = isSessionToken(token)
+      ? await verifySessionToken(db, token)
+      : await verifyApiKey(db, token).then((p) => (p ? { principal: p } : undefined));
+    const principal = verified && 'principal' in verified ? verified.principal : undefined;
+    const expiredAt = verified && 'expiredAt' in verified ? verified.expiredAt : undefined;
     if (cache.size > 10_000) cache.clear();
-    // Unknown tokens are cached for a shorter time so a new key works quickly.
-    cache.set(token, { principal, until: now + (principal ? ttlMs : 2_000) });
+    // Unknown tokens are cached for a shorter time so a new key works quickly; a session token no longer than it lives.
+    const until = Math.min(now + (principal ? ttlMs : 2_000), principal?.expiresAt?.getTime() ?? Infinity);
+    cache.set(token, { principal, until, ...(expiredAt && { expiredAt }) });
+    if (expiredAt) throw sessionExpired(expiredAt);
     return principal;
   };
 }

@@ -25,7 +25,7 @@ runMain(async () => {
     },
   });
   const wanted = (values.scope ?? []) as Scope[];
-  const bad = wanted.filter((s) => !scopes.includes(s));
+  const bad = wanted.filter((s) => !(scopes as readonly string[]).includes(s));
   if (wanted.length === 0 || bad.length > 0) {
     throw new Error(`--scope must be one or more of ${scopes.join(', ')}${bad.length ? `; got ${bad.join(', ')}` : ''}`);
   }

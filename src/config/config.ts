@@ -5,9 +5,10 @@ import { configVariables, type VariableSpec } from './variables.js';
  * The one configuration of Burndown, read once at start-up by every entry point
  * (API, worker, dev stack, CLI) and passed down. Nothing else reads process.env.
  *
- * Each variable is declared once, in src/config/variables.ts, with its schema,
- * an example and a line of documentation; docs/CONFIGURATION.md is printed
- * from that list (`npm run config:table`), so the two cannot drift.
+ * Each variable is declared once, in src/config/variables.ts (the areas' in
+ * variables-areas.ts), with its schema, an example and a line of
+ * documentation; docs/CONFIGURATION.md is printed from that list
+ * (`npm run config:table`), so the two cannot drift.
  */
 type Variables = typeof configVariables;
 export type Config = Readonly<{ [K in keyof Variables]: z.output<Variables[K]['schema']> }>;

@@ -11,7 +11,18 @@ import {
   type Reservation,
 } from '../contracts/consumption.js';
 import { NotFoundError } from '../errors.js';
-import { findHold, getHold, refundBurn, type LedgerDeps, type OperationMeta } from '../ledger/index.js';
+import type { HoldStatus } from '../db/schema.js';
+import {
+  findHold,
+  getCreditType,
+  getHold,
+  holdView as holdViewOf,
+  refundBurn,
+  requireAccount,
+  type HoldView,
+  type LedgerDeps,
+  type OperationMeta,
+} from '../ledger/index.js';
 import { consumptionWorkflow } from '../../workflows/consumption/saga.js';
 import { consumptionWorkflowId } from './ids.js';
 import { loadAccount, rateUsage } from './rating.js';
@@ -120,6 +131,20 @@ export function usageEventView(deps: ConsumptionServiceDeps, eventId: string) {
 /** A hold as the API shows it. */
 export function holdView(deps: { ledger: LedgerDeps }, holdId: string) {
   return getHold(deps.ledger.db, holdId);
+}
+
+/** An existing account's holds, newest first (active ones by default: what is reserved now). */
+export async function holdsOf(
+  deps: { ledger: LedgerDeps },
+  accountId: string,
+  filter: { status?: HoldStatus | undefined; limit: number },
+): Promise<HoldView[]> {
+  const { db } = deps.ledger;
+  await requireAccount(db, accountId);
+  let query = db.selectFrom('holds').selectAll().where('account_id', '=', accountId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return Promise.all(rows.map(async (h) => holdViewOf(await getCreditType(db, h.credit_type), h)));
 }
 
 /** The account a hold belongs to; NotFoundError for an unknown hold. */

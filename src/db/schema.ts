@@ -11,6 +11,8 @@ import type {
   FinanceUsageSummaryTable,
 } from './schema-finance.js';
 import type { CrmLinkTable, CrmSyncMarkTable, CrmTaskTable } from './schema-crm.js';
+import type { UsageRollupTable } from './schema-accounts.js';
+import type { SessionTokenTable } from './schema-auth.js';
 import type {
   BalanceAlertSettingsTable,
   BalanceAlertStateTable,
@@ -203,6 +205,8 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
+  session_tokens: SessionTokenTable;
+  usage_rollups: UsageRollupTable;
   subscriptions: SubscriptionTable;
   finance_periods: FinancePeriodTable;
   finance_journal_lines: FinanceJournalLineTable;

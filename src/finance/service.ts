@@ -6,6 +6,7 @@ import type { LedgerDeps } from '../ledger/index.js';
 import { quickBooksCsv, xeroCsv } from './adapters/csv.js';
 import { journalJson } from './adapters/json.js';
 import { readJournal } from './close.js';
+import { listPeriods, type PeriodListItem } from './period-list.js';
 import { parsePeriod } from './periods.js';
 import { closeProgress, startClose, type CloseProgress } from './progress.js';
 import { listReconciliations } from './reconciliation.js';
@@ -148,4 +149,9 @@ export async function setPeriodFxRates(deps: FinanceServiceDeps, period: string,
 /** Nightly reconciliation reports, newest first. */
 export async function reconciliationReports(deps: FinanceServiceDeps, limit: number) {
   return { reconciliations: await listReconciliations(deps.ledger.db, limit) };
+}
+
+/** Periods with a close, newest first: status, live step and the month's revenue (the finance page). */
+export function periodList(deps: FinanceServiceDeps, limit: number): Promise<PeriodListItem[]> {
+  return listPeriods(deps.ledger.db, deps.temporal, limit);
 }

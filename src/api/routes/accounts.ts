@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   accountById,
+  accountSearch,
   balanceOf,
   createAccountAudited,
   createCreditTypeAudited,
@@ -12,7 +13,7 @@ import { auditContextOf } from '../../audit/request-context.js';
 import { entryTypes } from '../../db/schema.js';
 import { ForbiddenError } from '../../errors.js';
 import type { DefineRoute } from '../route.js';
-import { accountIdParams, creditTypeId, isoTime, pageQuery, problemSchema } from '../schemas/common.js';
+import { accountIdParams, creditTypeId, idString, isoTime, pageQuery, problemSchema } from '../schemas/common.js';
 import {
   accountBody,
   accountPatch,
@@ -22,6 +23,16 @@ import {
   creditTypeSchema,
   entrySchema,
 } from '../schemas/ledger.js';
+
+const accountSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    parentId: z.string().nullable(),
+    hubspotDomain: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AccountSummary' });
 
 export function registerAccountRoutes(define: DefineRoute): void {
   define({
@@ -45,7 +56,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     path: '/v1/credit-types',
     summary: 'List credit types',
     tags: ['Credit types'],
-    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
     responses: { 200: { description: 'All credit types', schema: z.object({ data: z.array(creditTypeSchema) }) } },
     handler: async ({ deps }) => ({ status: 200, body: { data: await creditTypes(deps) } }),
   });
@@ -69,10 +80,35 @@ export function registerAccountRoutes(define: DefineRoute): void {
 
   define({
     method: 'get',
+    path: '/v1/accounts',
+    summary: 'Search accounts',
+    description:
+      'Accounts whose id, name or linked HubSpot domain starts with `query` (case-insensitive; all accounts without it), in id order. Page with `cursor` = the previous page’s nextCursor.',
+    tags: ['Accounts'],
+    scopes: ['admin', 'support', 'finance', 'approver'],
+    query: z.object({
+      query: z.string().trim().max(200).optional(),
+      cursor: idString.optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(25),
+    }),
+    responses: {
+      200: {
+        description: 'A page of accounts',
+        schema: z.object({ data: z.array(accountSummarySchema), nextCursor: z.string().nullable() }),
+      },
+    },
+    handler: async ({ deps, query, principal }) => {
+      if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot list accounts');
+      return { status: 200, body: await accountSearch(deps, { query: query.query || undefined, after: query.cursor, limit: query.limit }) };
+    },
+  });
+
+  define({
+    method: 'get',
     path: '/v1/accounts/{id}',
     summary: 'Get an account',
     tags: ['Accounts'],
-    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
     params: accountIdParams,
     responses: { 200: { description: 'The account', schema: accountSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
@@ -105,7 +141,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     description:
       'available, held, pending and total per credit type, with the grants behind them. `at` gives the balance as it was at that past instant.',
     tags: ['Balances'],
-    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
     params: accountIdParams,
     query: z.object({ at: isoTime.optional() }),
     responses: { 200: { description: 'Balances', schema: balanceSchema }, 404: { description: 'Not found', schema: problemSchema } },
@@ -122,7 +158,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     description:
       'Ledger entries, newest first. Entries of one operation share a transactionId. Page with `cursor` = the previous page’s nextCursor.',
     tags: ['Balances'],
-    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
     params: accountIdParams,
     query: pageQuery.extend({
       type: z

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import { auditRecords, disputeView, eraseAccountData, openAccountExport, verifyChains } from '../../audit/service.js';
+import { accountAuditTrail, auditRecords, disputeView, eraseAccountData, openAccountExport, verifyChains } from '../../audit/service.js';
 import { ForbiddenError } from '../../errors.js';
 import { writeWithBackpressure } from '../backpressure.js';
 import type { DefineRoute } from '../route.js';
@@ -61,6 +61,26 @@ export function registerAuditRoutes(define: DefineRoute): void {
       const { cursor, ...filter } = query;
       const data = await auditRecords(deps, { ...filter, before: cursor === undefined ? undefined : BigInt(cursor) });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/audit',
+    summary: 'An account’s audit trail',
+    description: 'Every administrative action on the account (grants, voids, expiry changes, refunds, approvals, updates), newest first.',
+    tags: ['Audit'],
+    scopes: ['admin', 'support', 'finance', 'approver'],
+    params: accountIdParams,
+    query: z.object({ cursor: z.string().regex(/^\d+$/).optional(), limit: z.coerce.number().int().min(1).max(200).default(25) }),
+    responses: {
+      200: { description: 'Audit records', schema: z.object({ data: z.array(auditSchema), nextCursor: z.string().nullable() }) },
+      404: { description: 'No such account', schema: problemSchema },
+    },
+    handler: async ({ deps, params, query, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      const before = query.cursor === undefined ? undefined : BigInt(query.cursor);
+      return { status: 200, body: await accountAuditTrail(deps, params.id, { before, limit: query.limit }) };
     },
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { auditContextOf } from '../../audit/request-context.js';
-import { holdAccount, holdView, refundBurnAudited } from '../../consumption/service.js';
+import { holdAccount, holdsOf, holdView, refundBurnAudited } from '../../consumption/service.js';
 import { commitHold, createHold, deduct, releaseHold } from '../../ledger/index.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
@@ -136,6 +136,28 @@ export function registerDeductRoutes(define: DefineRoute): void {
         auditContextOf(ctx),
       );
       return { status: 201, body: result };
+    },
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/holds',
+    summary: 'List an account’s holds',
+    description: 'Newest first; `status=active` (the default) is what is reserved now.',
+    tags: ['Consumption'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    params: accountIdParams,
+    query: z.object({
+      status: z.enum(['active', 'committed', 'released', 'expired']).default('active'),
+      limit: z.coerce.number().int().min(1).max(200).default(25),
+    }),
+    responses: {
+      200: { description: 'Holds', schema: z.object({ data: z.array(holdSchema) }) },
+      404: { description: 'No such account', schema: problemSchema },
+    },
+    handler: async ({ deps, params, query, authorizeAccount }) => {
+      authorizeAccount(params.id);
+      return { status: 200, body: { data: await holdsOf(deps, params.id, query) } };
     },
   });
 }

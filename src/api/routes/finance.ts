@@ -4,6 +4,7 @@ import {
   approvePeriodClose,
   periodCloseProgress,
   periodJournal,
+  periodList,
   periodUsage,
   reconciliationReports,
   setPeriodFxRates,
@@ -19,8 +20,43 @@ const progressSchema = z
   .catchall(z.unknown())
   .meta({ id: 'CloseProgress' });
 const financeScopes = ['finance', 'admin'] as const;
+const periodSchema = z
+  .object({
+    period: z.string(),
+    status: z.string().nullable(),
+    step: z.string().nullable(),
+    startedBy: z.string(),
+    startedAt: z.string(),
+    approvedBy: z.string().nullable(),
+    postedAt: z.string().nullable(),
+    error: z.string().nullable(),
+    revenue: z.array(
+      z.object({
+        currency: z.string(),
+        sold: z.string(),
+        recognized: z.string(),
+        breakage: z.string(),
+        voided: z.string(),
+        closingDeferred: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'FinancePeriod' });
 
 export function registerFinanceRoutes(define: DefineRoute): void {
+  define({
+    method: 'get',
+    path: '/v1/finance/periods',
+    summary: 'Periods with a month-end close',
+    description:
+      'Newest first: each close’s status, its live step while under way, and the month’s revenue per purchase currency once computed (sold, recognized, breakage, voided, deferred at the end of the month).',
+    tags: ['Finance'],
+    scopes: financeScopes,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(120).default(24) }),
+    responses: { 200: { description: 'Periods', schema: z.object({ data: z.array(periodSchema) }) } },
+    handler: async ({ deps, query }) => ({ status: 200, body: { data: await periodList(deps, query.limit) } }),
+  });
+
   define({
     method: 'post',
     path: '/v1/finance/periods/{period}/close',

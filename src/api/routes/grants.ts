@@ -42,7 +42,7 @@ export function registerGrantRoutes(define: DefineRoute): void {
     path: '/v1/accounts/{id}/grants',
     summary: 'List an account’s grants',
     tags: ['Grants'],
-    scopes: ['admin', 'support', 'service', 'finance', 'customer'],
+    scopes: ['admin', 'support', 'service', 'finance', 'customer', 'wallet'],
     params: accountIdParams,
     query: pageQuery.extend({ creditType: creditTypeId.optional(), status: z.enum(['active', 'voided', 'expired']).optional() }),
     responses: {
@@ -60,7 +60,7 @@ export function registerGrantRoutes(define: DefineRoute): void {
     path: '/v1/grants/{id}',
     summary: 'Get a grant',
     tags: ['Grants'],
-    scopes: ['admin', 'support', 'service', 'finance', 'customer'],
+    scopes: ['admin', 'support', 'service', 'finance', 'customer', 'wallet'],
     params: grantIdParams,
     responses: { 200: { description: 'The grant', schema: grantSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {

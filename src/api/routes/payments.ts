@@ -44,7 +44,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     path: '/v1/catalog',
     summary: 'The credit bundles for sale',
     tags: ['Payments'],
-    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
     responses: { 200: { description: 'The current catalog version and its bundles' } },
     handler: ({ deps }) => Promise.resolve({ status: 200, body: catalogView(paymentsOf(deps)) }),
   });
@@ -56,7 +56,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     description:
       'Creates a PaymentIntent for the bundle and returns its client secret for the front end to confirm. Credits are granted only once the payment succeeded: by the payment_intent.succeeded webhook, or right here when a saved paymentMethodId is charged off-session. The grant carries the cost basis and the PaymentIntent id, and is made once per PaymentIntent.',
     tags: ['Payments'],
-    scopes: ['admin', 'service'],
+    scopes: ['admin', 'service', 'wallet'],
     params: accountIdParams,
     body: purchaseBody,
     idempotent: true,
@@ -85,7 +85,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     path: '/v1/purchases/{id}',
     summary: 'Get a purchase',
     tags: ['Payments'],
-    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
     params: purchaseIdParams,
     responses: { 200: { description: 'The purchase', schema: purchaseSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params, authorizeAccount }) => {
@@ -124,7 +124,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     description:
       'When available credits fall below the threshold, one recharge per account and credit type buys the bundle (quantity times, or enough to reach topUpTo) off-session with the saved card, within the monthly cap. Saving resumes a recharge paused after a final failure.',
     tags: ['Payments'],
-    scopes: ['admin', 'service', 'support'],
+    scopes: ['admin', 'service', 'support', 'wallet_recharge'],
     params: accountIdParams,
     body: rechargeSettingsBody,
     idempotent: true,
@@ -140,7 +140,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     path: '/v1/accounts/{id}/auto-recharge',
     summary: 'Auto-recharge settings and payment flags',
     tags: ['Payments'],
-    scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
     params: accountIdParams,
     responses: {
       200: {

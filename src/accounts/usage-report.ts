@@ -1,0 +1,146 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { ValidationError } from '../errors.js';
+import { fromUnits, getCreditType } from '../ledger/index.js';
+
+export const granularities = ['day', 'week', 'month'] as const;
+export type Granularity = (typeof granularities)[number];
+export const usageGroupings = ['feature', 'creditType'] as const;
+
+export interface UsageQuery {
+  accountId: string;
+  from: Date;
+  to: Date;
+  granularity: Granularity;
+  groupBy: (typeof usageGroupings)[number];
+  timeZone: string;
+  creditType?: string | undefined;
+}
+
+export interface UsageSeries {
+  creditType: string;
+  /** null when grouped by credit type, or for burns that named no feature. */
+  feature: string | null;
+  burned: string[];
+  refunded: string[];
+  totalBurned: string;
+  totalRefunded: string;
+}
+
+export interface UsageReport {
+  accountId: string;
+  timeZone: string;
+  granularity: Granularity;
+  groupBy: UsageQuery['groupBy'];
+  from: string;
+  to: string;
+  /** Which rollup cells answered: 60 where every bucket edge is a whole UTC hour, else 15. */
+  resolutionMinutes: 15 | 60;
+  buckets: { start: string; end: string }[];
+  series: UsageSeries[];
+}
+
+export const MAX_BUCKETS = 1000;
+
+/**
+ * Credits burned (burn and commit entries) and refunded per bucket, for the
+ * account that consumed them (the initiator, also when a pool parent's grant
+ * paid). Bucket edges are local midnights (day), Mondays (ISO week) or first
+ * days of the month in `timeZone`, DST included: `from` is moved back to the
+ * start of its bucket and `to` forward to the end of its bucket. Answered from
+ * usage_rollups (migrations/2026-11-29T001000_usage_rollups.ts), never from
+ * the entries, so the cost follows the number of cells, not of entries.
+ */
+export async function usageReport(db: Database, q: UsageQuery): Promise<UsageReport> {
+  if (q.to <= q.from) throw new ValidationError('Empty range', [{ path: 'query.to', message: 'must be later than from' }]);
+  const step = sql.lit(`1 ${q.granularity}`);
+  const unit = sql.lit(q.granularity);
+  const edges = await timeZoneQuery(
+    q.timeZone,
+    sql<{ edge: Date; aligned: number }>`
+      select (l at time zone ${q.timeZone}) as edge,
+             (extract(epoch from (l at time zone ${q.timeZone}))::int8 % 3600 = 0)::int as aligned
+      from generate_series(
+        date_trunc(${unit}, ${q.from}::timestamptz at time zone ${q.timeZone}),
+        date_trunc(${unit}, (${q.to}::timestamptz - interval '1 microsecond') at time zone ${q.timeZone}) + interval ${step},
+        interval ${step}) as l
+      limit ${MAX_BUCKETS + 2}`.execute(db),
+  );
+  if (edges.rows.length > MAX_BUCKETS + 1) {
+    throw new ValidationError('Too many buckets', [
+      { path: 'query.from', message: `at most ${MAX_BUCKETS} ${q.granularity} buckets per request; narrow the range` },
+    ]);
+  }
+  const width = edges.rows.every((r) => r.aligned === 1) ? 60 : 15;
+  const starts = edges.rows.slice(0, -1).map((r) => r.edge.toISOString());
+  const first = edges.rows[0]!.edge;
+  const last = edges.rows[edges.rows.length - 1]!.edge;
+  const byFeature = q.groupBy === 'feature';
+
+  const cells = await timeZoneQuery(
+    q.timeZone,
+    sql<{ bucket: Date; credit_type: string; feature: string; burned: bigint; refunded: bigint }>`
+      select (date_trunc(${unit}, r.bucket_start at time zone ${q.timeZone}) at time zone ${q.timeZone}) as bucket,
+             r.credit_type, ${byFeature ? sql`r.feature` : sql`''`} as feature,
+             sum(r.burned)::int8 as burned, sum(r.refunded)::int8 as refunded
+      from usage_rollups r
+      where r.account_id = ${q.accountId} and r.width_minutes = ${width}
+        and r.bucket_start >= ${first} and r.bucket_start < ${last}
+        ${q.creditType ? sql`and r.credit_type = ${q.creditType}` : sql``}
+      group by 1, 2, 3
+      order by 2, 3, 1`.execute(db),
+  );
+
+  const index = new Map(starts.map((s, i) => [s, i]));
+  const series = new Map<string, { creditType: string; feature: string | null; burned: bigint[]; refunded: bigint[] }>();
+  for (const row of cells.rows) {
+    const key = `${row.credit_type}\u0000${row.feature}`;
+    let s = series.get(key);
+    if (!s) {
+      s = { creditType: row.credit_type, feature: row.feature || null, burned: starts.map(() => 0n), refunded: starts.map(() => 0n) };
+      series.set(key, s);
+    }
+    const i = index.get(row.bucket.toISOString());
+    if (i === undefined) throw new Error(`usage cell ${row.bucket.toISOString()} falls on no bucket edge`);
+    s.burned[i] = row.burned;
+    s.refunded[i] = row.refunded;
+  }
+  const out: UsageSeries[] = [];
+  for (const s of series.values()) {
+    const ct = await getCreditType(db, s.creditType);
+    const fmt = (v: bigint) => fromUnits(ct, v);
+    out.push({
+      creditType: s.creditType,
+      feature: s.feature,
+      burned: s.burned.map(fmt),
+      refunded: s.refunded.map(fmt),
+      totalBurned: fmt(s.burned.reduce((a, b) => a + b, 0n)),
+      totalRefunded: fmt(s.refunded.reduce((a, b) => a + b, 0n)),
+    });
+  }
+  return {
+    accountId: q.accountId,
+    timeZone: q.timeZone,
+    granularity: q.granularity,
+    groupBy: q.groupBy,
+    from: first.toISOString(),
+    to: last.toISOString(),
+    resolutionMinutes: width,
+    buckets: starts.map((start, i) => ({ start, end: edges.rows[i + 1]!.edge.toISOString() })),
+    series: out,
+  };
+}
+
+/** PostgreSQL's own word on a time zone it does not know is a field error, not a 500. */
+async function timeZoneQuery<T>(timeZone: string, run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (error) {
+    if ((error as { code?: string }).code === '22023' && /time zone/i.test((error as Error).message)) {
+      throw new ValidationError('Unknown time zone', [
+        { path: 'query.timeZone', message: `${timeZone} is not a time zone PostgreSQL knows` },
+      ]);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { positiveInt, variable } from './variable-spec.js';
+
+/**
+ * The settings of the areas (notifications, HubSpot, payments, consumption,
+ * grants, finance and audit); src/config/variables.ts lists them after the
+ * process's own and before the web UI's.
+ */
+export const areaVariables = {
+  // Notifications (R-I4) and HubSpot (R-I2)
+  OUTBOX_RELAY_INTERVAL_SECONDS: variable(
+    positiveInt.default(5),
+    '2',
+    'How often the Temporal Schedule relays new outbox events to webhook deliveries and the CRM sync.',
+  ),
+  OUTBOX_RELAY_GAP_GRACE_SECONDS: variable(
+    positiveInt.default(300),
+    '120',
+    'The relay cursor only moves past an event older than this, so an event whose seq committed late is never skipped.',
+  ),
+  LOW_BALANCE_DEFAULT_THRESHOLD: variable(
+    z.coerce.number().int().min(0).default(0),
+    '100',
+    'balance.low fires when an account without its own threshold falls below this many whole credits (0: only per-account thresholds).',
+  ),
+  LOW_BALANCE_REARM_PERCENT: variable(
+    z.coerce.number().int().min(0).max(1000).default(20),
+    '25',
+    'Hysteresis: balance.low re-arms once the balance is back above the threshold plus this percentage.',
+  ),
+  WEBHOOK_TIMEOUT_SECONDS: variable(positiveInt.default(10), '5', 'Time a customer endpoint has to answer one delivery attempt.'),
+  WEBHOOK_RETRY_INITIAL_SECONDS: variable(
+    positiveInt.default(30),
+    '10',
+    'First retry delay of a failed webhook delivery; doubled per attempt, with jitter.',
+  ),
+  WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: variable(
+    positiveInt.default(21_600),
+    '3600',
+    'Longest delay between two attempts of one webhook delivery.',
+  ),
+  WEBHOOK_RETRY_MAX_AGE_SECONDS: variable(
+    positiveInt.default(259_200),
+    '86400',
+    'After this long without success a delivery goes to the dead-letter list (default 3 days).',
+  ),
+  WEBHOOK_BREAKER_FAILURES: variable(positiveInt.default(5), '10', "Consecutive failures that open an endpoint's circuit breaker."),
+  WEBHOOK_BREAKER_COOLDOWN_SECONDS: variable(
+    positiveInt.default(300),
+    '60',
+    'How long an open breaker holds deliveries to its endpoint before one probe attempt.',
+  ),
+  WEBHOOK_SECRET_ROTATION_GRACE_HOURS: variable(
+    positiveInt.default(24),
+    '72',
+    'After a secret rotation the old secret keeps signing (beside the new one) this long.',
+  ),
+  HUBSPOT_ACCESS_TOKEN: variable(z.string().min(1).optional(), 'pat-na1-…', 'HubSpot private app token. Unset: no CRM sync.'),
+  HUBSPOT_BASE_URL: variable(
+    z.url().default('https://api.hubapi.com'),
+    'http://127.0.0.1:9999',
+    'HubSpot API base URL (tests point it at a local fake).',
+  ),
+  HUBSPOT_WEBHOOK_SECRET: variable(
+    z.string().min(1).optional(),
+    'b1c2…',
+    'Client secret of the HubSpot app; verifies inbound webhooks (signature v3). Unset: inbound webhooks are refused.',
+  ),
+  CRM_SYNC_DEBOUNCE_SECONDS: variable(
+    positiveInt.default(60),
+    '300',
+    'At most one HubSpot update per account per this many seconds, however many burns.',
+  ),
+  CRM_RECONCILE_CRON: variable(
+    z.string().min(9).default('0 3 * * *'),
+    '30 2 * * *',
+    'When the nightly HubSpot reconciliation Schedule runs (cron, UTC).',
+  ),
+  // Payments (R-G1, R-G2, R-G8, R-I1)
+  STRIPE_SECRET_KEY: variable(
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_test_…, sk_live_…)')
+      .default('sk_test_123'),
+    'sk_test_51H…',
+    "Stripe secret key. The default is stripe-mock's key for development and tests.",
+  ),
+  STRIPE_API_BASE: variable(
+    z.url().optional(),
+    'http://127.0.0.1:12111',
+    'Overrides the Stripe API host, port and protocol (stripe-mock or a test fake). Unset: api.stripe.com.',
+  ),
+  STRIPE_WEBHOOK_SECRET: variable(
+    z.string().startsWith('whsec_').optional(),
+    'whsec_…',
+    'Signing secret of the Stripe webhook endpoint /v1/webhooks/stripe. Unset: Stripe webhooks are refused.',
+  ),
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: variable(
+    positiveInt.default(300),
+    '300',
+    'Oldest webhook signature timestamp accepted (replay protection).',
+  ),
+  STRIPE_TIMEOUT_MS: variable(
+    positiveInt.default(20_000),
+    '10000',
+    'Timeout of one Stripe API request; a timed-out charge is retried with the same idempotency key.',
+  ),
+  PAYMENTS_CATALOG_PATH: variable(
+    z.string().min(1).default('catalog/bundles.yaml'),
+    'catalog/bundles.yaml',
+    'The versioned credit bundle catalog (YAML).',
+  ),
+  RECHARGE_RETRY_DELAYS: variable(
+    z
+      .string()
+      .regex(/^\d+[smhd](,\d+[smhd])*$/, 'must be a comma-separated list of durations like 1h,4h,24h')
+      .default('1h,4h,24h'),
+    '30m,2h,12h',
+    'Waits between auto-recharge attempts after a declined or failed payment; after the last one the recharge gives up.',
+  ),
+  RECHARGE_SCAN_INTERVAL_SECONDS: variable(
+    positiveInt.default(300),
+    '60',
+    'How often the safety-net Schedule looks for accounts below their auto-recharge threshold.',
+  ),
+  // Consumption (R-C2..R-C10)
+  PRICING_DIR: variable(
+    z.string().min(1).default('pricing'),
+    '/etc/burndown/pricing',
+    'Folder of the versioned pricing rule files (*.yaml), validated at start.',
+  ),
+  LATE_EVENT_WINDOW_DAYS: variable(
+    positiveInt.default(7),
+    '3',
+    'Usage events older than this (by event time) are rejected with reason late_event.',
+  ),
+  ENFORCEMENT_MODE: variable(
+    z.enum(['enforce', 'shadow', 'off']).default('enforce'),
+    'shadow',
+    'Global enforcement mode for accounts without their own: enforce, shadow (record, never block) or off (kill switch).',
+  ),
+  ENFORCEMENT_ROLLOUT_PERCENT: variable(
+    z.coerce.number().int().min(0).max(100).default(100),
+    '10',
+    'With ENFORCEMENT_MODE=enforce: the share of accounts (by account-id hash) enforced; the others run in shadow.',
+  ),
+  LEDGER_UNAVAILABLE_POLICY: variable(
+    z.enum(['fail_open', 'fail_closed']).default('fail_closed'),
+    'fail_open',
+    'When the ledger cannot be reached at reserve time: fail_closed answers 503, fail_open lets the consumption run and burns when the ledger is back.',
+  ),
+  RATE_LIMIT_PER_ACCOUNT_PER_SECOND: variable(
+    positiveInt.default(50),
+    '100',
+    'Consumption and usage-event requests per account per second (in-process token bucket, burst of the same size); beyond it 429 with Retry-After.',
+  ),
+  METERING_INTERVAL_SECONDS: variable(positiveInt.default(10), '5', 'How often the Temporal Schedule burns pending usage events.'),
+  GRANT_EXPIRING_NOTICE_DAYS: variable(
+    z.coerce.number().int().min(0).default(7),
+    '14',
+    'How many days before a grant expires its `grant.expiring` event is written.',
+  ),
+  GRANT_EXPIRY_SWEEP_INTERVAL_SECONDS: variable(
+    positiveInt.default(300),
+    '60',
+    'How often the Schedule expires active grants past their expiry (the safety net behind per-grant timers).',
+  ),
+  GRANT_APPROVAL_LIMITS: variable(
+    z
+      .string()
+      .default('{"support":"1000","admin":"100000"}')
+      .pipe(
+        z.preprocess(
+          (raw) => {
+            try {
+              return JSON.parse(raw);
+            } catch {
+              return raw;
+            }
+          },
+          z.record(z.string(), z.string().regex(/^\d+(\.\d+)?$/, 'limits are decimal strings')),
+        ),
+      ),
+    '{"support":"500","admin":"50000"}',
+    'JSON: per API key scope, the largest support/sales grant issued without approval (credits). Scopes not listed always need approval.',
+  ),
+  GRANT_APPROVAL_TIMEOUT_HOURS: variable(positiveInt.default(72), '24', 'How long a grant waits for approval before it is rejected.'),
+  // Finance and audit (R-I3, R-A2..R-A4); the close waits LATE_EVENT_WINDOW_DAYS for late usage events
+  FINANCE_ACCOUNTS_FILE: variable(
+    z.string().min(1).default('accounting/accounts.yaml'),
+    '/etc/burndown/accounts.yaml',
+    'Account-code mapping of the month-end journal and the reporting currency (YAML).',
+  ),
+  FINANCE_FX_RATES_FILE: variable(
+    z.string().min(1).default('accounting/fx-rates.yaml'),
+    '/etc/burndown/fx-rates.yaml',
+    'Reporting-currency rates per period (YAML); rates set through the API override them.',
+  ),
+  FINANCE_ADAPTER: variable(
+    z.enum(['file', 'http']).default('file'),
+    'http',
+    'Where a closed journal is posted: `file` writes QuickBooks and Xero CSV plus JSON to FINANCE_EXPORT_DIR; `http` posts to FINANCE_POSTING_URL.',
+  ),
+  FINANCE_EXPORT_DIR: variable(
+    z.string().min(1).default('.data/accounting'),
+    '/var/lib/burndown/accounting',
+    'Folder the file accounting adapter writes journals to.',
+  ),
+  FINANCE_POSTING_URL: variable(
+    z.url().optional(),
+    'https://ledger-gateway.internal/v1',
+    'Base URL of the accounting system for the http adapter (lines are POSTed with an Idempotency-Key of period and line id).',
+  ),
+  FINANCE_POSTING_TOKEN: variable(z.string().min(1).optional(), 'tok_…', 'Bearer token for FINANCE_POSTING_URL.'),
+  FINANCE_RECONCILE_CRON: variable(
+    z.string().min(9).default('15 2 * * *'),
+    '0 4 * * *',
+    'When the nightly ledger reconciliation Schedule runs (cron, UTC).',
+  ),
+  DATA_RETENTION_YEARS: variable(
+    z.coerce.number().int().min(1).default(10),
+    '7',
+    'Retention policy: ledger, journal and audit rows are kept this many years (accounting law); personal data is erased on request sooner (see docs/FINANCE.md).',
+  ),
+} as const;

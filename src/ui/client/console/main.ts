@@ -1,0 +1,2 @@
+/** /console: the support, approval and finance console (Lit). */
+import './app.js';
