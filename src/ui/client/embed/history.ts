@@ -148,6 +148,8 @@ export class BurndownHistory extends WalletPart {
                     <th scope="col">Feature</th>
                     <th scope="col" class="num">Credits</th>
                     <th scope="col">From</th>
+                    ${this.transactionLink ? html`<th scope="col">Transaction</th>` : ''}
+                    ${this.rowActions ? html`<th scope="col">Actions</th>` : ''}
                   </tr>
                 </thead>
                 <tbody>
@@ -159,6 +161,8 @@ export class BurndownHistory extends WalletPart {
                         <td>${e.feature ?? ''}</td>
                         <td class="num">${sign[e.type] ?? ''}${formatCredits(e.amount, this.locale)} ${e.creditType}</td>
                         <td>${this.from(e)}</td>
+                        ${this.transactionLink ? html`<td>${this.transactionLink(e.transactionId)}</td>` : ''}
+                        ${this.rowActions ? html`<td>${this.rowActions(e)}</td>` : ''}
                       </tr>`,
                   )}
                 </tbody>
