@@ -142,6 +142,7 @@ export class BdFinance extends ConsoleView {
               <h2 id="revenue-title">Revenue per month (${currency})</h2>
               <bd-bar-chart
                 label=${`Recognized and breakage revenue per month, ${currency}`}
+                period="month"
                 .locale=${navigator.language}
                 .x=${computed.map((p) => `${p.period}-01T00:00:00Z`)}
                 .series=${[
@@ -151,6 +152,7 @@ export class BdFinance extends ConsoleView {
               ></bd-bar-chart>
               <bd-bar-chart
                 label=${`Deferred revenue at month end, ${currency}`}
+                period="month"
                 .locale=${navigator.language}
                 .x=${computed.map((p) => `${p.period}-01T00:00:00Z`)}
                 .series=${[{ label: 'Deferred', values: computed.map((p) => of(p, 'closingDeferred')) }]}

@@ -70,6 +70,7 @@ export class BurndownUsageChart extends WalletPart {
                   .x=${r.buckets.map((b) => b.start)}
                   .series=${series}
                   .locale=${this.locale}
+                  .period=${this.granularity}
                   label=${`Credits burned per ${this.granularity} by feature`}
                 ></bd-bar-chart>`
       }

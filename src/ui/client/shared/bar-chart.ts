@@ -23,12 +23,15 @@ export class BdBarChart extends LitElement {
     series: { attribute: false },
     label: {},
     locale: {},
+    period: {},
     unit: {},
   };
   declare x: string[];
   declare series: ChartSeries[];
   declare label: string;
   declare locale: string;
+  /** What one bar covers, for its label: day (default), week or month. */
+  declare period: 'day' | 'week' | 'month';
   declare unit: string;
   private plot: uPlot | undefined;
   private resize = new ResizeObserver(() => this.plot?.setSize(this.size()));
@@ -37,8 +40,28 @@ export class BdBarChart extends LitElement {
     theme,
     unsafeCSS(uplotCss),
     css`
+      figure {
+        margin: 0;
+      }
       .plot {
         min-height: 220px;
+      }
+      .legend {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px 14px;
+        list-style: none;
+        margin: 0 0 6px;
+        padding: 0;
+        font-size: 0.85em;
+        color: var(--_muted);
+      }
+      .swatch {
+        display: inline-block;
+        width: 10px;
+        height: 10px;
+        border-radius: 2px;
+        margin-right: 5px;
       }
       details {
         margin-top: 6px;
@@ -46,9 +69,6 @@ export class BdBarChart extends LitElement {
       summary {
         cursor: pointer;
         color: var(--_accent);
-      }
-      .u-legend {
-        font-size: 0.85em;
       }
     `,
   ];
@@ -59,13 +79,17 @@ export class BdBarChart extends LitElement {
     this.series = [];
     this.label = 'Chart';
     this.locale = 'en';
+    this.period = 'day';
     this.unit = '';
   }
 
   override render() {
     const dates = this.x.map((d) => new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium' }).format(new Date(d)));
     const nf = new Intl.NumberFormat(this.locale, { maximumFractionDigits: 9 });
-    return html`<figure part="chart" style="margin:0">
+    return html`<figure part="chart">
+      <ul class="legend" aria-hidden="true">
+        ${this.series.map((s, i) => html`<li><span class="swatch" style=${`background:${palette[i % palette.length]}`}></span>${s.label}</li>`)}
+      </ul>
       <div class="plot" role="img" aria-label=${this.label}></div>
       <details>
         <summary>${this.label}: show as a table</summary>
@@ -103,7 +127,13 @@ export class BdBarChart extends LitElement {
     const box = this.renderRoot.querySelector<HTMLElement>('.plot')!;
     this.plot?.destroy();
     if (this.x.length === 0) return;
-    const xs = this.x.map((d) => Date.parse(d) / 1000);
+    // One slot per bucket (bars evenly spaced whatever the month's length), labelled by its date.
+    const xs = this.x.map((_, i) => i);
+    const fmt = new Intl.DateTimeFormat(
+      this.locale,
+      this.period === 'month' ? { month: 'short', year: 'numeric' } : { month: 'short', day: 'numeric' },
+    );
+    const labels = this.x.map((d) => fmt.format(new Date(d)));
     const raw = this.series.map((s) => s.values.map(Number));
     // Stacked: series i is drawn at the sum of series 0..i; the legend shows its own value.
     const stacked = raw.map((_, i) => xs.map((_, j) => raw.slice(0, i + 1).reduce((sum, v) => sum + (v[j] ?? 0), 0)));
@@ -126,8 +156,17 @@ export class BdBarChart extends LitElement {
             // Later (taller) stacks are drawn first so each shorter one stays visible on top.
             .reverse(),
         ],
-        axes: [{}, { values: (_u, ticks) => ticks.map((t) => nf.format(t)), size: 60 }],
-        scales: { x: { time: true } },
+        axes: [
+          { values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? (labels[t] ?? '') : '')) },
+          { values: (_u, ticks) => ticks.map((t) => nf.format(t)), size: 60 },
+        ],
+        // Bars start at zero, or their heights would lie.
+        scales: {
+          x: { time: false, range: () => [-0.5, xs.length - 0.5] },
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
+        },
+        // The legend is ours (in series order, above the plot); uPlot's would list the stack reversed.
+        legend: { show: false },
         cursor: { points: { show: false } },
       },
       [xs, ...stacked.reverse()],
