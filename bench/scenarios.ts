@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Database } from '../src/db/database.js';
 import { request, runLoad, type LoadResult } from './load.js';
+import { seedUsageHistory } from './seed.js';
 
 export interface ScenarioContext {
   baseUrl: string;
@@ -117,4 +119,41 @@ const consumptionSagas: Scenario = {
   },
 };
 
-export const extraScenarios: Scenario[] = [eventIngest, consumptionSagas];
+/**
+ * Web UI (issue 15): GET /v1/accounts/{id}/usage, a year of daily buckets by
+ * feature, for an account with a year of usage (1,000,000 entries, 5
+ * features) inside the ledger the bench has seeded; New York (hourly cells)
+ * and Kolkata (15-minute cells) alternate.
+ */
+const USAGE_TARGET = 'p95 ≤ 50 ms at 8 connections';
+const usageAnalytics: Scenario = {
+  operation: 'usage analytics, a year of daily buckets by feature',
+  target: USAGE_TARGET,
+  available: (baseUrl) => hasPath(baseUrl, '/v1/accounts/{id}/usage'),
+  async run(ctx) {
+    await seedUsageHistory(ctx.db, 'usage-heavy', 1_000_000, ctx.log);
+    const entries = (await sql<{ n: string }>`select count(*)::text as n from ledger_entries`.execute(ctx.db)).rows[0]!.n;
+    const from = new Date(Date.now() - 364 * 86_400_000).toISOString();
+    const result = await runLoad({
+      name: 'usage analytics',
+      baseUrl: ctx.baseUrl,
+      connections: 8,
+      seconds: ctx.seconds,
+      onProgress: (done) => ctx.log(`usage analytics: ${done} queries`),
+      op: async (client, i) => {
+        const timeZone = i % 2 === 0 ? 'America/New_York' : 'Asia/Kolkata';
+        const query = new URLSearchParams({ from, granularity: 'day', groupBy: 'feature', timeZone });
+        return [(await request(client, 'GET', `/v1/accounts/usage-heavy/usage?${query.toString()}`, ctx.auth)).status];
+      },
+    });
+    return {
+      operation: 'usage analytics, a year of daily buckets by feature',
+      result,
+      target: USAGE_TARGET,
+      met: result.p95 <= 50 && result.errors === 0,
+      note: `${Number(entries).toLocaleString()} ledger entries; the account's 1,000,000 over 365 days, 5 features; 365 buckets × 5 series per answer`,
+    };
+  },
+};
+
+export const extraScenarios: Scenario[] = [eventIngest, consumptionSagas, usageAnalytics];

