@@ -8,7 +8,8 @@
  * daily buckets, in-process and one at a time, in three time zones (UTC and
  * New York read hourly cells, Kolkata 15-minute cells), grouped by feature
  * and by credit type; and, once, the same sums straight from the entries,
- * which is what the rollup saves.
+ * which is what the rollup saves. --reuse keeps the database of the last run
+ * (seeding 10M entries takes minutes).
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -23,7 +24,9 @@ import { createLogger } from '../src/logger.js';
 import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 import { seedLedgerEntries, seedUsageHistory } from './seed.js';
 
-const { values: flags } = parseArgs({ options: { entries: { type: 'string' }, history: { type: 'string' }, runs: { type: 'string' } } });
+const { values: flags } = parseArgs({
+  options: { entries: { type: 'string' }, history: { type: 'string' }, runs: { type: 'string' }, reuse: { type: 'boolean' } },
+});
 const ENTRIES = Number(flags.entries ?? 10_000_000);
 const HISTORY = Number(flags.history ?? 2_000_000);
 const RUNS = Number(flags.runs ?? 200);
@@ -32,16 +35,19 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 async function main() {
   const dataDir = resolve('.data', 'bench-usage');
-  await rm(dataDir, { recursive: true, force: true });
+  if (!flags.reuse) await rm(dataDir, { recursive: true, force: true });
   const postgres = await startEmbeddedPostgres({ dataDir, port: 5496, database: 'burndown_bench', logger: createLogger('warn', 'bench') });
   const seedUrl = `${postgres.url}?options=${encodeURIComponent('-c synchronous_commit=off')}`;
   const db = createDatabase({ connectionString: seedUrl, poolSize: 4, applicationName: 'bench-usage' });
   try {
     await migrateToLatest(db);
-    await createCreditType(db, { id: 'ai', name: 'AI', precision: 2 });
     const started = Date.now();
-    await seedUsageHistory(db, 'usage-heavy', HISTORY, log);
-    await seedLedgerEntries(db, ENTRIES - HISTORY, log);
+    if (!flags.reuse) {
+      await createCreditType(db, { id: 'ai', name: 'AI', precision: 2 });
+      await seedUsageHistory(db, 'usage-heavy', HISTORY, log);
+      await seedLedgerEntries(db, ENTRIES - HISTORY, log);
+    }
+    await sql`vacuum analyze usage_rollups`.execute(db);
     const counts = (
       await sql<{ entries: string; cells: string }>`select (select count(*) from ledger_entries)::text as entries,
         (select count(*) from usage_rollups where account_id = 'usage-heavy')::text as cells`.execute(db)

@@ -34,13 +34,14 @@ export interface UsageReport {
   groupBy: UsageQuery['groupBy'];
   from: string;
   to: string;
-  /** Which rollup cells answered: 60 where every bucket edge is a whole UTC hour, else 15. */
+  /** The finest rollup cells read: 60 when every bucket edge is a whole UTC hour, else 15 (only in the hours an edge cuts). */
   resolutionMinutes: 15 | 60;
   buckets: { start: string; end: string }[];
   series: UsageSeries[];
 }
 
 export const MAX_BUCKETS = 1000;
+const HOUR_MS = 3_600_000;
 
 /**
  * Credits burned (burn and commit entries) and refunded per bucket, for the
@@ -71,27 +72,42 @@ export async function usageReport(db: Database, q: UsageQuery): Promise<UsageRep
       { path: 'query.from', message: `at most ${MAX_BUCKETS} ${q.granularity} buckets per request; narrow the range` },
     ]);
   }
-  const width = edges.rows.every((r) => r.aligned === 1) ? 60 : 15;
   const starts = edges.rows.slice(0, -1).map((r) => r.edge.toISOString());
   const first = edges.rows[0]!.edge;
   const last = edges.rows[edges.rows.length - 1]!.edge;
   const byFeature = q.groupBy === 'feature';
+  // Hourly cells everywhere, except in the UTC hours that a bucket edge cuts
+  // (zones with :30 and :45 offsets): there the four 15-minute cells instead.
+  const cutHours = [
+    ...new Set(
+      edges.rows.filter((r) => r.aligned !== 1).map((r) => new Date(Math.floor(r.edge.getTime() / HOUR_MS) * HOUR_MS).toISOString()),
+    ),
+  ];
+  const feature = byFeature ? sql`r.feature` : sql`''`;
+  const onlyType = q.creditType ? sql`and r.credit_type = ${q.creditType}` : sql``;
 
-  const cells = await timeZoneQuery(
-    q.timeZone,
-    sql<{ bucket: Date; credit_type: string; feature: string; burned: bigint; refunded: bigint }>`
-      select (date_trunc(${unit}, r.bucket_start at time zone ${q.timeZone}) at time zone ${q.timeZone}) as bucket,
-             r.credit_type, ${byFeature ? sql`r.feature` : sql`''`} as feature,
-             sum(r.burned)::int8 as burned, sum(r.refunded)::int8 as refunded
+  // width_bucket finds each cell's bucket by binary search over the edges: no time-zone arithmetic per cell.
+  const cells = await sql<{ i: number; credit_type: string; feature: string; burned: bigint; refunded: bigint }>`
+    with cut as (select unnest(${cutHours}::timestamptz[]) as h),
+    cells as (
+      select r.bucket_start, r.credit_type, ${feature} as feature, r.burned, r.refunded
       from usage_rollups r
-      where r.account_id = ${q.accountId} and r.width_minutes = ${width}
-        and r.bucket_start >= ${first} and r.bucket_start < ${last}
-        ${q.creditType ? sql`and r.credit_type = ${q.creditType}` : sql``}
-      group by 1, 2, 3
-      order by 2, 3, 1`.execute(db),
-  );
+      where r.account_id = ${q.accountId} and r.width_minutes = 60
+        and r.bucket_start >= ${new Date(Math.floor(first.getTime() / HOUR_MS) * HOUR_MS)} and r.bucket_start < ${last} ${onlyType}
+        and not exists (select 1 from cut where cut.h = r.bucket_start)
+      union all
+      select r.bucket_start, r.credit_type, ${feature}, r.burned, r.refunded
+      from cut join usage_rollups r on r.account_id = ${q.accountId} and r.width_minutes = 15
+        and r.bucket_start >= cut.h and r.bucket_start < cut.h + interval '1 hour'
+      where true ${onlyType}
+    )
+    select width_bucket(bucket_start, ${edges.rows.map((r) => r.edge.toISOString())}::timestamptz[]) as i,
+           credit_type, feature, sum(burned)::int8 as burned, sum(refunded)::int8 as refunded
+    from cells
+    where bucket_start >= ${first} and bucket_start < ${last}
+    group by 1, 2, 3
+    order by 2, 3, 1`.execute(db);
 
-  const index = new Map(starts.map((s, i) => [s, i]));
   const series = new Map<string, { creditType: string; feature: string | null; burned: bigint[]; refunded: bigint[] }>();
   for (const row of cells.rows) {
     const key = `${row.credit_type}\u0000${row.feature}`;
@@ -100,10 +116,8 @@ export async function usageReport(db: Database, q: UsageQuery): Promise<UsageRep
       s = { creditType: row.credit_type, feature: row.feature || null, burned: starts.map(() => 0n), refunded: starts.map(() => 0n) };
       series.set(key, s);
     }
-    const i = index.get(row.bucket.toISOString());
-    if (i === undefined) throw new Error(`usage cell ${row.bucket.toISOString()} falls on no bucket edge`);
-    s.burned[i] = row.burned;
-    s.refunded[i] = row.refunded;
+    s.burned[row.i - 1] = row.burned;
+    s.refunded[row.i - 1] = row.refunded;
   }
   const out: UsageSeries[] = [];
   for (const s of series.values()) {
@@ -125,7 +139,7 @@ export async function usageReport(db: Database, q: UsageQuery): Promise<UsageRep
     groupBy: q.groupBy,
     from: first.toISOString(),
     to: last.toISOString(),
-    resolutionMinutes: width,
+    resolutionMinutes: cutHours.length > 0 ? 15 : 60,
     buckets: starts.map((start, i) => ({ start, end: edges.rows[i + 1]!.edge.toISOString() })),
     series: out,
   };
