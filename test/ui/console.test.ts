@@ -159,7 +159,7 @@ describe('the finance page', () => {
       bob.page.getByRole('button', { name: 'Download QuickBooks CSV' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe('journal-2019-03.quickbooks.csv');
-    const csv = await readFile((await download.path())!, 'utf8');
+    const csv = await readFile(await download.path(), 'utf8');
     expect(csv).toContain('2400');
     expect(csv).toContain('25.00');
     expect(csv).toBe(await readFile(join(exportDir, 'journal-2019-03.quickbooks.csv'), 'utf8'));
