@@ -156,6 +156,25 @@ export default tseslint.config(
     },
   },
   {
+    // Areas throw domain errors (src/errors.ts); the API maps them once (src/api/problem.ts). An area never imports the API.
+    // (src/contracts and workflows/ have their stricter rules above; the runtime and the CLIs wire the API.)
+    files: ['src/**/*.ts', 'activities/**/*.ts'],
+    ignores: ['src/api/**', 'src/runtime/**', 'src/cli/**', 'src/contracts/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../api/*', '../../api/*', '../../../api/*', '../src/api/*', '../../src/api/*'],
+              message: 'Area code must not import the API layer: throw a domain error from src/errors.ts (mapped in src/api/problem.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Migrations run against Kysely<any> on purpose: they are frozen and must
     // not follow today's table types.
     files: ['migrations/**/*.ts', 'src/db/migrate.ts'],

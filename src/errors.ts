@@ -84,3 +84,13 @@ export class ForbiddenError extends DomainError {
 export class IdempotencyConflictError extends DomainError {
   readonly code = 'idempotency_key_reused';
 }
+
+/** A browser session token that has expired (src/auth/session-tokens.ts): the page must ask its server for a new one. */
+export class SessionExpiredError extends DomainError {
+  readonly code = 'session_expired';
+  constructor(readonly expiredAt: Date) {
+    super(`The session token expired at ${expiredAt.toISOString()}; the page must ask its server for a new one.`, {
+      expiredAt: expiredAt.toISOString(),
+    });
+  }
+}

@@ -7,6 +7,7 @@ import {
   IdempotencyConflictError,
   InsufficientCreditsError,
   NotFoundError,
+  SessionExpiredError,
   ValidationError,
 } from '../errors.js';
 
@@ -40,6 +41,7 @@ export function unauthorized(detail: string): HttpProblem {
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   402: 'Payment Required',
   403: 'Forbidden',
   404: 'Not Found',
@@ -85,6 +87,13 @@ export function toProblem(error: unknown, context: ProblemContext): { problem: P
         buyCreditsUrl: context.buyCreditsUrl(error.accountId),
       }),
       headers: {},
+    };
+  }
+  if (error instanceof SessionExpiredError) {
+    // 401 with its own code, so a wallet can say "your session has ended" rather than "bad key".
+    return {
+      problem: base(401, error.code, error.message, error.details),
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
     };
   }
   if (error instanceof NotFoundError) return { problem: base(404, error.code, error.message), headers: {} };

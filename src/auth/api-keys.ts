@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { ApiKey } from '../db/schema.js';
-import { isSessionToken, sessionExpired, verifySessionToken } from './session-tokens.js';
+import { SessionExpiredError } from '../errors.js';
+import { isSessionToken, verifySessionToken } from './session-tokens.js';
 
 export const scopes = ['service', 'support', 'finance', 'admin', 'customer', 'approver'] as const;
 // Scopes only a browser session token holds (src/auth/session-tokens.ts), never an API key.
@@ -105,7 +106,7 @@ export function createApiKeyVerifier(db: Database, ttlMs = 30_000) {
     const now = Date.now();
     const hit = cache.get(token);
     if (hit && hit.until > now) {
-      if (hit.expiredAt) throw sessionExpired(hit.expiredAt);
+      if (hit.expiredAt) throw new SessionExpiredError(hit.expiredAt);
       return hit.principal;
     }
     // Browser session tokens are verified beside API keys.
@@ -118,7 +119,7 @@ export function createApiKeyVerifier(db: Database, ttlMs = 30_000) {
     // Unknown tokens are cached for a shorter time so a new key works quickly; a session token no longer than it lives.
     const until = Math.min(now + (principal ? ttlMs : 2_000), principal?.expiresAt?.getTime() ?? Infinity);
     cache.set(token, { principal, until, ...(expiredAt && { expiredAt }) });
-    if (expiredAt) throw sessionExpired(expiredAt);
+    if (expiredAt) throw new SessionExpiredError(expiredAt);
     return principal;
   };
 }

@@ -1,6 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import { HttpProblem } from '../api/problem.js';
 import { hashSecret, randomSecret, type Principal, type SessionScope } from './api-keys.js';
 
 /**
@@ -94,17 +93,4 @@ export async function verifySessionToken(db: Database, token: string, now = new 
       expiresAt: row.expires_at,
     },
   };
-}
-
-/** 401 with its own code, so a wallet can say "your session has ended" rather than "bad key". */
-export function sessionExpired(expiredAt: Date): HttpProblem {
-  return new HttpProblem(
-    {
-      title: 'Unauthorized',
-      status: 401,
-      code: 'session_expired',
-      detail: `The session token expired at ${expiredAt.toISOString()}; the page must ask its server for a new one.`,
-    },
-    { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-  );
 }

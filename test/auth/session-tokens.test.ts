@@ -113,7 +113,14 @@ describe('session tokens: short-lived, bound to one account, read and buy only',
     });
     const expired = await call(api, 'GET', `/v1/accounts/${id}/balance`, { key: old.token });
     expect(expired.status).toBe(401);
-    expect(expired.body).toMatchObject({ code: 'session_expired' });
+    expect(expired.body).toMatchObject({
+      code: 'session_expired',
+      title: 'Unauthorized',
+      expiredAt: old.expiresAt.toISOString(),
+    });
+    expect(expired.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    // Cached after the first answer: the second says the same.
+    expect((await call(api, 'GET', `/v1/accounts/${id}`, { key: old.token })).body).toMatchObject({ code: 'session_expired' });
     const forged = `${old.token.slice(0, -4)}AAAA`;
     const bad = await call(api, 'GET', `/v1/accounts/${id}/balance`, { key: forged });
     expect(bad.status).toBe(401);
