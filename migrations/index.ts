@@ -9,9 +9,9 @@ import * as finance from './2026-11-21T050000_finance.js';
 import * as subscriptions from './2026-11-21T060000_subscriptions.js';
 import * as grantTimerMarks from './2026-11-21T070000_grant_timer_marks.js';
 // Web UI (issue 15): session tokens (auth), usage rollups and account search (accounts)
-import * as sessionTokens from './2026-11-29T000000_session_tokens.js';
-import * as usageRollups from './2026-11-29T001000_usage_rollups.js';
-import * as accountSearch from './2026-11-29T002000_account_search.js';
+import * as sessionTokens from './2026-11-29T100000_session_tokens.js';
+import * as usageRollups from './2026-11-29T101000_usage_rollups.js';
+import * as accountSearch from './2026-11-29T102000_account_search.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -27,7 +27,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T050000_finance': finance,
   '2026-11-21T060000_subscriptions': subscriptions,
   '2026-11-21T070000_grant_timer_marks': grantTimerMarks,
-  '2026-11-29T000000_session_tokens': sessionTokens,
-  '2026-11-29T001000_usage_rollups': usageRollups,
-  '2026-11-29T002000_account_search': accountSearch,
+  '2026-11-29T100000_session_tokens': sessionTokens,
+  '2026-11-29T101000_usage_rollups': usageRollups,
+  '2026-11-29T102000_account_search': accountSearch,
 };

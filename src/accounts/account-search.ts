@@ -15,7 +15,7 @@ const likePrefix = (text: string) => `${text.toLowerCase().replace(/[\\%_]/g, (c
 /**
  * GET /v1/accounts: accounts whose id, name or linked HubSpot domain starts
  * with `query` (case-insensitive), in id order, paged by id. Each of the three
- * is one index range scan (migrations/2026-11-29T002000_account_search.ts).
+ * is one index range scan (migrations/2026-11-29T102000_account_search.ts).
  */
 export async function searchAccounts(
   db: Database,

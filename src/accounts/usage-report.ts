@@ -49,7 +49,7 @@ const HOUR_MS = 3_600_000;
  * paid). Bucket edges are local midnights (day), Mondays (ISO week) or first
  * days of the month in `timeZone`, DST included: `from` is moved back to the
  * start of its bucket and `to` forward to the end of its bucket. Answered from
- * usage_rollups (migrations/2026-11-29T001000_usage_rollups.ts), never from
+ * usage_rollups (migrations/2026-11-29T101000_usage_rollups.ts), never from
  * the entries, so the cost follows the number of cells, not of entries.
  */
 export async function usageReport(db: Database, q: UsageQuery): Promise<UsageReport> {

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 /**
  * The usage rollups: credits burned and refunded per account, credit type,
  * feature and UTC cell of 15 and 60 minutes, kept by a trigger on
- * ledger_entries (migrations/2026-11-29T001000_usage_rollups.ts). Read by the
+ * ledger_entries (migrations/2026-11-29T101000_usage_rollups.ts). Read by the
  * usage report (usage-report.ts) and the balance summary's burn rates (here);
  * checked against the entries after every test (checkUsageRollups).
  */

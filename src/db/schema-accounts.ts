@@ -2,7 +2,7 @@ import type { ColumnType } from 'kysely';
 
 /**
  * The accounts area's read model (src/accounts/usage-rollups.ts); created by
- * migrations/2026-11-29T001000_usage_rollups.ts and written only by its
+ * migrations/2026-11-29T101000_usage_rollups.ts and written only by its
  * trigger on ledger_entries. The ledger's own tables stay in schema.ts.
  */
 type Int8 = ColumnType<bigint, bigint | number, bigint>;

@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 
-/** Browser session tokens (src/auth/session-tokens.ts); created by migrations/2026-11-29T000000_session_tokens.ts. API keys stay in schema.ts. */
+/** Browser session tokens (src/auth/session-tokens.ts); created by migrations/2026-11-29T100000_session_tokens.ts. API keys stay in schema.ts. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
 export interface SessionTokenTable {

@@ -12,7 +12,7 @@ import { checkUsageRollups } from '../../src/accounts/usage-rollups.js';
 export async function expectLedgerInvariants(db: Database): Promise<void> {
   const violations = await checkLedgerInvariants(db);
   expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
-  // The usage rollups (src/accounts/usage-rollups.ts) equal the entries' sums (migrations/2026-11-29T001000_usage_rollups.ts).
+  // The usage rollups (src/accounts/usage-rollups.ts) equal the entries' sums (migrations/2026-11-29T101000_usage_rollups.ts).
   const rollups = await checkUsageRollups(db);
   expect(rollups, JSON.stringify(rollups, null, 2)).toEqual([]);
 }
