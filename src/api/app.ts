@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { sql } from 'kysely';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
-import { HttpProblem, sendProblem, toProblem, unauthorized } from './problem.js';
+import { HttpProblem, sendProblem, toProblem } from './problem.js';
 import { createRouteRegistrar } from './route.js';
 import { mountWebUi } from '../ui/serve.js';
 import { registerAccountRoutes } from './routes/accounts.js';
@@ -107,17 +107,8 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
     scheme: 'bearer',
     description: 'An API key: bd_<mode>_<id>_<secret>',
   });
+  // Each route authenticates its caller (defineRoute), so an unknown path falls through to the 404 below.
   const api = express.Router();
-  api.use(async (req, res, next) => {
-    const header = req.header('authorization');
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!token) throw unauthorized('Send an API key as `Authorization: Bearer <key>`.');
-    const principal = await deps.verifyApiKey(token);
-    if (!principal) throw unauthorized('The API key is unknown, malformed or revoked.');
-    res.locals.principal = principal;
-    req.log = req.log.child({ keyId: principal.keyId });
-    next();
-  });
   const define = createRouteRegistrar(api, registry, deps);
   for (const register of routeAreas) register(define);
 

@@ -5,6 +5,7 @@ import type { Principal, Scope } from '../auth/api-keys.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { runIdempotent } from './idempotency.js';
+import { unauthorized } from './problem.js';
 import { serializeBody, type RouteResult } from './response.js';
 import { problemSchema } from './schemas/common.js';
 
@@ -120,7 +121,7 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
 
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   router[spec.method](expressPath, async (req: Request, res: Response) => {
-    const principal = res.locals.principal as Principal;
+    const principal = await authenticate(deps, req);
     const requestId = res.locals.requestId as string;
     if (!spec.scopes.some((s) => principal.scopes.has(s))) {
       throw new ForbiddenError(`This endpoint needs one of the scopes: ${spec.scopes.join(', ')}`);
@@ -152,4 +153,19 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
         .type(result.status >= 400 ? 'application/problem+json' : 'application/json')
         .send(result.raw ? (result.body as string) : serializeBody(result.body));
   });
+}
+
+/**
+ * The caller of a route: a bearer API key or browser session token, verified,
+ * or 401. Per route rather than in front of the router, so that a path no
+ * route serves (a browser's /favicon.ico) is a 404 whoever asks.
+ */
+async function authenticate(deps: ApiDeps, req: Request): Promise<Principal> {
+  const header = req.header('authorization');
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  if (!token) throw unauthorized('Send an API key as `Authorization: Bearer <key>`.');
+  const principal = await deps.verifyApiKey(token);
+  if (!principal) throw unauthorized('The API key is unknown, malformed or revoked.');
+  req.log = req.log.child({ keyId: principal.keyId });
+  return principal;
 }

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { issueSessionToken } from '../../src/auth/session-tokens.js';
-import { issueGrant } from '../../src/ledger/index.js';
 import { call, useApi } from '../helpers/api.js';
-import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
+import { fundedAccount, useLedgerFixture } from '../helpers/ledger.js';
 
 const f = useLedgerFixture();
 const api = useApi(f, { SESSION_TOKEN_TTL_SECONDS: '600', UI_ALLOWED_ORIGINS: 'http://shop.example' });
-
-async function fundedAccount() {
-  const id = await newAccount(f.deps);
-  await issueGrant(f.deps, { accountId: id, creditType: 'ai', amount: '100', source: 'purchase' }, actor);
-  return id;
-}
 
 async function sessionFor(accountId: string, body: Record<string, unknown> = {}, key?: string) {
   const res = await call(api, 'POST', `/v1/accounts/${accountId}/session-tokens`, {
@@ -26,7 +19,7 @@ async function sessionFor(accountId: string, body: Record<string, unknown> = {},
 
 describe('session tokens: short-lived, bound to one account, read and buy only', () => {
   it('a service key trades itself for a token that expires within the configured lifetime; only its hash is stored', async () => {
-    const id = await fundedAccount();
+    const id = await fundedAccount(f.deps);
     const before = Date.now();
     const session = await sessionFor(id, { ttlSeconds: 3600 });
     expect(session.token).toMatch(/^bds_[0-9a-f]{16}_[A-Za-z0-9]{32}$/);
@@ -43,8 +36,8 @@ describe('session tokens: short-lived, bound to one account, read and buy only',
   });
 
   it('reads its account, and nothing else: writes are 403, other accounts 404', async () => {
-    const mine = await fundedAccount();
-    const theirs = await fundedAccount();
+    const mine = await fundedAccount(f.deps);
+    const theirs = await fundedAccount(f.deps);
     const { token } = await sessionFor(mine);
     for (const path of [
       '',
@@ -80,7 +73,7 @@ describe('session tokens: short-lived, bound to one account, read and buy only',
   });
 
   it('changes auto-recharge only when issued with autoRecharge', async () => {
-    const id = await fundedAccount();
+    const id = await fundedAccount(f.deps);
     const { token, scopes } = await sessionFor(id, { autoRecharge: true });
     expect(scopes).toEqual(['wallet', 'wallet_recharge']);
     // Past the scope check: payments are not configured in this file, so the route answers 503.
@@ -88,8 +81,8 @@ describe('session tokens: short-lived, bound to one account, read and buy only',
   });
 
   it('only service and admin keys issue tokens, for accounts they may see', async () => {
-    const id = await fundedAccount();
-    const other = await fundedAccount();
+    const id = await fundedAccount(f.deps);
+    const other = await fundedAccount(f.deps);
     for (const scope of ['support', 'finance', 'customer', 'approver'] as const) {
       const key = await api.key([scope], scope === 'customer' ? id : undefined);
       expect((await call(api, 'POST', `/v1/accounts/${id}/session-tokens`, { key, body: {} })).status, scope).toBe(403);
@@ -103,7 +96,7 @@ describe('session tokens: short-lived, bound to one account, read and buy only',
   });
 
   it('an expired token is a 401 that says so; a forged one is a plain 401', async () => {
-    const id = await fundedAccount();
+    const id = await fundedAccount(f.deps);
     const old = await issueSessionToken(f.deps.db, {
       accountId: id,
       scopes: ['wallet'],

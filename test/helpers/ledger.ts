@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { LedgerDeps } from '../../src/ledger/context.js';
-import { createAccount, createCreditType } from '../../src/ledger/index.js';
+import type { Database } from '../../src/db/database.js';
+import { createAccount, createCreditType, issueGrant } from '../../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { expectLedgerInvariants } from './invariants.js';
 
@@ -59,3 +60,21 @@ export async function newAccount(deps: LedgerDeps, extra: { parentId?: string; o
 }
 
 export const actor = { actor: 'test' };
+
+/** A new account holding `amount` purchased 'ai' credits. */
+export async function fundedAccount(deps: LedgerDeps, amount = '100') {
+  const id = await newAccount(deps);
+  await issueGrant(deps, { accountId: id, creditType: 'ai', amount, source: 'purchase' }, actor);
+  return id;
+}
+
+/** How many burn entries an account has. */
+export async function burnCount(db: Database, accountId: string) {
+  const rows = await db
+    .selectFrom('ledger_entries')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('entry_type', '=', 'burn')
+    .execute();
+  return rows.length;
+}
