@@ -1,23 +1,29 @@
 /**
- * npx tsx bench/rollup-cost.ts [--rounds N] [--ops N]
+ * npx tsx bench/rollup-cost.ts [--rounds N] [--ops N] [--fresh]
  *
- * What the usage-rollup trigger (migrations/2026-11-29T001000_usage_rollups.ts)
+ * What the usage-rollup trigger (migrations/2026-11-29T101000_usage_rollups.ts)
  * costs a deduct, measured A/B in one database: rounds of deducts alternate
  * with the trigger enabled and disabled, so the machine's load (2 shared
  * cores) falls on both sides alike. Deducts run in-process through the
  * ledger (8 at a time, distinct accounts), with full durability.
+ *
+ * --fresh: every pooled connection serves one checkout and is closed, so each
+ * deduct runs on new server backends, as when backends are killed
+ * (test/faults/postgres-faults.test.ts): a PL/pgSQL trigger function is
+ * compiled and its statement planned once per backend, on its first firing.
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
-import { createDatabase } from '../src/db/database.js';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { createDatabase, createPool, type Database } from '../src/db/database.js';
+import type { DB } from '../src/db/schema.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createAccount, createCreditType, deduct, issueGrant } from '../src/ledger/index.js';
 import { createLogger } from '../src/logger.js';
 import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 
-const { values: flags } = parseArgs({ options: { rounds: { type: 'string' }, ops: { type: 'string' } } });
+const { values: flags } = parseArgs({ options: { rounds: { type: 'string' }, ops: { type: 'string' }, fresh: { type: 'boolean' } } });
 const ROUNDS = Number(flags.rounds ?? 10);
 const OPS = Number(flags.ops ?? 400);
 const CONCURRENCY = 8;
@@ -29,9 +35,15 @@ async function main() {
   await rm(dataDir, { recursive: true, force: true });
   const postgres = await startEmbeddedPostgres({ dataDir, port: 5497, database: 'burndown_bench', logger: createLogger('warn', 'bench') });
   const db = createDatabase({ connectionString: postgres.url, poolSize: CONCURRENCY + 2, applicationName: 'bench-rollup' });
+  let work: Database = db;
   try {
     await migrateToLatest(db);
-    const ledger = { db, clock: () => new Date(), holdDefaultTtlSeconds: 900, holdMaxTtlSeconds: 86_400 };
+    if (flags.fresh) {
+      const pool = createPool({ connectionString: postgres.url, poolSize: CONCURRENCY, applicationName: 'bench-rollup-fresh' });
+      pool.options.maxUses = 1;
+      work = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    }
+    const ledger = { db: work, clock: () => new Date(), holdDefaultTtlSeconds: 900, holdMaxTtlSeconds: 86_400 };
     await createCreditType(db, { id: 'ai', name: 'AI', precision: 2 });
     const accounts = Array.from({ length: 64 }, (_, i) => `rc-${i}`);
     for (const id of accounts) {
@@ -73,6 +85,7 @@ async function main() {
       );
     }
   } finally {
+    if (work !== db) await work.destroy();
     await db.destroy();
     await postgres.stop();
   }

@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { createDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
@@ -30,6 +30,11 @@ async function untilFinal(fixture: ApiFixture, path: string, key: string, body: 
 }
 
 describe('PostgreSQL backends killed under load', () => {
+  // However the test ends (a timeout too), the killer stops before the fixture's invariant check (an inner afterEach
+  // runs first): left running, it would kill that check and hide why the test failed behind "terminating connection".
+  let stopKiller = async () => {};
+  afterEach(() => stopKiller());
+
   it('retries with the same keys leave no duplicate, and every 2xx has its ledger entries', async () => {
     const accounts = await Promise.all(Array.from({ length: 4 }, () => newAccount(f.deps)));
     for (const id of accounts) await issueGrant(f.deps, { accountId: id, creditType: 'ai', amount: '1000', source: 'purchase' }, actor);
@@ -48,6 +53,12 @@ describe('PostgreSQL backends killed under load', () => {
         await new Promise((r) => setTimeout(r, 40));
       }
     })();
+    stopKiller = async () => {
+      if (!killing) return;
+      killing = false;
+      await killer;
+      await admin.end();
+    };
 
     const requests = Array.from({ length: 60 }, (_, i) => ({
       account: accounts[i % accounts.length]!,
@@ -57,9 +68,7 @@ describe('PostgreSQL backends killed under load', () => {
     const results = await Promise.all(
       requests.map((r) => untilFinal(api, `/v1/accounts/${r.account}/deduct`, r.key, { creditType: 'ai', amount: r.amount })),
     );
-    killing = false;
-    await killer;
-    await admin.end();
+    await stopKiller();
 
     expect(killed, 'the fault was injected').toBeGreaterThan(0);
     expect(results.map((r) => r.status)).toEqual(requests.map(() => 200));
