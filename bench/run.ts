@@ -14,7 +14,7 @@
  * Flags: --seconds N (per measurement, default 10), --entries N (largest
  * ledger size for balance reads, default 10000000), --accounts N (default
  * 10000), --ingest-seconds N (sustained event ingest, default 60), --quick
- * (3 s, 2M entries).
+ * (3 s, 2M entries), --port-offset N (added to every port the bench opens).
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -42,14 +42,17 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean' },
     accounts: { type: 'string' },
     'ingest-seconds': { type: 'string' },
+    'port-offset': { type: 'string' },
   },
 });
 const SECONDS = Number(flags.seconds ?? (flags.quick ? 3 : 10));
 const MAX_ENTRIES = Number(flags.entries ?? (flags.quick ? 2_000_000 : 10_000_000));
 const ACCOUNTS = Number(flags.accounts ?? 10_000);
 const INGEST_SECONDS = Number(flags['ingest-seconds'] ?? 60);
-const API_PORT = 3900;
-const HELLO_PORT = 3901;
+// --port-offset N moves every port the bench opens, so two checkouts on one machine can bench at once.
+const PORT_OFFSET = Number(flags['port-offset'] ?? 0);
+const API_PORT = 3900 + PORT_OFFSET;
+const HELLO_PORT = 3901 + PORT_OFFSET;
 
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
@@ -75,10 +78,10 @@ async function main() {
   log(`starting servers (data in ${dataDir})`);
   const postgres = config.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres({ dataDir, port: 5499, database: 'burndown_bench', logger });
+    : await startEmbeddedPostgres({ dataDir, port: 5499 + PORT_OFFSET, database: 'burndown_bench', logger });
   const temporal = config.TEMPORAL_ADDRESS
     ? undefined
-    : await startTemporalDevServer({ dataDir, port: 7299, uiPort: 0, logger, ephemeral: true, headless: true });
+    : await startTemporalDevServer({ dataDir, port: 7299 + PORT_OFFSET, uiPort: 0, logger, ephemeral: true, headless: true });
   const databaseUrl = config.DATABASE_URL ?? postgres!.url;
   const temporalAddress = config.TEMPORAL_ADDRESS ?? temporal!.address;
   // The bench's own connections (seeding, checks) skip waiting for fsync so
