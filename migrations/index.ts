@@ -8,6 +8,16 @@ import * as notifications from './2026-11-21T040000_notifications.js';
 import * as finance from './2026-11-21T050000_finance.js';
 import * as subscriptions from './2026-11-21T060000_subscriptions.js';
 import * as grantTimerMarks from './2026-11-21T070000_grant_timer_marks.js';
+import * as ledgerSqlCore from './2026-11-29T000000_ledger_sql_core.js';
+import * as ledgerSqlPosting from './2026-11-29T000100_ledger_sql_posting.js';
+import * as ledgerSqlSpend from './2026-11-29T000200_ledger_sql_spend.js';
+import * as ledgerSqlCloseHold from './2026-11-29T000300_ledger_sql_close_hold.js';
+import * as ledgerSqlGrants from './2026-11-29T000400_ledger_sql_grants.js';
+import * as ledgerSqlRefund from './2026-11-29T000500_ledger_sql_refund.js';
+import * as ledgerSqlExecute from './2026-11-29T000600_ledger_sql_execute.js';
+import * as balanceAlertsSql from './2026-11-29T001000_balance_alerts_sql.js';
+import * as rechargeTriggerSql from './2026-11-29T001100_recharge_trigger_sql.js';
+import * as auditSql from './2026-11-29T001200_audit_sql.js';
 // Web UI (issue 15): session tokens (auth), usage rollups and account search (accounts)
 import * as sessionTokens from './2026-11-29T100000_session_tokens.js';
 import * as usageRollups from './2026-11-29T101000_usage_rollups.js';
@@ -27,6 +37,16 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T050000_finance': finance,
   '2026-11-21T060000_subscriptions': subscriptions,
   '2026-11-21T070000_grant_timer_marks': grantTimerMarks,
+  '2026-11-29T000000_ledger_sql_core': ledgerSqlCore,
+  '2026-11-29T000100_ledger_sql_posting': ledgerSqlPosting,
+  '2026-11-29T000200_ledger_sql_spend': ledgerSqlSpend,
+  '2026-11-29T000300_ledger_sql_close_hold': ledgerSqlCloseHold,
+  '2026-11-29T000400_ledger_sql_grants': ledgerSqlGrants,
+  '2026-11-29T000500_ledger_sql_refund': ledgerSqlRefund,
+  '2026-11-29T000600_ledger_sql_execute': ledgerSqlExecute,
+  '2026-11-29T001000_balance_alerts_sql': balanceAlertsSql,
+  '2026-11-29T001100_recharge_trigger_sql': rechargeTriggerSql,
+  '2026-11-29T001200_audit_sql': auditSql,
   '2026-11-29T100000_session_tokens': sessionTokens,
   '2026-11-29T101000_usage_rollups': usageRollups,
   '2026-11-29T102000_account_search': accountSearch,

@@ -1,6 +1,6 @@
 import type { Database, Tx } from '../db/database.js';
 import type { AuditLogRow } from '../db/schema-audit.js';
-import type { LedgerDeps, LedgerObserver, LedgerOperationEvent } from '../ledger/index.js';
+import type { LedgerDeps, LedgerOperationEvent, LedgerSqlObserver, LedgerTransactionObserver } from '../ledger/index.js';
 
 /** Who did it and from where: taken from the HTTP request (or the workflow that acts for a person). */
 export interface AuditContext {
@@ -46,7 +46,8 @@ export async function writeAudit(db: Database | Tx, record: AuditRecord): Promis
 
 /**
  * Ledger deps whose operations also write an audit record inside their own
- * transaction. `describe` turns the operation's result into the record (or
+ * transaction (a transaction observer: a round trip of its own; `auditing`
+ * costs none). `describe` turns the operation's result into the record (or
  * undefined for operations that should not be audited). An idempotent replay
  * returns the stored result without running observers, so it adds no record.
  */
@@ -54,7 +55,7 @@ export function withAudit(
   ledger: LedgerDeps,
   describe: (event: LedgerOperationEvent) => Omit<AuditRecord, 'occurredAt'> | undefined,
 ): LedgerDeps {
-  const observe: LedgerObserver = async (event) => {
+  const observe: LedgerTransactionObserver = async (event) => {
     const record = describe(event);
     if (record) await writeAudit(event.tx, { ...record, occurredAt: event.now });
   };
@@ -121,7 +122,13 @@ export async function queryAudit(db: Database, filter: AuditFilter): Promise<Aud
   return rows.map(auditView);
 }
 
-/** Ledger deps that audit every operation of one kind, with its result as the state after. */
+/**
+ * Ledger deps that audit every operation of one kind, with its result as the
+ * state after. The record is written by the SQL function audit_ledger_operation
+ * (migrations/2026-11-29T001200_audit_sql.ts) inside the operation's own call:
+ * in its transaction, at no extra round trip. An idempotent replay adds no record.
+ */
 export function auditing(ledger: LedgerDeps, kind: string, record: Omit<AuditRecord, 'occurredAt' | 'after'>): LedgerDeps {
-  return withAudit(ledger, (event) => (event.kind === kind ? { ...record, after: event.result } : undefined));
+  const observer: LedgerSqlObserver = { sqlFunction: 'audit_ledger_operation', args: { kind, record } };
+  return { ...ledger, observers: [...(ledger.observers ?? []), observer] };
 }

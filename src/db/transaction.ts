@@ -10,14 +10,15 @@ function sqlState(error: unknown): string | undefined {
 }
 
 /**
- * Runs fn in one transaction, retrying it from the start on serialization
- * failures and deadlocks so callers never see them. fn must be safe to re-run:
- * everything it does is rolled back between attempts.
+ * Runs fn, a whole transaction (one autocommitted statement, or BEGIN …
+ * COMMIT), again from the start on serialization failures and deadlocks so
+ * callers never see them. fn must be safe to re-run: everything a failed
+ * attempt did is rolled back.
  */
-export async function inTransaction<T>(db: Database, fn: (tx: Tx) => Promise<T>, maxAttempts = 8): Promise<T> {
+export async function retryingConflicts<T>(fn: () => Promise<T>, maxAttempts = 8): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(fn);
+      return await fn();
     } catch (error) {
       const state = sqlState(error);
       if (state === undefined || !RETRYABLE_SQLSTATES.has(state) || attempt >= maxAttempts) throw error;
@@ -25,4 +26,9 @@ export async function inTransaction<T>(db: Database, fn: (tx: Tx) => Promise<T>,
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
+}
+
+/** Runs fn in one transaction, retried as retryingConflicts retries. */
+export async function inTransaction<T>(db: Database, fn: (tx: Tx) => Promise<T>, maxAttempts = 8): Promise<T> {
+  return retryingConflicts(() => db.transaction().execute(fn), maxAttempts);
 }

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { CreditType, EntryType, LedgerEntry } from '../db/schema.js';
-import { poolChain } from './accounts.js';
 import { fromUnits, getCreditType } from './credit-types.js';
+import { NotFoundError } from '../errors.js';
 
 export interface GrantBalance {
   id: string;
@@ -100,49 +100,67 @@ function summarize(
   };
 }
 
-/** R-L4: balances per credit type now, from the balance rows and live grants. */
+interface BalanceRead {
+  chain: string[] | null;
+  /** [credit type, debt, overdraft limit, granted, burned, refunded, expired, voided], int8 as text. */
+  balances: [string, string, string, string, string, string, string, string][];
+  /** [id, account, credit type, source, priority, remaining, effective at, expires at, status], in burn order. */
+  grants: [string, string, string, string, number, string, string, string | null, string][];
+  /** [credit type, Σ active holds], int8 as text. */
+  holds: [string, string][];
+}
+
+/**
+ * R-L4: balances per credit type now, in one statement: the account's balance
+ * rows, the live grants of it and its pool parents in burn order
+ * (ledger_burn_key, the one definition), and what its active holds reserve.
+ */
 export async function getBalances(db: Database, accountId: string, now: Date): Promise<AccountBalance> {
-  const chainIds = (await poolChain(db, accountId)).map((a) => a.id);
-  const [rows, grants, holds] = await Promise.all([
-    db.selectFrom('balances').selectAll().where('account_id', '=', accountId).orderBy('credit_type').execute(),
-    db
-      .selectFrom('grants')
-      .select(['id', 'account_id', 'credit_type', 'source', 'priority', 'remaining', 'effective_at', 'expires_at', 'status'])
-      .where('account_id', 'in', chainIds)
-      .where('status', '=', 'active')
-      .where('remaining', '>', 0n)
-      .orderBy(sql`array_position(${sql.val(chainIds)}::text[], account_id)`)
-      .orderBy('priority')
-      .orderBy(sql`expires_at asc nulls last`)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute(),
-    // What this account's own active holds reserve, wherever in the pool the credits sit.
-    db
-      .selectFrom('holds')
-      .select(['credit_type', sql<bigint>`sum(amount)::int8`.as('held')])
-      .where('account_id', '=', accountId)
-      .where('status', '=', 'active')
-      .groupBy('credit_type')
-      .execute(),
-  ]);
-  const creditTypes = new Set([...rows.map((r) => r.credit_type), ...grants.map((g) => g.credit_type)]);
+  const { rows } = await sql<BalanceRead>`
+    select c.chain,
+      (select coalesce(json_agg(json_build_array(b.credit_type, b.debt::text, b.overdraft_limit::text, b.granted::text, b.burned::text,
+                b.refunded::text, b.expired::text, b.voided::text) order by b.credit_type), '[]')
+         from balances b where b.account_id = ${accountId}) as balances,
+      (select coalesce(json_agg(json_build_array(g.id, g.account_id, g.credit_type, g.source, g.priority, g.remaining::text,
+                ledger_iso(g.effective_at), ledger_iso(g.expires_at), g.status) order by ledger_burn_key(c.chain, g)), '[]')
+         from grants g where g.account_id = any(c.chain) and g.status = 'active' and g.remaining > 0) as grants,
+      -- What this account's own active holds reserve, wherever in the pool the credits sit.
+      (select coalesce(json_agg(json_build_array(h.credit_type, h.held::text)), '[]')
+         from (select credit_type, sum(amount) as held from holds
+               where account_id = ${accountId} and status = 'active' group by credit_type) h) as holds
+    from (select ledger_pool_chain(${accountId}) as chain) c`.execute(db);
+  const read = rows[0]!;
+  if (read.chain === null) throw new NotFoundError('account', accountId);
+  const grants: GrantState[] = read.grants.map(
+    ([id, account, creditType, source, priority, remaining, effectiveAt, expiresAt, status]) => ({
+      id,
+      account_id: account,
+      credit_type: creditType,
+      source,
+      priority,
+      remaining: BigInt(remaining),
+      effective_at: new Date(effectiveAt),
+      expires_at: expiresAt === null ? null : new Date(expiresAt),
+      status,
+    }),
+  );
+  const rowsByType = new Map(read.balances.map((row) => [row[0], row.slice(1).map((v) => BigInt(v))] as const));
+  const held = new Map(read.holds.map(([creditType, amount]) => [creditType, BigInt(amount)]));
+  const creditTypes = new Set([...rowsByType.keys(), ...grants.map((g) => g.credit_type)]);
   const balances: CreditTypeBalance[] = [];
   for (const ct of [...creditTypes].sort()) {
-    const creditType = await getCreditType(db, ct);
-    const row = rows.find((r) => r.credit_type === ct);
+    const row = rowsByType.get(ct);
+    const [debt, overdraftLimit, granted, burned, refunded, expired, voided] = row ?? [];
     balances.push(
       summarize(
-        creditType,
+        await getCreditType(db, ct),
         accountId,
         grants.filter((g) => g.credit_type === ct),
         {
-          held: holds.find((h) => h.credit_type === ct)?.held ?? 0n,
-          debt: row?.debt ?? 0n,
-          overdraftLimit: row?.overdraft_limit ?? 0n,
-          lifetime: row
-            ? { granted: row.granted, burned: row.burned, refunded: row.refunded, expired: row.expired, voided: row.voided }
-            : {},
+          held: held.get(ct) ?? 0n,
+          debt: debt ?? 0n,
+          overdraftLimit: overdraftLimit ?? 0n,
+          lifetime: row ? { granted: granted!, burned: burned!, refunded: refunded!, expired: expired!, voided: voided! } : {},
         },
         now,
       ),
@@ -179,7 +197,7 @@ export async function getBalancesAt(db: Database, accountId: string, at: Date): 
       order by id desc limit 1
     ) e
     where g.account_id = ${accountId}
-    order by g.priority, g.expires_at asc nulls last, g.created_at, g.id`.execute(db);
+    order by ledger_burn_key(null::text[], g)`.execute(db);
 
   const balances: CreditTypeBalance[] = [];
   for (const last of lastEntries.rows) {

@@ -1,4 +1,5 @@
 import type { Database, Tx } from '../db/database.js';
+import type { GroupCommit } from './group-commit.js';
 
 /** What a ledger observer is told, inside the operation's transaction, after its entries are written. */
 export interface LedgerOperationEvent {
@@ -13,12 +14,31 @@ export interface LedgerOperationEvent {
 }
 
 /**
- * Runs inside every ledger operation's transaction, after its entries are
- * written and before commit: the place to write outbox events that must exist
- * exactly when the ledger change does (low balance, recharge needed, expiry).
- * Never do I/O outside the database here; throw only to abort the operation.
+ * An observer that runs its own statements inside the operation's transaction
+ * (the operation then runs as BEGIN, its call, the observers, COMMIT). Each
+ * statement is a round trip made under the balance locks: fine for tests and
+ * rare operations, not for the hot path. Never do I/O outside the database
+ * here; throw only to abort the operation.
  */
-export type LedgerObserver = (event: LedgerOperationEvent) => Promise<void>;
+export type LedgerTransactionObserver = (event: LedgerOperationEvent) => Promise<void>;
+
+/**
+ * An observer that costs no round trip: a SQL function its area defines in
+ * its own migration, `fn(operation jsonb, args jsonb) returns jsonb`, run by
+ * the ledger inside the operation's one call, after the operation's writes,
+ * in the same transaction. `operation` is {kind, accountId, creditType,
+ * transactionId, now, result}. The place to write outbox events and marks
+ * that must exist exactly when the ledger change does.
+ */
+export interface LedgerSqlObserver {
+  readonly sqlFunction: string;
+  /** JSON handed to the function as `args` (configuration, request context). */
+  readonly args?: unknown;
+  /** Told what the function returned, when it returned something, once the call has come back. */
+  readonly onResult?: (output: unknown, operation: { kind: string; accountId: string; creditType: string }) => void;
+}
+
+export type LedgerObserver = LedgerTransactionObserver | LedgerSqlObserver;
 
 /** What every ledger operation needs: the database and a clock (tests move it). */
 export interface LedgerDeps {
@@ -27,6 +47,29 @@ export interface LedgerDeps {
   holdDefaultTtlSeconds: number;
   holdMaxTtlSeconds: number;
   observers?: readonly LedgerObserver[];
+  /**
+   * Group commit for hot accounts: concurrent deducts and holds of one
+   * account (and credit type) in this process run as one transaction. Off
+   * when absent, and for operations with transaction observers.
+   */
+  groupCommit?: GroupCommit | undefined;
+}
+
+/**
+ * The HTTP Idempotency-Key record a ledger operation can complete in its own
+ * transaction: the stored response is the operation's result, as JSON, with
+ * `status`. Written only when the operation runs and succeeds (not on a
+ * ledger-level replay, not on a refusal); it replaces this request's own
+ * in-flight claim or an expired record, and is inserted when there is none.
+ */
+export interface HttpIdempotencyRecord {
+  apiKeyId: string;
+  key: string;
+  method: string;
+  path: string;
+  requestHash: string;
+  status: number;
+  retentionHours: number;
 }
 
 /** Who and why, carried onto every entry an operation writes. */
@@ -37,4 +80,6 @@ export interface OperationMeta {
   reason?: string | undefined;
   feature?: string | undefined;
   usageEventId?: string | undefined;
+  /** Complete this HTTP Idempotency-Key record in the operation's own transaction (one commit per request). */
+  httpIdempotency?: HttpIdempotencyRecord | undefined;
 }

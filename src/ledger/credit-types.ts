@@ -45,10 +45,20 @@ export async function getCreditType(db: Database | Tx, id: string): Promise<Cred
 }
 
 /** Parses a decimal amount for a credit type; a bad one is a field error on `field`. */
-export function toUnits(creditType: CreditType, text: string, field: string, { allowZero = false }: { allowZero?: boolean } = {}): bigint {
+export function toUnits(creditType: CreditType, text: string, field: string, options: { allowZero?: boolean } = {}): bigint {
+  return unitsAtPrecision(creditType.precision, text, field, options);
+}
+
+/** toUnits for a precision, when only the precision is at hand (a refusal from the ledger's SQL names it). */
+export function unitsAtPrecision(
+  precision: number,
+  text: string,
+  field: string,
+  { allowZero = false }: { allowZero?: boolean } = {},
+): bigint {
   let units: bigint;
   try {
-    units = parseAmount(text, creditType.precision);
+    units = parseAmount(text, precision);
   } catch (error) {
     if (error instanceof AmountFormatError) {
       throw new ValidationError(`Invalid ${field}`, [{ path: field, message: error.message, code: error.code }]);

@@ -1,15 +1,10 @@
-import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
-import type { CreditType, DB, Grant, GrantSource } from '../db/schema.js';
+import type { CreditType, Grant, GrantSource } from '../db/schema.js';
 import { AmountFormatError, formatMoney, parseMoney } from '../money/amount.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { fromUnits, getCreditType, toUnits } from './credit-types.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { newId } from './ids.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { runLedgerOperation } from './ledger-transaction.js';
-import { lockBalances } from './locks.js';
-import { Posting } from './posting.js';
-import { requireAccount } from './accounts.js';
 
 /**
  * Burn order (R-L3), the documented rule: an account's own grants before its
@@ -93,98 +88,6 @@ export function grantView(creditType: CreditType, grant: Grant): GrantView {
   };
 }
 
-/** A grant can be spent at `now`: active, already effective, not yet expired. */
-export function isSpendable(grant: Grant, now: Date): boolean {
-  return (
-    grant.status === 'active' && grant.remaining > 0n && grant.effective_at <= now && (grant.expires_at === null || grant.expires_at > now)
-  );
-}
-
-const SPENDABLE_PAGE = 200;
-
-/** The SQL twin of isSpendable, for the given accounts and credit type. */
-export function spendableAt(accountIds: readonly string[], creditType: string, now: Date) {
-  return (eb: ExpressionBuilder<DB, 'grants'>) =>
-    eb.and([
-      eb('account_id', 'in', accountIds),
-      eb('credit_type', '=', creditType),
-      eb('status', '=', 'active'),
-      eb('remaining', '>', 0n),
-      eb('effective_at', '<=', now),
-      eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
-    ]);
-}
-
-function spendableInBurnOrder(tx: Tx, accountIds: readonly string[], creditType: string, now: Date) {
-  return tx
-    .selectFrom('grants')
-    .selectAll()
-    .where(spendableAt(accountIds, creditType, now))
-    .orderBy(sql`array_position(${sql.val(accountIds)}::text[], account_id)`)
-    .orderBy('priority')
-    .orderBy(sql`expires_at asc nulls last`)
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(SPENDABLE_PAGE);
-}
-
-/**
- * Spendable grants of the given accounts (nearest pool member first) in burn
- * order, a page at a time, starting with `firstPage` when the caller already
- * read it (spendableFunds). Callers hold the balance locks of these accounts,
- * which is what guards the grants' remaining amounts.
- */
-export async function* spendableGrants(
-  tx: Tx,
-  accountIds: readonly string[],
-  creditType: string,
-  now: Date,
-  firstPage?: readonly Grant[],
-): AsyncGenerator<Grant> {
-  let offset = 0;
-  if (firstPage) {
-    yield* firstPage;
-    if (firstPage.length < SPENDABLE_PAGE) return;
-    offset = SPENDABLE_PAGE;
-  }
-  for (; ; offset += SPENDABLE_PAGE) {
-    const page = await spendableInBurnOrder(tx, accountIds, creditType, now).offset(offset).execute();
-    yield* page;
-    if (page.length < SPENDABLE_PAGE) return;
-  }
-}
-
-export interface SpendableFunds {
-  /** Σ remaining of every spendable grant of the accounts. */
-  total: bigint;
-  /** The first page spendableGrants would read, to hand back to it. */
-  firstPage: Grant[];
-}
-
-/** The spendable total and the first page of grants in burn order, in one round trip (a window sum). */
-export async function spendableFunds(tx: Tx, accountIds: readonly string[], creditType: string, now: Date): Promise<SpendableFunds> {
-  const rows = await spendableInBurnOrder(tx, accountIds, creditType, now)
-    .select(sql<bigint>`(sum(remaining) over ())::int8`.as('spendable_total'))
-    .execute();
-  return {
-    total: rows[0]?.spendable_total ?? 0n,
-    firstPage: rows.map(({ spendable_total: _total, ...grant }) => grant),
-  };
-}
-
-/**
- * Pays an account's overdraft debt from its own spendable grants, in burn order.
- * A pool parent's grants never pay a child's debt: the debt is the child's.
- */
-export async function settleDebt(posting: Posting, tx: Tx, accountId: string, creditType: string): Promise<void> {
-  const row = posting.balanceOf(accountId, creditType);
-  if (row.debt === 0n) return;
-  for await (const grant of spendableGrants(tx, [accountId], creditType, posting.context.now)) {
-    if (row.debt === 0n) break;
-    posting.post('settle', accountId, creditType, grant.remaining < row.debt ? grant.remaining : row.debt, { grant });
-  }
-}
-
 function parseCostBasis(costBasis: GrantInput['costBasis']): { minor: bigint; currency: string } | null {
   if (!costBasis) return null;
   try {
@@ -197,69 +100,36 @@ function parseCostBasis(costBasis: GrantInput['costBasis']): { minor: bigint; cu
   }
 }
 
+/**
+ * Issues a grant in one call (ledger_issue_grant), idempotent by externalRef,
+ * then settles the account's debt from its own grants, this one included.
+ */
 export async function issueGrant(deps: LedgerDeps, input: GrantInput, meta: OperationMeta): Promise<GrantView> {
   const creditType = await getCreditType(deps.db, input.creditType).catch(() => {
     throw new ValidationError('Unknown credit type', [{ path: 'creditType', message: `credit type ${input.creditType} does not exist` }]);
   });
   const amount = toUnits(creditType, input.amount, 'amount');
   const costBasis = parseCostBasis(input.costBasis);
-  await requireAccount(deps.db, input.accountId);
-
-  return runLedgerOperation(
-    deps,
-    { accountId: input.accountId, kind: 'grant', creditType: creditType.id, meta, request: input },
-    async ({ tx, transactionId, now }) => {
-      const effectiveAt = input.effectiveAt ?? now;
-      if (input.expiresAt && input.expiresAt <= effectiveAt) {
-        throw new ValidationError('Expiry must be after the effective time', [
-          { path: 'expiresAt', message: `${input.expiresAt.toISOString()} is not after ${effectiveAt.toISOString()}` },
-        ]);
-      }
-      const balances = await lockBalances(tx, [{ accountId: input.accountId, creditType: creditType.id }]);
-      if (input.externalRef !== undefined) {
-        const existing = await tx
-          .selectFrom('grants')
-          .selectAll()
-          .where('account_id', '=', input.accountId)
-          .where('external_ref', '=', input.externalRef)
-          .executeTakeFirst();
-        if (existing) return grantView(creditType, existing);
-      }
-      const grant = await tx
-        .insertInto('grants')
-        .values({
-          account_id: input.accountId,
-          id: newId('grant'),
-          credit_type: creditType.id,
-          amount,
-          remaining: 0n,
-          source: input.source,
-          priority: input.priority ?? defaultPriority[input.source],
-          effective_at: effectiveAt,
-          expires_at: input.expiresAt ?? null,
-          reason_code: input.reasonCode ?? null,
-          reason: meta.reason ?? null,
-          issued_by: meta.actor,
-          cost_basis_minor: costBasis?.minor ?? null,
-          cost_basis_currency: costBasis?.currency ?? null,
-          pricing_version: input.pricingVersion ?? null,
-          external_ref: input.externalRef ?? null,
-          transaction_id: transactionId,
-          metadata: JSON.stringify(input.metadata ?? {}),
-          created_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const posting = new Posting(tx, balances, { transactionId, initiatorAccountId: input.accountId, now, ...meta });
-      posting.post('grant', input.accountId, creditType.id, amount, { grant });
-      // settleDebt reads grants from the database: write the new one first.
-      await posting.flush();
-      await settleDebt(posting, tx, input.accountId, creditType.id);
-      await posting.flush();
-      // Settling debt may have drawn on this very grant: answer with what it has now.
-      return grantView(creditType, await findGrant(tx, grant.id));
+  return runLedgerOperation<GrantView>(deps, {
+    kind: 'grant',
+    fields: {
+      accountId: input.accountId,
+      creditType: creditType.id,
+      amount: amount.toString(),
+      source: input.source,
+      priority: input.priority ?? defaultPriority[input.source],
+      effectiveAt: input.effectiveAt?.toISOString(),
+      expiresAt: input.expiresAt?.toISOString(),
+      reasonCode: input.reasonCode,
+      costBasisMinor: costBasis?.minor.toString(),
+      costBasisCurrency: costBasis?.currency,
+      pricingVersion: input.pricingVersion,
+      externalRef: input.externalRef,
+      metadata: input.metadata ?? {},
     },
-  );
+    meta,
+    request: input,
+  });
 }
 
 export async function findGrant(db: Database | Tx, grantId: string): Promise<Grant> {
@@ -286,33 +156,9 @@ export async function listGrants(
   return Promise.all(rows.map(async (g) => grantView(await getCreditType(db, g.credit_type), g)));
 }
 
-/** Locks a grant's balance row, then reads the grant as it is under that lock. */
-async function lockGrant(tx: Tx, grantId: string) {
-  const found = await findGrant(tx, grantId);
-  const balances = await lockBalances(tx, [{ accountId: found.account_id, creditType: found.credit_type }]);
-  const grant = await findGrant(tx, grantId);
-  return { grant, balances };
-}
-
-/** Void (R-L5): a compensating entry takes what remains of the grant. */
-export async function voidGrant(deps: LedgerDeps, grantId: string, meta: OperationMeta): Promise<GrantView> {
-  const found = await findGrant(deps.db, grantId);
-  const creditType = await getCreditType(deps.db, found.credit_type);
-  return runLedgerOperation(
-    deps,
-    { accountId: found.account_id, kind: 'void', creditType: creditType.id, meta, request: { grantId } },
-    async ({ tx, transactionId, now }) => {
-      const { grant, balances } = await lockGrant(tx, grantId);
-      if (grant.status !== 'active') {
-        throw new ConflictError('grant_not_active', `Grant ${grantId} is already ${grant.status}`, { status: grant.status });
-      }
-      const posting = new Posting(tx, balances, { transactionId, initiatorAccountId: grant.account_id, now, ...meta });
-      if (grant.remaining > 0n) posting.post('void', grant.account_id, grant.credit_type, grant.remaining, { grant });
-      posting.closeGrant(grant, 'voided');
-      await posting.flush();
-      return grantView(creditType, grant);
-    },
-  );
+/** Void (R-L5): a compensating entry takes what remains of the grant (ledger_void_grant). */
+export function voidGrant(deps: LedgerDeps, grantId: string, meta: OperationMeta): Promise<GrantView> {
+  return runLedgerOperation<GrantView>(deps, { kind: 'void', fields: { grantId }, meta, request: { grantId } });
 }
 
 /**
@@ -320,34 +166,10 @@ export async function voidGrant(deps: LedgerDeps, grantId: string, meta: Operati
  * Safe to call any number of times: only the first call after the expiry
  * instant writes an entry.
  */
-export async function expireGrant(
+export function expireGrant(
   deps: LedgerDeps,
   grantId: string,
   meta: OperationMeta,
 ): Promise<{ grantId: string; expired: string; status: string }> {
-  const found = await findGrant(deps.db, grantId);
-  const creditType = await getCreditType(deps.db, found.credit_type);
-  return runLedgerOperation(
-    deps,
-    { accountId: found.account_id, kind: 'expiry', creditType: creditType.id, meta, request: { grantId } },
-    async ({ tx, transactionId, now }) => {
-      const { grant, balances } = await lockGrant(tx, grantId);
-      if (grant.status !== 'active' || grant.expires_at === null || grant.expires_at > now) {
-        return { grantId, expired: fromUnits(creditType, 0n), status: grant.status };
-      }
-      const posting = new Posting(tx, balances, { transactionId, initiatorAccountId: grant.account_id, now, ...meta });
-      const expired = grant.remaining;
-      if (expired > 0n) {
-        posting.post('expiry', grant.account_id, grant.credit_type, expired, {
-          grant,
-          metadata: grant.cost_basis_currency
-            ? { cost_basis_minor: String(grant.cost_basis_minor), cost_basis_currency: grant.cost_basis_currency }
-            : {},
-        });
-      }
-      posting.closeGrant(grant, 'expired');
-      await posting.flush();
-      return { grantId, expired: fromUnits(creditType, expired), status: 'expired' };
-    },
-  );
+  return runLedgerOperation(deps, { kind: 'expiry', fields: { grantId }, meta, request: { grantId } });
 }

@@ -1,11 +1,20 @@
 /** The ledger's public surface: the API, activities and tests import from here. */
 export * from './accounts.js';
 export * from './balances.js';
-export type { LedgerDeps, LedgerObserver, LedgerOperationEvent, OperationMeta } from './context.js';
+export type {
+  HttpIdempotencyRecord,
+  LedgerDeps,
+  LedgerObserver,
+  LedgerOperationEvent,
+  LedgerSqlObserver,
+  LedgerTransactionObserver,
+  OperationMeta,
+} from './context.js';
 export * from './credit-types.js';
 export { deduct, spendableTotal, type DeductInput, type DeductResult } from './deduct.js';
 export * from '../errors.js';
 export * from './grants.js';
+export { createGroupCommit, GroupCommit, type GroupCommitOptions } from './group-commit.js';
 export * from './holds.js';
 export * from './invariants.js';
 export * from './refunds.js';

@@ -1,28 +1,20 @@
 import { createHash } from 'node:crypto';
+import { inTransaction, retryingConflicts } from '../db/transaction.js';
+import type { Database } from '../db/database.js';
+import type { LedgerDeps, LedgerSqlObserver, LedgerTransactionObserver, OperationMeta } from './context.js';
 import { canonicalJson } from './entry-hash.js';
-import { sql } from 'kysely';
-import type { Tx } from '../db/database.js';
-import { inTransaction } from '../db/transaction.js';
-import type { LedgerDeps, OperationMeta } from './context.js';
-import { IdempotencyConflictError } from '../errors.js';
-import { newId } from './ids.js';
+import { executeLedgerOp, isIdempotencyRace, type LedgerOp, type LedgerOutcome } from './ledger-call.js';
+import { refusalError } from './refusals.js';
 
 export interface LedgerOperationSpec {
-  /** The account the operation is recorded under (the caller's account). */
-  accountId: string;
   kind: string;
-  creditType: string;
+  /** The operation's own fields, as ledger_execute reads them (accountId, creditType, amount in units …). */
+  fields: Record<string, unknown>;
   meta: OperationMeta;
-  /** Another transaction this one acts on (a refund names the burn it returns). */
-  relatedTransactionId?: string;
   /** The operation's input, hashed to tell a retry from a different request under the same key. */
   request: unknown;
-}
-
-export interface OperationScope {
-  tx: Tx;
-  transactionId: string;
-  now: Date;
+  /** Operations with the same group key may share one group-committed transaction (deducts and holds of one account). */
+  groupKey?: string;
 }
 
 /** Hash of a request, independent of key order, so a retry with reordered fields is the same request. */
@@ -33,77 +25,85 @@ export function requestHash(request: unknown): string {
   return createHash('sha256').update(canonicalJson(plain)).digest('hex');
 }
 
-function isIdempotencyRace(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: string }).code === '23505' &&
-    (error as { constraint?: string }).constraint === 'ledger_transactions_idem_uq'
-  );
-}
+const isSqlObserver = (o: unknown): o is LedgerSqlObserver => typeof o === 'object' && o !== null && 'sqlFunction' in o;
 
 /**
- * Runs one ledger operation in one database transaction and records it as a
- * ledger transaction. With an idempotency key (activities derive theirs from
- * the workflow id and step) a repeat returns the first result without writing
- * anything; the same key with a different request is a conflict.
+ * Runs one ledger operation: one call of ledger_execute, which locks, writes
+ * the entries, records the ledger transaction (with its idempotency key and
+ * result) and runs the SQL observers, all in one statement and one commit.
+ * With transaction observers it runs inside BEGIN … COMMIT so they can add
+ * their statements; with group commit it may share a transaction with other
+ * operations on the same account. Serialization failures and deadlocks are
+ * retried; a refusal is thrown as its domain error.
  */
-export async function runLedgerOperation<T>(
-  deps: LedgerDeps,
-  spec: LedgerOperationSpec,
-  body: (scope: OperationScope) => Promise<T>,
-): Promise<T> {
+export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperationSpec): Promise<T> {
+  const observers = deps.observers ?? [];
+  const sqlObservers = observers.filter(isSqlObserver);
+  const txObservers = observers.filter((o): o is LedgerTransactionObserver => !isSqlObserver(o));
   const hash = requestHash(spec.request);
-  const key = spec.meta.idempotencyKey;
+  const { meta } = spec;
+  const build = (): LedgerOp => ({
+    kind: spec.kind,
+    ...spec.fields,
+    idempotencyKey: meta.idempotencyKey,
+    requestHash: hash,
+    actor: meta.actor,
+    reason: meta.reason,
+    feature: meta.feature,
+    usageEventId: meta.usageEventId,
+    now: deps.clock().toISOString(),
+    observers: sqlObservers.map((o) => ({ fn: o.sqlFunction, args: o.args ?? null })),
+    http: meta.httpIdempotency,
+  });
+
+  let outcome: LedgerOutcome;
+  if (txObservers.length > 0) outcome = await runWithTransactionObservers(deps.db, build, txObservers);
+  else if (deps.groupCommit && spec.groupKey !== undefined) outcome = await deps.groupCommit.submit(deps.db, spec.groupKey, build());
+  else outcome = await runAlone(deps.db, build);
+
+  if ('error' in outcome) throw refusalError(outcome.error);
+  if (!outcome.replayed) {
+    sqlObservers.forEach((observer, i) => {
+      const output = outcome.observed[i];
+      if (output !== null && output !== undefined) {
+        observer.onResult?.(output, { kind: spec.kind, accountId: outcome.accountId, creditType: outcome.creditType });
+      }
+    });
+  }
+  return outcome.result as T;
+}
+
+/** One operation, one autocommitted statement. */
+export async function runAlone(db: Database, build: () => LedgerOp): Promise<LedgerOutcome> {
+  const attempt = () => retryingConflicts(() => executeLedgerOp(db, build()));
+  try {
+    return await attempt();
+  } catch (error) {
+    // Two callers raced with one key: the loser runs again and finds the winner's result.
+    if (isIdempotencyRace(error)) return attempt();
+    throw error;
+  }
+}
+
+async function runWithTransactionObservers(
+  db: Database,
+  build: () => LedgerOp,
+  observers: readonly LedgerTransactionObserver[],
+): Promise<LedgerOutcome> {
   const attempt = () =>
-    inTransaction(deps.db, async (tx) => {
-      if (key !== undefined) {
-        // Callers with the same key queue here, so a duplicate finds the first
-        // one's committed result instead of re-running the body, whose own
-        // checks could refuse it (a 402 once the first burned the credits).
-        // Taken before any row lock, so it cannot join a lock cycle.
-        await sql`select pg_advisory_xact_lock(hashtext(${spec.accountId}), hashtext(${key}))`.execute(tx);
-        const previous = await tx
-          .selectFrom('ledger_transactions')
-          .select(['request_hash', 'result', 'kind'])
-          .where('account_id', '=', spec.accountId)
-          .where('idempotency_key', '=', key)
-          .executeTakeFirst();
-        if (previous) {
-          if (previous.request_hash !== hash || previous.kind !== spec.kind) {
-            throw new IdempotencyConflictError(
-              `Idempotency key ${key} was already used for a different ${previous.kind} request on account ${spec.accountId}`,
-            );
-          }
-          return previous.result as T;
-        }
+    inTransaction(db, async (tx) => {
+      const op = build();
+      const outcome = await executeLedgerOp(tx, op);
+      if ('error' in outcome || outcome.replayed) return outcome;
+      const { accountId, creditType, transactionId, result } = outcome;
+      for (const observe of observers) {
+        await observe({ tx, kind: op.kind, accountId, creditType, transactionId, now: new Date(op.now), result });
       }
-      const transactionId = newId('transaction');
-      const now = deps.clock();
-      const result = await body({ tx, transactionId, now });
-      for (const observe of deps.observers ?? []) {
-        await observe({ tx, kind: spec.kind, accountId: spec.accountId, creditType: spec.creditType, transactionId, now, result });
-      }
-      await tx
-        .insertInto('ledger_transactions')
-        .values({
-          account_id: spec.accountId,
-          id: transactionId,
-          kind: spec.kind,
-          credit_type: spec.creditType,
-          idempotency_key: key ?? null,
-          request_hash: hash,
-          related_transaction_id: spec.relatedTransactionId ?? null,
-          result: JSON.stringify(result),
-          actor: spec.meta.actor,
-        })
-        .execute();
-      return result;
+      return outcome;
     });
   try {
     return await attempt();
   } catch (error) {
-    // Two callers raced with one key: the loser re-runs and finds the winner's result.
     if (isIdempotencyRace(error)) return attempt();
     throw error;
   }

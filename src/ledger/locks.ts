@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
-import type { Balance, Hold } from '../db/schema.js';
+import type { Balance } from '../db/schema.js';
 
 export interface BalanceKey {
   accountId: string;
@@ -46,9 +46,4 @@ export async function lockBalances(tx: Tx, keys: readonly BalanceKey[]): Promise
     await fetch(missing);
   }
   return locked;
-}
-
-/** Locks one hold row. Call after lockBalances for its account, keeping the lock order. */
-export async function lockHold(tx: Tx, accountId: string, holdId: string): Promise<Hold | undefined> {
-  return tx.selectFrom('holds').selectAll().where('account_id', '=', accountId).where('id', '=', holdId).forUpdate().executeTakeFirst();
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { poolChainCte, type LedgerObserver } from '../ledger/index.js';
+import type { LedgerSqlObserver } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
 import { availableUnits } from './available.js';
 import type { StartRecharge } from './deps.js';
@@ -28,28 +28,20 @@ export function rechargeWorkflowId(accountId: string, creditType: string): strin
   return `recharge-${accountId}-${creditType}`;
 }
 
-const CREDIT_IN = new Set(['grant', 'refund']);
-
-export function createRechargeObserver(onTrigger?: (accountId: string, creditType: string) => void): LedgerObserver {
-  return async ({ tx, kind, accountId, creditType, now }) => {
-    if (CREDIT_IN.has(kind)) return;
-    // The account's own settings and its pool parents': a child burning a
-    // parent's grants lowers what the parent can spend too.
-    const { rows: settings } = await sql<{ account_id: string; threshold: bigint }>`
-      with recursive ${poolChainCte(accountId)}
-      select s.account_id, s.threshold from recharge_settings s
-      where s.account_id in (select id from pool_chain) and s.credit_type = ${creditType} and s.enabled and not s.paused
-      order by s.account_id`.execute(tx);
-    for (const { account_id: member, threshold } of settings) {
-      if ((await availableUnits(tx, member, creditType, now)) >= threshold) continue;
-      await tx
-        .updateTable('recharge_settings')
-        .set({ trigger_pending_since: sql`coalesce(trigger_pending_since, ${now})` })
-        .where('account_id', '=', member)
-        .where('credit_type', '=', creditType)
-        .execute();
-      onTrigger?.(member, creditType);
-    }
+/**
+ * The ledger observer of step 1: the SQL function payments_recharge_trigger
+ * (migrations/2026-11-29T001100_recharge_trigger_sql.ts) runs inside the
+ * burn's own call (operations that bring credits in are skipped), marks every
+ * account of the pool chain whose enabled setting is above what the account
+ * can spend, and answers with those accounts; `onTrigger` is told of each
+ * once the call is back (step 2).
+ */
+export function createRechargeObserver(onTrigger?: (accountId: string, creditType: string) => void): LedgerSqlObserver {
+  return {
+    sqlFunction: 'payments_recharge_trigger',
+    onResult: (marked, { creditType }) => {
+      for (const accountId of marked as string[]) onTrigger?.(accountId, creditType);
+    },
   };
 }
 
