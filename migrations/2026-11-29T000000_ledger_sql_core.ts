@@ -19,13 +19,13 @@ import { sql, type Kysely } from 'kysely';
  * - ledger_burn_key: the burn order (R-L3), the one place it is written.
  */
 const statements = [
+  // One expression, no FROM, so the planner inlines it where it is called.
   String.raw`create function ledger_units_text(p_units int8, p_precision int) returns text
     language sql immutable strict parallel safe as $$
       select case when p_units < 0 then '-' else '' end
-        || case when p_precision = 0 then digits
-                else left(digits, length(digits) - p_precision) || '.' || right(digits, p_precision) end
-      from (select case when length(a) < p_precision + 1 then lpad(a, p_precision + 1, '0') else a end as digits
-            from (select abs(p_units::numeric)::text as a) x) y
+        || case when p_precision = 0 then abs(p_units::numeric)::text
+                else left(lpad(abs(p_units::numeric)::text, greatest(length(abs(p_units::numeric)::text), p_precision + 1), '0'), -p_precision)
+                  || '.' || right(lpad(abs(p_units::numeric)::text, greatest(length(abs(p_units::numeric)::text), p_precision + 1), '0'), p_precision) end
     $$`,
 
   // Null when the text is not a decimal, has more decimals than the precision
@@ -58,12 +58,14 @@ const statements = [
     language sql stable parallel safe as $$ select coalesce(to_json(p)::text, 'null') $$`,
 
   // JavaScript compares strings by UTF-16 code unit, PostgreSQL's "C" order by
-  // code point: they differ only where U+E000..U+FFFF meets a character above
-  // U+FFFF (a surrogate pair sorts first in UTF-16). Prefixing U+E000..U+FFFF
-  // with U+10FFFF moves them after every such character.
+  // code point: they differ where U+E000..U+FFFF meets a character above
+  // U+FFFF (a surrogate pair sorts first in UTF-16). The string as UTF-16BE
+  // bytes compares as JavaScript compares.
   String.raw`create function ledger_utf16_order(p text) returns bytea
     language sql immutable strict parallel safe as $$
-      select convert_to(regexp_replace(p, '([\uE000-\uFFFF])', U&'\+10FFFF' || '\1', 'g'), 'UTF8')
+      select coalesce(decode(string_agg(case when cp < 65536 then lpad(to_hex(cp), 4, '0')
+          else to_hex(55296 + ((cp - 65536) >> 10)) || to_hex(56320 + ((cp - 65536) & 1023)) end, '' order by n), 'hex'), '\x')
+      from (select ascii(ch) as cp, n from regexp_split_to_table(p, '') with ordinality as t(ch, n) where ch <> '') c
     $$`,
 
   // A jsonb value as compact JSON (JSON.stringify's form): object keys sorted

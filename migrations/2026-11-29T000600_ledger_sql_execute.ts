@@ -11,6 +11,11 @@ import { sql, type Kysely } from 'kysely';
  * stores the HTTP Idempotency-Key record with the response in the same
  * transaction. A refusal comes back as {"error": …} with nothing written.
  *
+ * Both run with generic plans (plan_cache_mode, for everything they call):
+ * every statement of the ledger probes indexes by account, and re-planning
+ * each statement on every call was a third of a deduct's time
+ * (bench/ledger-profile.ts, docs/PERFORMANCE.md).
+ *
  * ledger_execute_batch(ops) runs several operations in one transaction (group
  * commit of one hot account): each has its own result, refusal, idempotency
  * record and entries. Their idempotency locks are taken first, in one order,
@@ -18,7 +23,9 @@ import { sql, type Kysely } from 'kysely';
  */
 const statements = [
   String.raw`create function ledger_execute(p jsonb) returns json
-    language plpgsql as $$
+    language plpgsql
+    set plan_cache_mode = force_generic_plan
+    as $$
     declare
       v_kind text := p->>'kind';
       v_key text := p->>'idempotencyKey';
@@ -126,7 +133,9 @@ const statements = [
     end $$`,
 
   String.raw`create function ledger_execute_batch(p_ops jsonb) returns json
-    language plpgsql as $$
+    language plpgsql
+    set plan_cache_mode = force_generic_plan
+    as $$
     declare
       k record;
       op jsonb;
