@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { holdSweeperWorkflow } from '../../workflows/hold-sweeper.js';
-import type { LedgerDeps, LedgerObserver } from '../ledger/index.js';
+import { createGroupCommit, type LedgerDeps, type LedgerObserver } from '../ledger/index.js';
 import type { Core } from './core.js';
 import { ensureSchedule, type ScheduleSpec } from './schedules.js';
 
@@ -14,8 +14,8 @@ const holdSweeperSchedule = (everySeconds: number): ScheduleSpec => ({
 
 /**
  * The ledger, wired: its dependencies (the core's database and clock, hold
- * TTLs, and the observers of the areas that watch it) and the hold sweeper
- * Schedule. It lives here, not in src/ledger/, because the ledger imports
+ * TTLs, the observers of the areas that watch it, group commit) and the hold
+ * sweeper Schedule. It lives here, not in src/ledger/, because the ledger imports
  * nothing above it.
  */
 export function createLedgerModule(core: Core, observers: readonly LedgerObserver[]) {
@@ -25,6 +25,8 @@ export function createLedgerModule(core: Core, observers: readonly LedgerObserve
     holdDefaultTtlSeconds: core.config.HOLD_DEFAULT_TTL_SECONDS,
     holdMaxTtlSeconds: core.config.HOLD_MAX_TTL_SECONDS,
     observers,
+    // Concurrent deducts and holds of one account in this process share one transaction.
+    groupCommit: createGroupCommit(),
   };
   return { deps, schedules: [holdSweeperSchedule(core.config.HOLD_SWEEP_INTERVAL_SECONDS)] };
 }
