@@ -1,7 +1,8 @@
 /**
- * How much the tamper-evident hash chain costs per ledger entry (R-A3):
- * hashing an entry as the writer does (src/ledger/posting.ts) and verifying a
- * chain as verifyChain does (recompute + compare), in-process, no database.
+ * How much the tamper-evident hash chain costs per ledger entry (R-A3) on the
+ * TypeScript side: hashing an entry with entryHash (the writer is SQL,
+ * ledger_entry_hash, which computes the same bytes) and verifying a chain as
+ * verifyChain does (recompute + compare), in-process, no database.
  *   npx tsx bench/ledger-hash.ts [entries]
  */
 import { performance } from 'node:perf_hooks';

@@ -1,3 +1,4 @@
+/** The bench's two tables (baselines, operations), as printed and as docs/BENCHMARKS.md. */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
@@ -43,7 +44,7 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.
 - Machine: ${machine}
 - PostgreSQL: ${pgVersion} (embedded, default durability: fsync and synchronous_commit on)
 - Command: \`${run.command}\`
-- Every measurement is a closed loop of 64 connections (8 for multi-row INSERT) for ${run.seconds} s; the load generator, the API process, the worker, PostgreSQL and Temporal all share the same 2 cores, so the baselines are measured under the same conditions as the operations.
+- Every measurement is a closed loop of 64 connections (8 for multi-row INSERT and the latency rows) for ${run.seconds} s; the load generator, the API process, the worker, PostgreSQL and Temporal all share the same 2 cores, so the baselines are measured under the same conditions as the operations.
 - Latencies are exact percentiles over every operation of the run.
 
 ${table}
