@@ -74,6 +74,10 @@ for (const commit of ['on', 'off']) {
   await perOp(`deduct, synchronous_commit ${commit}`, (i) =>
     deduct(deps, { accountId: accounts[i % accounts.length]!, creditType: 'ai', amount: '1' }, { actor: 'profile' }),
   );
+  const bare: LedgerDeps = { ...deps, observers: [] };
+  await perOp(`deduct without observers, synchronous_commit ${commit}`, (i) =>
+    deduct(bare, { accountId: accounts[i % accounts.length]!, creditType: 'ai', amount: '1' }, { actor: 'profile' }),
+  );
   const client = new pg.Client({ connectionString: withOptions(`-c synchronous_commit=${commit}`) });
   await client.connect();
   await perOp(`raw 5-statement transaction, synchronous_commit ${commit}`, async (i) => {

@@ -81,7 +81,7 @@ const statements = [
       if from_grants < to_burn then
         perform ledger_post(c, 'burn', v_account, v_credit_type, to_burn - from_grants, null, null, '{"overdraft": "true"}');
       end if;
-      perform ledger_mark_timers(c.now, wakes);
+      if cardinality(wakes) > 0 then perform ledger_mark_timers(c.now, wakes); end if;
       debt_after := f.debt - settled + (to_burn - from_grants);
       return (select to_json(r) from (select c.transaction_id as "transactionId", v_account as "accountId",
         v_credit_type as "creditType", ledger_units_text(requested, p_precision) as "requested",
@@ -115,7 +115,7 @@ const statements = [
           p->>'ownerRef', c.transaction_id, c.actor, c.now)
         returning * into h;
       select t.p_wakes, t.p_taken into wakes, taken from ledger_take(c, f.chain, v_credit_type, v_amount, 'hold', h.id, wakes) t;
-      perform ledger_mark_timers(c.now, wakes);
+      if cardinality(wakes) > 0 then perform ledger_mark_timers(c.now, wakes); end if;
       return ledger_hold_view(h, p_precision);
     end $$`,
 ];

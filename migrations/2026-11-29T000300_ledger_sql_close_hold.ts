@@ -90,7 +90,7 @@ const statements = [
           end if;
         end if;
       end loop;
-      perform ledger_mark_timers(c.now, wakes);
+      if cardinality(wakes) > 0 then perform ledger_mark_timers(c.now, wakes); end if;
       update holds set status = close_as, committed_amount = committed, closed_transaction_id = c.transaction_id, closed_at = c.now
         where account_id = p_account and id = v_hold_id
         returning * into h;

@@ -67,7 +67,7 @@ const statements = [
         returning * into g;
       perform ledger_post(c, 'grant', v_account, v_credit_type, g.amount, g.id);
       wakes := ledger_settle_debt(c, v_account, v_credit_type, wakes);
-      perform ledger_mark_timers(c.now, wakes);
+      if cardinality(wakes) > 0 then perform ledger_mark_timers(c.now, wakes); end if;
       select * into g from grants where account_id = v_account and id = g.id;
       return ledger_grant_view(g, p_precision);
     end $$`,
@@ -104,7 +104,7 @@ const statements = [
       if amount_text is null or g.remaining = units then
         update grants set status = 'voided' where account_id = p_account and id = v_grant_id;
       end if;
-      perform ledger_mark_timers(c.now, wakes);
+      if cardinality(wakes) > 0 then perform ledger_mark_timers(c.now, wakes); end if;
       select * into g from grants where account_id = p_account and id = v_grant_id;
       return ledger_grant_view(g, p_precision);
     end $$`,

@@ -105,7 +105,7 @@ const statements = [
           perform ledger_post(c, 'refund', burns.account_id, p_credit_type, portion - pay, fresh.id, null, meta);
         end if;
       end loop;
-      perform ledger_mark_timers(c.now, wakes);
+      if cardinality(wakes) > 0 then perform ledger_mark_timers(c.now, wakes); end if;
       return (select to_json(r) from (select c.transaction_id as "transactionId", burn_id as "refundOf", p_account as "accountId",
         p_credit_type as "creditType", ledger_units_text(v_amount, p_precision) as "refunded",
         ledger_units_text(total - v_amount, p_precision) as "remainingRefundable") r);

@@ -36,6 +36,7 @@ const statements = [
       prev record;
       c ledger_context;
       v_result json;
+      result_jsonb jsonb;
       event jsonb;
       observer jsonb;
       observed jsonb := '[]';
@@ -99,14 +100,15 @@ const statements = [
         when 'refund' then ledger_refund(c, p, v_precision, v_account, v_credit_type)
       end;
       if v_result->'error' is not null then return v_result; end if;
+      result_jsonb := v_result::jsonb;
 
       insert into ledger_transactions (account_id, id, kind, credit_type, idempotency_key, request_hash, related_transaction_id, result, actor)
         values (v_account, c.transaction_id, v_kind, v_credit_type, v_key, p->>'requestHash',
-          case when v_kind = 'refund' then p->>'transactionId' end, v_result::jsonb, c.actor);
+          case when v_kind = 'refund' then p->>'transactionId' end, result_jsonb, c.actor);
 
       if jsonb_array_length(coalesce(p->'observers', '[]')) > 0 then
         event := jsonb_build_object('kind', v_kind, 'accountId', v_account, 'creditType', v_credit_type,
-          'transactionId', c.transaction_id, 'now', ledger_iso(c.now), 'result', v_result::jsonb);
+          'transactionId', c.transaction_id, 'now', ledger_iso(c.now), 'result', result_jsonb);
         for observer in select value from jsonb_array_elements(p->'observers') loop
           execute format('select %s($1, $2)', (observer->>'fn')::regproc) into output using event, observer->'args';
           observed := observed || jsonb_build_array(output);

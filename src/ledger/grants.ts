@@ -11,7 +11,9 @@ import { runLedgerOperation } from './ledger-transaction.js';
  * pool parents'; within one account, lower priority number first, then the
  * soonest expiry (grants that never expire last), then the oldest, then id.
  * Default priorities put promotional and trial credits first and purchased
- * credits last, so free and expiring credits are used before paid ones.
+ * credits last, so free and expiring credits are used before paid ones. The
+ * order itself is written once, in SQL: ledger_burn_key
+ * (migrations/2026-11-29T000000_ledger_sql_core.ts).
  */
 export const defaultPriority: Record<GrantSource, number> = {
   promo: 10,
