@@ -8,8 +8,8 @@ import { sql, type Kysely } from 'kysely';
  * key with another request is refused), runs the operation, records it as a
  * ledger transaction, runs the observers it was given (SQL functions of the
  * areas above the ledger, named in their own migrations) and, when asked,
- * stores the HTTP Idempotency-Key record with the response in the same
- * transaction. A refusal comes back as {"error": …} with nothing written.
+ * claims and completes the HTTP Idempotency-Key record with the response in
+ * the same transaction (one commit per request). A refusal comes back as {"error": …} with nothing written.
  *
  * Both run with generic plans (plan_cache_mode, for everything they call):
  * every statement of the ledger probes indexes by account, and re-planning
@@ -22,6 +22,54 @@ import { sql, type Kysely } from 'kysely';
  * so a batch never waits for one while it holds a balance lock.
  */
 const statements = [
+  // The HTTP Idempotency-Key record of the request this operation serves,
+  // claimed in the operation's transaction before anything is written: the
+  // unique key makes a concurrent request with the same key wait here until
+  // this transaction ends. Null: claimed (new, expired, or this request's own
+  // claim left by an earlier attempt and older than inFlightTimeoutSeconds).
+  // Otherwise the answer to give instead of running the operation: the key
+  // was used for another request (refused as idempotency_key_reused), is in
+  // flight, or holds this request's stored response (httpReplay).
+  String.raw`create function ledger_claim_http(h jsonb) returns json
+    language plpgsql as $$
+    declare
+      existing idempotency_keys;
+    begin
+      insert into idempotency_keys (api_key_id, key, method, path, request_hash, status_code, response_body, expires_at)
+        values (h->>'apiKeyId', h->>'key', h->>'method', h->>'path', h->>'requestHash', 0, null,
+          now() + make_interval(hours => (h->>'retentionHours')::int))
+        on conflict (api_key_id, key) do update
+          set method = excluded.method, path = excluded.path, request_hash = excluded.request_hash, status_code = 0,
+              response_body = null, created_at = now(), expires_at = excluded.expires_at
+          where idempotency_keys.expires_at < now()
+             or (idempotency_keys.status_code = 0 and idempotency_keys.request_hash = excluded.request_hash
+                 and idempotency_keys.created_at < now() - make_interval(secs => coalesce((h->>'inFlightTimeoutSeconds')::int, 0)));
+      if found then return null; end if;
+      select * into existing from idempotency_keys where api_key_id = h->>'apiKeyId' and key = h->>'key';
+      if existing.request_hash <> h->>'requestHash' then
+        return ledger_refusal('idempotency_key_reused',
+          format('Idempotency-Key %s was first used for a different request (%s %s); use a new key for a new operation.',
+            h->>'key', existing.method, existing.path), '{}');
+      end if;
+      if existing.status_code = 0 then
+        return ledger_refusal('idempotency_key_in_flight',
+          format('A request with Idempotency-Key %s is still being processed; retry after it finishes.', h->>'key'), '{}');
+      end if;
+      return json_build_object('httpReplay', json_build_object('status', existing.status_code, 'body', existing.response_body));
+    end $$`,
+
+  // The claim of a request the ledger refused: nothing of it is kept (the API stores its problem response).
+  String.raw`create function ledger_drop_http_claim(h jsonb) returns void
+    language sql as $$
+      delete from idempotency_keys where api_key_id = h->>'apiKeyId' and key = h->>'key' and status_code = 0
+    $$`,
+
+  String.raw`create function ledger_complete_http(h jsonb, p_body text) returns void
+    language sql as $$
+      update idempotency_keys set status_code = (h->>'status')::int, response_body = p_body
+      where api_key_id = h->>'apiKeyId' and key = h->>'key'
+    $$`,
+
   String.raw`create function ledger_execute(p jsonb) returns json
     language plpgsql
     set plan_cache_mode = force_generic_plan
@@ -42,7 +90,6 @@ const statements = [
       observed jsonb := '[]';
       output jsonb;
       http jsonb := p->'http';
-      http_stored boolean := false;
     begin
       -- Whose operation this is: the account it is recorded under.
       case
@@ -74,13 +121,21 @@ const statements = [
         -- one's committed result instead of re-running the operation, whose own
         -- checks could refuse it (a 402 once the first burned the credits).
         perform pg_advisory_xact_lock(hashtext(v_account), hashtext(v_key));
+      end if;
+      if http is not null then
+        v_result := ledger_claim_http(http);
+        if v_result is not null then return v_result; end if;
+      end if;
+      if v_key is not null then
         select t.id, t.kind, t.request_hash, t.result into prev from ledger_transactions t
           where t.account_id = v_account and t.idempotency_key = v_key;
         if found then
           if prev.request_hash is distinct from p->>'requestHash' or prev.kind <> v_kind then
+            if http is not null then perform ledger_drop_http_claim(http); end if;
             return ledger_refusal('idempotency_key_reused',
               format('Idempotency key %s was already used for a different %s request on account %s', v_key, prev.kind, v_account), '{}');
           end if;
+          if http is not null then perform ledger_complete_http(http, prev.result::text); end if;
           return json_build_object('replayed', true, 'transactionId', prev.id, 'accountId', v_account, 'creditType', v_credit_type,
             'result', prev.result);
         end if;
@@ -99,7 +154,10 @@ const statements = [
         when 'grant_expiry_change' then ledger_change_grant_expiry(c, p, v_precision, v_account, v_credit_type)
         when 'refund' then ledger_refund(c, p, v_precision, v_account, v_credit_type)
       end;
-      if v_result->'error' is not null then return v_result; end if;
+      if v_result->'error' is not null then
+        if http is not null then perform ledger_drop_http_claim(http); end if;
+        return v_result;
+      end if;
       result_jsonb := v_result::jsonb;
 
       insert into ledger_transactions (account_id, id, kind, credit_type, idempotency_key, request_hash, related_transaction_id, result, actor)
@@ -115,23 +173,10 @@ const statements = [
         end loop;
       end if;
 
-      if http is not null then
-        -- The HTTP Idempotency-Key record, completed with this response in the
-        -- ledger transaction itself: it replaces this request's own in-flight
-        -- claim, or an expired record, and is written when there is none.
-        insert into idempotency_keys (api_key_id, key, method, path, request_hash, status_code, response_body, expires_at)
-          values (http->>'apiKeyId', http->>'key', http->>'method', http->>'path', http->>'requestHash', (http->>'status')::int,
-            v_result::text, now() + make_interval(hours => (http->>'retentionHours')::int))
-          on conflict (api_key_id, key) do update
-            set method = excluded.method, path = excluded.path, request_hash = excluded.request_hash, status_code = excluded.status_code,
-                response_body = excluded.response_body, created_at = now(), expires_at = excluded.expires_at
-            where (idempotency_keys.status_code = 0 and idempotency_keys.request_hash = excluded.request_hash)
-               or idempotency_keys.expires_at < now();
-        http_stored := found;
-      end if;
+      if http is not null then perform ledger_complete_http(http, v_result::text); end if;
 
       return json_build_object('replayed', false, 'transactionId', c.transaction_id, 'accountId', v_account,
-        'creditType', v_credit_type, 'result', v_result, 'observed', observed, 'httpStored', http_stored);
+        'creditType', v_credit_type, 'result', v_result, 'observed', observed);
     end $$`,
 
   String.raw`create function ledger_execute_batch(p_ops jsonb) returns json
@@ -164,4 +209,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function if exists ledger_execute_batch(jsonb)`.execute(db);
   await sql`drop function if exists ledger_execute(jsonb)`.execute(db);
+  await sql`drop function if exists ledger_complete_http(jsonb, text)`.execute(db);
+  await sql`drop function if exists ledger_drop_http_claim(jsonb)`.execute(db);
+  await sql`drop function if exists ledger_claim_http(jsonb)`.execute(db);
 }

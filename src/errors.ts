@@ -94,3 +94,19 @@ export class SessionExpiredError extends DomainError {
     });
   }
 }
+
+/**
+ * Not an error of the request: the HTTP Idempotency-Key the operation was
+ * asked to complete (OperationMeta.httpIdempotency) already holds this
+ * request's response, with a status other than the operation's success (a
+ * problem the API stored). The API answers with it, as stored.
+ */
+export class StoredHttpResponse extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string | null,
+  ) {
+    super(`the Idempotency-Key already holds a ${status} response`);
+    this.name = 'StoredHttpResponse';
+  }
+}

@@ -56,11 +56,16 @@ export interface LedgerDeps {
 }
 
 /**
- * The HTTP Idempotency-Key record a ledger operation can complete in its own
- * transaction: the stored response is the operation's result, as JSON, with
- * `status`. Written only when the operation runs and succeeds (not on a
- * ledger-level replay, not on a refusal); it replaces this request's own
- * in-flight claim or an expired record, and is inserted when there is none.
+ * The HTTP Idempotency-Key record of the request a ledger operation serves,
+ * claimed and completed in the operation's own transaction (one commit per
+ * request). The claim comes first: a concurrent request with the same key
+ * waits for this transaction, a key used for another request refuses the
+ * operation (IdempotencyConflictError, 422) and a key that already holds
+ * this request's response answers with it (the result, or StoredHttpResponse).
+ * On success the stored response is `status` with the operation's result as
+ * JSON (for deduct, hold, commit and release, byte for byte serializeBody of
+ * the result); on a ledger-level replay, the first result. A refused
+ * operation leaves no record (the API stores its problem response).
  */
 export interface HttpIdempotencyRecord {
   apiKeyId: string;
@@ -70,6 +75,8 @@ export interface HttpIdempotencyRecord {
   requestHash: string;
   status: number;
   retentionHours: number;
+  /** A claim of this same request older than this, left by an attempt that died, is taken over (default 0). */
+  inFlightTimeoutSeconds?: number;
 }
 
 /** Who and why, carried onto every entry an operation writes. */

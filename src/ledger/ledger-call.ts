@@ -29,9 +29,14 @@ export interface LedgerRefusal {
   details: Record<string, unknown> | null;
 }
 
-/** What ledger_execute answers: a refusal (nothing written), a replay of the first result, or a new transaction. */
+/**
+ * What ledger_execute answers: a refusal (nothing written), the stored
+ * response of the HTTP request it serves, a replay of the first result, or a
+ * new transaction.
+ */
 export type LedgerOutcome =
   | { error: LedgerRefusal }
+  | { httpReplay: { status: number; body: string | null } }
   | { replayed: true; transactionId: string; accountId: string; creditType: string; result: unknown }
   | {
       replayed: false;
@@ -40,7 +45,6 @@ export type LedgerOutcome =
       creditType: string;
       result: unknown;
       observed: unknown[];
-      httpStored: boolean;
     };
 
 /** One operation, one statement: autocommitted on its own, or part of the caller's transaction. */

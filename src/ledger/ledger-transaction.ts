@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { LedgerDeps, LedgerSqlObserver, LedgerTransactionObserver, OperationMeta } from './context.js';
 import { canonicalJson } from './entry-hash.js';
 import { executeLedgerOp, isIdempotencyRace, type LedgerOp, type LedgerOutcome } from './ledger-call.js';
+import { StoredHttpResponse } from '../errors.js';
 import { refusalError } from './refusals.js';
 
 export interface LedgerOperationSpec {
@@ -62,6 +63,13 @@ export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperat
   else outcome = await runAlone(deps.db, build);
 
   if ('error' in outcome) throw refusalError(outcome.error);
+  if ('httpReplay' in outcome) {
+    // The request's Idempotency-Key already holds its response: this same
+    // operation's result when it succeeded, else what the API stored.
+    const { status, body } = outcome.httpReplay;
+    if (status === meta.httpIdempotency?.status && body !== null) return JSON.parse(body) as T;
+    throw new StoredHttpResponse(status, body);
+  }
   if (!outcome.replayed) {
     sqlObservers.forEach((observer, i) => {
       const output = outcome.observed[i];
@@ -94,7 +102,7 @@ async function runWithTransactionObservers(
     inTransaction(db, async (tx) => {
       const op = build();
       const outcome = await executeLedgerOp(tx, op);
-      if ('error' in outcome || outcome.replayed) return outcome;
+      if ('error' in outcome || 'httpReplay' in outcome || outcome.replayed) return outcome;
       const { accountId, creditType, transactionId, result } = outcome;
       for (const observe of observers) {
         await observe({ tx, kind: op.kind, accountId, creditType, transactionId, now: new Date(op.now), result });

@@ -2,13 +2,13 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { serializeBody } from '../../src/api/response.js';
 import type { HttpIdempotencyRecord } from '../../src/ledger/context.js';
-import { commitHold, createHold, deduct, issueGrant } from '../../src/ledger/index.js';
+import { commitHold, createHold, deduct, IdempotencyConflictError, issueGrant, StoredHttpResponse } from '../../src/ledger/index.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 
 /**
- * The ledger side of "one commit per request": an operation can complete the
- * HTTP Idempotency-Key record (status and stored response) in its own
- * transaction, so the API needs no commit of its own for it.
+ * The ledger side of "one commit per request": an operation can claim and
+ * complete the HTTP Idempotency-Key record (status and stored response) in
+ * its own transaction, so the API needs no commit of its own for it.
  */
 const f = useLedgerFixture();
 let n = 0;
@@ -27,6 +27,21 @@ async function stored(r: HttpIdempotencyRecord) {
     select status_code, response_body, request_hash, xmin::text as xid from idempotency_keys
     where api_key_id = ${r.apiKeyId} and key = ${r.key}`.execute(f.deps.db);
   return rows[0];
+}
+
+async function claimInFlight(r: HttpIdempotencyRecord) {
+  await sql`insert into idempotency_keys (api_key_id, key, method, path, request_hash, status_code, response_body, expires_at)
+    values (${r.apiKeyId}, ${r.key}, 'POST', ${r.path}, ${r.requestHash}, 0, null, now() + interval '1 day')`.execute(f.deps.db);
+}
+
+async function ledgerTransactions(accountId: string): Promise<number> {
+  const rows = await f.deps.db
+    .selectFrom('ledger_transactions')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('kind', '=', 'deduct')
+    .execute();
+  return rows.length;
 }
 
 async function transactionXid(id: string) {
@@ -53,23 +68,69 @@ describe('the HTTP idempotency record written with the ledger transaction', () =
     expect((await stored(commitHttp))?.response_body).toBe(serializeBody(committed));
   });
 
-  it("replaces the request's own in-flight claim, but never a finished record of another request", async () => {
+  it("takes over the request's own claim left by an attempt that died; refuses a key used for another request", async () => {
     const acct = await newAccount(f.deps);
     await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
     const claim = record();
-    await sql`insert into idempotency_keys (api_key_id, key, method, path, request_hash, status_code, response_body, expires_at)
-      values (${claim.apiKeyId}, ${claim.key}, 'POST', ${claim.path}, ${claim.requestHash}, 0, null, now() + interval '1 day')`.execute(
-      f.deps.db,
-    );
+    await claimInFlight(claim);
     const result = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: claim });
     expect(await stored(claim)).toMatchObject({ status_code: 200, response_body: serializeBody(result) });
 
-    const finished = { ...record(), key: claim.key };
-    await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: finished });
+    const other = { ...record(), key: claim.key };
+    await expect(
+      deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: other }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
     expect(await stored(claim)).toMatchObject({ request_hash: claim.requestHash, response_body: serializeBody(result) });
+    expect(await ledgerTransactions(acct)).toBe(1);
   });
 
-  it('writes nothing for a refusal or for a ledger-level replay', async () => {
+  it('a claim still in flight refuses the operation (409)', async () => {
+    const acct = await newAccount(f.deps);
+    await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
+    const claim = { ...record(), inFlightTimeoutSeconds: 3600 };
+    await claimInFlight(claim);
+    await expect(
+      deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: claim }),
+    ).rejects.toMatchObject({ code: 'idempotency_key_in_flight' });
+    expect(await ledgerTransactions(acct)).toBe(0);
+  });
+
+  it("a key that holds this request's response answers with it and runs nothing", async () => {
+    const acct = await newAccount(f.deps);
+    await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
+    const done = record();
+    const first = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: done });
+    expect(await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: done })).toEqual(first);
+    expect(await ledgerTransactions(acct)).toBe(1);
+
+    // A stored problem (the API's answer to an earlier refusal) comes back as it was stored.
+    const refused = record();
+    await sql`insert into idempotency_keys (api_key_id, key, method, path, request_hash, status_code, response_body, expires_at)
+      values (${refused.apiKeyId}, ${refused.key}, 'POST', ${refused.path}, ${refused.requestHash}, 402, '{"status":402}', now() + interval '1 day')`.execute(
+      f.deps.db,
+    );
+    const replay = deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: refused });
+    await expect(replay).rejects.toBeInstanceOf(StoredHttpResponse);
+    await expect(replay).rejects.toMatchObject({ status: 402, body: '{"status":402}' });
+    expect(await ledgerTransactions(acct)).toBe(1);
+  });
+
+  it('two requests with one key on different accounts at once: one runs, the other is refused', async () => {
+    const [a, b] = [await newAccount(f.deps), await newAccount(f.deps)];
+    for (const id of [a, b]) await issueGrant(f.deps, { accountId: id, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
+    const key = record();
+    const results = await Promise.allSettled(
+      [a, b].map((accountId, i) =>
+        deduct(f.deps, { accountId, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: { ...key, requestHash: `race-${i}` } }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refusal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as unknown;
+    expect(refusal).toBeInstanceOf(IdempotencyConflictError);
+    expect((await ledgerTransactions(a)) + (await ledgerTransactions(b))).toBe(1);
+  });
+
+  it('a refused operation leaves no record; a ledger-level replay completes it with the first result', async () => {
     const acct = await newAccount(f.deps);
     await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '1', source: 'purchase' }, actor);
     const refused = record();
@@ -79,9 +140,11 @@ describe('the HTTP idempotency record written with the ledger transaction', () =
     expect(await stored(refused)).toBeUndefined();
 
     const meta = { ...actor, idempotencyKey: 'ledger-key' };
-    await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, meta);
+    const first = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, meta);
     const replay = record();
-    await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...meta, httpIdempotency: replay });
-    expect(await stored(replay)).toBeUndefined();
+    expect(await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...meta, httpIdempotency: replay })).toEqual(first);
+    const row = await stored(replay);
+    expect(row?.status_code).toBe(200);
+    expect(JSON.parse(row!.response_body!)).toEqual(first);
   });
 });
