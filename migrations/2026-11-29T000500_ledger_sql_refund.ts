@@ -44,10 +44,13 @@ const statements = [
       perform ledger_lock_balances(accounts, p_credit_type);
 
       -- What earlier refunds of this burn already returned, per source grant.
+      -- A refund's ledger transaction is on the account that burned; its
+      -- entries are where the credits went back to, which for a pool child's
+      -- burn is the parent: count them by transaction, on any account of the burn.
       select coalesce(jsonb_object_agg(s.source, s.amount), '{}') into already from (
         select e.metadata->>'source_grant' as source, sum(e.amount)::int8 as amount
-        from ledger_transactions t join ledger_entries e on e.account_id = t.account_id and e.transaction_id = t.id
-        where t.account_id = any(accounts) and t.related_transaction_id = burn_id and e.entry_type = 'refund'
+        from ledger_transactions t join ledger_entries e on e.account_id = any(accounts) and e.transaction_id = t.id
+        where t.account_id = p_account and t.related_transaction_id = burn_id and e.entry_type = 'refund'
         group by e.metadata->>'source_grant') s;
 
       -- Newest burn entry first; earlier refunds are taken from the newest too.

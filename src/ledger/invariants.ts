@@ -21,6 +21,9 @@ import { canonicalJson as canonical, entryHash } from './entry-hash.js';
  *   I6  remaining = Σ of its entries' effects, and 0 ≤ remaining ≤ amount
  * Per chain:
  *   I7  the hash chain verifies and seq has no gaps
+ * Per burn (a deduct or a commit):
+ *   I8  Σ refund entries of its refunds ≤ Σ its burn and commit entries,
+ *       whichever accounts of a pool the entries are on
  */
 export interface InvariantViolation {
   invariant: string;
@@ -136,6 +139,25 @@ export async function checkLedgerInvariants(
         accountId: g.account_id,
         grantId: g.id,
         detail: `remaining ${g.remaining} (of ${g.amount}) ≠ Σ entries ${g.summed}`,
+      });
+    }
+  }
+
+  const refundFilter = scope ? sql`and t.account_id = any(${scope}::text[])` : sql``;
+  const refunds = await sql<{ account_id: string; burn_id: string; burned: bigint; refunded: bigint }>`
+    select t.account_id, t.related_transaction_id as burn_id,
+      coalesce((select sum(e.amount) from ledger_entries e
+                where e.transaction_id = t.related_transaction_id and e.entry_type in ('burn', 'commit')), 0)::int8 as burned,
+      coalesce(sum((select sum(e.amount) from ledger_entries e where e.transaction_id = t.id and e.entry_type = 'refund')), 0)::int8 as refunded
+    from ledger_transactions t
+    where t.kind = 'refund' ${refundFilter}
+    group by t.account_id, t.related_transaction_id`.execute(db);
+  for (const r of refunds.rows) {
+    if (r.refunded > r.burned) {
+      violations.push({
+        invariant: 'I8',
+        accountId: r.account_id,
+        detail: `burn ${r.burn_id}: refunded ${r.refunded} > burned ${r.burned}`,
       });
     }
   }

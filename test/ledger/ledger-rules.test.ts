@@ -3,6 +3,7 @@ import {
   commitHold,
   createHold,
   deduct,
+  expireGrant,
   getBalances,
   InsufficientCreditsError,
   issueGrant,
@@ -224,6 +225,31 @@ describe('refunds and voids', () => {
     await refundBurn(f.deps, { accountId: acct, transactionId: burn.transactionId }, actor);
     const b = await available(acct);
     expect(b?.grants).toEqual([expect.objectContaining({ source: 'refund', remaining: '4.00' })]);
+  });
+
+  it("a pool child's burn of an expired parent grant refunds once: repeated refunds are refused", async () => {
+    const parent = await newAccount(f.deps);
+    const child = await newAccount(f.deps, { parentId: parent });
+    const promo = await issueGrant(
+      f.deps,
+      { accountId: parent, creditType: 'ai', amount: '10', source: 'promo', expiresAt: new Date(f.clock.now().getTime() + 60_000) },
+      actor,
+    );
+    const burn = await deduct(f.deps, { accountId: child, creditType: 'ai', amount: '10' }, actor);
+    f.clock.advance(120_000);
+    await expireGrant(f.deps, promo.id, actor);
+    // The refund's entries (and its refund grant) are on the parent, its ledger transaction on the child.
+    const first = await refundBurn(f.deps, { accountId: child, transactionId: burn.transactionId }, actor);
+    expect(first).toMatchObject({ refunded: '10.00', remainingRefundable: '0.00' });
+    for (let i = 0; i < 4; i++) {
+      await expect(refundBurn(f.deps, { accountId: child, transactionId: burn.transactionId }, actor)).rejects.toMatchObject({
+        code: 'nothing_to_refund',
+      });
+    }
+    await expect(refundBurn(f.deps, { accountId: child, transactionId: burn.transactionId, amount: '0.01' }, actor)).rejects.toMatchObject({
+      code: 'refund_exceeds_burn',
+    });
+    expect((await available(child))?.available).toBe('10.00');
   });
 
   it('void takes what remains of a grant with a compensating entry', async () => {
