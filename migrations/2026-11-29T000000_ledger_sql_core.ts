@@ -20,12 +20,13 @@ import { sql, type Kysely } from 'kysely';
  */
 const statements = [
   // One expression, no FROM, so the planner inlines it where it is called.
-  String.raw`create function ledger_units_text(p_units int8, p_precision int) returns text
+  // numeric: what a pool can spend is a sum of int8 amounts and may pass int8.
+  String.raw`create function ledger_units_text(p_units numeric, p_precision int) returns text
     language sql immutable strict parallel safe as $$
       select case when p_units < 0 then '-' else '' end
-        || case when p_precision = 0 then abs(p_units::numeric)::text
-                else left(lpad(abs(p_units::numeric)::text, greatest(length(abs(p_units::numeric)::text), p_precision + 1), '0'), -p_precision)
-                  || '.' || right(lpad(abs(p_units::numeric)::text, greatest(length(abs(p_units::numeric)::text), p_precision + 1), '0'), p_precision) end
+        || case when p_precision = 0 then abs(p_units)::text
+                else left(lpad(abs(p_units)::text, greatest(length(abs(p_units)::text), p_precision + 1), '0'), -p_precision)
+                  || '.' || right(lpad(abs(p_units)::text, greatest(length(abs(p_units)::text), p_precision + 1), '0'), p_precision) end
     $$`,
 
   // Null when the text is not a decimal, has more decimals than the precision
@@ -206,7 +207,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     'ledger_json_text(text)',
     'ledger_iso(timestamptz)',
     'ledger_parse_units(text, int)',
-    'ledger_units_text(int8, int)',
+    'ledger_units_text(numeric, int)',
   ]) {
     await sql.raw(`drop function if exists ${fn}`).execute(db);
   }

@@ -10,7 +10,7 @@ import { sql, type Kysely } from 'kysely';
  */
 const statements = [
   String.raw`create function ledger_insufficient(p_account text, p_credit_type text, p_precision int,
-      p_available int8, p_requested int8, p_shortfall int8) returns json
+      p_available numeric, p_requested numeric, p_shortfall numeric) returns json
     language sql stable as $$
       select ledger_refusal('insufficient_credits', null, json_build_object('accountId', p_account, 'creditType', p_credit_type,
         'available', ledger_units_text(p_available, p_precision), 'requested', ledger_units_text(p_requested, p_precision),
@@ -35,9 +35,9 @@ const statements = [
   // What deduct and hold decide on, read under the balance locks of the
   // account and its pool parents: the chain (null: no such account), the
   // account's debt and overdraft limit, and what the chain and the account
-  // alone can spend now.
+  // alone can spend now. Sums are numeric: a pool's grants may add up to more than int8.
   String.raw`create function ledger_spend_funds(p_account text, p_credit_type text, p_now timestamptz,
-      out chain text[], out debt int8, out overdraft_limit int8, out funds int8, out own_funds int8)
+      out chain text[], out debt int8, out overdraft_limit int8, out funds numeric, out own_funds numeric)
     language plpgsql as $$
     begin
       chain := ledger_pool_chain(p_account);
@@ -53,6 +53,8 @@ const statements = [
   // past that, all-or-nothing refuses and allowPartial burns what it can.
   // Settling debt first moves the same amount out of the funds and out of the
   // debt, so every figure of the refusal is known before anything is written.
+  // The figures are numeric (funds plus an overdraft limit near the largest
+  // int8 pass it); what is burned is at most what was requested, an int8.
   String.raw`create function ledger_deduct(c ledger_context, p jsonb, p_precision int) returns json
     language plpgsql as $$
     declare
@@ -61,11 +63,11 @@ const statements = [
       requested int8 := (p->>'amount')::int8;
       allow_partial boolean := coalesce((p->>'allowPartial')::boolean, false);
       f record;
-      settled int8;
-      burnable int8;
+      settled numeric;
+      burnable numeric;
       to_burn int8;
       from_grants int8;
-      debt_after int8;
+      debt_after numeric;
       wakes text[] := '{}';
     begin
       select * into f from ledger_spend_funds(v_account, v_credit_type, c.now);
@@ -130,5 +132,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function if exists ledger_spend_funds(text, text, timestamptz)`.execute(db);
   await sql`drop function if exists ledger_hold_view(holds, int)`.execute(db);
   await sql`drop function if exists ledger_not_found(text, text)`.execute(db);
-  await sql`drop function if exists ledger_insufficient(text, text, int, int8, int8, int8)`.execute(db);
+  await sql`drop function if exists ledger_insufficient(text, text, int, numeric, numeric, numeric)`.execute(db);
 }

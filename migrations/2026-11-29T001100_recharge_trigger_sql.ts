@@ -15,7 +15,7 @@ const statements = [
       v_credit_type text := op->>'creditType';
       v_now timestamptz := (op->>'now')::timestamptz;
       s record;
-      available int8;
+      available numeric; -- a pool's grants may add up to more than int8
       marked text[] := '{}';
     begin
       if op->>'kind' in ('grant', 'refund') then return null; end if;

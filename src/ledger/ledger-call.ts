@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
+import { ValidationError } from '../errors.js';
 
 /**
  * One ledger operation as the SQL function ledger_execute takes it
@@ -69,4 +70,25 @@ export function isIdempotencyRace(error: unknown): boolean {
     (error as { code?: string }).code === '23505' &&
     (error as { constraint?: string }).constraint === 'ledger_transactions_idem_uq'
   );
+}
+
+/**
+ * Balances and lifetime totals are int8: an operation whose posting would take
+ * one past the largest int8 (ledger_post's arithmetic overflows, the whole
+ * statement rolls back, nothing is written) is refused as a field error on the
+ * amount, not a server error. The decisions themselves are computed in numeric
+ * and never overflow.
+ */
+export function amountOverflowError(error: unknown): ValidationError | undefined {
+  const e = error as { code?: unknown; where?: unknown } | null;
+  if (typeof e !== 'object' || e === null || e.code !== '22003' || typeof e.where !== 'string' || !e.where.includes('ledger_post(')) {
+    return undefined;
+  }
+  return new ValidationError('Amount too large', [
+    {
+      path: 'amount',
+      code: 'out_of_range',
+      message: 'would take a balance or lifetime total of the account past the largest amount the ledger holds (9223372036854775807 units)',
+    },
+  ]);
 }

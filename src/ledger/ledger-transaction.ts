@@ -3,7 +3,7 @@ import { inTransaction, retryingConflicts } from '../db/transaction.js';
 import type { Database } from '../db/database.js';
 import type { LedgerDeps, LedgerSqlObserver, LedgerTransactionObserver, OperationMeta } from './context.js';
 import { canonicalJson } from './entry-hash.js';
-import { executeLedgerOp, isIdempotencyRace, type LedgerOp, type LedgerOutcome } from './ledger-call.js';
+import { amountOverflowError, executeLedgerOp, isIdempotencyRace, type LedgerOp, type LedgerOutcome } from './ledger-call.js';
 import { StoredHttpResponse } from '../errors.js';
 import { refusalError } from './refusals.js';
 
@@ -58,9 +58,13 @@ export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperat
   });
 
   let outcome: LedgerOutcome;
-  if (txObservers.length > 0) outcome = await runWithTransactionObservers(deps.db, build, txObservers);
-  else if (deps.groupCommit && spec.groupKey !== undefined) outcome = await deps.groupCommit.submit(deps.db, spec.groupKey, build());
-  else outcome = await runAlone(deps.db, build);
+  try {
+    if (txObservers.length > 0) outcome = await runWithTransactionObservers(deps.db, build, txObservers);
+    else if (deps.groupCommit && spec.groupKey !== undefined) outcome = await deps.groupCommit.submit(deps.db, spec.groupKey, build());
+    else outcome = await runAlone(deps.db, build);
+  } catch (error) {
+    throw amountOverflowError(error) ?? error;
+  }
 
   if ('error' in outcome) throw refusalError(outcome.error);
   if ('httpReplay' in outcome) {

@@ -11,6 +11,7 @@ import {
   releaseHold,
   voidGrant,
 } from '../../src/ledger/index.js';
+import { createRechargeObserver } from '../../src/payments/recharge-trigger.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 
 const f = useLedgerFixture();
@@ -130,6 +131,71 @@ describe('partial fulfilment and overdraft', () => {
     await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
     const b = await available(acct);
     expect(b).toMatchObject({ available: '3.00', overdraftUsed: '0.00' });
+  });
+});
+
+describe('amounts at the edge of int8', () => {
+  const max = '9223372036854775807';
+
+  it('an overdraft limit of the largest amount: deducts and holds still decide without overflowing', async () => {
+    const acct = await newAccount(f.deps, { overdraftLimit: { storage: max } });
+    await issueGrant(f.deps, { accountId: acct, creditType: 'storage', amount: '5', source: 'purchase' }, actor);
+    const r = await deduct(f.deps, { accountId: acct, creditType: 'storage', amount: '1' }, actor);
+    expect(r).toMatchObject({ deducted: '1', balance: { available: '4', overdraftUsed: '0' } });
+    const hold = await createHold(f.deps, { accountId: acct, creditType: 'storage', amount: '4', ttlSeconds: null }, actor);
+    expect(hold.amount).toBe('4');
+    const over = await deduct(f.deps, { accountId: acct, creditType: 'storage', amount: '5' }, actor);
+    expect(over).toMatchObject({ deducted: '5', balance: { available: '-5', overdraftUsed: '5' } });
+    await expect(deduct(f.deps, { accountId: acct, creditType: 'storage', amount: max }, actor)).rejects.toMatchObject({
+      code: 'insufficient_credits',
+      available: '-5',
+      shortfall: '5',
+    });
+    // Within the limit, but the account's lifetime burned total (an int8) would pass the largest amount: a field error, nothing written.
+    await expect(deduct(f.deps, { accountId: acct, creditType: 'storage', amount: '9223372036854775802' }, actor)).rejects.toMatchObject({
+      code: 'validation_failed',
+      fieldErrors: [expect.objectContaining({ path: 'amount' })],
+    });
+    expect((await available(acct, 'storage'))?.available).toBe('-5');
+  });
+
+  it("a grant that would take the account's balance or lifetime total past int8 is a field error, not a server error", async () => {
+    const acct = await newAccount(f.deps);
+    await issueGrant(f.deps, { accountId: acct, creditType: 'storage', amount: max, source: 'purchase' }, actor);
+    await expect(
+      issueGrant(f.deps, { accountId: acct, creditType: 'storage', amount: '1', source: 'purchase' }, actor),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      fieldErrors: [expect.objectContaining({ path: 'amount' })],
+    });
+  });
+
+  it('a pool whose grants add up to more than int8: deduct, hold and the recharge observer sum without overflowing', async () => {
+    const parent = await newAccount(f.deps);
+    const child = await newAccount(f.deps, { parentId: parent });
+    for (const accountId of [parent, child]) {
+      await issueGrant(f.deps, { accountId, creditType: 'storage', amount: max, source: 'purchase' }, actor);
+    }
+    await f.deps.db
+      .insertInto('recharge_settings')
+      .values({
+        account_id: parent,
+        credit_type: 'storage',
+        enabled: true,
+        threshold: 1n,
+        bundle_id: 'b',
+        quantity: 1,
+        monthly_cap_minor: 0n,
+        currency: 'usd',
+        updated_at: new Date(),
+      })
+      .execute();
+    const deps = { ...f.deps, observers: [createRechargeObserver()] };
+    const r = await deduct(deps, { accountId: child, creditType: 'storage', amount: '1' }, actor);
+    expect(r.balance.available).toBe('18446744073709551613');
+    const hold = await createHold(deps, { accountId: child, creditType: 'storage', amount: max, ttlSeconds: null }, actor);
+    expect(hold.amount).toBe(max);
+    await releaseHold(deps, hold.id, actor);
   });
 });
 
