@@ -162,23 +162,32 @@ const statements = [
       return chain;
     end $$`,
 
-  // Locks the balance rows of (account, credit type) for every account given,
-  // in (account, credit type) order, creating missing rows: the same lock
-  // order as lockBalances in src/ledger/locks.ts, so the two never deadlock.
-  String.raw`create function ledger_lock_balances(p_accounts text[], p_credit_type text) returns void
+  // Locks the balance rows of (account, credit type) that exist for the
+  // accounts given, in (account, credit type) order (the same lock order as
+  // lockBalances in src/ledger/locks.ts, so the two never deadlock), and
+  // returns the accounts that have none. It creates nothing: an operation
+  // decides with a missing row as zeros, so a refusal writes nothing, and
+  // creates the rows (ledger_create_balances) just before it posts.
+  String.raw`create function ledger_lock_balances(p_accounts text[], p_credit_type text) returns text[]
     language plpgsql as $$
     declare
-      locked int;
+      locked text[];
     begin
+      select coalesce(array_agg(l.account_id), '{}') into locked from (select b.account_id from balances b
+        where b.account_id = any(p_accounts) and b.credit_type = p_credit_type order by b.account_id, b.credit_type for update) l;
+      if cardinality(locked) = (select count(distinct a) from unnest(p_accounts) a) then return '{}'; end if;
+      return array(select distinct a from unnest(p_accounts) a where a <> all(locked) order by a);
+    end $$`,
+
+  // Creates (and locks) the missing balance rows an operation is about to post to.
+  String.raw`create function ledger_create_balances(p_accounts text[], p_credit_type text) returns void
+    language plpgsql as $$
+    begin
+      if cardinality(p_accounts) = 0 then return; end if;
+      insert into balances (account_id, credit_type) select distinct a, p_credit_type from unnest(p_accounts) a order by 1
+        on conflict do nothing;
       perform 1 from balances where account_id = any(p_accounts) and credit_type = p_credit_type
         order by account_id, credit_type for update;
-      get diagnostics locked = row_count;
-      if locked < (select count(distinct a) from unnest(p_accounts) a) then
-        insert into balances (account_id, credit_type) select distinct a, p_credit_type from unnest(p_accounts) a
-          on conflict do nothing;
-        perform 1 from balances where account_id = any(p_accounts) and credit_type = p_credit_type
-          order by account_id, credit_type for update;
-      end if;
     end $$`,
 
   // A domain refusal as data: the caller maps it to its DomainError class.
@@ -195,6 +204,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   for (const fn of [
     'ledger_refusal(text, text, json)',
+    'ledger_create_balances(text[], text)',
     'ledger_lock_balances(text[], text)',
     'ledger_pool_chain(text)',
     'ledger_spendable_grants(text[], text, timestamptz)',

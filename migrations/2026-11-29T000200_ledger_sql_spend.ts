@@ -35,16 +35,20 @@ const statements = [
   // What deduct and hold decide on, read under the balance locks of the
   // account and its pool parents: the chain (null: no such account), the
   // account's debt and overdraft limit, and what the chain and the account
-  // alone can spend now. Sums are numeric: a pool's grants may add up to more than int8.
+  // alone can spend now. Sums are numeric: a pool's grants may add up to more
+  // than int8. A balance row that does not exist yet counts as zeros and is
+  // named in \`missing\`: the caller creates it only once it has decided to post.
   String.raw`create function ledger_spend_funds(p_account text, p_credit_type text, p_now timestamptz,
-      out chain text[], out debt int8, out overdraft_limit int8, out funds numeric, out own_funds numeric)
+      out chain text[], out debt int8, out overdraft_limit int8, out funds numeric, out own_funds numeric, out missing text[])
     language plpgsql as $$
     begin
       chain := ledger_pool_chain(p_account);
       if chain is null then return; end if;
-      perform ledger_lock_balances(chain, p_credit_type);
+      missing := ledger_lock_balances(chain, p_credit_type);
       select b.debt, b.overdraft_limit into debt, overdraft_limit from balances b
         where b.account_id = p_account and b.credit_type = p_credit_type;
+      debt := coalesce(debt, 0);
+      overdraft_limit := coalesce(overdraft_limit, 0);
       select coalesce(sum(g.remaining), 0), coalesce(sum(g.remaining) filter (where g.account_id = p_account), 0)
         into funds, own_funds from ledger_spendable_grants(chain, p_credit_type, p_now) g;
     end $$`,
@@ -70,13 +74,19 @@ const statements = [
       debt_after numeric;
       wakes text[] := '{}';
     begin
-      select * into f from ledger_spend_funds(v_account, v_credit_type, c.now);
-      if f.chain is null then return ledger_not_found('account', v_account); end if;
-      settled := least(f.debt, f.own_funds);
-      burnable := f.funds - settled + greatest(f.overdraft_limit - (f.debt - settled), 0);
-      if requested > burnable and (not allow_partial or burnable = 0) then
-        return ledger_insufficient(v_account, v_credit_type, p_precision, f.funds - f.debt, requested, requested - burnable);
-      end if;
+      loop
+        select * into f from ledger_spend_funds(v_account, v_credit_type, c.now);
+        if f.chain is null then return ledger_not_found('account', v_account); end if;
+        settled := least(f.debt, f.own_funds);
+        burnable := f.funds - settled + greatest(f.overdraft_limit - (f.debt - settled), 0);
+        if requested > burnable and (not allow_partial or burnable = 0) then
+          return ledger_insufficient(v_account, v_credit_type, p_precision, f.funds - f.debt, requested, requested - burnable);
+        end if;
+        exit when cardinality(f.missing) = 0;
+        -- Decided with missing rows as zeros; create them, then decide again
+        -- under their locks (a row created meanwhile may hold a grant).
+        perform ledger_create_balances(f.missing, v_credit_type);
+      end loop;
       wakes := ledger_settle_debt(c, v_account, v_credit_type, wakes);
       to_burn := least(requested, burnable);
       select t.p_wakes, t.p_taken into wakes, from_grants from ledger_take(c, f.chain, v_credit_type, to_burn, 'burn', null, wakes) t;
@@ -106,11 +116,15 @@ const statements = [
       wakes text[] := '{}';
       taken int8;
     begin
-      select * into f from ledger_spend_funds(v_account, v_credit_type, c.now);
-      if f.chain is null then return ledger_not_found('account', v_account); end if;
-      if v_amount > f.funds - f.debt then
-        return ledger_insufficient(v_account, v_credit_type, p_precision, f.funds - f.debt, v_amount, v_amount - (f.funds - f.debt));
-      end if;
+      loop
+        select * into f from ledger_spend_funds(v_account, v_credit_type, c.now);
+        if f.chain is null then return ledger_not_found('account', v_account); end if;
+        if v_amount > f.funds - f.debt then
+          return ledger_insufficient(v_account, v_credit_type, p_precision, f.funds - f.debt, v_amount, v_amount - (f.funds - f.debt));
+        end if;
+        exit when cardinality(f.missing) = 0;
+        perform ledger_create_balances(f.missing, v_credit_type);
+      end loop;
       wakes := ledger_settle_debt(c, v_account, v_credit_type, wakes);
       insert into holds (account_id, id, credit_type, amount, expires_at, feature, owner_ref, transaction_id, created_by, created_at)
         values (v_account, ledger_new_id('hld'), v_credit_type, v_amount, c.now + make_interval(secs => (p->>'ttlSeconds')::int), p->>'holdFeature',

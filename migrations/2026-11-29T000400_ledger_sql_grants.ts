@@ -47,6 +47,7 @@ const statements = [
       v_effective_at timestamptz := coalesce((p->>'effectiveAt')::timestamptz, c.now);
       g grants;
       b balances;
+      missing text[];
       wakes text[] := '{}';
     begin
       if (p->>'expiresAt')::timestamptz <= v_effective_at then
@@ -54,7 +55,7 @@ const statements = [
           json_build_object('fieldErrors', json_build_array(json_build_object('path', 'expiresAt',
             'message', format('%s is not after %s', ledger_iso((p->>'expiresAt')::timestamptz), ledger_iso(v_effective_at))))));
       end if;
-      perform ledger_lock_balances(array[v_account], v_credit_type);
+      missing := ledger_lock_balances(array[v_account], v_credit_type);
       if p->>'externalRef' is not null then
         select * into g from grants where account_id = v_account and external_ref = p->>'externalRef';
         if found then return ledger_grant_view(g, p_precision); end if;
@@ -62,12 +63,13 @@ const statements = [
       -- The balance and the lifetime total granted are int8: a grant that
       -- would take either past it is refused (a field error, not a failure).
       select * into b from balances where account_id = v_account and credit_type = v_credit_type;
-      if greatest(b.balance, b.granted)::numeric + (p->>'amount')::numeric > 9223372036854775807 then
+      if coalesce(greatest(b.balance, b.granted), 0)::numeric + (p->>'amount')::numeric > 9223372036854775807 then
         return ledger_refusal('validation_failed', 'Amount too large for this account',
           json_build_object('fieldErrors', json_build_array(json_build_object('path', 'amount', 'code', 'out_of_range',
             'message', format('%s more would take the balance of %s past the largest amount the ledger holds (%s)',
               ledger_units_text((p->>'amount')::int8, p_precision), v_account, ledger_units_text(9223372036854775807, p_precision))))));
       end if;
+      perform ledger_create_balances(missing, v_credit_type);
       insert into grants (account_id, id, credit_type, amount, remaining, source, priority, effective_at, expires_at, reason_code,
           reason, issued_by, cost_basis_minor, cost_basis_currency, pricing_version, external_ref, transaction_id, metadata, created_at)
         values (v_account, ledger_new_id('grt'), v_credit_type, (p->>'amount')::int8, 0, p->>'source', (p->>'priority')::int,

@@ -13,8 +13,9 @@ export const balanceKey = (accountId: string, creditType: string): string => `${
  * Locks the balance rows of the given (account, credit type) pairs, creating
  * missing ones, and returns them by key: for account changes made in
  * TypeScript (overdraft limits). Ledger operations lock the same rows in SQL
- * (ledger_lock_balances), in the same (account, credit type) order, so the
- * two can never wait on each other. The row lock serialises writers per
+ * (ledger_lock_balances, which creates missing rows only once the operation
+ * has decided to post: a refusal writes nothing), in the same (account,
+ * credit type) order, so the two can never wait on each other. The row lock serialises writers per
  * account and credit type, which is what makes "no overdraft, no lost update"
  * hold under any concurrency.
  *

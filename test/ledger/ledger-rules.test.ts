@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   commitHold,
+  createGroupCommit,
   createHold,
   deduct,
   expireGrant,
@@ -131,6 +132,50 @@ describe('partial fulfilment and overdraft', () => {
     await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
     const b = await available(acct);
     expect(b).toMatchObject({ available: '3.00', overdraftUsed: '0.00' });
+  });
+});
+
+describe('a refusal writes nothing', () => {
+  const balanceRows = async (accountIds: string[]) =>
+    f.deps.db.selectFrom('balances').select(['account_id', 'credit_type']).where('account_id', 'in', accountIds).execute();
+
+  it('a 402 deduct or hold of an account, or a pool, with no balance row yet leaves no balance row', async () => {
+    const lone = await newAccount(f.deps);
+    const parent = await newAccount(f.deps);
+    const child = await newAccount(f.deps, { parentId: parent });
+    for (const accountId of [lone, child]) {
+      await expect(deduct(f.deps, { accountId, creditType: 'storage', amount: '1' }, actor)).rejects.toBeInstanceOf(
+        InsufficientCreditsError,
+      );
+      await expect(
+        deduct(f.deps, { accountId, creditType: 'storage', amount: '1' }, { ...actor, idempotencyKey: 'refused' }),
+      ).rejects.toBeInstanceOf(InsufficientCreditsError);
+      await expect(createHold(f.deps, { accountId, creditType: 'storage', amount: '1' }, actor)).rejects.toBeInstanceOf(
+        InsufficientCreditsError,
+      );
+    }
+    // Group-committed: a batch of refusals.
+    const grouped = { ...f.deps, groupCommit: createGroupCommit() };
+    const batch = await Promise.allSettled(
+      [1, 2, 3].map((n) => deduct(grouped, { accountId: child, creditType: 'storage', amount: String(n) }, actor)),
+    );
+    expect(batch.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(grouped.groupCommit.stats.largest).toBe(3);
+    expect(await balanceRows([lone, parent, child])).toEqual([]);
+  });
+
+  it('a batch where some deducts are refused: the accepted ones create the rows they post to, the refused ones nothing', async () => {
+    const parent = await newAccount(f.deps);
+    const child = await newAccount(f.deps, { parentId: parent });
+    await issueGrant(f.deps, { accountId: parent, creditType: 'storage', amount: '3', source: 'purchase' }, actor);
+    const grouped = { ...f.deps, groupCommit: createGroupCommit() };
+    const batch = await Promise.allSettled(
+      [5, 2, 5].map((n) => deduct(grouped, { accountId: child, creditType: 'storage', amount: String(n) }, actor)),
+    );
+    expect(batch.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    // The accepted deduct created the rows of its chain before posting (the burn is on the parent).
+    expect((await balanceRows([parent, child])).map((r) => r.account_id).sort()).toEqual([child, parent].sort());
+    expect((await available(child, 'storage'))?.available).toBe('1');
   });
 });
 
