@@ -38,13 +38,25 @@ const statements = [
   // alone can spend now. Sums are numeric: a pool's grants may add up to more
   // than int8. A balance row that does not exist yet counts as zeros and is
   // named in \`missing\`: the caller creates it only once it has decided to post.
+  // The chain is read again once its rows are locked: an account moved to
+  // another pool while this waited for the lock must draw on the new pool,
+  // so the new chain's rows are locked too (the old ones stay locked, unused,
+  // until the end of the transaction; a deadlock this rare order causes is
+  // retried as any other).
   String.raw`create function ledger_spend_funds(p_account text, p_credit_type text, p_now timestamptz,
       out chain text[], out debt int8, out overdraft_limit int8, out funds numeric, out own_funds numeric, out missing text[])
     language plpgsql as $$
+    declare
+      locked text[];
     begin
       chain := ledger_pool_chain(p_account);
-      if chain is null then return; end if;
-      missing := ledger_lock_balances(chain, p_credit_type);
+      loop
+        if chain is null then return; end if;
+        missing := ledger_lock_balances(chain, p_credit_type);
+        locked := chain;
+        chain := ledger_pool_chain(p_account);
+        exit when chain is not distinct from locked;
+      end loop;
       select b.debt, b.overdraft_limit into debt, overdraft_limit from balances b
         where b.account_id = p_account and b.credit_type = p_credit_type;
       debt := coalesce(debt, 0);
