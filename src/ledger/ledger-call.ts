@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
-import { ValidationError } from '../errors.js';
+import { ValidationError, type FieldError } from '../errors.js';
 
 /**
  * One ledger operation as the SQL function ledger_execute takes it
@@ -47,6 +47,49 @@ export type LedgerOutcome =
       result: unknown;
       observed: unknown[];
     };
+
+/**
+ * A lone UTF-16 surrogate (JSON.stringify writes it as \\udc00, which
+ * PostgreSQL's json refuses) or a NUL (PostgreSQL text cannot hold one).
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const unstorable = (text: string) => LONE_SURROGATE.test(text) || text.includes('\u0000');
+
+/** Op fields named as the caller named them. */
+const FIELD_NAMES: Record<string, string> = { holdFeature: 'feature' };
+
+function unstorableText(value: unknown, path: string, errors: FieldError[]): void {
+  const at = (key: string) => (path === '' ? (FIELD_NAMES[key] ?? key) : `${path}.${key}`);
+  if (typeof value === 'string') {
+    if (unstorable(value)) {
+      errors.push({
+        path,
+        code: 'invalid_text',
+        message: 'must be well-formed Unicode text without NUL (a lone surrogate cannot be stored)',
+      });
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => unstorableText(item, at(String(i)), errors));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value)) {
+      if (unstorable(key)) {
+        errors.push({ path: at(key), code: 'invalid_text', message: 'a key must be well-formed Unicode text without NUL' });
+      }
+      unstorableText(inner, at(key), errors);
+    }
+  }
+}
+
+/**
+ * Refuses an operation with text the database cannot store, before anything
+ * is sent: a field error naming each such field (for a batch, only the
+ * operation that carries it is refused).
+ */
+export function assertStorableText(op: LedgerOp): void {
+  const errors: FieldError[] = [];
+  unstorableText(op, '', errors);
+  if (errors.length > 0) throw new ValidationError('Text that cannot be stored', errors);
+}
 
 /** One operation, one statement: autocommitted on its own, or part of the caller's transaction. */
 export async function executeLedgerOp(db: Database | Tx, op: LedgerOp): Promise<LedgerOutcome> {

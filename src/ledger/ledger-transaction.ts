@@ -3,7 +3,14 @@ import { inTransaction, retryingConflicts } from '../db/transaction.js';
 import type { Database } from '../db/database.js';
 import type { LedgerDeps, LedgerSqlObserver, LedgerTransactionObserver, OperationMeta } from './context.js';
 import { canonicalJson } from './entry-hash.js';
-import { amountOverflowError, executeLedgerOp, isIdempotencyRace, type LedgerOp, type LedgerOutcome } from './ledger-call.js';
+import {
+  amountOverflowError,
+  assertStorableText,
+  executeLedgerOp,
+  isIdempotencyRace,
+  type LedgerOp,
+  type LedgerOutcome,
+} from './ledger-call.js';
 import { StoredHttpResponse } from '../errors.js';
 import { refusalError } from './refusals.js';
 
@@ -57,6 +64,7 @@ export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperat
     http: meta.httpIdempotency,
   });
 
+  assertStorableText(build());
   let outcome: LedgerOutcome;
   try {
     if (txObservers.length > 0) outcome = await runWithTransactionObservers(deps.db, build, txObservers);

@@ -127,3 +127,35 @@ describe('amounts at the edge of int8', () => {
     await releaseHold(deps, hold.id, actor);
   });
 });
+
+describe('text PostgreSQL cannot store', () => {
+  const lone = 'x\udc00y';
+  const high = '\ud800';
+
+  it('a lone UTF-16 surrogate or a NUL in any text field is a field error naming the field, and writes nothing', async () => {
+    const acct = await newAccount(f.deps);
+    await issueGrant(f.deps, { accountId: acct, creditType: 'storage', amount: '10', source: 'purchase' }, actor);
+    const input = { accountId: acct, creditType: 'storage', amount: '1' };
+    const cases: [string, () => Promise<unknown>][] = [
+      ['reason', () => deduct(f.deps, input, { ...actor, reason: lone })],
+      ['feature', () => deduct(f.deps, input, { ...actor, feature: high })],
+      ['actor', () => deduct(f.deps, input, { actor: `a${lone}` })],
+      ['usageEventId', () => deduct(f.deps, input, { ...actor, usageEventId: lone })],
+      ['idempotencyKey', () => deduct(f.deps, input, { ...actor, idempotencyKey: 'k\u0000' })],
+      ['ownerRef', () => createHold(f.deps, { ...input, ownerRef: lone }, actor)],
+      ['metadata.note', () => issueGrant(f.deps, { ...input, source: 'promo', metadata: { note: lone } }, actor)],
+      [`metadata.${high}`, () => issueGrant(f.deps, { ...input, source: 'promo', metadata: { [high]: 'key' } }, actor)],
+    ];
+    for (const [path, run] of cases) {
+      await expect(run(), path).rejects.toMatchObject({
+        code: 'validation_failed',
+        fieldErrors: [expect.objectContaining({ path, code: 'invalid_text' })],
+      });
+    }
+    // Group-committed with well-formed requests: only the ill-formed one is refused.
+    const grouped = { ...f.deps, groupCommit: createGroupCommit() };
+    const batch = await Promise.allSettled([actor, { ...actor, reason: lone }, actor].map((meta) => deduct(grouped, input, meta)));
+    expect(batch.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await available(acct, 'storage'))?.available).toBe('8');
+  });
+});
