@@ -19,6 +19,16 @@ import { sql, type Kysely } from 'kysely';
  * - ledger_burn_key: the burn order (R-L3), the one place it is written.
  */
 const statements = [
+  // The hash chain is defined over UTF-8 text (ledger_entry_hash), and
+  // ledger_utf16_order reads code points with ascii(), which only gives them
+  // in a UTF8 database.
+  String.raw`do $$ begin
+    if current_setting('server_encoding') <> 'UTF8' then
+      raise exception 'The ledger needs a UTF8 database, but server_encoding is %: its hash chain is defined over UTF-8 text. Create the database with ENCODING ''UTF8''.',
+        current_setting('server_encoding');
+    end if;
+  end $$`,
+
   // One expression, no FROM, so the planner inlines it where it is called.
   // numeric: what a pool can spend is a sum of int8 amounts and may pass int8.
   String.raw`create function ledger_units_text(p_units numeric, p_precision int) returns text

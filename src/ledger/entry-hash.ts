@@ -60,11 +60,27 @@ export function entryHash(prevHash: Buffer | null, entry: HashedEntryFields): Bu
     .digest();
 }
 
-/** JSON with object keys sorted, so a jsonb round trip hashes the same. */
+/**
+ * JSON with object keys sorted by UTF-16 code unit at every depth, so a jsonb
+ * round trip hashes the same, and the same bytes as the SQL writer
+ * (ledger_canonical_json). Built by hand: a JavaScript object puts
+ * integer-like keys ("9", "10") first in numeric order whatever order they are
+ * added in, so sorting entries into a new object cannot give this order.
+ * Everything else is JSON.stringify's: toJSON is used, undefined members are
+ * dropped, undefined in an array is null.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  );
+  return canonical(value) as string;
+}
+
+function canonical(value: unknown): string | undefined {
+  const plain = value !== null && typeof value === 'object' && 'toJSON' in value ? (value as { toJSON(): unknown }).toJSON() : value;
+  if (plain === null || typeof plain !== 'object') return JSON.stringify(plain);
+  if (Array.isArray(plain)) return `[${plain.map((item) => canonical(item) ?? 'null').join(',')}]`;
+  const members: string[] = [];
+  for (const [key, inner] of Object.entries(plain).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const text = canonical(inner);
+    if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${members.join(',')}}`;
 }

@@ -40,4 +40,23 @@ describe('migrations (real PostgreSQL)', () => {
       .execute();
     expect(ran).toHaveLength(names.length);
   });
+
+  it('refuse a database whose encoding is not UTF8: the hash chain is defined over UTF-8 text', async () => {
+    const ascii = `${name}_ascii`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${pg.escapeIdentifier(ascii)} encoding 'SQL_ASCII' lc_collate 'C' lc_ctype 'C' template template0`);
+    const asciiDb = createDatabase({
+      connectionString: adminUrl.replace(/\/postgres$/, `/${ascii}`),
+      poolSize: 1,
+      applicationName: 'migrations-test',
+    });
+    try {
+      await expect(migrateToLatest(asciiDb)).rejects.toThrow(/server_encoding.*UTF8/);
+    } finally {
+      await asciiDb.destroy();
+      await admin.query(`drop database if exists ${pg.escapeIdentifier(ascii)} with (force)`);
+      await admin.end();
+    }
+  });
 });

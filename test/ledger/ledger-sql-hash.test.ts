@@ -122,9 +122,41 @@ describe('the hash chain written in SQL verifies in TypeScript', () => {
       {
         seed,
         numRuns: 400,
-        // Keys that sort one way by UTF-16 (JavaScript) and the other by code point (PostgreSQL's "C").
-        examples: [[{ ...exampleEntry, metadata: { '\ue000': 'a', '\u{10000}': 'b', '\u{10ffff}\uffff': 'c', '\uffff': 'd' } }, null]],
+        examples: [
+          // Keys that sort one way by UTF-16 (JavaScript) and the other by code point (PostgreSQL's "C").
+          [{ ...exampleEntry, metadata: { '\ue000': 'a', '\u{10000}': 'b', '\u{10ffff}\uffff': 'c', '\uffff': 'd' } }, null],
+          // Integer-like keys, which a JavaScript object puts first, in numeric order, whatever order they were added in.
+          [{ ...exampleEntry, metadata: { '9': 'a', '10': 'b', a: 'c', '0': 'd', '01': 'e' } }, null],
+          [{ ...exampleEntry, metadata: { '4294967295': 'a', '4294967294': 'b', '-1': 'c', '1.5': 'd', ' 1': 'e' } }, null],
+        ],
       },
+    );
+  });
+
+  it('canonicalJson sorts every key by UTF-16 code unit, integer-like keys too, at every depth', () => {
+    expect(canonicalJson({ '9': 'a', '10': 'b', a: 'c' })).toBe('{"10":"b","9":"a","a":"c"}');
+    expect(canonicalJson([{ b: 1, '2': { z: null, '1': true } }, 'x'])).toBe('[{"2":{"1":true,"z":null},"b":1},"x"]');
+    // What JSON.stringify does with everything else is kept: undefined members dropped, toJSON used.
+    expect(canonicalJson({ u: undefined, d: new Date(0), n: 1.5 })).toBe('{"d":"1970-01-01T00:00:00.000Z","n":1.5}');
+  });
+
+  it('canonicalJson is unchanged for every value without integer-like keys, so every hash written before stays valid', () => {
+    // The previous implementation, kept here only to compare against.
+    const previous = (value: unknown): string =>
+      JSON.stringify(value, (_key, inner: unknown) =>
+        inner && typeof inner === 'object' && !Array.isArray(inner)
+          ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+          : inner,
+      );
+    const indexKey = (v: unknown): boolean =>
+      typeof v === 'object' && v !== null && Object.entries(v).some(([k, inner]) => /^(0|[1-9][0-9]*)$/.test(k) || indexKey(inner));
+    const metadataLike = fc.dictionary(text, fc.oneof(text, fc.jsonValue()), { maxKeys: 6 });
+    fc.assert(
+      fc.property(fc.oneof(metadataLike, fc.jsonValue()), (value) => {
+        fc.pre(!indexKey(value));
+        expect(canonicalJson(value)).toBe(previous(value));
+      }),
+      { seed, numRuns: 500 },
     );
   });
 
