@@ -29,12 +29,16 @@ const statements = [
   // claim left by an earlier attempt and older than inFlightTimeoutSeconds).
   // Otherwise the answer to give instead of running the operation: the key
   // was used for another request (refused as idempotency_key_reused), is in
-  // flight, or holds this request's stored response (httpReplay).
+  // flight, or holds this request's stored response (httpReplay). Without an
+  // in-flight timeout a live claim cannot be told from a dead one: refused.
   String.raw`create function ledger_claim_http(h jsonb) returns json
     language plpgsql as $$
     declare
       existing idempotency_keys;
     begin
+      if h->>'inFlightTimeoutSeconds' is null then
+        raise exception 'httpIdempotency.inFlightTimeoutSeconds is required (IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS)';
+      end if;
       insert into idempotency_keys (api_key_id, key, method, path, request_hash, status_code, response_body, expires_at)
         values (h->>'apiKeyId', h->>'key', h->>'method', h->>'path', h->>'requestHash', 0, null,
           now() + make_interval(hours => (h->>'retentionHours')::int))
@@ -43,7 +47,7 @@ const statements = [
               response_body = null, created_at = now(), expires_at = excluded.expires_at
           where idempotency_keys.expires_at < now()
              or (idempotency_keys.status_code = 0 and idempotency_keys.request_hash = excluded.request_hash
-                 and idempotency_keys.created_at < now() - make_interval(secs => coalesce((h->>'inFlightTimeoutSeconds')::int, 0)));
+                 and idempotency_keys.created_at < now() - make_interval(secs => (h->>'inFlightTimeoutSeconds')::int));
       if found then return null; end if;
       select * into existing from idempotency_keys where api_key_id = h->>'apiKeyId' and key = h->>'key';
       if existing.request_hash <> h->>'requestHash' then
@@ -84,7 +88,6 @@ const statements = [
       prev record;
       c ledger_context;
       v_result json;
-      result_jsonb jsonb;
       event jsonb;
       observer jsonb;
       observed jsonb := '[]';
@@ -135,7 +138,11 @@ const statements = [
             return ledger_refusal('idempotency_key_reused',
               format('Idempotency key %s was already used for a different %s request on account %s', v_key, prev.kind, v_account), '{}');
           end if;
-          if http is not null then perform ledger_complete_http(http, prev.result::text); end if;
+          if http is not null then
+            -- The request's response is the first result, as it was written (result is json: its exact text).
+            perform ledger_complete_http(http, prev.result::text);
+            return json_build_object('httpReplay', json_build_object('status', (http->>'status')::int, 'body', prev.result::text));
+          end if;
           return json_build_object('replayed', true, 'transactionId', prev.id, 'accountId', v_account, 'creditType', v_credit_type,
             'result', prev.result);
         end if;
@@ -158,15 +165,13 @@ const statements = [
         if http is not null then perform ledger_drop_http_claim(http); end if;
         return v_result;
       end if;
-      result_jsonb := v_result::jsonb;
-
       insert into ledger_transactions (account_id, id, kind, credit_type, idempotency_key, request_hash, related_transaction_id, result, actor)
         values (v_account, c.transaction_id, v_kind, v_credit_type, v_key, p->>'requestHash',
-          case when v_kind = 'refund' then p->>'transactionId' end, result_jsonb, c.actor);
+          case when v_kind = 'refund' then p->>'transactionId' end, v_result, c.actor);
 
       if jsonb_array_length(coalesce(p->'observers', '[]')) > 0 then
         event := jsonb_build_object('kind', v_kind, 'accountId', v_account, 'creditType', v_credit_type,
-          'transactionId', c.transaction_id, 'now', ledger_iso(c.now), 'result', result_jsonb);
+          'transactionId', c.transaction_id, 'now', ledger_iso(c.now), 'result', v_result::jsonb);
         for observer in select value from jsonb_array_elements(p->'observers') loop
           execute format('select %s($1, $2)', (observer->>'fn')::regproc) into output using event, observer->'args';
           observed := observed || jsonb_build_array(output);

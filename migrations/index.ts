@@ -15,6 +15,7 @@ import * as ledgerSqlCloseHold from './2026-11-29T000300_ledger_sql_close_hold.j
 import * as ledgerSqlGrants from './2026-11-29T000400_ledger_sql_grants.js';
 import * as ledgerSqlRefund from './2026-11-29T000500_ledger_sql_refund.js';
 import * as ledgerSqlExecute from './2026-11-29T000600_ledger_sql_execute.js';
+import * as ledgerResultText from './2026-11-29T000700_ledger_result_text.js';
 import * as balanceAlertsSql from './2026-11-29T001000_balance_alerts_sql.js';
 import * as rechargeTriggerSql from './2026-11-29T001100_recharge_trigger_sql.js';
 import * as auditSql from './2026-11-29T001200_audit_sql.js';
@@ -44,6 +45,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T000400_ledger_sql_grants': ledgerSqlGrants,
   '2026-11-29T000500_ledger_sql_refund': ledgerSqlRefund,
   '2026-11-29T000600_ledger_sql_execute': ledgerSqlExecute,
+  '2026-11-29T000700_ledger_result_text': ledgerResultText,
   '2026-11-29T001000_balance_alerts_sql': balanceAlertsSql,
   '2026-11-29T001100_recharge_trigger_sql': rechargeTriggerSql,
   '2026-11-29T001200_audit_sql': auditSql,

@@ -98,15 +98,17 @@ export class SessionExpiredError extends DomainError {
 /**
  * Not an error of the request: the HTTP Idempotency-Key the operation was
  * asked to complete (OperationMeta.httpIdempotency) already holds this
- * request's response, with a status other than the operation's success (a
- * problem the API stored). The API answers with it, as stored.
+ * request's response, or the ledger key already held the operation and its
+ * first result is now that response. The operation did not run; the API
+ * answers with `status` and `body` exactly as stored (a replay, byte for
+ * byte the first response).
  */
 export class StoredHttpResponse extends Error {
   constructor(
     readonly status: number,
     readonly body: string | null,
   ) {
-    super(`the Idempotency-Key already holds a ${status} response`);
+    super(`the Idempotency-Key holds a ${status} response`);
     this.name = 'StoredHttpResponse';
   }
 }

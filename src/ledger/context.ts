@@ -60,12 +60,17 @@ export interface LedgerDeps {
  * claimed and completed in the operation's own transaction (one commit per
  * request). The claim comes first: a concurrent request with the same key
  * waits for this transaction, a key used for another request refuses the
- * operation (IdempotencyConflictError, 422) and a key that already holds
- * this request's response answers with it (the result, or StoredHttpResponse).
- * On success the stored response is `status` with the operation's result as
- * JSON (for deduct, hold, commit and release, byte for byte serializeBody of
- * the result); on a ledger-level replay, the first result. A refused
- * operation leaves no record (the API stores its problem response).
+ * operation (IdempotencyConflictError, 422), a claim of this request younger
+ * than inFlightTimeoutSeconds refuses it (409 idempotency_key_in_flight), and
+ * a key that already holds this request's response answers with it: the
+ * operation throws StoredHttpResponse with the status and the exact stored
+ * text, for the API to send as is (a replay). On success the stored response
+ * is `status` with the operation's result as JSON (byte for byte
+ * serializeBody of the result); when the ledger key already holds the
+ * operation (its first response was lost), the record is completed with the
+ * first result's exact text and the operation throws StoredHttpResponse with
+ * it. A refused operation leaves no record (the API stores its problem
+ * response).
  */
 export interface HttpIdempotencyRecord {
   apiKeyId: string;
@@ -75,8 +80,12 @@ export interface HttpIdempotencyRecord {
   requestHash: string;
   status: number;
   retentionHours: number;
-  /** A claim of this same request older than this, left by an attempt that died, is taken over (default 0). */
-  inFlightTimeoutSeconds?: number;
+  /**
+   * A claim of this same request older than this, left by an attempt that
+   * died, is taken over; a younger one is in flight (409). Required: the API
+   * passes IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS.
+   */
+  inFlightTimeoutSeconds: number;
 }
 
 /** Who and why, carried onto every entry an operation writes. */

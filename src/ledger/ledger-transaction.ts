@@ -76,11 +76,9 @@ export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperat
 
   if ('error' in outcome) throw refusalError(outcome.error);
   if ('httpReplay' in outcome) {
-    // The request's Idempotency-Key already holds its response: this same
-    // operation's result when it succeeded, else what the API stored.
-    const { status, body } = outcome.httpReplay;
-    if (status === meta.httpIdempotency?.status && body !== null) return JSON.parse(body) as T;
-    throw new StoredHttpResponse(status, body);
+    // The request's Idempotency-Key holds its response (this operation's first
+    // result, or a problem the API stored): answered as stored, byte for byte.
+    throw new StoredHttpResponse(outcome.httpReplay.status, outcome.httpReplay.body);
   }
   if (!outcome.replayed) {
     sqlObservers.forEach((observer, i) => {

@@ -20,6 +20,7 @@ const record = (status = 200): HttpIdempotencyRecord => ({
   requestHash: `hash-${n}`,
   status,
   retentionHours: 24,
+  inFlightTimeoutSeconds: 3600,
 });
 
 async function stored(r: HttpIdempotencyRecord) {
@@ -29,9 +30,11 @@ async function stored(r: HttpIdempotencyRecord) {
   return rows[0];
 }
 
-async function claimInFlight(r: HttpIdempotencyRecord) {
-  await sql`insert into idempotency_keys (api_key_id, key, method, path, request_hash, status_code, response_body, expires_at)
-    values (${r.apiKeyId}, ${r.key}, 'POST', ${r.path}, ${r.requestHash}, 0, null, now() + interval '1 day')`.execute(f.deps.db);
+/** A claim of this request left in flight `ageSeconds` ago (by a concurrent attempt, or one that died). */
+async function claimInFlight(r: HttpIdempotencyRecord, ageSeconds = 0) {
+  await sql`insert into idempotency_keys (api_key_id, key, method, path, request_hash, status_code, response_body, expires_at, created_at)
+    values (${r.apiKeyId}, ${r.key}, 'POST', ${r.path}, ${r.requestHash}, 0, null, now() + interval '1 day',
+            now() - make_interval(secs => ${ageSeconds}))`.execute(f.deps.db);
 }
 
 async function ledgerTransactions(accountId: string): Promise<number> {
@@ -71,8 +74,8 @@ describe('the HTTP idempotency record written with the ledger transaction', () =
   it("takes over the request's own claim left by an attempt that died; refuses a key used for another request", async () => {
     const acct = await newAccount(f.deps);
     await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
-    const claim = record();
-    await claimInFlight(claim);
+    const claim = { ...record(), inFlightTimeoutSeconds: 30 };
+    await claimInFlight(claim, 31);
     const result = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: claim });
     expect(await stored(claim)).toMatchObject({ status_code: 200, response_body: serializeBody(result) });
 
@@ -84,23 +87,31 @@ describe('the HTTP idempotency record written with the ledger transaction', () =
     expect(await ledgerTransactions(acct)).toBe(1);
   });
 
-  it('a claim still in flight refuses the operation (409)', async () => {
+  it('a claim still in flight refuses the operation (409); the in-flight timeout must be given', async () => {
     const acct = await newAccount(f.deps);
     await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
-    const claim = { ...record(), inFlightTimeoutSeconds: 3600 };
-    await claimInFlight(claim);
+    const claim = { ...record(), inFlightTimeoutSeconds: 30 };
+    await claimInFlight(claim, 5);
     await expect(
       deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: claim }),
     ).rejects.toMatchObject({ code: 'idempotency_key_in_flight' });
+    // Without a timeout there is no telling a live claim from a dead one: refused, not taken over.
+    const { inFlightTimeoutSeconds: _omitted, ...untimed } = claim;
+    await expect(
+      // @ts-expect-error inFlightTimeoutSeconds is required
+      deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: untimed }),
+    ).rejects.toThrow(/inFlightTimeoutSeconds/);
     expect(await ledgerTransactions(acct)).toBe(0);
   });
 
-  it("a key that holds this request's response answers with it and runs nothing", async () => {
+  it("a key that holds this request's response answers with it, byte for byte, and runs nothing", async () => {
     const acct = await newAccount(f.deps);
     await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '10', source: 'purchase' }, actor);
     const done = record();
     const first = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: done });
-    expect(await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: done })).toEqual(first);
+    await expect(deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...actor, httpIdempotency: done })).rejects.toEqual(
+      new StoredHttpResponse(200, serializeBody(first)),
+    );
     expect(await ledgerTransactions(acct)).toBe(1);
 
     // A stored problem (the API's answer to an earlier refusal) comes back as it was stored.
@@ -132,19 +143,35 @@ describe('the HTTP idempotency record written with the ledger transaction', () =
 
   it('a refused operation leaves no record; a ledger-level replay completes it with the first result', async () => {
     const acct = await newAccount(f.deps);
-    await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '1', source: 'purchase' }, actor);
+    await issueGrant(f.deps, { accountId: acct, creditType: 'ai', amount: '2', source: 'purchase' }, actor);
     const refused = record();
     await expect(
       deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '5' }, { ...actor, httpIdempotency: refused }),
     ).rejects.toMatchObject({ code: 'insufficient_credits' });
     expect(await stored(refused)).toBeUndefined();
 
+    // The ledger key was used without an HTTP record (its response lost), then the request comes again with one:
+    // the record is completed with the first result, byte for byte, and the caller gets that same text.
     const meta = { ...actor, idempotencyKey: 'ledger-key' };
     const first = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, meta);
+    // A plain ledger-level replay is the first result with its keys in their order, so it serializes to the same bytes.
+    expect(serializeBody(await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, meta))).toBe(serializeBody(first));
     const replay = record();
-    expect(await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...meta, httpIdempotency: replay })).toEqual(first);
-    const row = await stored(replay);
-    expect(row?.status_code).toBe(200);
-    expect(JSON.parse(row!.response_body!)).toEqual(first);
+    const answer = await deduct(f.deps, { accountId: acct, creditType: 'ai', amount: '1' }, { ...meta, httpIdempotency: replay }).catch(
+      (e: unknown) => e,
+    );
+    expect(await stored(replay)).toMatchObject({ status_code: 200, response_body: serializeBody(first) });
+    expect(answer).toEqual(new StoredHttpResponse(200, serializeBody(first)));
+    // Holds too: a hold's view has nulls and nested keys the stored JSON must keep in their order.
+    const hold = await createHold(f.deps, { accountId: acct, creditType: 'ai', amount: '0.5' }, { ...actor, idempotencyKey: 'hold-key' });
+    const holdReplay = record(201);
+    await expect(
+      createHold(
+        f.deps,
+        { accountId: acct, creditType: 'ai', amount: '0.5' },
+        { ...actor, idempotencyKey: 'hold-key', httpIdempotency: holdReplay },
+      ),
+    ).rejects.toEqual(new StoredHttpResponse(201, serializeBody(hold)));
+    expect((await stored(holdReplay))?.response_body).toBe(serializeBody(hold));
   });
 });
