@@ -112,3 +112,18 @@ export class StoredHttpResponse extends Error {
     this.name = 'StoredHttpResponse';
   }
 }
+
+/**
+ * Not a refusal of the request: this process has more ledger operations
+ * waiting than it accepts (group commit's bounded queues). Nothing was run;
+ * retry after `retryAfterSeconds` (the API answers 503 with Retry-After).
+ * Not a DomainError, so activities and metering retry it as they retry an
+ * unreachable database, rather than failing the operation for good.
+ */
+export class LedgerOverloadedError extends Error {
+  readonly code = 'ledger_overloaded';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many ledger operations are waiting in this process; retry in ${retryAfterSeconds} s.`);
+    this.name = 'LedgerOverloadedError';
+  }
+}

@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   IdempotencyConflictError,
   InsufficientCreditsError,
+  LedgerOverloadedError,
   NotFoundError,
   SessionExpiredError,
   ValidationError,
@@ -102,6 +103,9 @@ export function toProblem(error: unknown, context: ProblemContext): { problem: P
   if (error instanceof AlreadyExistsError) return { problem: base(409, error.code, error.message, error.details), headers: {} };
   if (error instanceof ConflictError) return { problem: base(409, error.code, error.message, error.details), headers: {} };
   if (error instanceof DomainError) return { problem: base(400, error.code, error.message, error.details), headers: {} };
+  if (error instanceof LedgerOverloadedError) {
+    return { problem: base(503, error.code, error.message), headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
   if (isBodyParserError(error)) {
     return { problem: base(400, 'malformed_body', `The request body is not valid JSON: ${error.message}`), headers: {} };
   }

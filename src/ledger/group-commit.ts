@@ -1,10 +1,12 @@
 import type { Database } from '../db/database.js';
 import { retryingConflicts } from '../db/transaction.js';
+import { LedgerOverloadedError } from '../errors.js';
 import { executeLedgerBatch, type LedgerOp, type LedgerOutcome } from './ledger-call.js';
 import { runAlone } from './ledger-transaction.js';
 
 interface Waiting {
-  op: LedgerOp;
+  /** Builds the operation when it is sent, so it runs with the time it is sent at, not the time it was queued at. */
+  build: () => LedgerOp;
   resolve: (outcome: LedgerOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -12,6 +14,10 @@ interface Waiting {
 export interface GroupCommitOptions {
   /** Most operations in one transaction (default 64). */
   maxBatch?: number;
+  /** Most operations waiting for one account and credit type (default 1,024); beyond it LedgerOverloadedError. */
+  maxQueuedPerKey?: number;
+  /** Most operations waiting in this process, all accounts together (default 8,192); beyond it LedgerOverloadedError. */
+  maxQueued?: number;
 }
 
 function hasSqlState(error: unknown): boolean {
@@ -31,38 +37,63 @@ function hasSqlState(error: unknown): boolean {
  * lock is taken once per batch instead of once per operation. Within one
  * process, one transaction per account is in flight at a time; several
  * processes still serialise on the row lock, each with its own batches.
+ *
+ * The queues are bounded, per account and in total: past a bound an
+ * operation is refused at once (LedgerOverloadedError, 503 with
+ * Retry-After), so overload shows as refusals instead of growing memory and
+ * latency. Each operation is built when its batch is sent, so its `now` is
+ * the send time: a grant that expired while the operation waited is not
+ * burned.
  */
 export class GroupCommit {
   private readonly queues = new WeakMap<Database, Map<string, Waiting[]>>();
   private readonly maxBatch: number;
+  private readonly maxQueuedPerKey: number;
+  private readonly maxQueued: number;
+  private waiting = 0;
   /** What has run: transactions (batches of one included) and operations. */
   readonly stats = { transactions: 0, operations: 0, largest: 0 };
 
   constructor(options: GroupCommitOptions = {}) {
     this.maxBatch = options.maxBatch ?? 64;
+    this.maxQueuedPerKey = options.maxQueuedPerKey ?? 1024;
+    this.maxQueued = options.maxQueued ?? 8192;
   }
 
-  submit(db: Database, key: string, op: LedgerOp): Promise<LedgerOutcome> {
+  /** Operations waiting, not yet sent. */
+  get queued(): number {
+    return this.waiting;
+  }
+
+  submit(db: Database, key: string, build: () => LedgerOp): Promise<LedgerOutcome> {
     let byKey = this.queues.get(db);
     if (!byKey) {
       byKey = new Map();
       this.queues.set(db, byKey);
     }
     const queues = byKey;
+    const queue = queues.get(key);
+    if ((queue?.length ?? 0) >= this.maxQueuedPerKey || this.waiting >= this.maxQueued) {
+      return Promise.reject(new LedgerOverloadedError(1));
+    }
     return new Promise((resolve, reject) => {
-      const waiting = queues.get(key);
-      if (waiting) {
-        waiting.push({ op, resolve, reject });
+      this.waiting += 1;
+      if (queue) {
+        queue.push({ build, resolve, reject });
         return;
       }
-      queues.set(key, [{ op, resolve, reject }]);
+      queues.set(key, [{ build, resolve, reject }]);
       setImmediate(() => void this.drain(db, queues, key));
     });
   }
 
   private async drain(db: Database, queues: Map<string, Waiting[]>, key: string): Promise<void> {
     const waiting = queues.get(key)!;
-    while (waiting.length > 0) await this.run(db, waiting.splice(0, this.maxBatch));
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, this.maxBatch);
+      this.waiting -= batch.length;
+      await this.run(db, batch);
+    }
     queues.delete(key);
   }
 
@@ -76,7 +107,7 @@ export class GroupCommit {
       outcomes = await retryingConflicts(() =>
         executeLedgerBatch(
           db,
-          batch.map((w) => w.op),
+          batch.map((w) => w.build()),
         ),
       );
     } catch (error) {
@@ -98,14 +129,14 @@ export class GroupCommit {
 
   private async runAlone(db: Database, w: Waiting): Promise<void> {
     try {
-      w.resolve(await runAlone(db, () => w.op));
+      w.resolve(await runAlone(db, w.build));
     } catch (error) {
       w.reject(error);
     }
   }
 }
 
-/** Group commit with the default batch size, for the processes' ledger dependencies. */
+/** Group commit with the default bounds, for the processes' ledger dependencies. */
 export function createGroupCommit(options: GroupCommitOptions = {}): GroupCommit {
   return new GroupCommit(options);
 }

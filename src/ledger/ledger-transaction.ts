@@ -68,7 +68,7 @@ export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperat
   let outcome: LedgerOutcome;
   try {
     if (txObservers.length > 0) outcome = await runWithTransactionObservers(deps.db, build, txObservers);
-    else if (deps.groupCommit && spec.groupKey !== undefined) outcome = await deps.groupCommit.submit(deps.db, spec.groupKey, build());
+    else if (deps.groupCommit && spec.groupKey !== undefined) outcome = await deps.groupCommit.submit(deps.db, spec.groupKey, build);
     else outcome = await runAlone(deps.db, build);
   } catch (error) {
     throw amountOverflowError(error) ?? error;

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type RootOperationNode } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
@@ -10,6 +11,7 @@ import {
   getCreditType,
   InsufficientCreditsError,
   issueGrant,
+  LedgerOverloadedError,
   type DeductResult,
 } from '../../src/ledger/index.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
@@ -37,6 +39,26 @@ async function storedResults(accountId: string) {
     .where('account_id', '=', accountId)
     .where('kind', '=', 'deduct')
     .execute();
+}
+
+async function waitUntilLedgerCallWaitsOnALock(count = 1): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock' and query like '%ledger_execute%'`.execute(f.deps.db);
+    if (rows[0]!.n >= count) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`fewer than ${count} ledger calls waited on a lock`);
+}
+
+/** A second connection holding an account's balance row, as a transaction of another process would. */
+async function holdingBalanceRow(accountId: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: f.database.url });
+  await client.connect();
+  await client.query('begin');
+  await client.query("select 1 from balances where account_id = $1 and credit_type = 'storage' for update", [accountId]);
+  return client;
 }
 
 /**
@@ -185,5 +207,65 @@ describe('group commit: one transaction for concurrent operations of one account
       .executeTakeFirstOrThrow();
     expect(row.balance + row.held + row.burned).toBe(100n);
     expect({ balance: row.balance, debt: row.debt, min: BigInt(low.min) }).toEqual({ balance: 0n, debt: 0n, min: 0n });
+  });
+
+  it('operations queued behind a slow transaction run with the time they are sent at, not the time they were queued at', async () => {
+    const acct = await newAccount(f.deps);
+    const t0 = f.clock.now();
+    await issueGrant(
+      f.deps,
+      { accountId: acct, creditType: 'storage', amount: '5', source: 'promo', expiresAt: new Date(t0.getTime() + 60_000) },
+      actor,
+    );
+    const purchase = await issueGrant(f.deps, { accountId: acct, creditType: 'storage', amount: '5', source: 'purchase' }, actor);
+    const deps = grouped();
+    const blocker = await holdingBalanceRow(acct);
+    try {
+      const first = deduct(deps, { accountId: acct, creditType: 'storage', amount: '1' }, actor);
+      await waitUntilLedgerCallWaitsOnALock();
+      const queued = deduct(deps, { accountId: acct, creditType: 'storage', amount: '1' }, actor);
+      while (deps.groupCommit!.queued === 0) await new Promise((r) => setImmediate(r));
+      // The promo grant expires while the second deduct waits in the queue.
+      f.clock.advance(120_000);
+      await blocker.query('commit');
+      await first;
+      const second = await queued;
+      const entries = await f.deps.db
+        .selectFrom('ledger_entries')
+        .select(['grant_id', 'created_at'])
+        .where('transaction_id', '=', second.transactionId)
+        .execute();
+      expect(entries).toEqual([{ grant_id: purchase.id, created_at: f.clock.now() }]);
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  it('bounded queues: beyond the per-account or the total limit an operation is refused at once (LedgerOverloadedError, 503)', async () => {
+    const [a, b] = [await newAccount(f.deps), await newAccount(f.deps)];
+    for (const accountId of [a, b])
+      await issueGrant(f.deps, { accountId, creditType: 'storage', amount: '100', source: 'purchase' }, actor);
+    const deps = { ...f.deps, groupCommit: createGroupCommit({ maxQueuedPerKey: 3, maxQueued: 4 }) };
+    const blockers = [await holdingBalanceRow(a), await holdingBalanceRow(b)];
+    try {
+      const one = (accountId: string) => deduct(deps, { accountId, creditType: 'storage', amount: '1' }, actor);
+      // In flight, each blocked on its balance row: not queued.
+      const inFlight = [one(a)];
+      await waitUntilLedgerCallWaitsOnALock();
+      inFlight.push(one(b));
+      await waitUntilLedgerCallWaitsOnALock(2);
+      const queuedA = [one(a), one(a), one(a)];
+      await expect(one(a), 'per-account limit').rejects.toBeInstanceOf(LedgerOverloadedError);
+      const queuedB = [one(b)];
+      const overTotal = one(b);
+      await expect(overTotal, 'total limit').rejects.toMatchObject({ code: 'ledger_overloaded', retryAfterSeconds: 1 });
+      for (const blocker of blockers) await blocker.query('commit');
+      const done = await Promise.all([...inFlight, ...queuedA, ...queuedB]);
+      expect(done.map((r) => r.deducted)).toEqual(['1', '1', '1', '1', '1', '1']);
+      // Once the queues drained, operations are accepted again.
+      await expect(one(a)).resolves.toMatchObject({ deducted: '1' });
+    } finally {
+      for (const blocker of blockers) await blocker.end();
+    }
   });
 });
