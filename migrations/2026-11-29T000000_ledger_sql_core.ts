@@ -12,10 +12,11 @@ import { sql, type Kysely } from 'kysely';
  * - ledger_render_json: JSON.stringify's compact form of a jsonb value.
  * - ledger_canonical_json, ledger_entry_hash: the hash chain, byte for byte
  *   what src/ledger/entry-hash.ts computes (a seeded property test proves it).
- * - ledger_new_id: prefixed, time-ordered ids in the UUIDv7 layout, with a
- *   counter (a sequence) where UUIDv7 allows one, so ids made in one
- *   transaction, or one after the other, sort in creation order: the burn
- *   order's last tie-break depends on it.
+ * - ledger_new_id: prefixed, time-ordered ids in the UUIDv7 layout, with
+ *   sub-millisecond time and a per-transaction counter where UUIDv7 allows
+ *   them, so ids made in one transaction, or one after the other, sort in
+ *   creation order (the burn order's last tie-break depends on it), and
+ *   random bits in the rest.
  * - ledger_burn_key: the burn order (R-L3), the one place it is written.
  */
 const statements = [
@@ -123,15 +124,25 @@ const statements = [
           ledger_json_text(ledger_canonical_json(e.metadata)), ledger_json_text(ledger_iso(e.created_at))) || ']', 'UTF8'))
     $$`,
 
-  `create sequence ledger_id_seq`,
-  // 48 bits of Unix milliseconds, version 7, then the sequence as the counter
-  // in rand_a/rand_b (RFC 9562 method 1), variant bits in place.
+  // UUIDv7 layout (RFC 9562): 48 bits of Unix milliseconds; version 7; in
+  // rand_a the sub-millisecond fraction of the clock in 1/4096 ms (method 3:
+  // ids made one after the other, in one transaction or not, sort in creation
+  // order); the variant; in rand_b a 14-bit counter of the ids this
+  // transaction has made (method 1: two ids of one transaction within the
+  // same 1/4096 ms still sort in creation order), then 48 random bits. No
+  // global sequence: an id tells nothing of how many were made before it,
+  // and cannot be guessed from its neighbours.
   String.raw`create function ledger_new_id(p_prefix text) returns text
-    language sql volatile as $$
-      select p_prefix || '_' || lpad(to_hex(floor(extract(epoch from clock_timestamp()) * 1000)::int8), 12, '0') || '7000'
-        || to_hex(8 + ((n >> 60) & 3)) || lpad(to_hex(n & 1152921504606846975), 15, '0')
-      from (select nextval('ledger_id_seq') as n) s
-    $$`,
+    language plpgsql volatile as $$
+    declare
+      us numeric := extract(epoch from clock_timestamp()) * 1000000;
+      ms int8 := floor(us / 1000);
+      made int := coalesce(nullif(current_setting('ledger.ids_made', true), ''), '0')::int;
+    begin
+      perform set_config('ledger.ids_made', (made + 1)::text, true);
+      return p_prefix || '_' || lpad(to_hex(ms), 12, '0') || '7' || lpad(to_hex(floor((us - ms * 1000) * 4096 / 1000)::int), 3, '0')
+        || lpad(to_hex(32768 + (made & 16383)), 4, '0') || right(replace(gen_random_uuid()::text, '-', ''), 12);
+    end $$`,
 
   // Burn order (R-L3): an account's own grants before its pool parents'
   // (nearest first, by position in p_chain; null: no pool order), then lower
@@ -232,5 +243,4 @@ export async function down(db: Kysely<any>): Promise<void> {
     await sql.raw(`drop function if exists ${fn}`).execute(db);
   }
   await sql`drop type if exists ledger_burn_key`.execute(db);
-  await sql`drop sequence if exists ledger_id_seq`.execute(db);
 }
