@@ -205,6 +205,15 @@ const statements = [
       end loop;
       return array_to_json(outcomes);
     end $$`,
+
+  // Hardening: the entry points run with this schema and pg_temp last,
+  // whatever the caller's search_path, so a temporary table or another
+  // schema's object cannot stand in for a ledger table or function (the
+  // functions they call, observers included, inherit it).
+  String.raw`do $$ begin
+    execute format('alter function ledger_execute(jsonb) set search_path = %I, pg_temp', current_schema());
+    execute format('alter function ledger_execute_batch(jsonb) set search_path = %I, pg_temp', current_schema());
+  end $$`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {

@@ -87,6 +87,11 @@ const statements = [
       end loop;
       return null;
     end $$`,
+
+  // Hardening: runs with this schema and pg_temp last, whatever the caller's search_path.
+  String.raw`do $$ begin
+    execute format('alter function %s set search_path = %I, pg_temp', 'notifications_balance_alerts(jsonb, jsonb)', current_schema());
+  end $$`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {

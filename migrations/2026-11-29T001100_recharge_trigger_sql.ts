@@ -36,6 +36,11 @@ const statements = [
       end loop;
       return case when cardinality(marked) = 0 then null else to_jsonb(marked) end;
     end $$`,
+
+  // Hardening: runs with this schema and pg_temp last, whatever the caller's search_path.
+  String.raw`do $$ begin
+    execute format('alter function %s set search_path = %I, pg_temp', 'payments_recharge_trigger(jsonb, jsonb)', current_schema());
+  end $$`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {

@@ -22,6 +22,11 @@ const statements = [
           r->>'sourceIp', r->>'requestId', r->>'reason', r->'before', op->'result');
       return null;
     end $$`,
+
+  // Hardening: runs with this schema and pg_temp last, whatever the caller's search_path.
+  String.raw`do $$ begin
+    execute format('alter function %s set search_path = %I, pg_temp', 'audit_ledger_operation(jsonb, jsonb)', current_schema());
+  end $$`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
