@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type RootOperationNode } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
@@ -15,6 +14,7 @@ import {
   type DeductResult,
 } from '../../src/ledger/index.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
+import { holdingBalanceRow, untilLedgerCallsWaitOnALock } from '../helpers/locks.js';
 
 const f = useLedgerFixture();
 
@@ -39,26 +39,6 @@ async function storedResults(accountId: string) {
     .where('account_id', '=', accountId)
     .where('kind', '=', 'deduct')
     .execute();
-}
-
-async function waitUntilLedgerCallWaitsOnALock(count = 1): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and wait_event_type = 'Lock' and query like '%ledger_execute%'`.execute(f.deps.db);
-    if (rows[0]!.n >= count) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`fewer than ${count} ledger calls waited on a lock`);
-}
-
-/** A second connection holding an account's balance row, as a transaction of another process would. */
-async function holdingBalanceRow(accountId: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: f.database.url });
-  await client.connect();
-  await client.query('begin');
-  await client.query("select 1 from balances where account_id = $1 and credit_type = 'storage' for update", [accountId]);
-  return client;
 }
 
 /**
@@ -219,10 +199,10 @@ describe('group commit: one transaction for concurrent operations of one account
     );
     const purchase = await issueGrant(f.deps, { accountId: acct, creditType: 'storage', amount: '5', source: 'purchase' }, actor);
     const deps = grouped();
-    const blocker = await holdingBalanceRow(acct);
+    const blocker = await holdingBalanceRow(f.database.url, acct, 'storage');
     try {
       const first = deduct(deps, { accountId: acct, creditType: 'storage', amount: '1' }, actor);
-      await waitUntilLedgerCallWaitsOnALock();
+      await untilLedgerCallsWaitOnALock(f.deps.db);
       const queued = deduct(deps, { accountId: acct, creditType: 'storage', amount: '1' }, actor);
       while (deps.groupCommit!.queued === 0) await new Promise((r) => setImmediate(r));
       // The promo grant expires while the second deduct waits in the queue.
@@ -246,14 +226,14 @@ describe('group commit: one transaction for concurrent operations of one account
     for (const accountId of [a, b])
       await issueGrant(f.deps, { accountId, creditType: 'storage', amount: '100', source: 'purchase' }, actor);
     const deps = { ...f.deps, groupCommit: createGroupCommit({ maxQueuedPerKey: 3, maxQueued: 4 }) };
-    const blockers = [await holdingBalanceRow(a), await holdingBalanceRow(b)];
+    const blockers = [await holdingBalanceRow(f.database.url, a, 'storage'), await holdingBalanceRow(f.database.url, b, 'storage')];
     try {
       const one = (accountId: string) => deduct(deps, { accountId, creditType: 'storage', amount: '1' }, actor);
       // In flight, each blocked on its balance row: not queued.
       const inFlight = [one(a)];
-      await waitUntilLedgerCallWaitsOnALock();
+      await untilLedgerCallsWaitOnALock(f.deps.db);
       inFlight.push(one(b));
-      await waitUntilLedgerCallWaitsOnALock(2);
+      await untilLedgerCallsWaitOnALock(f.deps.db, 2);
       const queuedA = [one(a), one(a), one(a)];
       await expect(one(a), 'per-account limit').rejects.toBeInstanceOf(LedgerOverloadedError);
       const queuedB = [one(b)];
