@@ -20,8 +20,15 @@ export interface GroupCommitOptions {
   maxQueued?: number;
 }
 
-function hasSqlState(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
+/**
+ * The batch's session is gone (no SQLSTATE: the socket failed; class 08: the
+ * connection; 57P01-57P03: the backend was terminated, the server is
+ * shutting down or restarting): the batch may have committed just before.
+ * Any other SQLSTATE is the server refusing the statement, rolled back.
+ */
+function sessionLost(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || /^57P0[123]$/.test(code);
 }
 
 /**
@@ -51,8 +58,12 @@ export class GroupCommit {
   private readonly maxQueuedPerKey: number;
   private readonly maxQueued: number;
   private waiting = 0;
-  /** What has run: transactions (batches of one included) and operations. */
-  readonly stats = { transactions: 0, operations: 0, largest: 0 };
+  /**
+   * What has run: transactions (batches of one included) and operations;
+   * batches the server refused and that ran again one operation at a time;
+   * batches whose session was lost, answered with the failure.
+   */
+  readonly stats = { transactions: 0, operations: 0, largest: 0, rerunAlone: 0, unanswered: 0 };
 
   constructor(options: GroupCommitOptions = {}) {
     this.maxBatch = options.maxBatch ?? 64;
@@ -111,16 +122,18 @@ export class GroupCommit {
         ),
       );
     } catch (error) {
-      if (!hasSqlState(error)) {
-        // The connection failed: the batch may or may not have committed. Only
-        // a retry with each operation's idempotency key can tell; running them
-        // again here could burn twice.
+      if (sessionLost(error)) {
+        // The batch may or may not have committed. Only a retry with each
+        // operation's idempotency key can tell; running them again here could
+        // burn twice.
+        this.stats.unanswered += 1;
         for (const w of batch) w.reject(error);
         return;
       }
       // The server refused the batch (a constraint, an idempotency race with
-      // another process) and rolled all of it back: run each operation alone,
-      // so the failure reaches only its own caller.
+      // another process, a cancel) and rolled all of it back: run each
+      // operation alone, so the failure reaches only its own caller.
+      this.stats.rerunAlone += 1;
       for (const w of batch) await this.runAlone(db, w);
       return;
     }

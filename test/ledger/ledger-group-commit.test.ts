@@ -69,7 +69,7 @@ describe('group commit: one transaction for concurrent operations of one account
         deduct(deps, { accountId: acct, creditType: 'storage', amount: String(n) }, { ...actor, idempotencyKey: `batch-402-${i}` }),
       ),
     );
-    expect(deps.groupCommit!.stats).toEqual({ transactions: 1, operations: 5, largest: 5 });
+    expect(deps.groupCommit!.stats).toMatchObject({ transactions: 1, operations: 5, largest: 5 });
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     const refusal = rejected(results)[0];
     expect(refusal).toBeInstanceOf(InsufficientCreditsError);
