@@ -23,6 +23,8 @@ import * as auditSql from './2026-11-29T001200_audit_sql.js';
 import * as sessionTokens from './2026-11-29T100000_session_tokens.js';
 import * as usageRollups from './2026-11-29T101000_usage_rollups.js';
 import * as accountSearch from './2026-11-29T102000_account_search.js';
+import * as usageEventDedupPerAccount from './2026-11-29T110000_usage_event_dedup_per_account.js';
+import * as security from './2026-11-29T111000_security.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -52,4 +54,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T100000_session_tokens': sessionTokens,
   '2026-11-29T101000_usage_rollups': usageRollups,
   '2026-11-29T102000_account_search': accountSearch,
+  '2026-11-29T110000_usage_event_dedup_per_account': usageEventDedupPerAccount,
+  '2026-11-29T111000_security': security,
 };

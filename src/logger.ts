@@ -1,9 +1,39 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** JSON lines on stdout; every entry point builds one and hands it down. */
-export function createLogger(level: string, name: string): Logger {
+/**
+ * What is never written to a log, wherever the value sits in an entry: the
+ * credentials of callers (Authorization, Cookie), signatures of inbound
+ * webhooks, and secrets or tokens in objects that get logged. It is part of
+ * the logger's own options, so it holds whatever the destination (a later
+ * asynchronous one included) and whoever logs.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["stripe-signature"]',
+  'req.headers["x-hubspot-signature"]',
+  'req.headers["x-hubspot-signature-v3"]',
+  'req.headers["webhook-signature"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.authorization',
+  '*.secret',
+  '*.previousSecret',
+  '*.previous_secret',
+  '*.token',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.apiKey',
+  '*.password',
+  'secret',
+  'token',
+];
+
+/** JSON lines on stdout; every entry point builds one and hands it down. Tests may pass their own destination. */
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
   // Synchronous writes: the last lines before process.exit are never lost.
   return pino(
     {
@@ -13,7 +43,8 @@ export function createLogger(level: string, name: string): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
       formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    pino.destination({ dest: 1, sync: true }),
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

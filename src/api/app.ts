@@ -6,6 +6,9 @@ import { sql } from 'kysely';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, sendProblem, toProblem } from './problem.js';
+import { inspectInput, requireJsonBody } from './request-guards.js';
+import { registerUnauthenticatedPaths, requestLogView } from './app-document.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { createRouteRegistrar } from './route.js';
 import { mountWebUi } from '../ui/serve.js';
 import { registerAccountRoutes } from './routes/accounts.js';
@@ -43,6 +46,7 @@ const routeAreas = [
   registerCrmRoutes,
   registerFinanceRoutes,
   registerAuditRoutes,
+  registerApiKeyRoutes,
 ];
 
 /**
@@ -67,24 +71,31 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
       genReqId: (_req, res) => (res as Response).locals.requestId as string,
       customProps: (_req, res) => ({ requestId: (res as Response).locals.requestId }),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Only these request headers are logged at all; the logger's redact option is the second line of defence.
+      serializers: { req: requestLogView },
     }),
   );
+  app.use(requireJsonBody);
   // Keep the raw bytes: webhook signatures are computed over them.
   app.use(express.json({ limit: '2mb', verify: (req, _res, buf) => ((req as Request & { rawBody?: Buffer }).rawBody = buf) }));
+  app.use(inspectInput);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
+    // Names and states only: why a dependency is down goes to the log, not to whoever asks.
+    const probe = (name: string, check: Promise<unknown>) =>
+      check.then(
+        () => ({ name, ok: true }),
+        (error: unknown) => {
+          req.log.warn({ err: error, dependency: name }, 'readiness check failed');
+          return { name, ok: false };
+        },
+      );
     const checks = await Promise.all([
-      sql`select 1`.execute(deps.ledger.db).then(
-        () => ({ name: 'postgres', ok: true }),
-        (e: unknown) => ({ name: 'postgres', ok: false, error: String(e) }),
-      ),
-      deps.temporal.workflowService.getSystemInfo({}).then(
-        () => ({ name: 'temporal', ok: true }),
-        (e: unknown) => ({ name: 'temporal', ok: false, error: String(e) }),
-      ),
+      probe('postgres', sql`select 1`.execute(deps.ledger.db)),
+      probe('temporal', deps.temporal.workflowService.getSystemInfo({})),
     ]);
     const down = checks.filter((c) => !c.ok);
     if (down.length === 0) {
@@ -111,6 +122,7 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
   const api = express.Router();
   const define = createRouteRegistrar(api, registry, deps);
   for (const register of routeAreas) register(define);
+  registerUnauthenticatedPaths(registry);
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

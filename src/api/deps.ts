@@ -17,7 +17,15 @@ export interface ApiDeps {
   logger: Logger;
   ledger: LedgerDeps;
   temporal: Client;
-  verifyApiKey: (token: string) => Promise<Principal | undefined>;
+  /** Verifies a bearer token (throws ExpiredKeyError for an expired one); see createApiKeyVerifier. */
+  verifyApiKey: ((token: string) => Promise<Principal | undefined>) & {
+    /** Drops a key from this process's cache at once (revoke, roll). */
+    evict?: (keyId: string) => void;
+    /** A token this process has verified and cached. */
+    isKnownGood?: (token: string) => boolean;
+    /** Stops its revocation listener. */
+    close?: () => Promise<void>;
+  };
   problemContext: ProblemContext;
   /** Stripe purchases, auto-recharge, refunds and webhooks; payment routes answer 503 without it. */
   payments?: PaymentsApiDeps | undefined;

@@ -124,7 +124,7 @@ export async function runIdempotent(
   }
   await db
     .updateTable('idempotency_keys')
-    .set({ status_code: result.status, response_body: result.body === undefined ? null : serializeBody(result.body) })
+    .set({ status_code: result.status, response_body: result.body === undefined ? null : serializeBody(result.stored ?? result.body) })
     .where('api_key_id', '=', principal.keyId)
     .where('key', '=', key)
     .execute();

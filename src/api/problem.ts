@@ -11,6 +11,7 @@ import {
   SessionExpiredError,
   ValidationError,
 } from '../errors.js';
+import { ExpiredKeyError } from '../auth/api-keys.js';
 
 /** RFC 9457 problem details: the one error shape of the API. */
 export interface Problem {
@@ -47,6 +48,8 @@ const titles: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -70,6 +73,19 @@ export function toProblem(error: unknown, context: ProblemContext): { problem: P
     code,
     ...Object.fromEntries(Object.entries(extra).filter(([key]) => !core.has(key))),
   });
+  if (error instanceof ExpiredKeyError) {
+    return {
+      problem: base(
+        401,
+        'api_key_expired',
+        `This API key expired at ${error.expiredAt.toISOString()}; use its rolled successor or a new key.`,
+        {
+          expiredAt: error.expiredAt.toISOString(),
+        },
+      ),
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="expired"' },
+    };
+  }
   if (error instanceof HttpProblem) {
     return { problem: { type: problemType(String(error.problem.code)), ...error.problem } as Problem, headers: error.headers };
   }
@@ -106,14 +122,61 @@ export function toProblem(error: unknown, context: ProblemContext): { problem: P
   if (error instanceof LedgerOverloadedError) {
     return { problem: base(503, error.code, error.message), headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   }
-  if (isBodyParserError(error)) {
-    return { problem: base(400, 'malformed_body', `The request body is not valid JSON: ${error.message}`), headers: {} };
-  }
+  const parser = bodyParserProblem(error);
+  if (parser) return { problem: base(parser.status, parser.code, parser.detail), headers: {} };
+  const database = databaseProblem(error);
+  if (database) return { problem: base(database.status, database.code, database.detail), headers: database.headers ?? {} };
   return { problem: base(500, 'internal_error', 'An unexpected error occurred; it has been logged with the request id.'), headers: {} };
 }
 
-function isBodyParserError(error: unknown): error is { type: string; message: string } {
-  return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'entity.parse.failed';
+type Mapped = { status: number; code: string; detail: string; headers?: Record<string, string> };
+
+/** body-parser's errors (raised before authentication): never a 500. */
+function bodyParserProblem(error: unknown): Mapped | undefined {
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string') return undefined;
+  const limit = (error as { limit?: number }).limit;
+  switch (type) {
+    case 'entity.too.large':
+      return { status: 413, code: 'body_too_large', detail: `The request body is larger than ${limit ?? 'the limit of'} bytes.` };
+    case 'entity.parse.failed':
+      return { status: 400, code: 'malformed_body', detail: `The request body is not valid JSON: ${(error as Error).message}` };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, code: 'unsupported_media_type', detail: `${(error as Error).message}; send UTF-8 JSON.` };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'entity.verify.failed':
+      return { status: 400, code: 'malformed_body', detail: (error as Error).message };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22: a value out of range, an
+ * invalid date, a NUL byte) are the caller's bad input that got past the
+ * schema: 400, never 500. A database or Temporal that cannot be reached is 503.
+ */
+function databaseProblem(error: unknown): Mapped | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
+    return { status: 400, code: 'invalid_value', detail: `A value in the request is out of range or invalid (SQLSTATE ${code}).` };
+  }
+  const unavailable =
+    (typeof code === 'string' && (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET'].includes(code))) ||
+    (error as { name?: string }).name === 'ServiceError' ||
+    (error as { type?: string }).type === 'StripeConnectionError';
+  if (unavailable) {
+    return {
+      status: 503,
+      code: 'dependency_unavailable',
+      detail: 'A dependency is unavailable; retry later.',
+      headers: { 'Retry-After': '5' },
+    };
+  }
+  return undefined;
 }
 
 export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {

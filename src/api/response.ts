@@ -7,6 +7,8 @@ export interface RouteResult {
   /** body is already the serialized bytes (an idempotent replay). */
   raw?: boolean;
   headers?: Record<string, string>;
+  /** What the idempotency layer stores and replays instead of `body` (secrets shown once removed). */
+  stored?: unknown;
 }
 
 /** How a response body goes on the wire; the stored copy is these exact bytes. */

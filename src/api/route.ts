@@ -1,13 +1,17 @@
-import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Principal, Scope } from '../auth/api-keys.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { ForbiddenError, ValidationError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { runIdempotent } from './idempotency.js';
-import { unauthorized } from './problem.js';
+import { chargeAccount, chargeKey } from './rate-limit.js';
+import { authenticate } from './request-guards.js';
 import { serializeBody, type RouteResult } from './response.js';
-import { problemSchema } from './schemas/common.js';
+import { authorize, checkAccessDeclaration, type RouteAccess } from './route-access.js';
+import { assertExample, assertStrict, documentedResponses } from './route-document.js';
+
+export type { RouteAccess } from './route-access.js';
 
 export interface RouteContext<P, Q, B> {
   params: P;
@@ -17,12 +21,18 @@ export interface RouteContext<P, Q, B> {
   deps: ApiDeps;
   req: Request;
   requestId: string;
-  /** Ledger-level idempotency key derived from the caller's Idempotency-Key (POST only). */
+  /** Ledger-level idempotency key derived from the caller's Idempotency-Key (mutations only). */
   idempotencyKey: string | undefined;
   /** The actor recorded on ledger entries. */
   actor: string;
-  /** Throws 404 unless the caller's key may see this account (no BOLA). */
-  authorizeAccount: (accountId: string) => void;
+  /**
+   * The account the request acts on, authorized by defineRoute from the
+   * spec's `access` (an account-bound key's own when the route's optional
+   * account field was absent); null when it names none (or all, for an unbound key).
+   */
+  account: string | null;
+  /** For batches: whether this key may act on an item's account. */
+  mayUse: (accountId: string) => boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any shape of object schema
@@ -36,27 +46,62 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   description?: string;
   tags: string[];
   scopes: readonly Scope[];
+  /** Which account the request acts on; enforced here for every account-bound key (see RouteAccess). */
+  access: RouteAccess;
   params?: P;
   query?: Q;
   body?: B;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  /** Mutations require an Idempotency-Key header and replay the first response. */
+  /** A realistic, valid request body: shown in the reference, checked against `body` at registration. */
+  example?: z.input<B>;
+  /** The body as documented, when the route validates items one by one (a batch): each item's schema. */
+  documentedBody?: z.ZodType;
+  responses: Record<number, { description: string; schema?: z.ZodType; contentTypes?: string[] }>;
+  /**
+   * Mutations require an Idempotency-Key header and replay the first response.
+   * Every mutation says so; false only where a replay cannot be (it would keep a secret in clear).
+   */
   idempotent?: boolean;
+  /** Top-level response fields shown only once (secrets, tokens): a replay answers null for them. */
+  shownOnce?: readonly string[];
+  /** Also charge the account's bucket (RATE_LIMIT_PER_ACCOUNT_PER_SECOND): consumption and usage events. */
+  accountRateLimit?: boolean;
+  /** A read that costs like this many mutations (exports): charged to the key's bucket. */
+  keyRateCost?: number;
   handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<RouteResult>;
 }
 
 type EmptyObject = z.ZodObject<Record<string, never>>;
 
 function fieldErrors(error: z.ZodError, prefix: string) {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
-    message: issue.message,
-    code: issue.code,
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: [...path, key].join('.'),
+        message: `unknown field "${key}"`,
+        code: 'unknown_field',
+      }));
+    }
+    return [{ path: path.join('.'), message: issue.message, code: issue.code }];
+  });
 }
 
 function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): z.output<S> {
-  if (!schema) return {} as z.output<S>;
+  if (!schema) {
+    // Nothing is expected here, so anything sent is an unknown field (Stripe's rule).
+    const given = value && typeof value === 'object' ? Object.keys(value) : [];
+    if (given.length > 0) {
+      throw new ValidationError(
+        `The request ${where} has unknown fields`,
+        given.map((key) => ({
+          path: where === 'body' ? key : `${where}.${key}`,
+          message: `unknown field "${key}"`,
+          code: 'unknown_field',
+        })),
+      );
+    }
+    return {} as z.output<S>;
+  }
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
     throw new ValidationError(`The request ${where} is invalid`, fieldErrors(result.error, where === 'body' ? '' : where));
@@ -73,28 +118,32 @@ export function createRouteRegistrar(router: Router, registry: OpenAPIRegistry, 
   return (spec) => defineRoute(router, registry, deps, spec);
 }
 
-/** Registers one route on both the Express router and the OpenAPI registry, from one spec. */
+const shownOnceRedacted = (body: unknown, fields: readonly string[]) =>
+  body && typeof body === 'object' ? { ...body, ...Object.fromEntries(fields.map((f) => [f, null])) } : body;
+
+/**
+ * Registers one route on both the Express router and the OpenAPI registry,
+ * from one spec, and checks the spec first: account access declared, inputs
+ * strict, a valid example for a body, every mutation idempotent. At request
+ * time, in this order: scope, input validation, account authorization, rate
+ * limits, idempotency, handler.
+ */
 function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(
   router: Router,
   registry: OpenAPIRegistry,
   deps: ApiDeps,
   spec: RouteSpec<P, Q, B>,
 ): void {
-  const responses: RouteConfig['responses'] = {};
-  for (const [status, r] of Object.entries(spec.responses)) {
-    responses[Number(status)] = {
-      description: r.description,
-      ...(r.schema && {
-        content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: r.schema } },
-      }),
-    };
+  const id = `${spec.method.toUpperCase()} ${spec.path}`;
+  checkAccessDeclaration(id, spec.path, spec.access, spec);
+  if (spec.query) assertStrict(id, 'query', spec.query);
+  if (spec.body) assertStrict(id, 'body', spec.body);
+  assertExample(id, spec.body, spec.example);
+  if (spec.method !== 'get' && spec.idempotent === undefined) {
+    throw new Error(`${id}: every mutation takes an Idempotency-Key (idempotent: true), or says why not (idempotent: false)`);
   }
-  for (const [status, description] of [
-    [400, 'Invalid input; `errors` lists each field'],
-    [401, 'Missing or invalid API key'],
-  ] as const) {
-    responses[status] ??= { description, content: { 'application/problem+json': { schema: problemSchema } } };
-  }
+
+  const documentedBody = spec.documentedBody ?? spec.body;
   registry.registerPath({
     method: spec.method,
     path: spec.path,
@@ -102,12 +151,17 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
     ...(spec.description && { description: spec.description }),
     tags: spec.tags,
     security: [{ bearerAuth: [] }],
+    'x-burndown-access': accessKind(spec.access),
+    'x-burndown-scopes': [...spec.scopes],
+    ...(spec.method !== 'get' && { 'x-burndown-idempotent': Boolean(spec.idempotent) }),
     request: {
       ...(spec.params && { params: spec.params }),
       ...(spec.query && { query: spec.query }),
-      ...(spec.body && { body: { content: { 'application/json': { schema: spec.body } }, required: true } }),
+      ...(documentedBody && {
+        body: { content: { 'application/json': { schema: documentedBody, example: spec.example } }, required: true },
+      }),
       ...(spec.idempotent && {
-        headers: z.object({
+        headers: z.strictObject({
           'idempotency-key': z
             .string()
             .min(1)
@@ -116,7 +170,7 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
         }),
       }),
     },
-    responses,
+    responses: documentedResponses(spec),
   });
 
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
@@ -126,26 +180,30 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
     if (!spec.scopes.some((s) => principal.scopes.has(s))) {
       throw new ForbiddenError(`This endpoint needs one of the scopes: ${spec.scopes.join(', ')}`);
     }
+    if (spec.method !== 'get' || spec.keyRateCost) chargeKey(deps, principal.keyId, spec.keyRateCost ?? 1);
     const params = parsePart(spec.params, req.params, 'path');
     const query = parsePart(spec.query, req.query, 'query');
-    const body = spec.body ? parsePart(spec.body, req.body, 'body') : undefined;
+    const body = parsePart(spec.body, req.body, 'body');
+    const { account, mayUse } = await authorize(deps, principal, spec.access, { params, query, body });
+    if (spec.accountRateLimit) for (const acted of accountsActedOn(spec.access, account, body, mayUse)) chargeAccount(deps, acted);
     const ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>> = {
       params,
       query,
-      body: body as z.output<B>,
+      body: (spec.body ? body : undefined) as z.output<B>,
       principal,
       deps,
       req,
       requestId,
       idempotencyKey: undefined,
       actor: principal.subject,
-      authorizeAccount: (accountId: string) => {
-        if (principal.accountId !== null && principal.accountId !== accountId) throw new NotFoundError('account', accountId);
-      },
+      account,
+      mayUse,
     };
-    const result = spec.idempotent
-      ? await runIdempotent(deps, req, principal, (key) => spec.handler({ ...ctx, idempotencyKey: key }))
-      : await spec.handler(ctx);
+    const run = async (key?: string) => {
+      const result = await spec.handler({ ...ctx, idempotencyKey: key });
+      return spec.shownOnce ? { ...result, stored: shownOnceRedacted(result.body, spec.shownOnce) } : result;
+    };
+    const result = spec.idempotent ? await runIdempotent(deps, req, principal, run) : await run();
     res.status(result.status).set(result.headers ?? {});
     if (result.body === undefined) res.end();
     else
@@ -155,17 +213,21 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
   });
 }
 
-/**
- * The caller of a route: a bearer API key or browser session token, verified,
- * or 401. Per route rather than in front of the router, so that a path no
- * route serves (a browser's /favicon.ico) is a 404 whoever asks.
- */
-async function authenticate(deps: ApiDeps, req: Request): Promise<Principal> {
-  const header = req.header('authorization');
-  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-  if (!token) throw unauthorized('Send an API key as `Authorization: Bearer <key>`.');
-  const principal = await deps.verifyApiKey(token);
-  if (!principal) throw unauthorized('The API key is unknown, malformed or revoked.');
-  req.log = req.log.child({ keyId: principal.keyId });
-  return principal;
+function accessKind(access: RouteAccess): string {
+  if ('global' in access) return 'global';
+  if ('anyKey' in access) return 'any-key';
+  if (access.items) return 'items';
+  if (access.owner) return 'owner';
+  if (access.path?.length) return 'account';
+  return 'filter';
+}
+
+/** The accounts a request acts on, for their rate-limit buckets: one, or each authorized item's of a batch. */
+function accountsActedOn(access: RouteAccess, account: string | null, body: unknown, mayUse: (a: string) => boolean): string[] {
+  if (!('global' in access) && !('anyKey' in access) && access.items) {
+    const items = (body as Record<string, unknown>)[access.items.array];
+    const ids = Array.isArray(items) ? items.map((item) => (item as Record<string, unknown> | null)?.[access.items!.field]) : [];
+    return [...new Set(ids.filter((a): a is string => typeof a === 'string' && mayUse(a)))];
+  }
+  return account === null ? [] : [account];
 }

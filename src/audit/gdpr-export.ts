@@ -30,6 +30,33 @@ const sections: Section[] = [
 
 const PAGE = 2000;
 
+/**
+ * A customer's own export leaves out what is about Burndown's staff and
+ * money, not about the customer: who acted (staff identities), from where,
+ * under which idempotency key, and cost basis. Audit rows keep what was done
+ * and when, not the documents before and after.
+ */
+const STAFF_COLUMNS = new Set([
+  'actor',
+  'issued_by',
+  'created_by',
+  'requested_by',
+  'decided_by',
+  'source_ip',
+  'request_id',
+  'idempotency_key',
+  'request_hash',
+  'result',
+  'cost_basis_minor',
+  'cost_basis_currency',
+  'before',
+  'after',
+]);
+
+function customerRow(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).filter(([column]) => !STAFF_COLUMNS.has(column)));
+}
+
 /** A row as plain JSON: int8 as decimal strings, bytes as hex, times as ISO strings. */
 function plain(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -113,6 +140,7 @@ export async function writeAccountExport(
   format: ExportFormat,
   generatedAt: Date,
   write: (chunk: string) => Promise<void>,
+  viewer: 'staff' | 'customer' = 'staff',
 ): Promise<{ rows: number }> {
   const account = await db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
   if (!account) throw new NotFoundError('account', accountId);
@@ -126,7 +154,7 @@ export async function writeAccountExport(
     for await (const page of pages(db, accountId, section)) {
       let chunk = '';
       for (const row of page) {
-        const data = plain(row);
+        const data = viewer === 'customer' ? customerRow(plain(row)) : plain(row);
         if (format === 'csv') chunk += csvLine(section.recordType, data);
         else {
           chunk += `${first ? '' : ','}${JSON.stringify(data)}`;

@@ -1,9 +1,11 @@
+import { NotFoundError } from '../errors.js';
 import { requireAccount, type LedgerDeps } from '../ledger/index.js';
 import { queryAudit, type AuditFilter, type AuditView } from './audit-log.js';
 import { verifyAccountChains } from './chain-verify.js';
 import { eraseAccount } from './gdpr-erasure.js';
 import { writeAccountExport } from './gdpr-export.js';
-import { transactionStory } from './transaction-story.js';
+import { customerStory, transactionStory } from './transaction-story.js';
+import type { Viewer } from '../auth/viewer.js';
 
 /** What the audit routes call. It needs the database and the clock (the ledger's). */
 export interface AuditServiceDeps {
@@ -29,19 +31,32 @@ export async function verifyChains(deps: AuditServiceDeps, accountId: string, cr
   return { ok: chains.every((c) => c.ok), chains };
 }
 
+/** The account a ledger transaction belongs to (the one that initiated it). */
+export async function transactionAccount(deps: AuditServiceDeps, transactionId: string): Promise<string> {
+  const row = await deps.ledger.db
+    .selectFrom('ledger_transactions')
+    .select('account_id')
+    .where('id', '=', transactionId)
+    .orderBy('account_id')
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('transaction', transactionId);
+  return row.account_id;
+}
+
 /** The dispute view of a ledger transaction: what caused it and everything it touched. */
-export function disputeView(deps: AuditServiceDeps, transactionId: string) {
-  return transactionStory(deps.ledger.db, transactionId);
+export async function disputeView(deps: AuditServiceDeps, transactionId: string, viewer: Viewer) {
+  const story = await transactionStory(deps.ledger.db, transactionId);
+  return viewer === 'customer' ? customerStory(story) : story;
 }
 
 /**
  * The GDPR export of an existing account: checks the account, then returns
  * the function that streams the export page by page to `write`.
  */
-export async function openAccountExport(deps: AuditServiceDeps, accountId: string) {
+export async function openAccountExport(deps: AuditServiceDeps, accountId: string, viewer: Viewer) {
   await requireAccount(deps.ledger.db, accountId);
   return (format: 'json' | 'csv', write: (chunk: string) => Promise<void>) =>
-    writeAccountExport(deps.ledger.db, accountId, format, deps.ledger.clock(), write);
+    writeAccountExport(deps.ledger.db, accountId, format, deps.ledger.clock(), write, viewer);
 }
 
 /** GDPR erasure of an account's personal data (ledger rows stay, pseudonymous). */

@@ -71,7 +71,9 @@ export async function transactionStory(db: Database, transactionId: string) {
 
   const usageEventIds = [...new Set(entries.map((e) => e.usage_event_id).filter((u): u is string => u !== null))];
   const usageEvents = usageEventIds.length
-    ? await optionalRows(db, 'usage_events', () => db.selectFrom('usage_events').selectAll().where('id', 'in', usageEventIds).execute())
+    ? await optionalRows(db, 'usage_events', () =>
+        db.selectFrom('usage_events').selectAll().where('account_id', '=', main.account_id).where('id', 'in', usageEventIds).execute(),
+      )
     : [];
   const consumptions = await optionalRows(db, 'consumptions', () =>
     db
@@ -176,5 +178,32 @@ export async function transactionStory(db: Database, transactionId: string) {
       action: a.action,
       reason: a.reason,
     })),
+  };
+}
+
+type Story = Awaited<ReturnType<typeof transactionStory>>;
+
+/**
+ * The customer's dispute view: their own account's side of the transaction,
+ * without staff identities, idempotency keys, the pool parent's grants or any
+ * cost basis.
+ */
+export function customerStory(story: Story) {
+  const own = story.accountId;
+  return {
+    transactionId: story.transactionId,
+    kind: story.kind,
+    accountId: own,
+    creditType: story.creditType,
+    createdAt: story.createdAt,
+    cause: { features: story.cause.features, usageEventIds: story.cause.usageEventIds, consumptionIds: story.cause.consumptionIds },
+    usageEvents: story.usageEvents,
+    consumptions: story.consumptions,
+    entries: story.entries.filter((e) => e.accountId === own).map(({ actor: _actor, initiatorAccountId: _initiator, ...e }) => e),
+    grantsTouched: story.grantsTouched.filter((g) => g.accountId === own).map(({ costBasis: _costBasis, issuedBy: _issuedBy, ...g }) => g),
+    balances: story.balances.filter((b) => b.accountId === own),
+    holds: story.holds.map(({ createdBy: _createdBy, ...h }) => h),
+    related: story.related.map(({ actor: _actor, ...r }) => r),
+    audit: story.audit.map(({ actor: _actor, ...a }) => a),
   };
 }

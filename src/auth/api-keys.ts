@@ -1,10 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database } from '../db/database.js';
+import type { Database, Tx } from '../db/database.js';
 import type { ApiKey } from '../db/schema.js';
-import { SessionExpiredError } from '../errors.js';
-import { isSessionToken, verifySessionToken } from './session-tokens.js';
 
-export const scopes = ['service', 'support', 'finance', 'admin', 'customer', 'approver'] as const;
+export const scopes = ['service', 'support', 'finance', 'admin', 'customer', 'approver', 'payments'] as const;
 // Scopes only a browser session token holds (src/auth/session-tokens.ts), never an API key.
 export const sessionScopes = ['wallet', 'wallet_recharge'] as const;
 export type SessionScope = (typeof sessionScopes)[number];
@@ -16,6 +14,8 @@ export interface NewApiKey {
   subject: string;
   scopes: Scope[];
   accountId?: string | null | undefined;
+  expiresAt?: Date | null | undefined;
+  createdBy?: string | null | undefined;
 }
 
 export interface IssuedApiKey {
@@ -26,6 +26,8 @@ export interface IssuedApiKey {
 }
 
 const TOKEN = /^bd_([a-z]+)_([0-9a-f]{16})_([A-Za-z0-9]{32,})$/;
+/** Revocations and rolls are announced on this channel; every API process drops the key from its cache. */
+export const API_KEY_CHANNEL = 'burndown_api_keys';
 
 export function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
@@ -41,10 +43,30 @@ export function randomSecret(): string {
 }
 
 /**
+ * Subjects name people and services; they decide who may approve what
+ * (nobody approves their own request), so they are compared normalized:
+ * trimmed, Unicode NFKC, lower case.
+ */
+export function normalizeSubject(subject: string): string {
+  return subject.normalize('NFKC').trim().toLowerCase();
+}
+
+/** A key presented after its expiry (or its rolled secret's): refused with a problem that says so. */
+export class ExpiredKeyError extends Error {
+  constructor(
+    readonly keyId: string,
+    readonly expiredAt: Date,
+  ) {
+    super(`API key ${keyId} expired at ${expiredAt.toISOString()}`);
+    this.name = 'ExpiredKeyError';
+  }
+}
+
+/**
  * Keys are `bd_<mode>_<id>_<secret>`. Only a SHA-256 of the secret is stored:
  * the secret has 190 bits of entropy, so a slow KDF would add cost, not safety.
  */
-export async function createApiKey(db: Database, input: NewApiKey, token?: string): Promise<IssuedApiKey> {
+export async function createApiKey(db: Database | Tx, input: NewApiKey, token?: string): Promise<IssuedApiKey> {
   const sessionOnly = input.scopes.filter((s) => (sessionScopes as readonly string[]).includes(s));
   if (sessionOnly.length) throw new Error(`${sessionOnly.join(', ')}: only browser session tokens hold these scopes`);
   let idPart: string;
@@ -64,18 +86,41 @@ export async function createApiKey(db: Database, input: NewApiKey, token?: strin
     .values({
       id,
       name: input.name,
-      subject: input.subject,
+      subject: normalizeSubject(input.subject),
       secret_hash: hashSecret(secret),
       scopes: input.scopes,
       account_id: input.accountId ?? null,
+      expires_at: input.expiresAt ?? null,
+      created_by: input.createdBy ?? null,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
   return { id, token: token ?? `bd_live_${idPart}_${secret}`, scopes: input.scopes, accountId: input.accountId ?? null };
 }
 
+/**
+ * A new secret for a key (Stripe's key rolling): the old secret keeps working
+ * until `oldExpiresAt` (now: at once). Announced to every API process.
+ */
+export async function rollApiKeySecret(tx: Tx, row: ApiKey, oldExpiresAt: Date): Promise<string> {
+  const secret = randomSecret();
+  await tx
+    .updateTable('api_keys')
+    .set({ secret_hash: hashSecret(secret), previous_secret_hash: row.secret_hash, previous_expires_at: oldExpiresAt })
+    .where('id', '=', row.id)
+    .execute();
+  await notifyKeyChanged(tx, row.id);
+  return `bd_live_${row.id.slice('key_'.length)}_${secret}`;
+}
+
+/** Tells every API process (LISTEN) to drop the key from its cache, when the transaction commits. */
+export async function notifyKeyChanged(tx: Tx | Database, keyId: string): Promise<void> {
+  await tx.selectNoFrom((eb) => eb.fn('pg_notify', [eb.val(API_KEY_CHANNEL), eb.val(keyId)]).as('notified')).execute();
+}
+
 export interface Principal {
   keyId: string;
+  /** Normalized (normalizeSubject). */
   subject: string;
   scopes: ReadonlySet<Scope>;
   accountId: string | null;
@@ -83,8 +128,19 @@ export interface Principal {
   expiresAt?: Date;
 }
 
-/** Verifies a bearer token; undefined for anything malformed, unknown, revoked or wrong. */
-export async function verifyApiKey(db: Database, token: string): Promise<Principal | undefined> {
+export interface VerifiedKey {
+  principal: Principal;
+  /** When the presented secret stops working (the key's expiry, or a rolled secret's), if ever. */
+  validUntil: Date | null;
+}
+
+const earliest = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a < b ? a : b);
+
+/**
+ * Verifies a bearer token: undefined for anything malformed, unknown, revoked
+ * or wrong; ExpiredKeyError for a key (or rolled secret) past its time.
+ */
+export async function verifyApiKey(db: Database, token: string, now = new Date()): Promise<VerifiedKey | undefined> {
   const match = TOKEN.exec(token);
   if (!match) return undefined;
   const row: ApiKey | undefined = await db
@@ -95,31 +151,16 @@ export async function verifyApiKey(db: Database, token: string): Promise<Princip
     .executeTakeFirst();
   if (!row) return undefined;
   const presented = hashSecret(match[3]!);
-  if (!timingSafeEqual(presented, row.secret_hash)) return undefined;
-  return { keyId: row.id, subject: row.subject, scopes: new Set(row.scopes as Scope[]), accountId: row.account_id };
-}
-
-/** Caches verified keys briefly so the hot path does not hit the database per request. */
-export function createApiKeyVerifier(db: Database, ttlMs = 30_000) {
-  const cache = new Map<string, { principal: Principal | undefined; until: number; expiredAt?: Date }>();
-  return async (token: string): Promise<Principal | undefined> => {
-    const now = Date.now();
-    const hit = cache.get(token);
-    if (hit && hit.until > now) {
-      if (hit.expiredAt) throw new SessionExpiredError(hit.expiredAt);
-      return hit.principal;
-    }
-    // Browser session tokens are verified beside API keys.
-    const verified = isSessionToken(token)
-      ? await verifySessionToken(db, token)
-      : await verifyApiKey(db, token).then((p) => (p ? { principal: p } : undefined));
-    const principal = verified && 'principal' in verified ? verified.principal : undefined;
-    const expiredAt = verified && 'expiredAt' in verified ? verified.expiredAt : undefined;
-    if (cache.size > 10_000) cache.clear();
-    // Unknown tokens are cached for a shorter time so a new key works quickly; a session token no longer than it lives.
-    const until = Math.min(now + (principal ? ttlMs : 2_000), principal?.expiresAt?.getTime() ?? Infinity);
-    cache.set(token, { principal, until, ...(expiredAt && { expiredAt }) });
-    if (expiredAt) throw new SessionExpiredError(expiredAt);
-    return principal;
+  let validUntil: Date | null;
+  if (timingSafeEqual(presented, row.secret_hash)) validUntil = row.expires_at;
+  else if (row.previous_secret_hash && timingSafeEqual(presented, row.previous_secret_hash)) {
+    validUntil = earliest(row.expires_at, row.previous_expires_at);
+  } else return undefined;
+  if (validUntil !== null && validUntil <= now) throw new ExpiredKeyError(row.id, validUntil);
+  return {
+    principal: { keyId: row.id, subject: row.subject, scopes: new Set(row.scopes as Scope[]), accountId: row.account_id },
+    validUntil,
   };
 }
+
+export { createApiKeyVerifier } from './key-verifier.js';

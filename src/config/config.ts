@@ -41,10 +41,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = parsed as Config;
-  if (config.BURNDOWN_ENV === 'production' && (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS)) {
-    throw new ConfigError([
-      'BURNDOWN_ENV=production needs DATABASE_URL and TEMPORAL_ADDRESS: embedded servers are for development only. Example: DATABASE_URL=postgres://burndown:secret@db:5432/burndown',
-    ]);
+  if (config.BURNDOWN_ENV === 'production') {
+    const missing: string[] = [];
+    if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
+      missing.push(
+        'BURNDOWN_ENV=production needs DATABASE_URL and TEMPORAL_ADDRESS: embedded servers are for development only. Example: DATABASE_URL=postgres://burndown:secret@db:5432/burndown',
+      );
+    }
+    // Keys that must never sit in the database nor default to a value anyone can read in the source.
+    for (const name of ['SECRETS_ENCRYPTION_KEY'] as const) {
+      if (!config[name]) missing.push(`BURNDOWN_ENV=production needs ${name} (32 random bytes, base64: openssl rand -base64 32)`);
+    }
+    if (config.WEBHOOK_ALLOW_PRIVATE_HOSTS.length > 0) missing.push('WEBHOOK_ALLOW_PRIVATE_HOSTS is for development only');
+    if (missing.length > 0) throw new ConfigError(missing);
   }
   return Object.freeze(config);
 }

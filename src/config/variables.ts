@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { variable, port, positiveInt, postgresUrl, hostPort, type VariableSpec } from './variable-spec.js';
 import { areaVariables } from './variables-areas.js';
+import { securityVariables } from './variables-security.js';
 
 export type { VariableSpec };
 
@@ -97,4 +98,4 @@ const webUiVariables = {
   ),
 } as const;
 
-export const configVariables = { ...processVariables, ...areaVariables, ...webUiVariables } as const;
+export const configVariables = { ...processVariables, ...areaVariables, ...webUiVariables, ...securityVariables } as const;

@@ -124,8 +124,8 @@ export async function ingestEvents(deps: ConsumptionServiceDeps, events: readonl
 }
 
 /** A usage event with its rating, status and the ledger entries it produced. */
-export function usageEventView(deps: ConsumptionServiceDeps, eventId: string) {
-  return getUsageEventView(deps.ledger.db, eventId);
+export function usageEventView(deps: ConsumptionServiceDeps, eventId: string, accountId: string | null) {
+  return getUsageEventView(deps.ledger.db, eventId, accountId);
 }
 
 /** A hold as the API shows it. */

@@ -26,4 +26,22 @@ export interface GdprErasureTable {
   fields: string[];
 }
 
+/** Chain heads recorded by the anchoring Schedule, under an HMAC whose key is not in the database (issue 14). */
+export interface LedgerAnchorTable {
+  id: Generated<bigint>;
+  anchored_at: Timestamp;
+  heads: number;
+  prev_mac: Buffer | null;
+  mac: Buffer;
+}
+
+export interface LedgerAnchorHeadTable {
+  anchor_id: bigint;
+  account_id: string;
+  credit_type: string;
+  seq: bigint;
+  hash: Buffer;
+  mac: Buffer;
+}
+
 export type AuditLogRow = Selectable<AuditLogTable>;

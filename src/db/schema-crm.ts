@@ -14,6 +14,12 @@ export interface CrmLinkTable {
   updated_at: TimestampDefault;
 }
 
+/** Inbound HubSpot webhook deliveries already applied (replay protection), by signature digest. */
+export interface CrmInboundDeliveryTable {
+  signature_digest: string;
+  received_at: Date;
+}
+
 export interface CrmSyncMarkTable {
   account_id: string;
   pending: Defaulted<boolean>;

@@ -14,6 +14,8 @@ export interface GrantApprovalTable {
   reason_code: string;
   reason: string;
   requested_by: string;
+  /** The API key that asked: it never decides its own request. */
+  requested_by_key: string | null;
   requested_scopes: string[];
   timeout_at: Timestamp;
   decided_by: string | null;

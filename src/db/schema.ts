@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AuditLogTable, GdprErasureTable } from './schema-audit.js';
+import type { AuditLogTable, GdprErasureTable, LedgerAnchorHeadTable, LedgerAnchorTable } from './schema-audit.js';
 import type { GrantApprovalTable, GrantTimerMarkTable, SubscriptionTable } from './schema-grants.js';
 import type { ClosedPeriodTable, ConsumptionTable, PricingVersionTable, ShadowEntryTable, UsageEventTable } from './schema-consumption.js';
 import type {
@@ -10,7 +10,7 @@ import type {
   FinanceReconciliationTable,
   FinanceUsageSummaryTable,
 } from './schema-finance.js';
-import type { CrmLinkTable, CrmSyncMarkTable, CrmTaskTable } from './schema-crm.js';
+import type { CrmInboundDeliveryTable, CrmLinkTable, CrmSyncMarkTable, CrmTaskTable } from './schema-crm.js';
 import type { UsageRollupTable } from './schema-accounts.js';
 import type { SessionTokenTable } from './schema-auth.js';
 import type {
@@ -191,6 +191,12 @@ export interface ApiKeyTable {
   account_id: string | null;
   created_at: CreatedAt;
   revoked_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  /** After a roll: the old secret, valid until previous_expires_at. */
+  previous_secret_hash: Buffer | null;
+  previous_expires_at: Timestamp | null;
+  created_by: string | null;
+  revoked_by: string | null;
 }
 
 export interface OutboxEventTable {
@@ -215,6 +221,8 @@ export interface DB {
   finance_usage_summary: FinanceUsageSummaryTable;
   finance_reconciliations: FinanceReconciliationTable;
   gdpr_erasures: GdprErasureTable;
+  ledger_anchors: LedgerAnchorTable;
+  ledger_anchor_heads: LedgerAnchorHeadTable;
   pricing_versions: PricingVersionTable;
   consumptions: ConsumptionTable;
   usage_events: UsageEventTable;
@@ -233,6 +241,7 @@ export interface DB {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_endpoint_health: WebhookEndpointHealthTable;
   crm_links: CrmLinkTable;
+  crm_inbound_deliveries: CrmInboundDeliveryTable;
   crm_sync_marks: CrmSyncMarkTable;
   crm_tasks: CrmTaskTable;
   audit_log: AuditLogTable;

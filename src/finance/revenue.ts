@@ -106,7 +106,9 @@ export async function computeRevenue(db: Database, period: Period, frozenAt: Dat
   const frozen = new Map(closed.map((c) => [periodOf(c.period_start), c.closed_at]));
   frozen.set(period.id, frozenAt);
   const withEvents = await hasTable(db, 'usage_events');
-  const eventTime = withEvents ? sql`(select ue.event_time from usage_events ue where ue.id = e.usage_event_id)` : sql`null::timestamptz`;
+  const eventTime = withEvents
+    ? sql`(select ue.event_time from usage_events ue where ue.account_id = e.initiator_account_id and ue.id = e.usage_event_id)`
+    : sql`null::timestamptz`;
 
   const currencies = new Map<string, CurrencyTotals>();
   const currencyTotals = (currency: string) => {

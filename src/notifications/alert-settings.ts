@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import type { Database, Tx } from '../db/database.js';
 import { fromUnits, getCreditType, toUnits } from '../ledger/index.js';
 import { ValidationError } from '../errors.js';
 import { divideRounded } from '../money/amount.js';
@@ -16,7 +16,7 @@ export interface AlertSettingView {
  * (100 + rearmPercent) / 100, rounded up to the credit type's smallest unit.
  */
 export async function setAlertSetting(
-  db: Database,
+  db: Database | Tx,
   input: { accountId: string; creditType: string; lowThreshold: string; rearmAt?: string | undefined },
   rearmPercent: number,
 ): Promise<AlertSettingView> {
@@ -43,7 +43,7 @@ export async function setAlertSetting(
   };
 }
 
-export async function listAlertSettings(db: Database, accountId: string): Promise<AlertSettingView[]> {
+export async function listAlertSettings(db: Database | Tx, accountId: string): Promise<AlertSettingView[]> {
   const rows = await db
     .selectFrom('balance_alert_settings')
     .selectAll()

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Database, Tx } from '../db/database.js';
 import type { WebhookDelivery, WebhookDeliveryStatus } from '../db/schema-notifications.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 
@@ -40,7 +40,8 @@ export function deliveryView(d: WebhookDelivery): DeliveryView {
 export interface DeliveryFilter {
   status?: WebhookDeliveryStatus | undefined;
   endpointId?: string | undefined;
-  accountId?: string | null | undefined;
+  /** Deliveries to this account's endpoints (the endpoint's owner decides who sees a delivery, not the event's account). */
+  endpointAccountId?: string | null | undefined;
   /** Cursor: deliveries created before this one (by id order). */
   before?: string | undefined;
   limit: number;
@@ -48,20 +49,23 @@ export interface DeliveryFilter {
 
 /** The dead-letter list is `status: failed`; newest first. */
 export async function listDeliveries(db: Database, filter: DeliveryFilter): Promise<{ data: DeliveryView[]; nextCursor: string | null }> {
-  let q = db.selectFrom('webhook_deliveries').selectAll();
-  if (filter.status) q = q.where('status', '=', filter.status);
-  if (filter.endpointId) q = q.where('endpoint_id', '=', filter.endpointId);
-  if (filter.accountId) q = q.where('account_id', '=', filter.accountId);
-  if (filter.before) q = q.where('id', '<', filter.before);
+  let q = db.selectFrom('webhook_deliveries as d').selectAll('d');
+  if (filter.status) q = q.where('d.status', '=', filter.status);
+  if (filter.endpointId) q = q.where('d.endpoint_id', '=', filter.endpointId);
+  if (filter.endpointAccountId) {
+    const owned = db.selectFrom('webhook_endpoints').select('id').where('account_id', '=', filter.endpointAccountId);
+    q = q.where('d.endpoint_id', 'in', owned);
+  }
+  if (filter.before) q = q.where('d.id', '<', filter.before);
   const rows = await q
-    .orderBy('id', 'desc')
+    .orderBy('d.id', 'desc')
     .limit(filter.limit + 1)
     .execute();
   const page = rows.slice(0, filter.limit);
   return { data: page.map(deliveryView), nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null };
 }
 
-export async function getDelivery(db: Database, id: string): Promise<WebhookDelivery> {
+export async function getDelivery(db: Database | Tx, id: string): Promise<WebhookDelivery> {
   const row = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError('webhook delivery', id);
   return row;
@@ -71,7 +75,7 @@ export async function getDelivery(db: Database, id: string): Promise<WebhookDeli
  * Puts a dead-lettered delivery back in the queue: a fresh delivery workflow
  * (with a full retry schedule) is started for it by the next relay run.
  */
-export async function replayDelivery(db: Database, id: string): Promise<DeliveryView> {
+export async function replayDelivery(db: Database | Tx, id: string): Promise<DeliveryView> {
   const row = await db
     .updateTable('webhook_deliveries')
     .set({ status: 'pending', replays: sql<number>`replays + 1`, workflow_started: false, completed_at: null })

@@ -1,14 +1,31 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { fetch, type Dispatcher } from 'undici';
+import { secretsKeyOf } from '../auth/secret-box.js';
 import type { EventEnvelope } from './catalog.js';
+import { openEndpointSecrets } from './endpoints.js';
 import { signedHeaders, signingSecrets } from './signing.js';
+import { checkUrl, webhookDispatcher, type WebhookTargetPolicy } from './webhook-target.js';
 
 export interface DeliverySettings {
   timeoutMs: number;
   breakerFailures: number;
   breakerCooldownMs: number;
   userAgent?: string;
+  /** SSRF defences: public addresses only, unless WEBHOOK_ALLOW_PRIVATE_HOSTS names the host (default: none). */
+  target?: WebhookTargetPolicy;
+  /** SECRETS_ENCRYPTION_KEY (default: the development key). */
+  secretsKey?: Buffer;
 }
+
+const dispatchers = new WeakMap<DeliverySettings, Dispatcher>();
+/** One guarded HTTP client per settings: every connection's address is checked as it is dialled. */
+function dispatcherFor(settings: DeliverySettings): Dispatcher {
+  let dispatcher = dispatchers.get(settings);
+  if (!dispatcher) dispatchers.set(settings, (dispatcher = webhookDispatcher(settings.target ?? defaultTarget)));
+  return dispatcher;
+}
+const defaultTarget: WebhookTargetPolicy = { httpsOnly: false, allowPrivateHosts: [] };
 
 export type AttemptOutcome =
   | { outcome: 'delivered'; statusCode: number }
@@ -95,23 +112,30 @@ export async function attemptDelivery(
   const sentAt = now();
   let statusCode: number | null = null;
   let error: string | null = null;
-  try {
-    const response = await fetch(row.url, {
-      method: 'POST',
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(settings.timeoutMs),
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': settings.userAgent ?? 'Burndown-Webhooks/1',
-        ...signedHeaders(signingSecrets(row, sentAt), row.event_id, sentAt, body),
-      },
-    });
-    statusCode = response.status;
-    await response.body?.cancel();
-    if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
-  } catch (e) {
-    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  // A literal address never reaches the lookup: checked here, as the scheme is (https in production).
+  const refused = checkUrl(new URL(row.url), settings.target ?? defaultTarget);
+  if (refused) error = `refused: the URL ${refused}`;
+  else {
+    try {
+      const secrets = openEndpointSecrets(settings.secretsKey ?? secretsKeyOf({}), { ...row, id: row.endpoint_id });
+      const response = await fetch(row.url, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        dispatcher: dispatcherFor(settings),
+        signal: AbortSignal.timeout(settings.timeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': settings.userAgent ?? 'Burndown-Webhooks/1',
+          ...signedHeaders(signingSecrets(secrets, sentAt), row.event_id, sentAt, body),
+        },
+      });
+      statusCode = response.status;
+      await response.body?.cancel();
+      if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
+    } catch (e) {
+      error = deliveryError(e);
+    }
   }
 
   const delivered = error === null;
@@ -144,6 +168,17 @@ export async function attemptDelivery(
                         then greatest(webhook_endpoint_health.open_until, ${openUntil}::timestamptz) end,
       updated_at = excluded.updated_at`.execute(db);
   return { outcome: 'failed', statusCode, error: error! };
+}
+
+/**
+ * What a failed attempt records (and shows the endpoint's owner): the kind of
+ * failure, not the network's details, so deliveries are no port scanner.
+ */
+function deliveryError(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; name?: string } })?.cause;
+  if (cause?.code === 'EBLOCKEDTARGET') return 'refused: the host resolves to a private address';
+  if ((e as Error)?.name === 'TimeoutError' || (e as Error)?.name === 'AbortError') return 'timeout';
+  return 'connection failed';
 }
 
 /** After the last attempt: the delivery joins the dead-letter list (status failed). */

@@ -2,7 +2,9 @@ import type { NotificationDeps } from '../../activities/notifications.js';
 import { outboxRelayWorkflow } from '../../workflows/notifications/outbox-relay.js';
 import type { Core } from '../runtime/core.js';
 import type { AreaModule } from '../runtime/module.js';
+import { secretsKeyOf } from '../auth/secret-box.js';
 import { createBalanceAlertObserver } from './balance-alerts.js';
+import { webhookTargetPolicy } from './service.js';
 
 export const OUTBOX_RELAY_SCHEDULE_ID = 'burndown-outbox-relay';
 
@@ -31,6 +33,8 @@ export function createNotificationsModule(core: Core) {
         timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
         breakerFailures: config.WEBHOOK_BREAKER_FAILURES,
         breakerCooldownMs: config.WEBHOOK_BREAKER_COOLDOWN_SECONDS * 1000,
+        target: webhookTargetPolicy(config),
+        secretsKey: secretsKeyOf(config),
       },
       retry: {
         initialMs: config.WEBHOOK_RETRY_INITIAL_SECONDS * 1000,

@@ -16,12 +16,17 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
   let port = config.PORT;
   const ledger = areas.ledger.deps;
+  const verifyApiKey = createApiKeyVerifier(core.db, {
+    listenUrl: core.databaseUrl,
+    maxEntries: config.API_KEY_CACHE_SIZE,
+    logger: core.logger,
+  });
   const deps: ApiDeps = {
     config,
     logger: core.logger,
     ledger,
     temporal: core.temporal,
-    verifyApiKey: createApiKeyVerifier(core.db),
+    verifyApiKey,
     problemContext: { buyCreditsUrl: (accountId) => `${publicUrl()}/v1/accounts/${encodeURIComponent(accountId)}/purchases` },
     payments: await areas.payments.api(ledger),
   };
@@ -38,6 +43,6 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      }).then(() => verifyApiKey.close()),
   };
 }

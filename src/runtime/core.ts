@@ -13,6 +13,8 @@ export interface Core {
   clock: () => Date;
   temporal: Client;
   temporalAddress: string;
+  /** The database's URL, for connections of their own (LISTEN). */
+  databaseUrl: string;
   /** Closes the Temporal connection, then the database pool. */
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function openCore(
     clock: () => new Date(),
     temporal,
     temporalAddress: servers.temporalAddress,
+    databaseUrl: servers.databaseUrl,
     async close() {
       await temporal.connection.close();
       await db.destroy();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveMode, rolloutBucket } from '../../src/consumption/enforcement.js';
-import { AccountRateLimiter } from '../../src/consumption/rate-limit.js';
+import { TokenBucketLimiter } from '../../src/api/rate-limit.js';
 import { defaultSettings } from './fixture.js';
 
 const accounts = Array.from({ length: 400 }, (_, i) => ({ id: `acct-${i}`, enforcement_mode: null }));
@@ -30,7 +30,7 @@ describe('enforcement modes (R-C8) and rate limits (R-C10)', () => {
 
   it('token bucket: a burst of the per-second limit, then Retry-After until it refills, per account', () => {
     let now = 0;
-    const limiter = new AccountRateLimiter(3, () => now);
+    const limiter = new TokenBucketLimiter(3, () => now);
     expect([1, 2, 3].map(() => limiter.take('a'))).toEqual([0, 0, 0]);
     expect(limiter.take('a')).toBe(1);
     expect(limiter.take('b')).toBe(0);

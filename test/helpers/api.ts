@@ -29,7 +29,12 @@ export interface CallOptions {
 }
 
 /** The real Express app on an ephemeral port, over the ledger fixture's database and the real Temporal server. */
-export function useApi(ledger: LedgerFixture, configOverrides: Record<string, string> = {}): ApiFixture {
+export function useApi(
+  ledger: LedgerFixture,
+  configOverrides: Record<string, string> = {},
+  /** When given, the app logs at info level into this array (one JSON line per entry) instead of nowhere. */
+  logLines?: string[],
+): ApiFixture {
   const fixture = {} as ApiFixture;
   let server: Server;
   let temporal: Client;
@@ -40,10 +45,12 @@ export function useApi(ledger: LedgerFixture, configOverrides: Record<string, st
       config,
       db: ledger.deps.db,
       clock: ledger.deps.clock,
-      logger: createLogger('silent', 'test-api'),
+      logger: logLines
+        ? createLogger('info', 'test-api', { write: (line: string) => void logLines.push(line) })
+        : createLogger('silent', 'test-api'),
       ledger: ledger.deps,
       temporal,
-      verifyApiKey: createApiKeyVerifier(ledger.deps.db),
+      verifyApiKey: createApiKeyVerifier(ledger.deps.db, { listenUrl: ledger.database?.url }),
       problemContext: { buyCreditsUrl: (id) => `http://test/v1/accounts/${id}/purchases` },
     };
     server = await new Promise<Server>((resolve) => {
@@ -56,7 +63,9 @@ export function useApi(ledger: LedgerFixture, configOverrides: Record<string, st
     fixture.adminKey = await fixture.key(['admin'], undefined, 'test-admin');
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    // A beforeAll that failed leaves no server: do not wait for one.
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await fixture.deps?.verifyApiKey.close?.();
     await temporal?.connection.close();
   });
   return fixture;

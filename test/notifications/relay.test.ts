@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { secretsKeyOf } from '../../src/auth/secret-box.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { createEndpoint } from '../../src/notifications/endpoints.js';
 import { dispatchOutboxBatch } from '../../src/notifications/relay.js';
@@ -19,13 +20,13 @@ describe('outbox relay (real PostgreSQL)', () => {
   it('fans each event out once to every matching endpoint, in seq order', async () => {
     const acct = await newAccount(f.deps);
     const other = await newAccount(f.deps);
-    const mine = await createEndpoint(f.deps.db, {
-      accountId: acct,
-      url: 'http://127.0.0.1:1/a',
-      eventTypes: ['balance.low'],
-      createdBy: 'test',
-    });
-    const all = await createEndpoint(f.deps.db, { accountId: null, url: 'http://127.0.0.1:1/all', eventTypes: ['*'], createdBy: 'test' });
+    const limits = { key: secretsKeyOf({}), maxPerAccount: 16 };
+    const mine = await inTransaction(f.deps.db, (tx) =>
+      createEndpoint(tx, { accountId: acct, url: 'http://127.0.0.1:1/a', eventTypes: ['balance.low'], createdBy: 'test' }, limits),
+    );
+    const all = await inTransaction(f.deps.db, (tx) =>
+      createEndpoint(tx, { accountId: null, url: 'http://127.0.0.1:1/all', eventTypes: ['*'], createdBy: 'test' }, limits),
+    );
     await emit(acct, 'balance.low', `e1-${acct}`);
     await emit(acct, 'grant.expired', `e2-${acct}`);
     await emit(other, 'balance.low', `e3-${acct}`);

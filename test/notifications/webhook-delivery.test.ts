@@ -14,7 +14,8 @@ import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
 
 const f = useLedgerFixture();
-const api = useApi(f);
+// The receiver listens on 127.0.0.1: let it through, as WEBHOOK_ALLOW_PRIVATE_HOSTS does in development.
+const api = useApi(f, { WEBHOOK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' });
 const BREAKER_FAILURES = 3;
 const BREAKER_COOLDOWN_MS = 1000;
 const MAX_AGE_MS = 3000;
@@ -30,7 +31,12 @@ function notificationDeps(): NotificationDeps {
     taskQueue: t.taskQueue,
     relayGraceSeconds: 300,
     expiringNoticeMs: 3 * 86_400_000,
-    delivery: { timeoutMs: 2000, breakerFailures: BREAKER_FAILURES, breakerCooldownMs: BREAKER_COOLDOWN_MS },
+    delivery: {
+      timeoutMs: 2000,
+      breakerFailures: BREAKER_FAILURES,
+      breakerCooldownMs: BREAKER_COOLDOWN_MS,
+      target: { httpsOnly: false, allowPrivateHosts: ['127.0.0.1'] },
+    },
     retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: MAX_AGE_MS },
   };
 }

@@ -76,8 +76,9 @@ export function registerAccountUsageRoutes(define: DefineRoute): void {
       'Credits burned (and refunded) per day, ISO week or month, by feature or by credit type, with bucket edges in `timeZone` (DST included). `from` moves back to the start of its bucket, `to` (default: now) forward to the end of its bucket; at most 1,000 buckets. Served from hourly and 15-minute rollups, so the cost does not grow with the number of ledger entries.',
     tags: ['Balances'],
     scopes: readers,
+    access: { path: ['id'] },
     params: accountIdParams,
-    query: z.object({
+    query: z.strictObject({
       from: isoTime,
       to: isoTime.optional(),
       granularity: z.enum(granularities).default('day'),
@@ -89,8 +90,7 @@ export function registerAccountUsageRoutes(define: DefineRoute): void {
       200: { description: 'Buckets and one series per group', schema: usageSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, query, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, query }) => {
       return { status: 200, body: await usageOf(deps, params.id, query) };
     },
   });
@@ -103,14 +103,14 @@ export function registerAccountUsageRoutes(define: DefineRoute): void {
       'Per credit type: available, held and pending; spendable credits that expire (per expiry instant) apart from those that never expire; the net burn per day over 7 and 30 days; and when the balance runs out at that rate. The body names no request time, so its ETag changes only when the account does: poll it with If-None-Match and get 304 until then.',
     tags: ['Balances'],
     scopes: readers,
+    access: { path: ['id'] },
     params: accountIdParams,
     responses: {
       200: { description: 'The summary', schema: summarySchema },
       304: { description: 'Unchanged since the ETag sent in If-None-Match' },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, req, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, req }) => {
       // Always revalidated; never kept by a shared cache (it is one account's data).
       return conditionalGet(req, await balanceSummaryOf(deps, params.id), { 'Cache-Control': 'private, no-cache' });
     },

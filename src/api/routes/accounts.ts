@@ -11,9 +11,8 @@ import {
 } from '../../accounts/service.js';
 import { auditContextOf } from '../../audit/request-context.js';
 import { entryTypes } from '../../db/schema.js';
-import { ForbiddenError } from '../../errors.js';
 import type { DefineRoute } from '../route.js';
-import { accountIdParams, creditTypeId, idString, isoTime, pageQuery, problemSchema } from '../schemas/common.js';
+import { accountIdParams, creditTypeId, idString, int8Cursor, isoTime, pageQuery, problemSchema } from '../schemas/common.js';
 import {
   accountBody,
   accountPatch,
@@ -42,7 +41,9 @@ export function registerAccountRoutes(define: DefineRoute): void {
     description: 'A kind of credit with its own precision (decimal places). Creating the same type again is a no-op.',
     tags: ['Credit types'],
     scopes: ['admin'],
+    access: { global: true },
     body: creditTypeBody,
+    example: { id: 'ai', name: 'AI credits', precision: 2 },
     idempotent: true,
     responses: {
       201: { description: 'Created', schema: creditTypeSchema },
@@ -57,7 +58,8 @@ export function registerAccountRoutes(define: DefineRoute): void {
     summary: 'List credit types',
     tags: ['Credit types'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
-    responses: { 200: { description: 'All credit types', schema: z.object({ data: z.array(creditTypeSchema) }) } },
+    access: { anyKey: true },
+    responses: { 200: { description: 'All credit types', schema: z.strictObject({ data: z.array(creditTypeSchema) }) } },
     handler: async ({ deps }) => ({ status: 200, body: { data: await creditTypes(deps) } }),
   });
 
@@ -68,14 +70,12 @@ export function registerAccountRoutes(define: DefineRoute): void {
     description: 'parentId pools credits: the account burns its own grants first, then its parent’s.',
     tags: ['Accounts'],
     scopes: ['admin', 'support', 'service'],
+    access: { global: true },
     body: accountBody,
+    example: { id: 'acme', name: 'Acme Inc.', overdraftLimit: { ai: '100' }, metadata: { plan: 'pro' } },
     idempotent: true,
     responses: { 201: { description: 'Created', schema: accountSchema }, 409: { description: 'Already exists', schema: problemSchema } },
-    handler: async (ctx) => {
-      const { deps, body, principal } = ctx;
-      if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot create accounts');
-      return { status: 201, body: await createAccountAudited(deps, body, auditContextOf(ctx)) };
-    },
+    handler: async (ctx) => ({ status: 201, body: await createAccountAudited(ctx.deps, ctx.body, auditContextOf(ctx)) }),
   });
 
   define({
@@ -86,7 +86,8 @@ export function registerAccountRoutes(define: DefineRoute): void {
       'Accounts whose id, name or linked HubSpot domain starts with `query` (case-insensitive; all accounts without it), in id order. Page with `cursor` = the previous page’s nextCursor.',
     tags: ['Accounts'],
     scopes: ['admin', 'support', 'finance', 'approver'],
-    query: z.object({
+    access: { global: true },
+    query: z.strictObject({
       query: z.string().trim().max(200).optional(),
       cursor: idString.optional(),
       limit: z.coerce.number().int().min(1).max(200).default(25),
@@ -97,8 +98,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
         schema: z.object({ data: z.array(accountSummarySchema), nextCursor: z.string().nullable() }),
       },
     },
-    handler: async ({ deps, query, principal }) => {
-      if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot list accounts');
+    handler: async ({ deps, query }) => {
       return { status: 200, body: await accountSearch(deps, { query: query.query || undefined, after: query.cursor, limit: query.limit }) };
     },
   });
@@ -109,10 +109,10 @@ export function registerAccountRoutes(define: DefineRoute): void {
     summary: 'Get an account',
     tags: ['Accounts'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
+    access: { path: ['id'] },
     params: accountIdParams,
     responses: { 200: { description: 'The account', schema: accountSchema }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params }) => {
       return { status: 200, body: await accountById(deps, params.id) };
     },
   });
@@ -124,12 +124,14 @@ export function registerAccountRoutes(define: DefineRoute): void {
     description: 'Name, pool parent, overdraft limits per credit type, enforcement mode, pricing version, cohort, metadata.',
     tags: ['Accounts'],
     scopes: ['admin', 'support'],
+    access: { path: ['id'], body: ['parentId'] },
     params: accountIdParams,
     body: accountPatch,
+    example: { name: 'Acme Corporation', cohort: 'enterprise' },
+    idempotent: true,
     responses: { 200: { description: 'Updated', schema: accountSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async (ctx) => {
-      const { deps, params, body, authorizeAccount } = ctx;
-      authorizeAccount(params.id);
+      const { deps, params, body } = ctx;
       return { status: 200, body: await updateAccountAudited(deps, params.id, body, auditContextOf(ctx)) };
     },
   });
@@ -142,11 +144,11 @@ export function registerAccountRoutes(define: DefineRoute): void {
       'available, held, pending and total per credit type, with the grants behind them. `at` gives the balance as it was at that past instant.',
     tags: ['Balances'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
+    access: { path: ['id'] },
     params: accountIdParams,
-    query: z.object({ at: isoTime.optional() }),
+    query: z.strictObject({ at: isoTime.optional() }),
     responses: { 200: { description: 'Balances', schema: balanceSchema }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, query, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, query }) => {
       return { status: 200, body: await balanceOf(deps, params.id, query.at) };
     },
   });
@@ -159,6 +161,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
       'Ledger entries, newest first. Entries of one operation share a transactionId. Page with `cursor` = the previous page’s nextCursor.',
     tags: ['Balances'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
+    access: { path: ['id'] },
     params: accountIdParams,
     query: pageQuery.extend({
       type: z
@@ -175,13 +178,12 @@ export function registerAccountRoutes(define: DefineRoute): void {
       feature: z.string().optional(),
       from: isoTime.optional(),
       to: isoTime.optional(),
-      cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+      cursor: int8Cursor.optional(),
     }),
     responses: {
-      200: { description: 'A page of entries', schema: z.object({ data: z.array(entrySchema), nextCursor: z.string().nullable() }) },
+      200: { description: 'A page of entries', schema: z.strictObject({ data: z.array(entrySchema), nextCursor: z.string().nullable() }) },
     },
-    handler: async ({ deps, params, query, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, query }) => {
       const page = await entriesOf(deps, params.id, {
         types: query.type,
         creditType: query.creditType,

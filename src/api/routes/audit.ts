@@ -1,10 +1,11 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { accountAuditTrail, auditRecords, disputeView, eraseAccountData, openAccountExport, verifyChains } from '../../audit/service.js';
-import { ForbiddenError } from '../../errors.js';
+import { viewerOf } from '../../auth/viewer.js';
+import { ownerOf } from '../owners.js';
 import { writeWithBackpressure } from '../backpressure.js';
 import type { DefineRoute } from '../route.js';
-import { accountIdParams, creditTypeId, idString, isoTime, problemSchema } from '../schemas/common.js';
+import { accountIdParams, creditTypeId, idString, int8Cursor, isoTime, problemSchema } from '../schemas/common.js';
 
 const auditSchema = z
   .object({
@@ -29,7 +30,7 @@ const chainSchema = z
     creditType: z.string(),
     entries: z.string(),
     ok: z.boolean(),
-    firstBroken: z.object({ entryId: z.string().nullable(), detail: z.string() }).nullable(),
+    firstBroken: z.strictObject({ entryId: z.string().nullable(), detail: z.string() }).nullable(),
   })
   .meta({ id: 'ChainVerification' });
 
@@ -42,7 +43,8 @@ export function registerAuditRoutes(define: DefineRoute): void {
       'Every administrative action with who, when, source IP, request id, reason, and the state before and after. Newest first; `cursor` pages back.',
     tags: ['Audit'],
     scopes: ['admin', 'finance', 'approver'],
-    query: z.object({
+    access: { global: true },
+    query: z.strictObject({
       actor: z.string().max(200).optional(),
       action: z.string().max(100).optional(),
       targetType: z.string().max(50).optional(),
@@ -50,14 +52,13 @@ export function registerAuditRoutes(define: DefineRoute): void {
       accountId: idString.optional(),
       from: isoTime.optional(),
       to: isoTime.optional(),
-      cursor: z.string().regex(/^\d+$/).optional(),
+      cursor: int8Cursor.optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
     }),
     responses: {
-      200: { description: 'Audit records', schema: z.object({ data: z.array(auditSchema), nextCursor: z.string().nullable() }) },
+      200: { description: 'Audit records', schema: z.strictObject({ data: z.array(auditSchema), nextCursor: z.string().nullable() }) },
     },
-    handler: async ({ deps, query, principal }) => {
-      if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot read the audit log');
+    handler: async ({ deps, query }) => {
       const { cursor, ...filter } = query;
       const data = await auditRecords(deps, { ...filter, before: cursor === undefined ? undefined : BigInt(cursor) });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
@@ -71,14 +72,14 @@ export function registerAuditRoutes(define: DefineRoute): void {
     description: 'Every administrative action on the account (grants, voids, expiry changes, refunds, approvals, updates), newest first.',
     tags: ['Audit'],
     scopes: ['admin', 'support', 'finance', 'approver'],
+    access: { path: ['id'] },
     params: accountIdParams,
-    query: z.object({ cursor: z.string().regex(/^\d+$/).optional(), limit: z.coerce.number().int().min(1).max(200).default(25) }),
+    query: z.strictObject({ cursor: int8Cursor.optional(), limit: z.coerce.number().int().min(1).max(200).default(25) }),
     responses: {
       200: { description: 'Audit records', schema: z.object({ data: z.array(auditSchema), nextCursor: z.string().nullable() }) },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, query, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, query }) => {
       const before = query.cursor === undefined ? undefined : BigInt(query.cursor);
       return { status: 200, body: await accountAuditTrail(deps, params.id, { before, limit: query.limit }) };
     },
@@ -92,10 +93,11 @@ export function registerAuditRoutes(define: DefineRoute): void {
       'Recomputes every entry’s hash per credit type (R-A3) and names the first entry whose hash, link or sequence does not match.',
     tags: ['Audit'],
     scopes: ['admin', 'finance', 'support'],
+    access: { path: ['id'] },
     params: accountIdParams,
-    query: z.object({ creditType: creditTypeId.optional() }),
+    query: z.strictObject({ creditType: creditTypeId.optional() }),
     responses: {
-      200: { description: 'One result per chain', schema: z.object({ ok: z.boolean(), chains: z.array(chainSchema) }) },
+      200: { description: 'One result per chain', schema: z.strictObject({ ok: z.boolean(), chains: z.array(chainSchema) }) },
       404: { description: 'No such account', schema: problemSchema },
     },
     handler: async ({ deps, params, query }) => {
@@ -111,12 +113,11 @@ export function registerAuditRoutes(define: DefineRoute): void {
       'The whole story of a burn (or any ledger transaction): its usage event or consumption and rating, the grants it touched with cost basis, balance before and after, the hold, refunds, audit records, and who or what caused it.',
     tags: ['Audit'],
     scopes: ['admin', 'finance', 'support', 'customer'],
-    params: z.object({ id: z.string().min(1).max(128) }),
+    access: { owner: ownerOf.transaction },
+    params: z.strictObject({ id: z.string().min(1).max(128) }),
     responses: { 200: { description: 'The story' }, 404: { description: 'Unknown transaction', schema: problemSchema } },
-    handler: async ({ deps, params, authorizeAccount }) => {
-      const story = await disputeView(deps, params.id);
-      authorizeAccount(story.accountId);
-      return { status: 200, body: story };
+    handler: async ({ deps, params, principal }) => {
+      return { status: 200, body: await disputeView(deps, params.id, viewerOf(principal)) };
     },
   });
 
@@ -128,15 +129,16 @@ export function registerAuditRoutes(define: DefineRoute): void {
       'Everything kept about the account — ledger entries and transactions, grants, holds, balances, usage events, consumptions, audit rows — as JSON or CSV, streamed page by page (bounded memory at any size).',
     tags: ['Audit'],
     scopes: ['admin', 'support', 'finance', 'customer'],
+    access: { path: ['id'] },
     params: accountIdParams,
-    query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
+    query: z.strictObject({ format: z.enum(['json', 'csv']).default('json') }),
+    keyRateCost: 10,
     responses: {
-      200: { description: 'The export (application/json or text/csv)' },
+      200: { description: 'The export (application/json or text/csv)', contentTypes: ['application/json', 'text/csv'] },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, query, req, actor, authorizeAccount }) => {
-      authorizeAccount(params.id);
-      const streamExport = await openAccountExport(deps, params.id);
+    handler: async ({ deps, params, query, req, actor, principal }) => {
+      const streamExport = await openAccountExport(deps, params.id, viewerOf(principal));
       const res = req.res as Response;
       res.status(200).type(query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json');
       res.setHeader('Content-Disposition', `attachment; filename="account-${params.id}.${query.format}"`);
@@ -161,6 +163,7 @@ export function registerAuditRoutes(define: DefineRoute): void {
       'Removes the account’s name, metadata and usage-event properties. Ledger rows stay, pseudonymous (retention: DATA_RETENTION_YEARS), and the hash chain still verifies. A second call changes nothing.',
     tags: ['Audit'],
     scopes: ['admin', 'support'],
+    access: { path: ['id'] },
     params: accountIdParams,
     idempotent: true,
     responses: { 200: { description: 'Erased' }, 404: { description: 'No such account', schema: problemSchema } },

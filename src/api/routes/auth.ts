@@ -44,14 +44,17 @@ export function registerAuthRoutes(define: DefineRoute): void {
       'For the embeddable wallet: your back end trades its service key for a short-lived token bound to this account, and hands only the token to the browser. The token may read the account and buy credits (and change auto-recharge when `autoRecharge` is true), nothing else. Not idempotent on purpose: a replayed response would have to keep the token in clear; a retry simply issues another token.',
     tags: ['Web UI'],
     scopes: ['service', 'admin'],
+    access: { path: ['id'] },
     params: accountIdParams,
     body: sessionTokenBody,
+    example: { ttlSeconds: 900, autoRecharge: false },
+    // A replay would have to keep the token in clear: each request issues a new token (see the description).
+    idempotent: false,
     responses: {
       201: { description: 'The token (shown once) and when it expires', schema: sessionTokenSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, principal, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, body, principal }) => {
       const issued = await issueAccountSessionToken(deps, {
         accountId: params.id,
         autoRecharge: body.autoRecharge,
@@ -74,6 +77,7 @@ export function registerAuthRoutes(define: DefineRoute): void {
       'Its subject, scopes, bound account and (session tokens) expiry. The wallet learns its account here; the console decides what to show.',
     tags: ['Web UI'],
     scopes: [...scopes, ...sessionScopes],
+    access: { anyKey: true },
     responses: { 200: { description: 'The caller', schema: meSchema } },
     handler: ({ principal }) =>
       Promise.resolve({

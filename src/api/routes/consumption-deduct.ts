@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { auditContextOf } from '../../audit/request-context.js';
-import { holdAccount, holdsOf, holdView, refundBurnAudited } from '../../consumption/service.js';
+import { holdsOf, holdView, refundBurnAudited } from '../../consumption/service.js';
 import { commitHold, createHold, deduct, releaseHold } from '../../ledger/index.js';
+import { ownerOf } from '../owners.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
 import { commitBody, deductBody, deductSchema, holdBody, holdSchema, refundBody, refundSchema } from '../schemas/ledger.js';
 
-const holdIdParams = z.object({ id: z.string().min(1).max(64) });
+const holdIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export function registerDeductRoutes(define: DefineRoute): void {
   define({
@@ -17,16 +18,18 @@ export function registerDeductRoutes(define: DefineRoute): void {
       'Validates, burns in burn order and confirms within the request. All-or-nothing unless allowPartial; beyond the grants it may use the account’s overdraft limit. 402 says what is available, the shortfall and how to buy more.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
+    access: { path: ['id'] },
     params: accountIdParams,
     body: deductBody,
+    example: { creditType: 'ai', amount: '150.25', feature: 'chat', allowPartial: false },
+    accountRateLimit: true,
     idempotent: true,
     responses: {
       200: { description: 'Deducted', schema: deductSchema },
       402: { description: 'Not enough credits', schema: insufficientCreditsSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
       const { feature, usageEventId, reason, ...input } = body;
       const result = await deduct(
         deps.ledger,
@@ -45,15 +48,17 @@ export function registerDeductRoutes(define: DefineRoute): void {
       'Holds reduce what is available until committed or released. A hold past its TTL cannot be committed and is released by the sweeper.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
+    access: { path: ['id'] },
     params: accountIdParams,
     body: holdBody,
+    example: { creditType: 'ai', amount: '40', ttlSeconds: 600, feature: 'chat' },
+    accountRateLimit: true,
     idempotent: true,
     responses: {
       201: { description: 'Held', schema: holdSchema },
       402: { description: 'Not enough credits', schema: insufficientCreditsSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
       const hold = await createHold(deps.ledger, { ...body, accountId: params.id }, { actor, idempotencyKey, feature: body.feature });
       return { status: 201, body: hold, headers: { Location: `/v1/holds/${hold.id}` } };
     },
@@ -65,11 +70,11 @@ export function registerDeductRoutes(define: DefineRoute): void {
     summary: 'Get a hold',
     tags: ['Consumption'],
     scopes: ['service', 'admin', 'support', 'finance', 'customer'],
+    access: { owner: ownerOf.hold },
     params: holdIdParams,
     responses: { 200: { description: 'The hold', schema: holdSchema }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, authorizeAccount }) => {
+    handler: async ({ deps, params }) => {
       const hold = await holdView(deps, params.id);
-      authorizeAccount(hold.accountId);
       return { status: 200, body: hold };
     },
   });
@@ -82,15 +87,16 @@ export function registerDeductRoutes(define: DefineRoute): void {
       'Burns the actual amount (default: all of it, at most what was held) and releases the rest. 409 hold_expired past the TTL.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
+    access: { owner: ownerOf.hold },
     params: holdIdParams,
     body: commitBody,
+    example: { amount: '12.50' },
     idempotent: true,
     responses: {
       200: { description: 'Committed', schema: holdSchema },
       409: { description: 'Expired, closed, or more than held', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(await holdAccount(deps, params.id));
+    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
       return { status: 200, body: await commitHold(deps.ledger, params.id, body.amount, { actor, idempotencyKey }) };
     },
   });
@@ -101,11 +107,11 @@ export function registerDeductRoutes(define: DefineRoute): void {
     summary: 'Release a hold',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
+    access: { owner: ownerOf.hold },
     params: holdIdParams,
     idempotent: true,
     responses: { 200: { description: 'Released', schema: holdSchema }, 409: { description: 'Already closed', schema: problemSchema } },
-    handler: async ({ deps, params, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(await holdAccount(deps, params.id));
+    handler: async ({ deps, params, actor, idempotencyKey }) => {
       return { status: 200, body: await releaseHold(deps.ledger, params.id, { actor, idempotencyKey }) };
     },
   });
@@ -118,8 +124,10 @@ export function registerDeductRoutes(define: DefineRoute): void {
       'Returns the credits of a deduct or commit, or part of it, to the grants they came from (a new refund grant where those expired). Never more than was burned.',
     tags: ['Consumption'],
     scopes: ['service', 'support', 'admin'],
+    access: { path: ['id'] },
     params: accountIdParams,
     body: refundBody,
+    example: { transactionId: 'tx_0192f0c4a1b27d3e8f6a5b4c3d2e1f00', amount: '10', reason: 'outage on 2026-01-12' },
     idempotent: true,
     responses: {
       201: { description: 'Refunded', schema: refundSchema },
@@ -127,8 +135,7 @@ export function registerDeductRoutes(define: DefineRoute): void {
       409: { description: 'More than is left to refund', schema: problemSchema },
     },
     handler: async (ctx) => {
-      const { deps, params, body, actor, idempotencyKey, authorizeAccount } = ctx;
-      authorizeAccount(params.id);
+      const { deps, params, body, actor, idempotencyKey } = ctx;
       const result = await refundBurnAudited(
         deps,
         { accountId: params.id, transactionId: body.transactionId, amount: body.amount },
@@ -146,8 +153,9 @@ export function registerDeductRoutes(define: DefineRoute): void {
     description: 'Newest first; `status=active` (the default) is what is reserved now.',
     tags: ['Consumption'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    access: { path: ['id'] },
     params: accountIdParams,
-    query: z.object({
+    query: z.strictObject({
       status: z.enum(['active', 'committed', 'released', 'expired']).default('active'),
       limit: z.coerce.number().int().min(1).max(200).default(25),
     }),
@@ -155,8 +163,7 @@ export function registerDeductRoutes(define: DefineRoute): void {
       200: { description: 'Holds', schema: z.object({ data: z.array(holdSchema) }) },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, query, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, query }) => {
       return { status: 200, body: { data: await holdsOf(deps, params.id, query) } };
     },
   });

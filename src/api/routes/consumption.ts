@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { Reservation } from '../../contracts/consumption.js';
-import { completeConsumption, consumptionAccount, consumptionView, startConsumption } from '../../consumption/service.js';
+import { completeConsumption, consumptionView, startConsumption } from '../../consumption/service.js';
 import { InsufficientCreditsError, ValidationError } from '../../errors.js';
 import { HttpProblem } from '../problem.js';
 import type { DefineRoute } from '../route.js';
 import { decimalString, idString, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
-import { enforceRateLimit } from '../rate-limit.js';
+import { ownerOf } from '../owners.js';
 
 const quantity = decimalString;
 const startBody = z
-  .object({
+  .strictObject({
     accountId: idString,
     feature: z.string().min(1).max(64),
     quantity: quantity
@@ -21,7 +21,7 @@ const startBody = z
     }),
     execute: z
       .discriminatedUnion('mode', [
-        z.object({
+        z.strictObject({
           mode: z.literal('report'),
           timeoutSeconds: z
             .number()
@@ -30,7 +30,7 @@ const startBody = z
             .max(7 * 86_400)
             .optional(),
         }),
-        z.object({
+        z.strictObject({
           mode: z.literal('activity'),
           taskQueue: z.string().min(1).max(200),
           timeoutSeconds: z.number().int().min(1).max(86_400).optional(),
@@ -61,8 +61,8 @@ const reservationSchema = z
   .meta({ id: 'ConsumptionReservation' });
 
 const completeBody = z.union([
-  z.object({ actualQuantity: quantity }),
-  z.object({ failed: z.literal(true), reason: z.string().min(1).max(500) }),
+  z.strictObject({ actualQuantity: quantity }),
+  z.strictObject({ failed: z.literal(true), reason: z.string().min(1).max(500) }),
 ]);
 const outcomeSchema = z
   .object({
@@ -79,7 +79,7 @@ const consumptionSchema = z
   .object({})
   .passthrough()
   .meta({ id: 'Consumption', description: 'Status, ratings (rule version, inputs, cost) and the ledger entries produced.' });
-const idParams = z.object({ id: z.string().regex(/^cons_[0-9a-f]{32}$/, 'a consumption id: cons_ and 32 hex digits') });
+const idParams = z.strictObject({ id: z.string().regex(/^cons_[0-9a-f]{32}$/, 'a consumption id: cons_ and 32 hex digits') });
 
 /** Turns a non-reserved answer into the problem the caller acts on. */
 function refusal(reservation: Reservation): Error {
@@ -116,7 +116,10 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
       'Starts the consumption saga workflow with Update-with-Start and answers synchronously: 201 reserved (the hold lives as long as the workflow) or 402 with the shortfall. Complete it with POST /v1/consumptions/{id}/complete, or let the product’s worker run the execute activity.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
+    access: { body: ['accountId'] },
     body: startBody,
+    example: { accountId: 'acme', feature: 'chat', estimate: '1200', idempotencyKey: 'chat-msg-8841' },
+    accountRateLimit: true,
     idempotent: true,
     responses: {
       201: { description: 'Reserved', schema: reservationSchema },
@@ -125,9 +128,7 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
       429: { description: 'Rate limited (Retry-After)', schema: problemSchema },
       503: { description: 'Ledger unreachable, fail-closed (Retry-After)', schema: problemSchema },
     },
-    handler: async ({ deps, body, actor, authorizeAccount }) => {
-      authorizeAccount(body.accountId);
-      enforceRateLimit(deps, body.accountId);
+    handler: async ({ deps, body, actor }) => {
       const { consumptionId, reservation } = await startConsumption(
         deps,
         {
@@ -152,8 +153,10 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
       '`{actualQuantity}` burns the actual usage (rated with the version it reserved under; the rest of the hold is released); `{failed: true, reason}` releases the hold. Answers with the outcome.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
+    access: { owner: ownerOf.consumption },
     params: idParams,
     body: completeBody,
+    example: { actualQuantity: '1034' },
     idempotent: true,
     responses: {
       200: { description: 'Burned or released', schema: outcomeSchema },
@@ -163,8 +166,7 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
         schema: problemSchema,
       },
     },
-    handler: async ({ deps, params, body, authorizeAccount }) => {
-      authorizeAccount(await consumptionAccount(deps, params.id));
+    handler: async ({ deps, params, body }) => {
       const completed = await completeConsumption(deps, params.id, body);
       if ('refused' in completed) {
         throw new HttpProblem({
@@ -185,14 +187,14 @@ export function registerConsumptionRoutes(define: DefineRoute): void {
     summary: 'Get a consumption, with its trace',
     tags: ['Consumption'],
     scopes: ['service', 'admin', 'support', 'finance', 'customer'],
+    access: { owner: ownerOf.consumption },
     params: idParams,
     responses: {
       200: { description: 'The consumption', schema: consumptionSchema },
       404: { description: 'Not found', schema: problemSchema },
     },
-    handler: async ({ deps, params, authorizeAccount }) => {
+    handler: async ({ deps, params }) => {
       const view = await consumptionView(deps, params.id);
-      authorizeAccount(view.accountId);
       return { status: 200, body: view };
     },
   });

@@ -40,8 +40,9 @@ export function registerCrmRoutes(define: DefineRoute): void {
       'By `companyId`, or by `domain`: the first sync finds the company with that domain, or creates it. Burndown then keeps its own company properties (balances, burn rate, low-balance flag, …) current; domain and owner changes in HubSpot flow back through the HubSpot webhook.',
     tags: ['HubSpot'],
     scopes: ['admin', 'support'],
+    access: { path: ['id'] },
     params: accountIdParams,
-    body: z.object({
+    body: z.strictObject({
       companyId: z
         .string()
         .regex(/^\d{1,20}$/, 'a HubSpot company id (digits)')
@@ -51,6 +52,7 @@ export function registerCrmRoutes(define: DefineRoute): void {
         .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a domain such as acme.com')
         .optional(),
     }),
+    example: { domain: 'acme.com' },
     idempotent: true,
     responses: { 200: { description: 'Linked', schema: linkSchema }, 404: { description: 'No such account', schema: problemSchema } },
     handler: async ({ deps, params, body }) => {
@@ -64,6 +66,7 @@ export function registerCrmRoutes(define: DefineRoute): void {
     summary: 'The HubSpot company an account is linked to',
     tags: ['HubSpot'],
     scopes: ['admin', 'support', 'service', 'finance'],
+    access: { path: ['id'] },
     params: accountIdParams,
     responses: { 200: { description: 'The link', schema: linkSchema }, 404: { description: 'Not linked', schema: problemSchema } },
     handler: async ({ deps, params }) => ({ status: 200, body: await hubSpotLinkOf(deps, params.id) }),

@@ -14,7 +14,7 @@ import type { DefineRoute } from '../route.js';
 import { problemSchema } from '../schemas/common.js';
 import { sendRaw } from '../response.js';
 
-const periodParams = z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month like 2026-01') });
+const periodParams = z.strictObject({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month like 2026-01') });
 const progressSchema = z
   .object({ period: z.string(), workflowId: z.string(), step: z.string().nullable(), status: z.string().nullable() })
   .catchall(z.unknown())
@@ -52,7 +52,8 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       'Newest first: each close’s status, its live step while under way, and the month’s revenue per purchase currency once computed (sold, recognized, breakage, voided, deferred at the end of the month).',
     tags: ['Finance'],
     scopes: financeScopes,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(120).default(24) }),
+    access: { global: true },
+    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(120).default(24) }),
     responses: { 200: { description: 'Periods', schema: z.object({ data: z.array(periodSchema) }) } },
     handler: async ({ deps, query }) => ({ status: 200, body: { data: await periodList(deps, query.limit) } }),
   });
@@ -65,6 +66,7 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       'Starts workflow `close-YYYY-MM`: waits out the late-event window, freezes the period, computes the journal, waits for approval by another person, posts to the accounting system. Starting it again returns the same close (only a failed close is started anew).',
     tags: ['Finance'],
     scopes: financeScopes,
+    access: { global: true },
     params: periodParams,
     idempotent: true,
     responses: { 202: { description: 'The close, started or already under way', schema: progressSchema } },
@@ -82,6 +84,7 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       'The live step (workflow query) over the persisted state: who started and approved it, when it froze, the journal totals and the posting result.',
     tags: ['Finance'],
     scopes: financeScopes,
+    access: { global: true },
     params: periodParams,
     responses: {
       200: { description: 'Progress', schema: progressSchema },
@@ -98,6 +101,7 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       'Finance approval (a workflow Update). The person who started the close may not approve it (403); the journal must be computed (409 otherwise).',
     tags: ['Finance'],
     scopes: financeScopes,
+    access: { global: true },
     params: periodParams,
     idempotent: true,
     responses: {
@@ -116,8 +120,9 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       '`format=json` (default), `quickbooks` or `xero` (CSV files those systems import). Amounts are exact decimal strings; each line records its reporting rate.',
     tags: ['Finance'],
     scopes: financeScopes,
+    access: { global: true },
     params: periodParams,
-    query: z.object({ format: z.enum(['json', 'quickbooks', 'xero']).default('json') }),
+    query: z.strictObject({ format: z.enum(['json', 'quickbooks', 'xero']).default('json') }),
     responses: { 200: { description: 'The journal' }, 404: { description: 'Not computed yet', schema: problemSchema } },
     handler: async ({ deps, params, query, req }) => {
       const journal = await periodJournal(deps, params.period, query.format);
@@ -133,8 +138,9 @@ export function registerFinanceRoutes(define: DefineRoute): void {
     description: 'Credits burned and revenue recognized by customer, feature and credit type (currency XXX: credits without cost basis).',
     tags: ['Finance'],
     scopes: financeScopes,
+    access: { global: true },
     params: periodParams,
-    query: z.object({ customerId: z.string().optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }),
+    query: z.strictObject({ customerId: z.string().optional(), limit: z.coerce.number().int().min(1).max(5000).default(1000) }),
     responses: { 200: { description: 'Usage rows' } },
     handler: async ({ deps, params, query }) => ({ status: 200, body: await periodUsage(deps, params.period, query) }),
   });
@@ -147,10 +153,12 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       'Units of the reporting currency per unit of each purchase currency; these win over the rates file. Refused once the period is posted.',
     tags: ['Finance'],
     scopes: financeScopes,
+    access: { global: true },
     params: periodParams,
-    body: z.object({
+    body: z.strictObject({
       rates: z.record(z.string().regex(/^[A-Z]{3}$/), z.string().regex(/^\d{1,12}(\.\d{1,12})?$/, 'a decimal rate like 1.0842')),
     }),
+    example: { rates: { EUR: '1.0842', GBP: '1.2710' } },
     idempotent: true,
     responses: { 200: { description: 'Rates stored' }, 409: { description: 'Period already posted', schema: problemSchema } },
     handler: async ({ deps, params, body, actor }) => ({
@@ -167,7 +175,8 @@ export function registerFinanceRoutes(define: DefineRoute): void {
       'Newest first: ledger invariants and posted journals against the accounting system; discrepancies are also an outbox event.',
     tags: ['Finance'],
     scopes: financeScopes,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+    access: { global: true },
+    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
     responses: { 200: { description: 'Reports' } },
     handler: async ({ deps, query }) => ({ status: 200, body: await reconciliationReports(deps, query.limit) }),
   });

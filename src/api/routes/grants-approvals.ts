@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { auditContextOf } from '../../audit/request-context.js';
 import { approvalById, approvals, decideApproval, requestSupportGrantFromApi } from '../../grants/approval-service.js';
 import { grantReasonCodes } from '../../grants/approvals.js';
-import { ForbiddenError } from '../../errors.js';
+import { ownerOf } from '../owners.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, decimalString, idString, pageQuery, problemSchema } from '../schemas/common.js';
 import { grantSchema } from '../schemas/ledger.js';
 
 const supportGrantBody = z
-  .object({
+  .strictObject({
     creditType: creditTypeId,
     amount: decimalString,
     source: z
@@ -40,7 +40,7 @@ const approvalSchema = z
   })
   .meta({ id: 'Approval' });
 
-const approvalIdParams = z.object({ id: idString });
+const approvalIdParams = z.strictObject({ id: idString });
 
 export function registerApprovalRoutes(define: DefineRoute): void {
   define({
@@ -51,17 +51,24 @@ export function registerApprovalRoutes(define: DefineRoute): void {
       'A reason code from the fixed list and free text are required. Within the caller’s limit (config GRANT_APPROVAL_LIMITS, per scope) the grant is issued at once (201); above it the grant waits for approval by someone else holding the `approver` or `admin` scope (202), and is rejected if nobody decides within GRANT_APPROVAL_TIMEOUT_HOURS.',
     tags: ['Approvals'],
     scopes: ['admin', 'support'],
+    access: { path: ['id'] },
     params: accountIdParams,
     body: supportGrantBody,
+    example: {
+      creditType: 'ai',
+      amount: '500',
+      source: 'support',
+      reasonCode: 'service_outage',
+      reason: 'API outage on 2026-01-12, 3 hours',
+    },
     idempotent: true,
     responses: {
-      201: { description: 'Granted', schema: z.object({ status: z.literal('granted'), grant: grantSchema }) },
-      202: { description: 'Waiting for approval', schema: z.object({ status: z.literal('pending'), approval: approvalSchema }) },
+      201: { description: 'Granted', schema: z.strictObject({ status: z.literal('granted'), grant: grantSchema }) },
+      202: { description: 'Waiting for approval', schema: z.strictObject({ status: z.literal('pending'), approval: approvalSchema }) },
       404: { description: 'No such account', schema: problemSchema },
     },
     handler: async (ctx) => {
-      const { deps, params, body, principal, idempotencyKey, authorizeAccount } = ctx;
-      authorizeAccount(params.id);
+      const { deps, params, body, principal, idempotencyKey } = ctx;
       const result = await requestSupportGrantFromApi(
         deps,
         { ...body, accountId: params.id },
@@ -79,15 +86,15 @@ export function registerApprovalRoutes(define: DefineRoute): void {
     summary: 'List grant approvals',
     tags: ['Approvals'],
     scopes: ['admin', 'approver', 'support'],
+    access: { global: true },
     query: pageQuery.extend({ status: z.enum(['pending', 'approved', 'rejected']).optional(), accountId: idString.optional() }),
     responses: {
       200: {
         description: 'Approvals, oldest first',
-        schema: z.object({ data: z.array(approvalSchema), nextCursor: z.string().nullable() }),
+        schema: z.strictObject({ data: z.array(approvalSchema), nextCursor: z.string().nullable() }),
       },
     },
-    handler: async ({ deps, query, principal }) => {
-      if (principal.accountId !== null) throw new ForbiddenError('An account-bound key cannot list approvals');
+    handler: async ({ deps, query }) => {
       const data = await approvals(deps, { ...query, after: query.cursor });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
@@ -99,11 +106,11 @@ export function registerApprovalRoutes(define: DefineRoute): void {
     summary: 'Get a grant approval',
     tags: ['Approvals'],
     scopes: ['admin', 'approver', 'support'],
+    access: { owner: ownerOf.approval },
     params: approvalIdParams,
     responses: { 200: { description: 'The approval', schema: approvalSchema }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, authorizeAccount }) => {
+    handler: async ({ deps, params }) => {
       const approval = await approvalById(deps, params.id);
-      authorizeAccount(approval.accountId);
       return { status: 200, body: approval };
     },
   });
@@ -117,11 +124,13 @@ export function registerApprovalRoutes(define: DefineRoute): void {
         'Only someone other than the requester, holding the `approver` or `admin` scope. Refused (409) once decided or timed out.',
       tags: ['Approvals'],
       scopes: ['admin', 'approver'],
+      access: { owner: ownerOf.approval },
       params: approvalIdParams,
       body:
         decision === 'approve'
-          ? z.object({ reason: z.string().trim().min(1).max(1000).optional() }).meta({ id: 'ApproveInput' })
-          : z.object({ reason: z.string().trim().min(1).max(1000) }).meta({ id: 'RejectInput' }),
+          ? z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).meta({ id: 'ApproveInput' })
+          : z.strictObject({ reason: z.string().trim().min(1).max(1000) }).meta({ id: 'RejectInput' }),
+      example: { reason: decision === 'approve' ? 'confirmed with the account manager' : 'covered by the contract already' },
       idempotent: true,
       responses: {
         200: { description: 'Decided', schema: approvalSchema },
@@ -130,7 +139,6 @@ export function registerApprovalRoutes(define: DefineRoute): void {
         409: { description: 'No longer pending', schema: problemSchema },
       },
       handler: async (ctx) => {
-        ctx.authorizeAccount((await approvalById(ctx.deps, ctx.params.id)).accountId);
         return { status: 200, body: await decideApproval(ctx.deps, ctx.params.id, decision, ctx.body.reason, auditContextOf(ctx)) };
       },
     });

@@ -14,7 +14,7 @@ export const writeScopes = ['admin', 'support', 'service'] as const;
 export const readScopes = ['admin', 'support', 'service', 'finance', 'customer'] as const;
 
 const planVersion = z.string().regex(/^\d{4}-\d{2}$/, 'a plan version such as 2026-01');
-const planRef = z.object({ planId: z.string(), version: z.string() });
+const planRef = z.strictObject({ planId: z.string(), version: z.string() });
 export const subscriptionStateSchema = z
   .object({
     subscriptionId: z.string(),
@@ -27,7 +27,7 @@ export const subscriptionStateSchema = z
     periodEnd: z.string(),
     currentGrantId: z.string().nullable(),
     upcoming: z.array(
-      z.object({
+      z.strictObject({
         periodIndex: z.number().int(),
         effectiveAt: z.string(),
         expiresAt: z.string(),
@@ -52,7 +52,7 @@ const summarySchema = z
   .meta({ id: 'SubscriptionSummary' });
 
 const startBody = z
-  .object({
+  .strictObject({
     planId: idString,
     planVersion: planVersion.optional().meta({ description: 'Defaults to the latest version in plans/' }),
     startAt: z.iso
@@ -63,7 +63,7 @@ const startBody = z
   .meta({ id: 'SubscriptionStartInput' });
 
 const changeBody = z
-  .object({
+  .strictObject({
     planId: idString.optional(),
     planVersion: planVersion.optional(),
     effective: z
@@ -90,7 +90,7 @@ const changeBody = z
   .meta({ id: 'SubscriptionChangeInput' });
 
 const cancelAt = z.enum(['period_end', 'now']);
-const cancelBody = z.object({ at: cancelAt.optional() });
+const cancelBody = z.strictObject({ at: cancelAt.optional() }).meta({ id: 'SubscriptionCancelInput' });
 const subscriptionParams = accountIdParams.extend({ subscriptionId: idString });
 
 /** Subscriptions over HTTP (R-G5): each one is a subscriptionWorkflow; its row here lists it and binds it to its account. */
@@ -103,15 +103,16 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
       'Starts the subscription workflow: each period it issues the plan’s allotment and applies the rollover rule at the period end. The subscription id derives from the account and the Idempotency-Key, so a retry names the same subscription.',
     tags: ['Subscriptions'],
     scopes: writeScopes,
+    access: { path: ['id'] },
     params: accountIdParams,
     body: startBody,
+    example: { planId: 'starter', planVersion: '2026-01' },
     idempotent: true,
     responses: {
       201: { description: 'Started', schema: subscriptionStateSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
       const { subscriptionId, state } = await startSubscription(deps, params.id, body, { idempotencyKey: idempotencyKey!, actor });
       return { status: 201, body: state, headers: { Location: `/v1/accounts/${params.id}/subscriptions/${subscriptionId}` } };
     },
@@ -124,13 +125,13 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     description: 'Every subscription started for the account (directly or by a converting trial), by id. GET one for its live state.',
     tags: ['Subscriptions'],
     scopes: readScopes,
+    access: { path: ['id'] },
     params: accountIdParams,
     query: pageQuery,
     responses: {
-      200: { description: 'Subscriptions', schema: z.object({ data: z.array(summarySchema), nextCursor: z.string().nullable() }) },
+      200: { description: 'Subscriptions', schema: z.strictObject({ data: z.array(summarySchema), nextCursor: z.string().nullable() }) },
     },
-    handler: async ({ deps, params, query, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, query }) => {
       const data = await subscriptionsOf(deps, params.id, { limit: query.limit, after: query.cursor });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
@@ -142,13 +143,13 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     summary: 'A subscription’s state and upcoming allotments',
     tags: ['Subscriptions'],
     scopes: readScopes,
+    access: { path: ['id'] },
     params: subscriptionParams,
     responses: {
       200: { description: 'The state', schema: subscriptionStateSchema },
       404: { description: 'Not found', schema: problemSchema },
     },
-    handler: async ({ deps, params, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params }) => {
       return { status: 200, body: await subscriptionState(deps, params.id, params.subscriptionId) };
     },
   });
@@ -161,16 +162,17 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
       '`{planId, planVersion?, effective?}` changes the plan at the next period (default) or now with a prorated extra allotment; `{paused: true|false}` pauses or resumes allotments from the next period. 409 once the subscription is cancelling or cancelled.',
     tags: ['Subscriptions'],
     scopes: writeScopes,
+    access: { path: ['id'] },
     params: subscriptionParams,
     body: changeBody,
+    example: { planId: 'team', effective: 'next_period' },
     idempotent: true,
     responses: {
       200: { description: 'The new state', schema: subscriptionStateSchema },
       404: { description: 'Not found', schema: problemSchema },
       409: { description: 'The subscription is cancelling or cancelled', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
       const change =
         body.planId !== undefined
           ? { planId: body.planId, planVersion: body.planVersion, effective: body.effective }
@@ -187,24 +189,24 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
       '`at=period_end` (default; query parameter, or `{"at": …}` in the body) lets the current period run out with its rollover; `at=now` stops at once (granted credits keep their expiry). 409 when already cancelling or cancelled.',
     tags: ['Subscriptions'],
     scopes: writeScopes,
+    access: { path: ['id'] },
     params: subscriptionParams,
-    query: z.object({ at: cancelAt.optional() }),
+    query: z.strictObject({ at: cancelAt.optional() }),
+    body: cancelBody,
+    example: { at: 'period_end' },
     idempotent: true,
     responses: {
       200: { description: 'The new state', schema: subscriptionStateSchema },
       404: { description: 'Not found', schema: problemSchema },
       409: { description: 'Already cancelling or cancelled', schema: problemSchema },
     },
-    handler: async ({ deps, params, query, req, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(params.id);
-      const parsed = cancelBody.safeParse(req.body ?? {});
-      if (!parsed.success) throw new ValidationError('The request body is invalid', [{ path: 'at', message: 'period_end or now' }]);
-      if (query.at !== undefined && parsed.data.at !== undefined && query.at !== parsed.data.at) {
+    handler: async ({ deps, params, query, body, actor, idempotencyKey }) => {
+      if (query.at !== undefined && body.at !== undefined && query.at !== body.at) {
         throw new ValidationError('Two different cancellation times', [
-          { path: 'at', message: `query says ${query.at}, body says ${parsed.data.at}` },
+          { path: 'at', message: `query says ${query.at}, body says ${body.at}` },
         ]);
       }
-      const at = query.at ?? parsed.data.at ?? 'period_end';
+      const at = query.at ?? body.at ?? 'period_end';
       return { status: 200, body: await cancelSubscription(deps, params.id, params.subscriptionId, at, { idempotencyKey, actor }) };
     },
   });

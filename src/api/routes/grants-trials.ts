@@ -27,9 +27,10 @@ export function registerTrialRoutes(define: DefineRoute): void {
       'Grants the trial’s credits (source `trial`) expiring at the trial end; at the end they expire, or the trial converts into its configured plan’s subscription (see plans/). Once per account and trial: asking again answers 200 with the trial already running or finished.',
     tags: ['Subscriptions'],
     scopes: writeScopes,
+    access: { path: ['id'] },
     params: accountIdParams,
     body: z
-      .object({
+      .strictObject({
         trialId: idString,
         planVersion: z
           .string()
@@ -37,14 +38,14 @@ export function registerTrialRoutes(define: DefineRoute): void {
           .optional(),
       })
       .meta({ id: 'TrialStartInput' }),
+    example: { trialId: 'default' },
     idempotent: true,
     responses: {
       201: { description: 'Started', schema: trialStateSchema },
       200: { description: 'This trial was already given to the account', schema: trialStateSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, body }) => {
       const { trialId, started, state } = await startTrial(deps, params.id, body);
       return { status: started ? 201 : 200, body: state, headers: { Location: `/v1/accounts/${params.id}/trials/${trialId}` } };
     },
@@ -56,10 +57,10 @@ export function registerTrialRoutes(define: DefineRoute): void {
     summary: 'A trial’s state',
     tags: ['Subscriptions'],
     scopes: readScopes,
+    access: { path: ['id'] },
     params: trialParams,
     responses: { 200: { description: 'The trial', schema: trialStateSchema }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params }) => {
       return { status: 200, body: await trialState(deps, params.id, params.trialId) };
     },
   });

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../errors.js';
+import { auditContextOf } from '../../audit/request-context.js';
 import { anyEventSchema, eventEnvelopes, eventTypes } from '../../notifications/catalog.js';
 import {
   balanceAlertsOf,
   deliveries,
-  deliveryById,
   endpointById,
   endpoints,
   registerEndpoint,
@@ -13,12 +12,12 @@ import {
   rotateSecret,
   setBalanceAlert,
 } from '../../notifications/service.js';
-import type { Principal } from '../../auth/api-keys.js';
+import { ownerOf } from '../owners.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, decimalString, idString, problemSchema } from '../schemas/common.js';
 
-const endpointIdParams = z.object({ id: z.string().regex(/^we_[0-9a-f]{32}$/, 'a webhook endpoint id (we_…)') });
-const deliveryIdParams = z.object({ id: z.string().regex(/^whd_[0-9a-f]{32}$/, 'a webhook delivery id (whd_…)') });
+const endpointIdParams = z.strictObject({ id: z.string().regex(/^we_[0-9a-f]{32}$/, 'a webhook endpoint id (we_…)') });
+const deliveryIdParams = z.strictObject({ id: z.string().regex(/^whd_[0-9a-f]{32}$/, 'a webhook delivery id (whd_…)') });
 
 const endpointSchema = z
   .object({
@@ -59,12 +58,9 @@ const settingSchema = z
   .object({ accountId: z.string(), creditType: z.string(), lowThreshold: decimalString, rearmAt: decimalString })
   .meta({ id: 'BalanceAlertSetting' });
 
-const eventTypeSchema = z.object({ type: z.string(), schemaVersion: z.number().int(), description: z.string() }).meta({ id: 'EventType' });
-
-/** A key bound to an account sees only that account's endpoints and deliveries (404 otherwise, no BOLA). */
-function authorizeOwner(principal: Principal, accountId: string | null, resource: string, id: string): void {
-  if (principal.accountId !== null && principal.accountId !== accountId) throw new NotFoundError(resource, id);
-}
+const eventTypeSchema = z
+  .strictObject({ type: z.string(), schemaVersion: z.number().int(), description: z.string() })
+  .meta({ id: 'EventType' });
 
 export function registerNotificationRoutes(define: DefineRoute): void {
   define({
@@ -75,11 +71,12 @@ export function registerNotificationRoutes(define: DefineRoute): void {
       'Every event type with its payload schema version. The 200 response schema documents each versioned envelope (`WebhookEvent`): the body of a webhook delivery. Receivers order one account’s events by `sequence`; delivery order is not guaranteed (retries).',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    access: { anyKey: true },
     responses: {
       200: {
         description:
           'Event types. `envelope` is never sent here: its schema documents the body of each event (WebhookEvent, one Event_… component per type and version)',
-        schema: z.object({ data: z.array(eventTypeSchema), envelope: anyEventSchema.optional() }),
+        schema: z.strictObject({ data: z.array(eventTypeSchema), envelope: anyEventSchema.optional() }),
       },
     },
     handler: () =>
@@ -97,24 +94,33 @@ export function registerNotificationRoutes(define: DefineRoute): void {
       'Deliveries are POSTed as JSON and signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature: v1,<HMAC-SHA256>); verify with src/notifications/verify.ts. The secret is returned once. `eventTypes` may contain `*`.',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'customer'],
-    body: z.object({
+    access: { body: ['accountId'] },
+    body: z.strictObject({
       url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
       eventTypes: z.array(z.enum(['*', ...eventTypes] as [string, ...string[]])).min(1),
       accountId: idString.optional().meta({ description: 'Only this account’s events; omit for all accounts (not for customer keys)' }),
       description: z.string().max(500).optional(),
     }),
+    example: { url: 'https://hooks.acme.com/burndown', eventTypes: ['balance.low', 'balance.depleted'], accountId: 'acme' },
     idempotent: true,
-    responses: { 201: { description: 'Created', schema: endpointWithSecretSchema } },
-    handler: async ({ deps, body, principal, actor, authorizeAccount }) => {
-      const accountId = body.accountId ?? principal.accountId;
-      if (accountId !== null) authorizeAccount(accountId);
-      const endpoint = await registerEndpoint(deps, {
-        accountId,
-        url: body.url,
-        eventTypes: body.eventTypes,
-        description: body.description,
-        createdBy: actor,
-      });
+    shownOnce: ['secret'],
+    responses: {
+      201: { description: 'Created', schema: endpointWithSecretSchema },
+      409: { description: 'The account has WEBHOOK_MAX_ENDPOINTS_PER_ACCOUNT endpoints already', schema: problemSchema },
+    },
+    handler: async (ctx) => {
+      const { deps, body, account, actor } = ctx;
+      const endpoint = await registerEndpoint(
+        deps,
+        {
+          accountId: account,
+          url: body.url,
+          eventTypes: body.eventTypes,
+          description: body.description,
+          createdBy: actor,
+        },
+        auditContextOf(ctx),
+      );
       return { status: 201, body: endpoint, headers: { Location: `/v1/webhook-endpoints/${endpoint.id}` } };
     },
   });
@@ -125,12 +131,10 @@ export function registerNotificationRoutes(define: DefineRoute): void {
     summary: 'List webhook endpoints',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'customer'],
-    query: z.object({ accountId: idString.optional() }),
-    responses: { 200: { description: 'Endpoints', schema: z.object({ data: z.array(endpointSchema) }) } },
-    handler: async ({ deps, query, principal }) => ({
-      status: 200,
-      body: { data: await endpoints(deps, principal.accountId ?? query.accountId) },
-    }),
+    access: { query: 'accountId' },
+    query: z.strictObject({ accountId: idString.optional() }),
+    responses: { 200: { description: 'Endpoints', schema: z.strictObject({ data: z.array(endpointSchema) }) } },
+    handler: async ({ deps, account }) => ({ status: 200, body: { data: await endpoints(deps, account) } }),
   });
 
   define({
@@ -139,13 +143,10 @@ export function registerNotificationRoutes(define: DefineRoute): void {
     summary: 'Get a webhook endpoint',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'customer'],
+    access: { owner: ownerOf.webhookEndpoint },
     params: endpointIdParams,
     responses: { 200: { description: 'The endpoint', schema: endpointSchema }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, principal }) => {
-      const endpoint = await endpointById(deps, params.id);
-      authorizeOwner(principal, endpoint.accountId, 'webhook endpoint', params.id);
-      return { status: 200, body: endpoint };
-    },
+    handler: async ({ deps, params }) => ({ status: 200, body: await endpointById(deps, params.id) }),
   });
 
   define({
@@ -155,12 +156,12 @@ export function registerNotificationRoutes(define: DefineRoute): void {
     description: 'No new deliveries are made to it; pending ones are cancelled at their next attempt.',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'customer'],
+    access: { owner: ownerOf.webhookEndpoint },
     params: endpointIdParams,
+    idempotent: true,
     responses: { 204: { description: 'Deleted' }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, principal }) => {
-      const endpoint = await endpointById(deps, params.id);
-      authorizeOwner(principal, endpoint.accountId, 'webhook endpoint', params.id);
-      await removeEndpoint(deps, params.id);
+    handler: async (ctx) => {
+      await removeEndpoint(ctx.deps, ctx.params.id, auditContextOf(ctx));
       return { status: 204, body: undefined };
     },
   });
@@ -172,17 +173,15 @@ export function registerNotificationRoutes(define: DefineRoute): void {
     description: `Returns the new secret. Until previousSecretExpiresAt (WEBHOOK_SECRET_ROTATION_GRACE_HOURS) every delivery carries two signatures, one per secret, so receivers can switch at their own pace.`,
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'customer'],
+    access: { owner: ownerOf.webhookEndpoint },
     params: endpointIdParams,
     idempotent: true,
+    shownOnce: ['secret'],
     responses: {
       200: { description: 'Rotated', schema: endpointWithSecretSchema },
       404: { description: 'Not found', schema: problemSchema },
     },
-    handler: async ({ deps, params, principal }) => {
-      const endpoint = await endpointById(deps, params.id);
-      authorizeOwner(principal, endpoint.accountId, 'webhook endpoint', params.id);
-      return { status: 200, body: await rotateSecret(deps, params.id) };
-    },
+    handler: async (ctx) => ({ status: 200, body: await rotateSecret(ctx.deps, ctx.params.id, auditContextOf(ctx)) }),
   });
 
   define({
@@ -193,21 +192,26 @@ export function registerNotificationRoutes(define: DefineRoute): void {
       'Newest first. A delivery is `failed` once its last retry (about 3 days of backoff) did not succeed; replay it with POST /v1/webhook-deliveries/{id}/replay.',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'customer'],
-    query: z.object({
+    access: { query: 'accountId' },
+    query: z.strictObject({
+      accountId: idString.optional().meta({ description: 'Deliveries to this account’s endpoints' }),
       status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).optional(),
-      endpointId: z.string().optional(),
+      endpointId: z.string().max(64).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
       cursor: z.string().optional(),
     }),
     responses: {
-      200: { description: 'A page of deliveries', schema: z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }) },
+      200: {
+        description: 'A page of deliveries',
+        schema: z.strictObject({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }),
+      },
     },
-    handler: async ({ deps, query, principal }) => ({
+    handler: async ({ deps, query, account }) => ({
       status: 200,
       body: await deliveries(deps, {
         status: query.status,
         endpointId: query.endpointId,
-        accountId: principal.accountId,
+        endpointAccountId: account,
         before: query.cursor,
         limit: query.limit,
       }),
@@ -222,6 +226,7 @@ export function registerNotificationRoutes(define: DefineRoute): void {
       'Queues the delivery again with a fresh retry schedule; the same event id and body are sent (receivers deduplicate on webhook-id). 409 unless it is failed or cancelled.',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'customer'],
+    access: { owner: ownerOf.webhookDelivery },
     params: deliveryIdParams,
     idempotent: true,
     responses: {
@@ -229,11 +234,7 @@ export function registerNotificationRoutes(define: DefineRoute): void {
       404: { description: 'Not found', schema: problemSchema },
       409: { description: 'Not failed', schema: problemSchema },
     },
-    handler: async ({ deps, params, principal }) => {
-      const delivery = await deliveryById(deps, params.id);
-      authorizeOwner(principal, delivery.accountId, 'webhook delivery', params.id);
-      return { status: 202, body: await replay(deps, params.id) };
-    },
+    handler: async (ctx) => ({ status: 202, body: await replay(ctx.deps, ctx.params.id, auditContextOf(ctx)) }),
   });
 
   define({
@@ -244,14 +245,16 @@ export function registerNotificationRoutes(define: DefineRoute): void {
       'balance.low fires once when the balance drops below lowThreshold and re-arms only when it is back at rearmAt or above (hysteresis). Default rearmAt: lowThreshold plus LOW_BALANCE_REARM_PERCENT, rounded up. 0 turns it off.',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'customer'],
+    access: { path: ['id'] },
     params: accountIdParams,
-    body: z.object({ creditType: creditTypeId, lowThreshold: decimalString, rearmAt: decimalString.optional() }),
+    body: z.strictObject({ creditType: creditTypeId, lowThreshold: decimalString, rearmAt: decimalString.optional() }),
+    example: { creditType: 'ai', lowThreshold: '100', rearmAt: '150' },
     idempotent: true,
     responses: { 200: { description: 'Saved', schema: settingSchema } },
-    handler: async ({ deps, params, body, authorizeAccount }) => {
-      authorizeAccount(params.id);
-      return { status: 200, body: await setBalanceAlert(deps, { accountId: params.id, ...body }) };
-    },
+    handler: async (ctx) => ({
+      status: 200,
+      body: await setBalanceAlert(ctx.deps, { accountId: ctx.params.id, ...ctx.body }, auditContextOf(ctx)),
+    }),
   });
 
   define({
@@ -261,10 +264,10 @@ export function registerNotificationRoutes(define: DefineRoute): void {
     description: 'Credit types without a row use LOW_BALANCE_DEFAULT_THRESHOLD.',
     tags: ['Webhooks'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer'],
+    access: { path: ['id'] },
     params: accountIdParams,
-    responses: { 200: { description: 'Settings', schema: z.object({ data: z.array(settingSchema) }) } },
-    handler: async ({ deps, params, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    responses: { 200: { description: 'Settings', schema: z.strictObject({ data: z.array(settingSchema) }) } },
+    handler: async ({ deps, params }) => {
       return { status: 200, body: { data: await balanceAlertsOf(deps, params.id) } };
     },
   });

@@ -14,6 +14,7 @@ import {
 import { processStripeEvent } from '../../payments/webhooks.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpProblem, sendProblem } from '../problem.js';
+import { ownerOf } from '../owners.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, problemSchema } from '../schemas/common.js';
 import {
@@ -31,8 +32,8 @@ export function paymentsOf(deps: ApiDeps) {
     throw new HttpProblem({
       title: 'Service Unavailable',
       status: 503,
-      code: 'payments_unavailable',
-      detail: 'Payments are not configured on this server.',
+      code: 'payments_not_configured',
+      detail: 'Payments are not configured on this server (STRIPE_SECRET_KEY / STRIPE_API_BASE).',
     });
   }
   return deps.payments;
@@ -45,6 +46,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     summary: 'The credit bundles for sale',
     tags: ['Payments'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
+    access: { anyKey: true },
     responses: { 200: { description: 'The current catalog version and its bundles' } },
     handler: ({ deps }) => Promise.resolve({ status: 200, body: catalogView(paymentsOf(deps)) }),
   });
@@ -57,15 +59,16 @@ export function registerPaymentRoutes(define: DefineRoute): void {
       'Creates a PaymentIntent for the bundle and returns its client secret for the front end to confirm. Credits are granted only once the payment succeeded: by the payment_intent.succeeded webhook, or right here when a saved paymentMethodId is charged off-session. The grant carries the cost basis and the PaymentIntent id, and is made once per PaymentIntent.',
     tags: ['Payments'],
     scopes: ['admin', 'service', 'wallet'],
+    access: { path: ['id'] },
     params: accountIdParams,
     body: purchaseBody,
+    example: { bundleId: 'ai-1000' },
     idempotent: true,
     responses: {
       201: { description: 'The purchase (status pending until paid, succeeded with grantId when charged here)', schema: purchaseSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
       const purchase = await createPurchase(
         paymentsOf(deps),
         {
@@ -86,11 +89,11 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     summary: 'Get a purchase',
     tags: ['Payments'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
+    access: { owner: ownerOf.purchase },
     params: purchaseIdParams,
     responses: { 200: { description: 'The purchase', schema: purchaseSchema }, 404: { description: 'Not found', schema: problemSchema } },
-    handler: async ({ deps, params, authorizeAccount }) => {
+    handler: async ({ deps, params }) => {
       const view = await purchaseView(deps, params.id);
-      authorizeAccount(view.accountId);
       return { status: 200, body: view };
     },
   });
@@ -103,16 +106,16 @@ export function registerPaymentRoutes(define: DefineRoute): void {
       'A Stripe SetupIntent for off-session use; the front end collects the card with its client secret (card data never reaches Burndown).',
     tags: ['Payments'],
     scopes: ['admin', 'service'],
+    access: { path: ['id'] },
     params: accountIdParams,
     idempotent: true,
     responses: {
       201: {
         description: 'The SetupIntent',
-        schema: z.object({ id: z.string(), clientSecret: z.string().nullable(), customerId: z.string() }),
+        schema: z.strictObject({ id: z.string(), clientSecret: z.string().nullable(), customerId: z.string() }),
       },
     },
-    handler: async ({ deps, params, idempotencyKey, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, idempotencyKey }) => {
       return { status: 201, body: await startSavingCard(paymentsOf(deps), params.id, idempotencyKey) };
     },
   });
@@ -125,12 +128,20 @@ export function registerPaymentRoutes(define: DefineRoute): void {
       'When available credits fall below the threshold, one recharge per account and credit type buys the bundle (quantity times, or enough to reach topUpTo) off-session with the saved card, within the monthly cap. Saving resumes a recharge paused after a final failure.',
     tags: ['Payments'],
     scopes: ['admin', 'service', 'support', 'wallet_recharge'],
+    access: { path: ['id'] },
     params: accountIdParams,
     body: rechargeSettingsBody,
+    example: {
+      creditType: 'ai',
+      enabled: true,
+      threshold: '100',
+      bundleId: 'ai-1000',
+      quantity: 1,
+      monthlyCap: { amount: '500.00', currency: 'USD' },
+    },
     idempotent: true,
     responses: { 200: { description: 'Saved', schema: rechargeSettingsSchema } },
-    handler: async ({ deps, params, body, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params, body }) => {
       return { status: 200, body: await saveRechargeSettings(paymentsOf(deps), params.id, body) };
     },
   });
@@ -141,15 +152,15 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     summary: 'Auto-recharge settings and payment flags',
     tags: ['Payments'],
     scopes: ['admin', 'service', 'support', 'finance', 'customer', 'wallet'],
+    access: { path: ['id'] },
     params: accountIdParams,
     responses: {
       200: {
         description: 'Settings per credit type, and flags (failed recharge, dispute)',
-        schema: z.object({ data: z.array(rechargeSettingsSchema), flags: z.array(z.unknown()) }),
+        schema: z.strictObject({ data: z.array(rechargeSettingsSchema), flags: z.array(z.unknown()) }),
       },
     },
-    handler: async ({ deps, params, authorizeAccount }) => {
-      authorizeAccount(params.id);
+    handler: async ({ deps, params }) => {
       return { status: 200, body: await rechargeSettingsOf(deps, params.id) };
     },
   });
@@ -162,13 +173,14 @@ export function registerPaymentRoutes(define: DefineRoute): void {
       'One workflow per purchase (refund-<purchaseId>): voids the unburned credits, refunds the matching money in Stripe (floor(amount × unburned / credits)), records it. Burned credits are not refunded. Repeats return the same result.',
     tags: ['Payments'],
     scopes: ['admin', 'support'],
+    access: { owner: ownerOf.purchase },
     params: purchaseIdParams,
     body: refundBodySchema,
+    example: { reason: 'customer cancelled within 14 days' },
     idempotent: true,
     responses: { 200: { description: 'Refunded' }, 409: { description: 'Not a paid purchase', schema: problemSchema } },
-    handler: async ({ deps, params, actor, authorizeAccount }) => {
+    handler: async ({ deps, params, actor }) => {
       const { purchase, refundable } = await purchaseForRefund(deps, params.id);
-      authorizeAccount(purchase.account_id);
       if (!refundable) {
         throw new HttpProblem({
           title: 'Conflict',

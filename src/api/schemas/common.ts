@@ -8,9 +8,17 @@ export const decimalString = z
 
 export const idString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'letters, digits and _ . : - only, at most 128 characters');
 export const creditTypeId = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -, starting with a letter');
+/** Times the ledger can store and compare: 1970 to 9999 (PostgreSQL's range is wider, JavaScript's Date narrower). */
 export const isoTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 time with offset, e.g. 2026-01-31T00:00:00Z' })
-  .transform((s) => new Date(s));
+  .transform((s) => new Date(s))
+  .refine((d) => d.getTime() >= 0 && d.getTime() <= Date.UTC(9999, 11, 31, 23, 59, 59), 'must be between 1970 and 9999');
+
+/** A page cursor that is an int8 id: digits that fit PostgreSQL's int8. */
+export const int8Cursor = z
+  .string()
+  .regex(/^\d{1,19}$/, 'use the nextCursor of the previous page')
+  .refine((s) => BigInt(s) <= 9_223_372_036_854_775_807n, 'use the nextCursor of the previous page');
 
 export const problemSchema = z
   .object({
@@ -20,7 +28,7 @@ export const problemSchema = z
     detail: z.string(),
     code: z.string(),
     requestId: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+    errors: z.array(z.strictObject({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
   })
   .catchall(z.unknown())
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
@@ -37,8 +45,8 @@ export const insufficientCreditsSchema = problemSchema
   })
   .meta({ id: 'InsufficientCredits' });
 
-export const accountIdParams = z.object({ id: idString });
-export const pageQuery = z.object({
+export const accountIdParams = z.strictObject({ id: idString });
+export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().optional(),
 });

@@ -6,7 +6,7 @@ const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/);
 const enforcementMode = z.enum(['enforce', 'shadow', 'off']);
 
 export const creditTypeBody = z
-  .object({
+  .strictObject({
     id: creditTypeId,
     name: z.string().min(1).max(200),
     precision: z.number().int().min(0).max(9),
@@ -15,7 +15,7 @@ export const creditTypeBody = z
 export const creditTypeSchema = creditTypeBody.extend({ createdAt: z.string() }).meta({ id: 'CreditType' });
 
 export const accountBody = z
-  .object({
+  .strictObject({
     id: idString,
     name: z.string().min(1).max(200),
     parentId: idString.optional(),
@@ -47,7 +47,7 @@ export const accountSchema = z
   .meta({ id: 'Account' });
 
 export const grantBody = z
-  .object({
+  .strictObject({
     creditType: creditTypeId,
     amount: decimalString,
     source: z.enum(grantSources),
@@ -56,7 +56,9 @@ export const grantBody = z
     expiresAt: isoTime.optional(),
     reasonCode: z.string().max(64).optional(),
     reason: z.string().max(1000).optional(),
-    costBasis: z.object({ amount: decimalString, currency: z.string().regex(/^[A-Za-z]{3}$/, 'ISO 4217 code such as USD') }).optional(),
+    costBasis: z
+      .strictObject({ amount: decimalString, currency: z.string().regex(/^[A-Za-z]{3}$/, 'ISO 4217 code such as USD') })
+      .optional(),
     pricingVersion: z.string().max(64).optional(),
     metadata: z.record(z.string(), z.string()).optional(),
   })
@@ -76,7 +78,7 @@ export const grantSchema = z
     reasonCode: z.string().nullable(),
     reason: z.string().nullable(),
     issuedBy: z.string(),
-    costBasis: z.object({ amount: z.string(), currency: z.string() }).nullable(),
+    costBasis: z.strictObject({ amount: z.string(), currency: z.string() }).nullable(),
     pricingVersion: z.string().nullable(),
     externalRef: z.string().nullable(),
     transactionId: z.string(),
@@ -86,7 +88,7 @@ export const grantSchema = z
   .meta({ id: 'Grant' });
 
 export const deductBody = z
-  .object({
+  .strictObject({
     creditType: creditTypeId,
     amount: decimalString,
     feature: z.string().max(128).optional(),
@@ -103,12 +105,12 @@ export const deductSchema = z
     creditType: z.string(),
     requested: decimalString,
     deducted: decimalString,
-    balance: z.object({ available: signedDecimal, overdraftUsed: decimalString }),
+    balance: z.strictObject({ available: signedDecimal, overdraftUsed: decimalString }),
   })
   .meta({ id: 'DeductResult' });
 
 export const holdBody = z
-  .object({
+  .strictObject({
     creditType: creditTypeId,
     amount: decimalString,
     ttlSeconds: z.number().int().positive().optional(),
@@ -132,10 +134,10 @@ export const holdSchema = z
     closedAt: z.string().nullable(),
   })
   .meta({ id: 'Hold' });
-export const commitBody = z.object({ amount: decimalString.optional() }).meta({ id: 'CommitInput' });
+export const commitBody = z.strictObject({ amount: decimalString.optional() }).meta({ id: 'CommitInput' });
 
 export const refundBody = z
-  .object({ transactionId: z.string().min(1), amount: decimalString.optional(), reason: z.string().min(1).max(1000) })
+  .strictObject({ transactionId: z.string().min(1), amount: decimalString.optional(), reason: z.string().min(1).max(1000) })
   .meta({ id: 'RefundInput' });
 export const refundSchema = z
   .object({
@@ -148,7 +150,7 @@ export const refundSchema = z
   })
   .meta({ id: 'RefundResult' });
 
-const grantBalance = z.object({
+const grantBalance = z.strictObject({
   id: z.string(),
   accountId: z.string(),
   source: z.string(),
@@ -164,7 +166,7 @@ export const balanceSchema = z
     at: z.string(),
     pointInTime: z.boolean(),
     balances: z.array(
-      z.object({
+      z.strictObject({
         creditType: z.string(),
         available: signedDecimal,
         held: decimalString,
@@ -172,7 +174,13 @@ export const balanceSchema = z
         total: signedDecimal,
         overdraftUsed: decimalString,
         overdraftLimit: decimalString,
-        lifetime: z.object({ granted: z.string(), burned: z.string(), refunded: z.string(), expired: z.string(), voided: z.string() }),
+        lifetime: z.strictObject({
+          granted: z.string(),
+          burned: z.string(),
+          refunded: z.string(),
+          expired: z.string(),
+          voided: z.string(),
+        }),
         grants: z.array(grantBalance),
       }),
     ),

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { creditTypeId, decimalString, idString } from './common.js';
 
-const money = z.object({ amount: decimalString, currency: z.string().regex(/^[A-Z]{3}$/) });
+const money = z.strictObject({ amount: decimalString, currency: z.string().regex(/^[A-Z]{3}$/) });
 
 export const purchaseBody = z
-  .object({
+  .strictObject({
     bundleId: z.string().min(1).max(64),
     paymentMethodId: z
       .string()
@@ -38,7 +38,7 @@ export const purchaseSchema = z
   .meta({ id: 'Purchase' });
 
 export const rechargeSettingsBody = z
-  .object({
+  .strictObject({
     creditType: creditTypeId,
     enabled: z.boolean(),
     threshold: decimalString,
@@ -75,4 +75,4 @@ export const refundBodySchema = z
   .object({ reason: z.string().min(1).max(1000).optional() })
   .strict()
   .meta({ id: 'PurchaseRefundInput' });
-export const purchaseIdParams = z.object({ id: idString });
+export const purchaseIdParams = z.strictObject({ id: idString });

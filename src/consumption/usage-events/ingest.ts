@@ -40,7 +40,7 @@ function quantityOf(event: UsageEventInput, rule: { quantityProperty?: string | 
  * and answered on its own (accepted, duplicate, rejected with a reason).
  * Accepted events are written before this returns (the 202 means stored);
  * they burn later in the background, in event-time order. Duplicates are
- * recognised by event id against every event ever stored.
+ * recognised by account and event id against every event ever stored.
  */
 export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unknown[], options: IngestOptions): Promise<EventResult[]> {
   const { db } = deps.ledger;
@@ -104,11 +104,13 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
       results.push(rejected(index, event.id, 'missing_quantity', `Feature ${event.feature} needs a quantity (or its quantity property).`));
       continue;
     }
-    if (seenInBatch.has(event.id)) {
+    // Event ids are the sender's own: unique per account, never across tenants.
+    const eventKey = `${event.accountId}\u0000${event.id}`;
+    if (seenInBatch.has(eventKey)) {
       results.push({ index, id: event.id, status: 'duplicate' });
       continue;
     }
-    seenInBatch.add(event.id);
+    seenInBatch.add(eventKey);
     candidates.push({ index, event, quantity, eventTime });
   }
 
@@ -129,13 +131,13 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
           status: 'pending' as const,
         })),
       )
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
+      .onConflict((oc) => oc.columns(['account_id', 'id']).doNothing())
+      .returning(['account_id', 'id'])
       .execute();
-    for (const row of rows) inserted.add(row.id);
+    for (const row of rows) inserted.add(`${row.account_id}\u0000${row.id}`);
   }
   for (const { index, event } of candidates) {
-    results.push({ index, id: event.id, status: inserted.has(event.id) ? 'accepted' : 'duplicate' });
+    results.push({ index, id: event.id, status: inserted.has(`${event.accountId}\u0000${event.id}`) ? 'accepted' : 'duplicate' });
   }
   return results.sort((a, b) => a.index - b.index);
 }

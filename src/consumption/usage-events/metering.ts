@@ -49,6 +49,7 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
     await db
       .updateTable('usage_events')
       .set({ ...base, status: 'failed', last_error: error.message })
+      .where('account_id', '=', event.account_id)
       .where('id', '=', event.id)
       .execute();
     return 'failed';
@@ -64,6 +65,7 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
     await db
       .updateTable('usage_events')
       .set({ ...rated, status: 'off' })
+      .where('account_id', '=', event.account_id)
       .where('id', '=', event.id)
       .execute();
     return 'off';
@@ -73,6 +75,7 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
     await db
       .updateTable('usage_events')
       .set({ ...rated, status: 'shadowed' })
+      .where('account_id', '=', event.account_id)
       .where('id', '=', event.id)
       .execute();
     return 'shadowed';
@@ -100,6 +103,7 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
         await db
           .updateTable('usage_events')
           .set({ ...rated, status: 'awaiting_funds', last_error: error.message })
+          .where('account_id', '=', event.account_id)
           .where('id', '=', event.id)
           .execute();
         return 'awaiting_funds';
@@ -108,6 +112,7 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
         await db
           .updateTable('usage_events')
           .set({ ...rated, status: 'failed', last_error: error.message })
+          .where('account_id', '=', event.account_id)
           .where('id', '=', event.id)
           .execute();
         return 'failed';
@@ -118,6 +123,7 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
   await db
     .updateTable('usage_events')
     .set({ ...rated, status: 'burned', transaction_id: transactionId, closed_period_start: closed?.periodStart ?? null, last_error: null })
+    .where('account_id', '=', event.account_id)
     .where('id', '=', event.id)
     .execute();
   return 'burned';
@@ -185,6 +191,7 @@ export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): P
         await db
           .updateTable('usage_events')
           .set({ status: 'awaiting_funds', last_error: 'an earlier event of this account is waiting for funds' })
+          .where('account_id', '=', event.account_id)
           .where('id', '=', event.id)
           .execute();
         count('awaiting_funds');

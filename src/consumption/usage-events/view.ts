@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.js';
 import { entryView, getCreditType, type EntryView } from '../../ledger/index.js';
-import { NotFoundError } from '../../errors.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import { formatAmount } from '../../money/amount.js';
 
 export interface UsageEventView {
@@ -27,9 +27,16 @@ export interface UsageEventView {
   shadowEntries: { step: string; amount: string; available: string; wouldBlock: boolean; pricingVersion: string; createdAt: string }[];
 }
 
-export async function getUsageEventView(db: Database, id: string): Promise<UsageEventView> {
-  const event = await db.selectFrom('usage_events').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!event) throw new NotFoundError('usage event', id);
+/** One event by its id, within one account (ids are unique per account) or, for a key that sees all, wherever it is unique. */
+export async function getUsageEventView(db: Database, id: string, accountId: string | null): Promise<UsageEventView> {
+  let query = db.selectFrom('usage_events').selectAll().where('id', '=', id);
+  if (accountId !== null) query = query.where('account_id', '=', accountId);
+  const found = await query.limit(2).execute();
+  if (found.length === 0) throw new NotFoundError('usage event', id);
+  if (found.length > 1) {
+    throw new ConflictError('usage_event_id_ambiguous', `Several accounts sent an event with id ${id}; name the account with ?accountId=`);
+  }
+  const event = found[0]!;
   const creditType = event.credit_type ? await getCreditType(db, event.credit_type) : null;
   const amount = (units: bigint) => (creditType ? formatAmount(units, creditType.precision) : units.toString());
   const [entries, shadow] = await Promise.all([
@@ -40,7 +47,14 @@ export async function getUsageEventView(db: Database, id: string): Promise<Usage
       .where('usage_event_id', '=', id)
       .orderBy('id')
       .execute(),
-    db.selectFrom('shadow_entries').selectAll().where('source', '=', 'usage_event').where('source_id', '=', id).orderBy('id').execute(),
+    db
+      .selectFrom('shadow_entries')
+      .selectAll()
+      .where('account_id', '=', event.account_id)
+      .where('source', '=', 'usage_event')
+      .where('source_id', '=', id)
+      .orderBy('id')
+      .execute(),
   ]);
   return {
     id: event.id,

@@ -1,0 +1,25 @@
+import { transactionAccount } from '../audit/service.js';
+import { consumptionAccount, holdAccount } from '../consumption/service.js';
+import { approvalById } from '../grants/approval-service.js';
+import { grantAccount } from '../grants/service.js';
+import { deliveryOwner, endpointById } from '../notifications/service.js';
+import { purchaseForRefund } from '../payments/service.js';
+import type { OwnerLookup } from './route-access.js';
+
+const owner = (resource: string, lookup: OwnerLookup['lookup'], param = 'id'): OwnerLookup => ({ param, resource, lookup });
+
+/**
+ * The account each kind of resource belongs to, for routes that name a
+ * resource rather than an account (their spec's `access.owner`). A webhook
+ * delivery belongs to its endpoint's owner, not to the event's account.
+ */
+export const ownerOf = {
+  transaction: owner('transaction', (deps, id) => transactionAccount(deps, id)),
+  consumption: owner('consumption', (deps, id) => consumptionAccount(deps, id)),
+  hold: owner('hold', (deps, id) => holdAccount(deps, id)),
+  grant: owner('grant', (deps, id) => grantAccount(deps, id)),
+  approval: owner('approval', async (deps, id) => (await approvalById(deps, id)).accountId),
+  purchase: owner('purchase', async (deps, id) => (await purchaseForRefund(deps, id)).purchase.account_id),
+  webhookEndpoint: owner('webhook endpoint', async (deps, id) => (await endpointById(deps, id)).accountId),
+  webhookDelivery: owner('webhook delivery', (deps, id) => deliveryOwner(deps, id)),
+};

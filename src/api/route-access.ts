@@ -1,0 +1,147 @@
+import type { z } from 'zod';
+import type { Principal } from '../auth/api-keys.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
+import type { ApiDeps } from './deps.js';
+
+/**
+ * Which account a request acts on, declared by every route spec; defineRoute
+ * enforces it for every key bound to one account (customer keys, and staff or
+ * service keys given an account), so no handler has to remember it:
+ *
+ * - `{ global: true }`: names no single account (finance, audit search, keys,
+ *   creating accounts); refused to account-bound keys with 403.
+ * - `{ anyKey: true }`: shows no account's data (catalog, event types).
+ * - `{ path, body, query }`: path parameters, top-level body fields or a query
+ *   filter that name accounts; each one given must be the key's account, else
+ *   404 naming the requested account. An absent body or query field is filled
+ *   with the key's own account (ctx.account).
+ * - `{ owner }`: the path names a resource whose account is looked up; another
+ *   account's (or a global) resource is a 404 naming the requested id.
+ * - `{ items }`: a batch whose items each name an account; the handler refuses
+ *   other accounts' items one by one with ctx.mayUse.
+ */
+export type RouteAccess =
+  | { global: true }
+  | { anyKey: true }
+  | {
+      path?: readonly string[];
+      body?: readonly string[];
+      query?: string;
+      owner?: OwnerLookup;
+      items?: { array: string; field: string };
+    };
+
+export interface OwnerLookup {
+  /** The path parameter holding the resource id. */
+  param: string;
+  /** Named in the 404: `<resource> <id> was not found`. */
+  resource: string;
+  /** The resource's account (null: a global resource); throws NotFoundError when it does not exist. */
+  lookup: (deps: ApiDeps, id: string) => Promise<string | null>;
+}
+
+/** Field names that always name an account: a route whose input has one must declare it. */
+const ACCOUNT_FIELDS = new Set(['accountId', 'parentId', 'customerId']);
+
+function shapeKeys(schema: z.ZodType | undefined): string[] {
+  let current: unknown = schema;
+  // Unwrap pipes, defaults and the like down to the object, if any.
+  for (let i = 0; i < 10 && current; i++) {
+    const def = (current as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return [];
+    if (def.type === 'object') return Object.keys(def.shape as object);
+    current = def.in ?? def.innerType ?? def.schema;
+  }
+  return [];
+}
+
+/**
+ * Registration check: a route whose path names an account (`/accounts/{…}`) or
+ * whose input has an account field must say how it is authorized, so a new
+ * route cannot forget it.
+ */
+export function checkAccessDeclaration(
+  id: string,
+  path: string,
+  access: RouteAccess,
+  parts: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType },
+): void {
+  if ('global' in access) return;
+  const named: string[] = [];
+  const pathAccount = /\/accounts\/\{(\w+)\}/.exec(path)?.[1];
+  if (pathAccount) named.push(`path.${pathAccount}`);
+  for (const where of ['query', 'body'] as const) {
+    for (const key of shapeKeys(parts[where])) if (ACCOUNT_FIELDS.has(key)) named.push(`${where}.${key}`);
+  }
+  if ('anyKey' in access) {
+    if (named.length) throw new Error(`${id}: anyKey, but it names an account (${named.join(', ')}); declare how it is authorized`);
+    return;
+  }
+  const declared = new Set([
+    ...(access.path ?? []).map((p) => `path.${p}`),
+    ...(access.body ?? []).map((b) => `body.${b}`),
+    ...(access.query ? [`query.${access.query}`] : []),
+  ]);
+  const missing = named.filter((n) => !declared.has(n));
+  if (missing.length) throw new Error(`${id}: ${missing.join(', ')} names an account but the route's access does not declare it`);
+  if (!access.path?.length && !access.body?.length && !access.query && !access.owner && !access.items) {
+    throw new Error(`${id}: access declares no account; use { global: true } or { anyKey: true }`);
+  }
+}
+
+export interface Authorized {
+  /** The account the request acts on (a bound key's own when the route's optional field was absent); null: none or all. */
+  account: string | null;
+  /** For batches: whether the key may act on this account. */
+  mayUse: (accountId: string) => boolean;
+}
+
+const field = (value: unknown, name: string): unknown =>
+  value && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
+
+/** The one authorization of account access, run by defineRoute before any handler. */
+export async function authorize(
+  deps: ApiDeps,
+  principal: Principal,
+  access: RouteAccess,
+  input: { params: unknown; query: unknown; body: unknown },
+): Promise<Authorized> {
+  const bound = principal.accountId;
+  const mayUse = (accountId: string) => bound === null || bound === accountId;
+  if ('global' in access) {
+    if (bound !== null) throw new ForbiddenError('This endpoint is not available to keys bound to one account');
+    return { account: null, mayUse };
+  }
+  if ('anyKey' in access) return { account: bound, mayUse };
+  const check = (accountId: unknown) => {
+    if (typeof accountId === 'string' && !mayUse(accountId)) throw new NotFoundError('account', accountId);
+  };
+  let account: string | null = null;
+  for (const p of access.path ?? []) {
+    const value = field(input.params, p);
+    check(value);
+    account ??= typeof value === 'string' ? value : null;
+  }
+  for (const b of access.body ?? []) {
+    const value = field(input.body, b);
+    check(value);
+    if (typeof value === 'string' && b === access.body![0]) account ??= value;
+  }
+  if (access.query) {
+    const value = field(input.query, access.query);
+    check(value);
+    account ??= typeof value === 'string' ? value : null;
+  }
+  if (access.owner) {
+    const id = String(field(input.params, access.owner.param));
+    // Unbound keys may see every account: the handler's own lookup answers 404 for a missing resource.
+    if (bound !== null) {
+      const owner = await access.owner.lookup(deps, id).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? new NotFoundError(access.owner!.resource, id) : error;
+      });
+      if (owner !== bound) throw new NotFoundError(access.owner.resource, id);
+      account ??= owner;
+    }
+  }
+  return { account: account ?? bound, mayUse };
+}

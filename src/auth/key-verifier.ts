@@ -1,0 +1,113 @@
+import { LRUCache } from 'lru-cache';
+import pg from 'pg';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { SessionExpiredError } from '../errors.js';
+import { API_KEY_CHANNEL, verifyApiKey, type Principal, type VerifiedKey } from './api-keys.js';
+import { isSessionToken, verifySessionToken } from './session-tokens.js';
+
+/** A browser session token (bds_…), verified beside API keys: cached until it expires, refused as expired after. */
+async function verifySession(db: Database, token: string, now: Date): Promise<VerifiedKey | undefined> {
+  const verified = await verifySessionToken(db, token, now);
+  if (!verified) return undefined;
+  if ('expiredAt' in verified) throw new SessionExpiredError(verified.expiredAt);
+  return { principal: verified.principal, validUntil: verified.principal.expiresAt ?? null };
+}
+
+export interface ApiKeyVerifier {
+  (token: string): Promise<Principal | undefined>;
+  /** Drops a key from this process's cache at once (the revoking process does not wait for its own NOTIFY). */
+  evict(keyId: string): void;
+  /** Whether a token is cached as verified (a known-good key): such a caller is never throttled for others' failures. */
+  isKnownGood(token: string): boolean;
+  /** Stops listening. */
+  close(): Promise<void>;
+}
+
+export interface VerifierOptions {
+  /** PostgreSQL to LISTEN on for revocations. Without it nothing is cached: every request is verified in the database. */
+  listenUrl?: string | undefined;
+  maxEntries?: number;
+  logger?: Logger | undefined;
+  /** Safety net: even with LISTEN, a cached key is verified again after this long. */
+  ttlMs?: number;
+}
+
+/**
+ * The API-key check of the hot path. Verified keys are cached so a request
+ * costs no database round trip; only verified keys are cached, in a bounded
+ * LRU, so a flood of made-up tokens evicts nothing good (it costs one
+ * primary-key lookup each, and the failed-authentication limit bounds it).
+ *
+ * Revocation is effective on the next request in every API process: revoking
+ * or rolling a key NOTIFYs API_KEY_CHANNEL in the same transaction, and each
+ * process LISTENs on its own connection and drops the key. While that
+ * connection is down the cache is flushed and bypassed (every request is
+ * verified in the database) until it is back.
+ */
+export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}): ApiKeyVerifier {
+  const cache = new LRUCache<string, VerifiedKey>({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 300_000 });
+  let listening = false;
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retryMs = 500;
+
+  const evict = (keyId: string) => {
+    for (const [token, entry] of cache.entries()) if (entry.principal.keyId === keyId) cache.delete(token);
+  };
+  const lost = (why: unknown) => {
+    if (!listening && client === undefined) return;
+    listening = false;
+    cache.clear();
+    const old = client;
+    client = undefined;
+    old?.removeAllListeners();
+    void old?.end().catch(() => undefined);
+    options.logger?.warn({ err: why }, 'api-key revocation listener lost; cache flushed and bypassed until it is back');
+    if (!closed) setTimeout(listen, retryMs).unref();
+    retryMs = Math.min(retryMs * 2, 30_000);
+  };
+  async function listen(): Promise<void> {
+    if (closed || !options.listenUrl) return;
+    const next = new pg.Client({ connectionString: options.listenUrl, application_name: 'burndown-api-key-listener' });
+    client = next;
+    next.on('error', lost);
+    next.on('end', () => lost(new Error('connection ended')));
+    next.on('notification', (message) => {
+      if (message.channel === API_KEY_CHANNEL && message.payload) evict(message.payload);
+    });
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${API_KEY_CHANNEL}`);
+      cache.clear(); // anything announced while we were not listening is gone
+      listening = true;
+      retryMs = 500;
+    } catch (error) {
+      lost(error);
+    }
+  }
+  const ready = listen();
+
+  const verify = async (token: string): Promise<Principal | undefined> => {
+    const now = new Date();
+    const hit = listening ? cache.get(token) : undefined;
+    if (hit && (hit.validUntil === null || hit.validUntil > now)) return hit.principal;
+    if (hit) cache.delete(token);
+    const verified = isSessionToken(token) ? await verifySession(db, token, now) : await verifyApiKey(db, token, now);
+    if (verified && listening) cache.set(token, verified);
+    return verified?.principal;
+  };
+  return Object.assign(verify, {
+    evict,
+    isKnownGood: (token: string) => listening && cache.has(token),
+    async close() {
+      closed = true;
+      await ready;
+      const open = client;
+      client = undefined;
+      listening = false;
+      open?.removeAllListeners();
+      await open?.end().catch(() => undefined);
+    },
+  });
+}
