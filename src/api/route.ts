@@ -185,7 +185,6 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
     const query = parsePart(spec.query, req.query, 'query');
     const body = parsePart(spec.body, req.body, 'body');
     const { account, mayUse } = await authorize(deps, principal, spec.access, { params, query, body });
-    if (spec.accountRateLimit) for (const acted of accountsActedOn(spec.access, account, body, mayUse)) chargeAccount(deps, acted);
     const ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>> = {
       params,
       query,
@@ -200,6 +199,8 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       mayUse,
     };
     const run = async (key?: string) => {
+      // Charged when the request runs, not when it is replayed from its Idempotency-Key; a 429 frees the key.
+      if (spec.accountRateLimit) for (const acted of accountsActedOn(spec.access, account, body, mayUse)) chargeAccount(deps, acted);
       const result = await spec.handler({ ...ctx, idempotencyKey: key });
       return spec.shownOnce ? { ...result, stored: shownOnceRedacted(result.body, spec.shownOnce) } : result;
     };

@@ -73,13 +73,14 @@ export function useApi(
 
 let sequence = 0;
 
-/** One HTTP call; POSTs get a fresh Idempotency-Key unless one is given (null: none). */
+/** One HTTP call; mutations get a fresh Idempotency-Key unless one is given (null: none). */
 export async function call(api: ApiFixture, method: string, path: string, options: CallOptions = {}) {
   const headers: Record<string, string> = { ...options.headers };
   const key = options.key ?? api.adminKey;
   if (key) headers.authorization = `Bearer ${key}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (method === 'POST' && options.idempotencyKey !== null) {
+  // Every mutation takes an Idempotency-Key (PATCH and DELETE too).
+  if (method !== 'GET' && options.idempotencyKey !== null) {
     headers['idempotency-key'] = options.idempotencyKey ?? `test-${process.pid}-${++sequence}-${Math.random()}`;
   }
   const response = await fetch(`${api.baseUrl}${path}`, {
