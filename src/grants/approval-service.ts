@@ -13,6 +13,7 @@ import {
   type SupportGrantRequest,
   type SupportGrantResult,
 } from './approvals.js';
+import { uncapped, withinDailyCap } from './grant-policy.js';
 import type { GrantsServiceDeps } from './service.js';
 import { startExpiryTimer, timerSettingsOf } from './timers.js';
 
@@ -50,8 +51,19 @@ export async function requestSupportGrantFromApi(
   caller: { scopes: ReadonlySet<string>; idempotencyKey: string | undefined },
   audit: AuditContext,
 ): Promise<SupportGrantResult> {
+  // Within the approval limit but over the person's rolling daily cap on this account: approval all the same.
+  const capped =
+    !uncapped(caller.scopes) &&
+    !(await withinDailyCap(
+      deps.ledger.db,
+      deps.ledger.clock(),
+      { actor: audit.actor, scopes: caller.scopes },
+      request,
+      deps.config.GRANT_DAILY_LIMITS,
+    ));
   const result = await requestSupportGrant(deps.ledger, request, {
     ...audit,
+    overDailyCap: capped,
     scopes: caller.scopes,
     idempotencyKey: caller.idempotencyKey,
     limits: deps.config.GRANT_APPROVAL_LIMITS,

@@ -102,6 +102,8 @@ export interface SupportGrantContext extends AuditContext {
   idempotencyKey: string | undefined;
   limits: Record<string, string>;
   approvalTimeoutMs: number;
+  /** Over the person's rolling daily cap on this account (GRANT_DAILY_LIMITS): approval even within the limit. */
+  overDailyCap?: boolean;
 }
 
 /**
@@ -129,7 +131,7 @@ export async function requestSupportGrant(
     reason: `${request.reasonCode}: ${request.reason}`,
   };
 
-  if (limit !== null && units <= limit) {
+  if (limit !== null && units <= limit && !ctx.overDailyCap) {
     const deps = withAudit(ledger, ({ kind, result }) =>
       kind === 'grant'
         ? { ...audit, action: 'grant.issue', targetType: 'grant', targetId: (result as GrantView).id, before: null, after: result }

@@ -15,7 +15,9 @@ import {
   type OperationMeta,
 } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
+import { ForbiddenError } from '../errors.js';
 import { refuseSupportGrantAboveLimit } from './direct-grant-limit.js';
+import { refuseMoneyBackedGrant, uncapped, withinDailyCap } from './grant-policy.js';
 import { signalExpiryChanged, signalGrantClosed, startExpiryTimer, timerSettingsOf } from './timers.js';
 
 /**
@@ -43,7 +45,16 @@ export async function grantCredits(
   meta: OperationMeta & { scopes: ReadonlySet<string> },
   audit: AuditContext,
 ): Promise<GrantView> {
+  refuseMoneyBackedGrant(meta.scopes, grant);
   await refuseSupportGrantAboveLimit(deps.ledger.db, meta.scopes, deps.config.GRANT_APPROVAL_LIMITS, grant);
+  if (!uncapped(meta.scopes)) {
+    const who = { actor: meta.actor, scopes: meta.scopes };
+    if (!(await withinDailyCap(deps.ledger.db, deps.ledger.clock(), who, grant, deps.config.GRANT_DAILY_LIMITS))) {
+      throw new ForbiddenError(
+        `You have granted this account as much as GRANT_DAILY_LIMITS allows within 24 hours; use POST /v1/accounts/${grant.accountId}/support-grants, which asks for approval.`,
+      );
+    }
+  }
   const { reason, ...input } = grant;
   const audited = auditing(deps.ledger, 'grant', {
     ...audit,

@@ -11,6 +11,7 @@ import {
 } from '../../accounts/service.js';
 import { auditContextOf } from '../../audit/request-context.js';
 import { entryTypes } from '../../db/schema.js';
+import { refuseRiskChange } from '../../grants/grant-policy.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, idString, int8Cursor, isoTime, pageQuery, problemSchema } from '../schemas/common.js';
 import {
@@ -121,7 +122,8 @@ export function registerAccountRoutes(define: DefineRoute): void {
     method: 'patch',
     path: '/v1/accounts/{id}',
     summary: 'Update an account',
-    description: 'Name, pool parent, overdraft limits per credit type, enforcement mode, pricing version, cohort, metadata.',
+    description:
+      'Name, pool parent, overdraft limits per credit type, enforcement mode, pricing version, cohort, metadata. Overdraft limits and enforcement mode need the admin scope.',
     tags: ['Accounts'],
     scopes: ['admin', 'support'],
     access: { path: ['id'], body: ['parentId'] },
@@ -132,6 +134,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     responses: { 200: { description: 'Updated', schema: accountSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async (ctx) => {
       const { deps, params, body } = ctx;
+      refuseRiskChange(ctx.principal.scopes, body);
       return { status: 200, body: await updateAccountAudited(deps, params.id, body, auditContextOf(ctx)) };
     },
   });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { auditContextOf } from '../../audit/request-context.js';
-import { changeExpiry, grantAccount, grantById, grantCredits, grantsOf, voidGrantAudited } from '../../grants/service.js';
+import { changeExpiry, grantById, grantCredits, grantsOf, voidGrantAudited } from '../../grants/service.js';
 import { ownerOf } from '../owners.js';
+import { refuseExpiryExtension } from '../../grants/grant-policy.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, creditTypeId, idString, pageQuery, problemSchema } from '../schemas/common.js';
 import { grantBody, grantSchema } from '../schemas/ledger.js';
@@ -101,7 +102,7 @@ export function registerGrantRoutes(define: DefineRoute): void {
     path: '/v1/grants/{id}/expiry',
     summary: 'Change when a grant expires',
     description:
-      'Moves (or, with null, removes) an active grant’s expiry. No ledger entry: the expiry timer is moved, and the change lands in the audit log with the old and new instant.',
+      'Moves (or, with null, removes) an active grant’s expiry; extending or removing it needs the admin scope. No ledger entry: the expiry timer is moved, and the change lands in the audit log with the old and new instant.',
     tags: ['Grants'],
     scopes: ['admin', 'support'],
     access: { owner: ownerOf.grant },
@@ -121,10 +122,13 @@ export function registerGrantRoutes(define: DefineRoute): void {
     },
     handler: async (ctx) => {
       const { deps, params, body, actor, idempotencyKey } = ctx;
-      const accountId = await grantAccount(deps, params.id);
+      const current = await grantById(deps, params.id);
+      const accountId = current.accountId;
+      const expiresAt = body.expiresAt === null ? null : new Date(body.expiresAt);
+      refuseExpiryExtension(ctx.principal.scopes, current.expiresAt, expiresAt);
       const grant = await changeExpiry(
         deps,
-        { grantId: params.id, accountId, expiresAt: body.expiresAt === null ? null : new Date(body.expiresAt) },
+        { grantId: params.id, accountId, expiresAt },
         { actor, idempotencyKey, reason: body.reason },
         auditContextOf(ctx),
       );
