@@ -1,5 +1,5 @@
 import { Signature } from '@hubspot/api-client';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.js';
 
 /** HubSpot rejects (and so do we) v3 requests older than five minutes. */
@@ -80,4 +80,26 @@ export async function applyHubSpotEvents(
     if (result && result.numUpdatedRows > 0n) applied += 1;
   }
   return { applied, ignored: events.length - applied };
+}
+
+/**
+ * Replay protection of signed inbound deliveries: a signature is accepted
+ * once. HubSpot signs each delivery with a fresh timestamp, so a second
+ * request with the same signature within the five minutes it is valid is a
+ * replay (a captured request sent again). Digests older than that window are
+ * pruned as new ones arrive: a replay after it fails the timestamp check.
+ */
+export async function firstDeliveryOf(db: Database, signature: string, now: Date): Promise<boolean> {
+  const digest = createHash('sha256').update(signature).digest('hex');
+  await db
+    .deleteFrom('crm_inbound_deliveries')
+    .where('received_at', '<', new Date(now.getTime() - 2 * MAX_SIGNATURE_AGE_MS))
+    .execute();
+  const inserted = await db
+    .insertInto('crm_inbound_deliveries')
+    .values({ signature_digest: digest, received_at: now })
+    .onConflict((oc) => oc.column('signature_digest').doNothing())
+    .returning('signature_digest')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }

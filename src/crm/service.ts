@@ -1,6 +1,6 @@
 import type { LedgerDeps } from '../ledger/index.js';
 import { requireAccount } from '../ledger/index.js';
-import { applyHubSpotEvents, verifyHubSpotSignatureV3, type HubSpotWebhookEvent } from './inbound.js';
+import { applyHubSpotEvents, firstDeliveryOf, verifyHubSpotSignatureV3, type HubSpotWebhookEvent } from './inbound.js';
 import { getLink, linkAccount, type CrmLinkView } from './links.js';
 
 /** What the HubSpot routes call. It needs the database and the clock (the ledger's) and the webhook secret. */
@@ -32,7 +32,13 @@ export function hubSpotSignatureValid(
   return secret !== undefined && verifyHubSpotSignatureV3({ ...request, secret, now: deps.ledger.clock() });
 }
 
-/** Applies HubSpot's company changes (domain, owner, deletion) to the links. */
-export function applyInboundEvents(deps: CrmServiceDeps, events: HubSpotWebhookEvent[]) {
+/**
+ * Applies HubSpot's company changes (domain, owner, deletion) to the links,
+ * once per signed delivery: a replayed one is acknowledged and ignored.
+ */
+export async function applyInboundEvents(deps: CrmServiceDeps, events: HubSpotWebhookEvent[], signature: string) {
+  if (!(await firstDeliveryOf(deps.ledger.db, signature, deps.ledger.clock()))) {
+    return { applied: 0, ignored: events.length, replayed: true };
+  }
   return applyHubSpotEvents(deps.ledger.db, events, deps.ledger.clock());
 }

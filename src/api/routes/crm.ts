@@ -111,6 +111,7 @@ export function registerHubSpotWebhookRoutes(app: express.Express, deps: ApiDeps
       });
       return;
     }
-    res.json(await applyInboundEvents(deps, parsed.data));
+    // The signature verified above, so it is present.
+    res.json(await applyInboundEvents(deps, parsed.data, req.header('x-hubspot-signature-v3')!));
   });
 }
