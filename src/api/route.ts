@@ -9,6 +9,7 @@ import { chargeAccount, chargeKey } from './rate-limit.js';
 import { authenticate } from './request-guards.js';
 import { serializeBody, type RouteResult } from './response.js';
 import { authorize, checkAccessDeclaration, type RouteAccess } from './route-access.js';
+import { auditRoute, type RouteAudit } from './route-audit.js';
 import { assertExample, assertStrict, documentedResponses } from './route-document.js';
 
 export type { RouteAccess } from './route-access.js';
@@ -61,6 +62,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
    * Every mutation says so; false only where a replay cannot be (it would keep a secret in clear).
    */
   idempotent?: boolean;
+  /** The audit record of this change, when its service writes none (see RouteAudit). */
+  audit?: RouteAudit;
   /** Top-level response fields shown only once (secrets, tokens): a replay answers null for them. */
   shownOnce?: readonly string[];
   /** Also charge the account's bucket (RATE_LIMIT_PER_ACCOUNT_PER_SECOND): consumption and usage events. */
@@ -202,7 +205,9 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       // Charged when the request runs, not when it is replayed from its Idempotency-Key; a 429 frees the key.
       if (spec.accountRateLimit) for (const acted of accountsActedOn(spec.access, account, body, mayUse)) chargeAccount(deps, acted);
       const result = await spec.handler({ ...ctx, idempotencyKey: key });
-      return spec.shownOnce ? { ...result, stored: shownOnceRedacted(result.body, spec.shownOnce) } : result;
+      const stored = spec.shownOnce ? shownOnceRedacted(result.body, spec.shownOnce) : result.body;
+      if (spec.audit && result.status < 300) await auditRoute(deps, spec.audit, ctx, stored);
+      return spec.shownOnce ? { ...result, stored } : result;
     };
     const result = spec.idempotent ? await runIdempotent(deps, req, principal, run) : await run();
     res.status(result.status).set(result.headers ?? {});

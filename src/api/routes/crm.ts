@@ -53,6 +53,7 @@ export function registerCrmRoutes(define: DefineRoute): void {
         .optional(),
     }),
     example: { domain: 'acme.com' },
+    audit: { action: 'hubspot_link.set', targetType: 'account' },
     idempotent: true,
     responses: { 200: { description: 'Linked', schema: linkSchema }, 404: { description: 'No such account', schema: problemSchema } },
     handler: async ({ deps, params, body }) => {

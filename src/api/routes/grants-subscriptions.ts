@@ -107,6 +107,7 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     params: accountIdParams,
     body: startBody,
     example: { planId: 'starter', planVersion: '2026-01' },
+    audit: { action: 'subscription.start', targetType: 'account' },
     idempotent: true,
     responses: {
       201: { description: 'Started', schema: subscriptionStateSchema },
@@ -166,6 +167,7 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     params: subscriptionParams,
     body: changeBody,
     example: { planId: 'team', effective: 'next_period' },
+    audit: { action: 'subscription.change', targetType: 'subscription', targetParam: 'subscriptionId' },
     idempotent: true,
     responses: {
       200: { description: 'The new state', schema: subscriptionStateSchema },
@@ -194,6 +196,7 @@ export function registerSubscriptionRoutes(define: DefineRoute): void {
     query: z.strictObject({ at: cancelAt.optional() }),
     body: cancelBody,
     example: { at: 'period_end' },
+    audit: { action: 'subscription.cancel', targetType: 'subscription', targetParam: 'subscriptionId' },
     idempotent: true,
     responses: {
       200: { description: 'The new state', schema: subscriptionStateSchema },

@@ -39,6 +39,7 @@ export function registerTrialRoutes(define: DefineRoute): void {
       })
       .meta({ id: 'TrialStartInput' }),
     example: { trialId: 'default' },
+    audit: { action: 'trial.start', targetType: 'account' },
     idempotent: true,
     responses: {
       201: { description: 'Started', schema: trialStateSchema },

@@ -139,6 +139,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
       quantity: 1,
       monthlyCap: { amount: '500.00', currency: 'USD' },
     },
+    audit: { action: 'auto_recharge.set', targetType: 'account' },
     idempotent: true,
     responses: { 200: { description: 'Saved', schema: rechargeSettingsSchema } },
     handler: async ({ deps, params, body }) => {
@@ -177,6 +178,7 @@ export function registerPaymentRoutes(define: DefineRoute): void {
     params: purchaseIdParams,
     body: refundBodySchema,
     example: { reason: 'customer cancelled within 14 days' },
+    audit: { action: 'purchase.refund', targetType: 'purchase' },
     idempotent: true,
     responses: { 200: { description: 'Refunded' }, 409: { description: 'Not a paid purchase', schema: problemSchema } },
     handler: async ({ deps, params, actor }) => {
