@@ -7,6 +7,7 @@ const api = useApi(f);
 
 interface Operation {
   security?: unknown[];
+  'x-burndown-idempotent'?: boolean;
   parameters?: { name: string; in: string }[];
   requestBody?: { content: Record<string, { example?: unknown }> };
   responses: Record<string, unknown>;
@@ -23,8 +24,14 @@ describe('finding 11: the OpenAPI document lists what the routes answer', () => 
         const statuses = Object.keys(op.responses);
         for (const status of ['400', '401', '403', '429', '503']) if (!statuses.includes(status)) missing.push(`${where}: ${status}`);
         if (method !== 'get') {
-          for (const status of ['409', '413', '415', '422']) if (!statuses.includes(status)) missing.push(`${where}: ${status}`);
-          if (!op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key')) missing.push(`${where}: Idempotency-Key`);
+          for (const status of ['413', '415']) if (!statuses.includes(status)) missing.push(`${where}: ${status}`);
+          if (op['x-burndown-idempotent'] !== false) {
+            for (const status of ['409', '422']) if (!statuses.includes(status)) missing.push(`${where}: ${status}`);
+          }
+          // Only a route that says why not (its replay would keep a secret in clear) may go without one.
+          const idempotent = op['x-burndown-idempotent'] !== false;
+          if (idempotent && !op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'))
+            missing.push(`${where}: Idempotency-Key`);
         }
         if (/\{\w+\}/.test(path) && !statuses.includes('404')) missing.push(`${where}: 404`);
         if (op.requestBody && op.requestBody.content['application/json']?.example === undefined) missing.push(`${where}: example`);
