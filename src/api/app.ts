@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, sendProblem, toProblem } from './problem.js';
+import { limitersOf } from './rate-limit.js';
 import { inspectInput, requireJsonBody } from './request-guards.js';
 import { registerUnauthenticatedPaths, requestLogView } from './app-document.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
@@ -75,6 +76,8 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
       serializers: { req: requestLogView },
     }),
   );
+  // The rate limiters' bounded LRUs preallocate their slots (RATE_LIMIT_MAX_TRACKED each): a fixed cost paid at start, not by the first request.
+  limitersOf(deps);
   app.use(requireJsonBody);
   // Keep the raw bytes: webhook signatures are computed over them.
   app.use(express.json({ limit: '2mb', verify: (req, _res, buf) => ((req as Request & { rawBody?: Buffer }).rawBody = buf) }));
