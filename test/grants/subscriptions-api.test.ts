@@ -138,7 +138,7 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
     const unknown = await call(api, 'PATCH', url, { body: { planId: 'platinum' }, ...idem() });
     expect(unknown.status).toBe(400);
     expect(unknown.body!.errors[0].path).toBe('planId');
-    const noKey = await call(api, 'PATCH', url, { body: { paused: true } });
+    const noKey = await call(api, 'PATCH', url, { body: { paused: true }, idempotencyKey: null });
     expect(noKey.status).toBe(400);
     expect(noKey.body!.code).toBe('idempotency_key_required');
     expect((await call(api, 'DELETE', `${url}?at=now`, idem())).status).toBe(200);

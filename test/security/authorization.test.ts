@@ -9,7 +9,7 @@ const api = useApi(f);
 interface Operation {
   security?: unknown[];
   'x-burndown-access'?: string;
-  parameters?: { name: string; in: string }[];
+  parameters?: { name: string; in: string; required?: boolean; schema?: { format?: string; enum?: string[] } }[];
   requestBody?: { content: Record<string, { example?: unknown }> };
 }
 
@@ -84,7 +84,14 @@ describe('finding 3: authorization is enforced by defineRoute on every route of 
           return id;
         });
         const filters = op.parameters?.some((p) => p.in === 'query' && p.name === 'accountId');
-        const query = filters ? `?accountId=${victim}` : '';
+        // Required query parameters get a valid value, so that a 400 cannot stand in for the refusal.
+        const required = (op.parameters ?? []).filter((p) => p.in === 'query' && p.required);
+        const pairs = required.map((p): [string, string] => [
+          p.name,
+          p.schema?.format === 'date-time' ? '2026-01-01T00:00:00Z' : (p.schema?.enum?.[0] ?? 'x'),
+        ]);
+        if (filters) pairs.push(['accountId', victim]);
+        const query = pairs.length ? `?${new URLSearchParams(pairs).toString()}` : '';
         if (filters) named = victim;
         named ??= victim;
         const example = op.requestBody?.content['application/json']?.example;
