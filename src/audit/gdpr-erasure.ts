@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { writeAudit } from './audit-log.js';
-import type { Database } from '../db/database.js';
+import type { Database, Tx } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
 
 export const ERASED_NAME = '[erased]';
@@ -33,6 +33,7 @@ export async function eraseAccount(db: Database, accountId: string, by: string, 
       await sql`update usage_events set properties = '{}'::jsonb where account_id = ${accountId} and properties <> '{}'::jsonb`.execute(tx);
       fields.push('usage_events.properties');
     }
+    await scrubAuditRows(tx, accountId);
     if (earlier) return { accountId, erasedAt: earlier.erased_at.toISOString(), fields: earlier.fields, alreadyErased: true };
     await tx.insertInto('gdpr_erasures').values({ account_id: accountId, requested_by: by, erased_at: at, fields }).execute();
     // The audit record says what was erased, never the values.
@@ -47,4 +48,24 @@ export async function eraseAccount(db: Database, accountId: string, by: string, 
     });
     return { accountId, erasedAt: at.toISOString(), fields, alreadyErased: false };
   });
+}
+
+/** The fields of an audited document that can hold personal data (account names, metadata, descriptions, contacts). */
+const PERSONAL_FIELDS = ['name', 'metadata', 'description', 'domain', 'email', 'properties'];
+
+/**
+ * The audit log keeps what was done, by whom and when; erasure removes the
+ * personal data from its before/after documents (issue 14, finding 8). The
+ * log is append-only: its trigger lets exactly this through, only in a
+ * transaction that says it erases (burndown.erasure) and only for before/after.
+ */
+async function scrubAuditRows(tx: Tx, accountId: string): Promise<void> {
+  await sql`select set_config('burndown.erasure', 'on', true)`.execute(tx);
+  const personal = sql`${PERSONAL_FIELDS}::text[]`;
+  const marker = sql`'{"personalDataErased": true}'::jsonb`;
+  await sql`update audit_log set
+      before = case when before ?| ${personal} then (before - ${personal}) || ${marker} else before end,
+      after = case when after ?| ${personal} then (after - ${personal}) || ${marker} else after end
+    where account_id = ${accountId} and (before ?| ${personal} or after ?| ${personal})`.execute(tx);
+  await sql`select set_config('burndown.erasure', 'off', true)`.execute(tx);
 }

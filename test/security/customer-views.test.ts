@@ -38,3 +38,32 @@ describe('finding 8: customer keys get their own views, without staff data', () 
     for (const hidden of ['test-admin', '127.0.0.1', '12345']) expect(own.text).not.toContain(hidden);
   });
 });
+
+describe('finding 8: erasure scrubs personal data from audit rows', () => {
+  it('an erased account’s name and metadata leave the audit log; what was done, by whom and when stay; the log stays append-only', async () => {
+    const id = `erase-me-${Date.now()}`;
+    expect(
+      (await call(api, 'POST', '/v1/accounts', { body: { id, name: 'Jane Doe', metadata: { email: 'jane@example.com' } } })).status,
+    ).toBe(201);
+    expect((await call(api, 'PATCH', `/v1/accounts/${id}`, { body: { name: 'Jane Q. Doe' } })).status).toBe(200);
+    const before = await f.deps.db.selectFrom('audit_log').select(['before', 'after']).where('account_id', '=', id).execute();
+    expect(JSON.stringify(before)).toContain('Jane');
+    expect((await call(api, 'POST', `/v1/accounts/${id}/erasure`)).status).toBe(200);
+    const rows = await f.deps.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor', 'before', 'after'])
+      .where('account_id', '=', id)
+      .orderBy('id')
+      .execute();
+    expect(JSON.stringify(rows)).not.toContain('Jane');
+    expect(JSON.stringify(rows)).not.toContain('jane@example.com');
+    expect(rows.map((r) => [r.action, r.actor])).toEqual([
+      ['account.create', 'test-admin'],
+      ['account.update', 'test-admin'],
+      ['account.erase', 'test-admin'],
+    ]);
+    await expect(f.deps.db.updateTable('audit_log').set({ actor: 'someone' }).where('account_id', '=', id).execute()).rejects.toThrow(
+      /append-only/,
+    );
+  });
+});
