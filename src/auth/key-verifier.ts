@@ -42,9 +42,12 @@ export interface VerifierOptions {
  * Revocation is effective on the next request in every API process: revoking
  * or rolling a key NOTIFYs API_KEY_CHANNEL in the same transaction, and each
  * process LISTENs on its own connection and drops the key. While that
- * connection is down the cache is flushed and bypassed (every request is
- * verified in the database) until it is back.
+ * connection is down the cache is flushed, and keys verified meanwhile are
+ * cached for DEGRADED_TTL_MS only (a revocation then takes effect within a
+ * second), so an outage of the listener (e.g. PostgreSQL backends being
+ * killed) does not also put a database round trip on every request.
  */
+const DEGRADED_TTL_MS = 1000;
 export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}): ApiKeyVerifier {
   const cache = new LRUCache<string, VerifiedKey>({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 300_000 });
   let listening = false;
@@ -63,7 +66,7 @@ export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}
     client = undefined;
     old?.removeAllListeners();
     void old?.end().catch(() => undefined);
-    options.logger?.warn({ err: why }, 'api-key revocation listener lost; cache flushed and bypassed until it is back');
+    options.logger?.warn({ err: why }, 'api-key revocation listener lost; cache flushed, keys cached for 1 s until it is back');
     if (!closed) setTimeout(listen, retryMs).unref();
     retryMs = Math.min(retryMs * 2, 30_000);
   };
@@ -90,16 +93,17 @@ export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}
 
   const verify = async (token: string): Promise<Principal | undefined> => {
     const now = new Date();
-    const hit = listening ? cache.get(token) : undefined;
+    const hit = cache.get(token);
     if (hit && (hit.validUntil === null || hit.validUntil > now)) return hit.principal;
     if (hit) cache.delete(token);
     const verified = isSessionToken(token) ? await verifySession(db, token, now) : await verifyApiKey(db, token, now);
-    if (verified && listening) cache.set(token, verified);
+    // Without the listener a revocation could go unheard: cache briefly (DEGRADED_TTL_MS), so a revoked key is refused within it.
+    if (verified) cache.set(token, verified, listening ? {} : { ttl: DEGRADED_TTL_MS });
     return verified?.principal;
   };
   return Object.assign(verify, {
     evict,
-    isKnownGood: (token: string) => listening && cache.has(token),
+    isKnownGood: (token: string) => cache.has(token),
     async close() {
       closed = true;
       await ready;
