@@ -146,6 +146,38 @@ export default tseslint.config(
     },
   },
   {
+    // Ledger operations are called measured (src/observability/measured-ledger.ts): metrics and spans at
+    // the boundary that calls the ledger, which itself imports nothing above it.
+    files: ['src/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts'],
+    ignores: ['src/ledger/**', 'src/observability/**', 'src/contracts/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/ledger/index.js'],
+              importNames: [
+                'deduct',
+                'createHold',
+                'commitHold',
+                'releaseHold',
+                'refundBurn',
+                'issueGrant',
+                'voidGrant',
+                'voidGrantPartially',
+                'expireGrant',
+                'changeGrantExpiry',
+                'sweepExpiredHolds',
+              ],
+              message: 'Call ledger operations through src/observability/measured-ledger.ts, so they are measured.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The runtime wires areas for any process; the worker is built on it, not the other way round.
     files: ['src/runtime/**/*.ts'],
     rules: {

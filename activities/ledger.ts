@@ -1,4 +1,5 @@
-import { sweepExpiredHolds, type LedgerDeps } from '../src/ledger/index.js';
+import { type LedgerDeps } from '../src/ledger/index.js';
+import { sweepExpiredHolds } from '../src/observability/measured-ledger.js';
 
 /** Ledger activities over the narrow LedgerDeps interface. */
 export function createLedgerActivities(deps: { ledger: LedgerDeps }) {

@@ -4,6 +4,8 @@ import { attemptDelivery, deadLetterDelivery, type AttemptOutcome, type Delivery
 import { dispatchOutboxBatch } from '../src/notifications/relay.js';
 import { signalPendingCrmSyncs, startPendingDeliveries } from '../src/notifications/relay-fanout.js';
 import { signalMarkedGrantTimers } from '../src/grants/timers.js';
+import { webhookDeadLettered, webhookDeliveryFailures } from '../src/observability/metrics.js';
+import { externalCall } from '../src/observability/spans.js';
 import type { DeliveryRetryPolicy } from '../src/contracts/notifications.js';
 import { configured } from './failures.js';
 
@@ -54,12 +56,17 @@ export function createNotificationActivities(deps: { notifications?: Notificatio
 
     async attemptWebhookDelivery(deliveryId: string): Promise<AttemptOutcome> {
       const n = required(deps);
-      return attemptDelivery(n.db, deliveryId, n.clock, n.delivery);
+      const outcome = await externalCall('webhook', 'deliver', () => attemptDelivery(n.db, deliveryId, n.clock, n.delivery), {
+        'burndown.webhook_delivery_id': deliveryId,
+      });
+      if (outcome.outcome === 'failed') webhookDeliveryFailures.inc();
+      return outcome;
     },
 
     async deadLetterWebhookDelivery(deliveryId: string): Promise<void> {
       const n = required(deps);
       await deadLetterDelivery(n.db, deliveryId, n.clock());
+      webhookDeadLettered.inc();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { rechargeOutcomes } from '../src/observability/metrics.js';
 import type { PaymentsDeps, StartRecharge } from '../src/payments/deps.js';
 import { isTransientStripeError, PaymentDeclinedError } from '../src/payments/gateway.js';
 import { fulfilPurchase, findPurchase } from '../src/payments/purchases.js';
@@ -44,18 +45,23 @@ export function createPaymentActivities(deps: { payments?: PaymentActivityDeps |
       try {
         const result = await chargeRecharge(required(deps), input);
         if ('noPaymentMethod' in result) {
+          rechargeOutcomes.inc({ outcome: 'no_payment_method' });
           throw ApplicationFailure.create({
             message: 'the customer has no saved payment method',
             type: 'no_payment_method',
             nonRetryable: true,
           });
         }
+        rechargeOutcomes.inc({ outcome: result.status === 'succeeded' ? 'succeeded' : 'processing' });
         return { status: result.status, paymentIntentId: result.id };
       } catch (error) {
+        if (error instanceof ApplicationFailure) throw error;
         // Off-session confirmation that needs 3-D Secure: the customer must act.
         if (error instanceof PaymentDeclinedError && error.requiresAction && error.paymentIntentId) {
+          rechargeOutcomes.inc({ outcome: 'requires_action' });
           return { status: 'requires_action', paymentIntentId: error.paymentIntentId };
         }
+        rechargeOutcomes.inc({ outcome: error instanceof PaymentDeclinedError ? 'declined' : 'error' });
         return classify(error);
       }
     },
@@ -75,6 +81,7 @@ export function createPaymentActivities(deps: { payments?: PaymentActivityDeps |
 
     async failRecharge(input: { purchaseId: string; reason: string; attempts: number }): Promise<void> {
       await failRecharge(required(deps), input);
+      rechargeOutcomes.inc({ outcome: 'gave_up' });
     },
 
     async dispatchDueRecharges(): Promise<number> {

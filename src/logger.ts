@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { traceFields } from './observability/trace-context.js';
 
 export type { Logger };
 
@@ -44,6 +45,7 @@ export function createLogger(level: string, name: string, destination?: Destinat
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin: traceFields,
     },
     destination ?? pino.destination({ dest: 1, sync: true }),
   );

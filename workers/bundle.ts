@@ -1,7 +1,13 @@
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Compiled (dist/, `npm run build`) or run from source by tsx. */
+const extension = import.meta.url.endsWith('.js') ? 'js' : 'ts';
+const sibling = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export const workflowsPath = sibling(`../workflows/index.${extension}`);
+/** The OpenTelemetry workflow interceptors, bundled in only when tracing is on. */
+export const tracingInterceptorsPath = sibling(`../workflows/tracing-interceptors.${extension}`);
 
 /**
  * Workflow sources are ESM TypeScript that import siblings as `./x.js`; teach
@@ -15,8 +21,18 @@ export const bundlerOptions: Pick<BundleOptions, 'webpackConfigHook'> = {
   },
 };
 
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, ...bundlerOptions, logger: quietLogger });
+export async function bundleWorkflows(options: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath,
+    ...bundlerOptions,
+    workflowInterceptorModules: options.traced ? [tracingInterceptorsPath] : [],
+    logger: quietLogger,
+  });
+}
+
+/** Where `npm run build` writes the workflow bundle, beside the compiled worker (dist/workers/). */
+export function prebuiltBundlePath(traced: boolean): string {
+  return sibling(`./workflow-bundle${traced ? '-traced' : ''}.js`);
 }
 
 const noop = () => undefined;

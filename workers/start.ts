@@ -1,36 +1,63 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/index.js';
+import { createServer } from 'node:net';
 import type { Logger } from '../src/logger.js';
+import { scrapeOf, startMetricsServer, type MetricsEndpoint } from '../src/observability/metrics-server.js';
 import { scheduleTable, type Areas } from '../src/runtime/areas.js';
 import type { Core } from '../src/runtime/core.js';
 import { ensureSchedule } from '../src/runtime/schedules.js';
+import { temporalConnectionOptions } from '../src/runtime/temporal-connection.js';
 import { createBurndownWorker } from './worker.js';
 
 export interface RunningWorker {
   worker: Worker;
   /** Resolves when the worker has stopped; rejects if it crashed. */
   done: Promise<void>;
+  /** The worker's GET /metrics (WORKER_METRICS_LISTEN), unless off. */
+  metrics: MetricsEndpoint | undefined;
   drain(): Promise<void>;
 }
 
+let runtimeMetricsUrl: string | undefined;
 let runtimeInstalled = false;
 
 /**
- * The SDK runtime, once per process: its logs go through pino, and it installs
- * no signal handlers, because the entry point owns shutdown order.
+ * The SDK runtime, once per process: its logs go through pino, it installs no
+ * signal handlers (the entry point owns shutdown order), and its own worker
+ * metrics (task slots, poll and schedule-to-start latencies, workflow and
+ * activity outcomes) are exported in Prometheus format on a loopback port
+ * that the worker's /metrics reads. Returns that exporter's URL.
  */
-export function installTemporalRuntime(logger: Logger): void {
-  if (runtimeInstalled) return;
+export async function installTemporalRuntime(logger: Logger, sdkMetricsPort = 0): Promise<string | undefined> {
+  if (runtimeInstalled) return runtimeMetricsUrl;
   runtimeInstalled = true;
+  const port = sdkMetricsPort || (await freeLoopbackPort());
+  const bindAddress = `127.0.0.1:${port}`;
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
   Runtime.install({
     shutdownSignals: [],
+    telemetryOptions: {
+      metrics: { prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } },
+    },
     logger: new DefaultLogger('WARN', (entry) => {
       const level = entry.level.toLowerCase() as Lowercase<LogLevel>;
       const log =
         level === 'trace' ? 'trace' : level === 'debug' ? 'debug' : level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error';
       sdkLogger[log]({ ...entry.meta }, entry.message);
     }),
+  });
+  runtimeMetricsUrl = `http://${bindAddress}/metrics`;
+  return runtimeMetricsUrl;
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
   });
 }
 
@@ -50,19 +77,27 @@ async function activityDeps(areas: Areas): Promise<ActivityDeps> {
 /** Ensures every area's Schedules, then runs the Burndown worker on TEMPORAL_TASK_QUEUE. */
 export async function startWorker(core: Core, areas: Areas): Promise<RunningWorker> {
   const { config } = core;
-  installTemporalRuntime(core.logger);
+  const sdkMetrics = await installTemporalRuntime(core.logger, config.TEMPORAL_SDK_METRICS_PORT);
   for (const schedule of scheduleTable(areas)) await ensureSchedule(core.temporal, config.TEMPORAL_TASK_QUEUE, schedule);
-  const connection = await NativeConnection.connect({ address: core.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config, core.temporalAddress));
   const worker = await createBurndownWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps: await activityDeps(areas),
   });
-  const done = worker.run().finally(() => connection.close());
+  const metrics =
+    config.WORKER_METRICS_LISTEN === 'off'
+      ? undefined
+      : await startMetricsServer(config.WORKER_METRICS_LISTEN, config.METRICS_TOKEN, sdkMetrics ? scrapeOf(sdkMetrics) : undefined);
+  const done = worker.run().finally(async () => {
+    await metrics?.close();
+    await connection.close();
+  });
   return {
     worker,
     done,
+    metrics,
     async drain() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

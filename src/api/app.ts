@@ -10,6 +10,7 @@ import { limitersOf } from './rate-limit.js';
 import { inspectInput, requireJsonBody } from './request-guards.js';
 import { registerUnauthenticatedPaths, requestLogView } from './app-document.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { metricsHandler } from '../observability/metrics-server.js';
 import { createRouteRegistrar } from './route.js';
 import { mountWebUi } from '../ui/serve.js';
 import { registerAccountRoutes } from './routes/accounts.js';
@@ -27,6 +28,7 @@ import { registerTrialRoutes } from './routes/grants-trials.js';
 import { registerGrantRoutes } from './routes/grants.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { mountStripeWebhooks, registerPaymentRoutes } from './routes/payments.js';
+import { httpTelemetry } from './telemetry.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -59,6 +61,7 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  app.use(httpTelemetry());
   app.use((req, res, next) => {
     const given = req.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
@@ -71,9 +74,11 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
       logger: deps.logger,
       genReqId: (_req, res) => (res as Response).locals.requestId as string,
       customProps: (_req, res) => ({ requestId: (res as Response).locals.requestId }),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      // One short line per request, at debug unless it failed: metrics count requests, logs explain failures.
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
       // Only these request headers are logged at all; the logger's redact option is the second line of defence.
-      serializers: { req: requestLogView },
+      serializers: { req: requestLogView, res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
     }),
   );
   // The rate limiters' bounded LRUs preallocate their slots (RATE_LIMIT_MAX_TRACKED each): a fixed cost paid at start, not by the first request.
@@ -83,6 +88,11 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
   app.use(express.json({ limit: '2mb', verify: (req, _res, buf) => ((req as Request & { rawBody?: Buffer }).rawBody = buf) }));
   app.use(inspectInput);
 
+  // Only with a token: a /metrics on the public port is never open (METRICS_LISTEN=public needs METRICS_TOKEN).
+  if (deps.config.METRICS_LISTEN === 'public' && deps.config.METRICS_TOKEN) {
+    const serveMetrics = metricsHandler(deps.config.METRICS_TOKEN);
+    app.get('/metrics', (req, res) => serveMetrics(req, res));
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

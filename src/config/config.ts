@@ -55,6 +55,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (config.WEBHOOK_ALLOW_PRIVATE_HOSTS.length > 0) missing.push('WEBHOOK_ALLOW_PRIVATE_HOSTS is for development only');
     if (missing.length > 0) throw new ConfigError(missing);
   }
+  const combinations = [
+    config.METRICS_LISTEN === 'public' &&
+      !config.METRICS_TOKEN &&
+      'METRICS_LISTEN=public needs METRICS_TOKEN: /metrics on the public port is never open. Example: METRICS_TOKEN=a-long-random-string',
+    !config.TEMPORAL_TLS_CERT_PATH !== !config.TEMPORAL_TLS_KEY_PATH &&
+      'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together (an mTLS client certificate and its key). Example: TEMPORAL_TLS_KEY_PATH=/etc/burndown/temporal/client.key',
+  ].filter((problem): problem is string => typeof problem === 'string');
+  if (combinations.length > 0) throw new ConfigError(combinations);
   return Object.freeze(config);
 }
 

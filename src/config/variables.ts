@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { variable, port, positiveInt, postgresUrl, hostPort, type VariableSpec } from './variable-spec.js';
 import { areaVariables } from './variables-areas.js';
 import { securityVariables } from './variables-security.js';
+import { observabilityVariables, temporalTlsVariables } from './variables-operations.js';
 
 export type { VariableSpec };
 
@@ -10,7 +11,7 @@ export type { VariableSpec };
  * of documentation. src/config/config.ts parses the environment with these,
  * and docs/CONFIGURATION.md is printed from them (`npm run config:table`), in
  * this order: the process's own (server, database, Temporal, ledger, API),
- * the areas' (src/config/variables-areas.ts), the web UI's.
+ * Temporal TLS, metrics and tracing (src/config/variables-operations.ts), the areas' (src/config/variables-areas.ts), the web UI's.
  */
 const processVariables = {
   BURNDOWN_ENV: variable(
@@ -98,4 +99,11 @@ const webUiVariables = {
   ),
 } as const;
 
-export const configVariables = { ...processVariables, ...areaVariables, ...webUiVariables, ...securityVariables } as const;
+export const configVariables = {
+  ...processVariables,
+  ...temporalTlsVariables,
+  ...observabilityVariables,
+  ...areaVariables,
+  ...webUiVariables,
+  ...securityVariables,
+} as const;

@@ -1,4 +1,5 @@
-import { commitHold, createHold, deduct, findHold, releaseHold, getCreditType } from '../ledger/index.js';
+import { findHold, getCreditType } from '../ledger/index.js';
+import { commitHold, createHold, deduct, releaseHold } from '../observability/measured-ledger.js';
 import { ConflictError, InsufficientCreditsError } from '../errors.js';
 import { formatAmount, parseAmount } from '../money/amount.js';
 import type { Rating } from './pricing/rate.js';

@@ -17,12 +17,12 @@ import {
   getCreditType,
   getHold,
   holdView as holdViewOf,
-  refundBurn,
   requireAccount,
   type HoldView,
   type LedgerDeps,
   type OperationMeta,
 } from '../ledger/index.js';
+import { refundBurn } from '../observability/measured-ledger.js';
 import { consumptionWorkflow } from '../../workflows/consumption/saga.js';
 import { consumptionWorkflowId } from './ids.js';
 import { loadAccount, rateUsage } from './rating.js';

@@ -2,6 +2,7 @@ import { Client } from '@hubspot/api-client';
 import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
 import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/companies/index.js';
 import type { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
+import { tracedGateway } from '../observability/spans.js';
 import { CrmRateLimitedError, CrmRejectedError, CrmUnavailableError, type CrmGateway, type CrmPropertyDefinition } from './gateway.js';
 
 /** HubSpot's association type id for task → company. */
@@ -47,7 +48,7 @@ export function createHubSpotGateway(options: { accessToken: string; basePath?: 
     ...(options.basePath && { basePath: options.basePath.replace(/\/$/, '') }),
     numberOfApiCallRetries: 0,
   });
-  return {
+  return tracedGateway('hubspot', {
     async getCompanies(ids, properties) {
       if (ids.length === 0) return [];
       const response = await call(() =>
@@ -122,5 +123,5 @@ export function createHubSpotGateway(options: { accessToken: string; basePath?: 
       }
       return created;
     },
-  };
+  } satisfies CrmGateway);
 }

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -21,6 +21,8 @@ export interface DatabaseOptions {
   connectionString: string;
   poolSize: number;
   applicationName: string;
+  /** Told of every statement after it ran, with its duration (process telemetry: lock waits, spans). */
+  onQuery?: (event: LogEvent) => void;
 }
 
 export function createPool(options: DatabaseOptions): pg.Pool {
@@ -44,6 +46,6 @@ export function createPool(options: DatabaseOptions): pg.Pool {
   return pool;
 }
 
-export function createDatabase(options: DatabaseOptions): Database {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(options) }) });
+export function createDatabase(options: DatabaseOptions, pool: pg.Pool = createPool(options)): Database {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(options.onQuery && { log: options.onQuery }) });
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { tracedGateway } from '../observability/spans.js';
 import type { AccountingAdapter } from './adapters/adapter.js';
 import { fileAdapter } from './adapters/file.js';
 import { httpAdapter } from './adapters/http.js';
@@ -18,10 +19,12 @@ export function financeSettings(config: Config): FinanceSettings {
   return {
     accountsFile: config.FINANCE_ACCOUNTS_FILE,
     fxRatesFile: config.FINANCE_FX_RATES_FILE,
-    adapter:
+    adapter: tracedGateway(
+      'accounting',
       config.FINANCE_ADAPTER === 'http'
         ? httpAdapter({ baseUrl: config.FINANCE_POSTING_URL!, token: config.FINANCE_POSTING_TOKEN })
         : fileAdapter(config.FINANCE_EXPORT_DIR),
+    ),
     lateEventWindowMs: config.LATE_EVENT_WINDOW_DAYS * 86_400_000,
   };
 }

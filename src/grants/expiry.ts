@@ -1,5 +1,6 @@
 import { inTransaction } from '../db/transaction.js';
-import { expireGrant, findGrant, fromUnits, getCreditType, type LedgerDeps, type LedgerObserver } from '../ledger/index.js';
+import { findGrant, fromUnits, getCreditType, type LedgerDeps, type LedgerObserver } from '../ledger/index.js';
+import { expireGrant } from '../observability/measured-ledger.js';
 import { NotFoundError } from '../errors.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 

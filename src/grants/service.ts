@@ -2,18 +2,16 @@ import type { Client } from '@temporalio/client';
 import { auditing, withAudit, type AuditContext } from '../audit/audit-log.js';
 import type { Config } from '../config/config.js';
 import {
-  changeGrantExpiry,
   findGrant,
   getGrant,
-  issueGrant,
   listGrants,
-  voidGrant,
   type ExpiryChange,
   type GrantView,
   type GrantInput,
   type LedgerDeps,
   type OperationMeta,
 } from '../ledger/index.js';
+import { changeGrantExpiry, issueGrant, voidGrant } from '../observability/measured-ledger.js';
 import type { Logger } from '../logger.js';
 import { ForbiddenError } from '../errors.js';
 import { refuseSupportGrantAboveLimit } from './direct-grant-limit.js';

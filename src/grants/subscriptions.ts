@@ -1,4 +1,5 @@
-import { fromUnits, getCreditType, issueGrant, toUnits, type LedgerDeps } from '../ledger/index.js';
+import { fromUnits, getCreditType, toUnits, type LedgerDeps } from '../ledger/index.js';
+import { issueGrant } from '../observability/measured-ledger.js';
 import { divideRounded } from '../money/amount.js';
 import type { ResolvedPlan, RolloverRule } from '../contracts/grants.js';
 import { clockAtLeast, expireGrantAsOf } from './expiry.js';

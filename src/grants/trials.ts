@@ -1,4 +1,5 @@
-import { issueGrant, type LedgerDeps } from '../ledger/index.js';
+import { type LedgerDeps } from '../ledger/index.js';
+import { issueGrant } from '../observability/measured-ledger.js';
 import type { ResolvedTrial } from '../contracts/grants.js';
 import { clockAtLeast } from './expiry.js';
 

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { DomainError } from '../errors.js';
+import { tracedGateway } from '../observability/spans.js';
 
 /**
  * The narrow surface of Stripe that Burndown uses. Everything above it speaks
@@ -104,7 +105,7 @@ function mapCardError(error: unknown): never {
 }
 
 export function createStripeGateway(stripe: Stripe): PaymentGateway {
-  return {
+  return tracedGateway('stripe', {
     async createCustomer(accountId, idempotencyKey) {
       const customer = await stripe.customers.create({ metadata: { account_id: accountId } }, { idempotencyKey });
       return customer.id;
@@ -147,7 +148,7 @@ export function createStripeGateway(stripe: Stripe): PaymentGateway {
       );
       return { id: refund.id, status: refund.status ?? 'pending' };
     },
-  };
+  } satisfies PaymentGateway);
 }
 
 /** 429, 5xx and network errors: worth retrying with the same idempotency key. */

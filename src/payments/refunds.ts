@@ -1,5 +1,6 @@
 import { inTransaction } from '../db/transaction.js';
-import { fromUnits, getCreditType, issueGrant, voidGrant, voidGrantPartially, findGrant, toUnits } from '../ledger/index.js';
+import { fromUnits, getCreditType, findGrant, toUnits } from '../ledger/index.js';
+import { issueGrant, voidGrant, voidGrantPartially } from '../observability/measured-ledger.js';
 import { ConflictError } from '../errors.js';
 import { formatMoney } from '../money/amount.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';

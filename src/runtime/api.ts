@@ -2,15 +2,18 @@ import type { Server } from 'node:http';
 import { createApp } from '../api/app.js';
 import type { ApiDeps } from '../api/deps.js';
 import { createApiKeyVerifier } from '../auth/api-keys.js';
+import { startMetricsServer, type MetricsEndpoint } from '../observability/metrics-server.js';
 import type { Areas } from './areas.js';
 import type { Core } from './core.js';
 
 export interface RunningApi {
   url: string;
+  /** The API process's GET /metrics on its own listener (METRICS_LISTEN=host:port), unless public or off. */
+  metrics: MetricsEndpoint | undefined;
   close(): Promise<void>;
 }
 
-/** The HTTP API over the core and the areas, listening on HOST:PORT. */
+/** The HTTP API over the core and the areas, listening on HOST:PORT, and its /metrics listener. */
 export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
   const { config } = core;
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
@@ -37,12 +40,18 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
   });
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : config.PORT;
+  const listen = config.METRICS_LISTEN;
+  const metrics = listen === 'off' || listen === 'public' ? undefined : await startMetricsServer(listen, config.METRICS_TOKEN);
   return {
     url: `http://${config.HOST}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    metrics,
+    async close() {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }).then(() => verifyApiKey.close()),
+      });
+      await verifyApiKey.close();
+      await metrics?.close();
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { auditContextOf } from '../../audit/request-context.js';
 import { holdsOf, holdView, refundBurnAudited } from '../../consumption/service.js';
-import { commitHold, createHold, deduct, releaseHold } from '../../ledger/index.js';
+import { commitHold, createHold, deduct, releaseHold } from '../../observability/measured-ledger.js';
 import { ownerOf } from '../owners.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';

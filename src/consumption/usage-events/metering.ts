@@ -3,7 +3,7 @@ import { effectiveMode } from '../enforcement.js';
 import { loadAccount, rateUsage, storedRating, type RatedAccount } from '../rating.js';
 import type { ConsumptionDeps } from '../settings.js';
 import { recordShadowEntry } from '../shadow.js';
-import { deduct } from '../../ledger/index.js';
+import { deduct } from '../../observability/measured-ledger.js';
 import { DomainError, InsufficientCreditsError } from '../../errors.js';
 import { closedPeriodAt } from './closed-periods.js';
 
