@@ -27,9 +27,10 @@ export interface StackFixture {
  * The stack as `npm start` wires it (src/runtime: core, areas, worker, API,
  * their /metrics listeners), in this test process, over a fresh database of
  * the test PostgreSQL and the test Temporal server, on a task queue of its
- * own and free ports. The invariants are checked when the file ends.
+ * own and free ports. The invariants are checked when the file ends. `env`
+ * may be a function, read when the stack starts (a URL another fixture made).
  */
-export function useRunningStack(env: Record<string, string> = {}): StackFixture {
+export function useRunningStack(env: Record<string, string> | (() => Record<string, string>) = {}): StackFixture {
   const fixture = {} as StackFixture;
   beforeAll(async () => {
     fixture.database = await createTestDatabase();
@@ -40,7 +41,7 @@ export function useRunningStack(env: Record<string, string> = {}): StackFixture 
       METRICS_LISTEN: '127.0.0.1:0',
       WORKER_METRICS_LISTEN: '127.0.0.1:0',
       TEMPORAL_TASK_QUEUE: `stack-${randomBytes(4).toString('hex')}`,
-      ...env,
+      ...(typeof env === 'function' ? env() : env),
     });
     const logger = createLogger('silent', 'test-stack');
     fixture.core = await openCore(
