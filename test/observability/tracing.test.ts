@@ -165,5 +165,7 @@ describe('tracing (OpenTelemetry, in-memory exporter)', () => {
       span.end();
     });
     expect(traceFields()).toEqual({});
+    // pino merges each line's own fields into the mixin's object: it must be a fresh, writable one.
+    expect(Object.assign(traceFields(), { taskQueue: 'burndown' })).toEqual({ taskQueue: 'burndown' });
   });
 });
