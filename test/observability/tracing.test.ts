@@ -23,10 +23,10 @@ beforeAll(() => {
 });
 const stack = useRunningStack(() => ({ STRIPE_API_BASE: stripe.url, OUTBOX_RELAY_INTERVAL_SECONDS: '3600' }));
 
-async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await read();
+    const value = read();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -92,16 +92,13 @@ describe('tracing (OpenTelemetry, in-memory exporter)', () => {
     expect(started.body).toMatchObject({ status: 'reserved' });
     const done = await stack.call('POST', `/v1/consumptions/${started.body.consumptionId}/complete`, { actualQuantity: '10' });
     expect(done.body).toMatchObject({ status: 'completed' });
-    const request = await eventually(
-      async () => exporter.getFinishedSpans().find((s) => s.name === 'POST /v1/consumptions'),
-      'the request span',
-    );
+    const request = await eventually(() => exporter.getFinishedSpans().find((s) => s.name === 'POST /v1/consumptions'), 'the request span');
     const traceId = request.spanContext().traceId;
     const inTrace = () => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
     // The hold took the balance below the threshold: the recharge it triggered charges Stripe. Workflow spans
     // leave the sandbox through a sink when an activation completes: wait for the saga's run to be exported.
     await eventually(
-      async () =>
+      () =>
         inTrace().some((s) => s.name === 'RunWorkflow:consumptionWorkflow') &&
         inTrace().some((s) => s.name === 'stripe createPaymentIntent')
           ? true
