@@ -13,7 +13,7 @@ import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { startEmbeddedPostgres } from '../stack/embedded-postgres.js';
-import { runMain } from './main.js';
+import { runMain, UsageError } from './main.js';
 
 runMain(async () => {
   const { values } = parseArgs({
@@ -27,9 +27,9 @@ runMain(async () => {
   const wanted = (values.scope ?? []) as Scope[];
   const bad = wanted.filter((s) => !(scopes as readonly string[]).includes(s));
   if (wanted.length === 0 || bad.length > 0) {
-    throw new Error(`--scope must be one or more of ${scopes.join(', ')}${bad.length ? `; got ${bad.join(', ')}` : ''}`);
+    throw new UsageError(`--scope must be one or more of ${scopes.join(', ')}${bad.length ? `; got ${bad.join(', ')}` : ''}`);
   }
-  if (wanted.includes('customer') && !values.account) throw new Error('a customer key must be bound to an account: --account <id>');
+  if (wanted.includes('customer') && !values.account) throw new UsageError('a customer key must be bound to an account: --account <id>');
   const config = loadConfig();
   const logger = createLogger('warn', 'burndown-keys');
   const embedded = config.DATABASE_URL

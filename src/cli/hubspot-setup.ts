@@ -11,12 +11,12 @@ import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { startEmbeddedPostgres } from '../stack/embedded-postgres.js';
-import { runMain } from './main.js';
+import { runMain, UsageError } from './main.js';
 
 runMain(async () => {
   const config = loadConfig();
   if (!config.HUBSPOT_ACCESS_TOKEN)
-    throw new Error('HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (see docs/HUBSPOT.md) and export its token.');
+    throw new UsageError('HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (see docs/HUBSPOT.md) and export its token.');
   const logger = createLogger('warn', 'burndown-hubspot-setup');
   const embedded = config.DATABASE_URL
     ? undefined

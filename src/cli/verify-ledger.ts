@@ -10,11 +10,11 @@ import { createDatabase } from '../db/database.js';
 import { verifyAccountChains } from '../audit/chain-verify.js';
 import { createLogger } from '../logger.js';
 import { startEmbeddedPostgres } from '../stack/embedded-postgres.js';
-import { runMain } from './main.js';
+import { runMain, UsageError } from './main.js';
 
 runMain(async () => {
   const { values } = parseArgs({ options: { account: { type: 'string' }, 'credit-type': { type: 'string' }, all: { type: 'boolean' } } });
-  if (!values.account && !values.all) throw new Error('give --account <id> (optionally --credit-type <id>) or --all');
+  if (!values.account && !values.all) throw new UsageError('give --account <id> (optionally --credit-type <id>) or --all');
   const config = loadConfig();
   const logger = createLogger('warn', 'burndown-verify');
   const embedded = config.DATABASE_URL

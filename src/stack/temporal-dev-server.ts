@@ -101,7 +101,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   else args.push('--ui-port', String(options.uiPort));
 
   const logFd = openSync(join(dataDir, `temporal-${options.port}.log`), 'a');
-  const child = spawn(cli, args, { stdio: ['ignore', logFd, logFd] });
+  // Its own process group: Ctrl-C in a terminal reaches only Burndown, which stops this server last, after draining.
+  const child = spawn(cli, args, { stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${cli}`);

@@ -1,0 +1,128 @@
+/**
+ * The first hour with `npm start`, as a new user meets it: Ctrl-C (SIGINT to
+ * the terminal's whole process group, which npm also forwards) drains the
+ * worker and stops everything in order; SIGTERM to the npm process alone (a
+ * process manager, a CI runner) does the same, leaving no embedded PostgreSQL
+ * or Temporal server behind. The real `npm start`, on embedded servers in a
+ * temporary data folder and free ports.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, readPid } from '../../src/stack/pid-file.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+let dataDir: string;
+let env: Record<string, string>;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'burndown-dev-stack-'));
+  await chmod(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must reach its folder
+  env = {
+    DATA_DIR: dataDir,
+    METRICS_LISTEN: '127.0.0.1:0',
+    WORKER_METRICS_LISTEN: '127.0.0.1:0',
+    LOG_LEVEL: 'info',
+  };
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** `npm start` in its own process group (as a terminal runs it), until the banner is printed. */
+async function startStack() {
+  // Fresh ports each time: a server just stopped may still hold its port for a moment.
+  for (const name of ['PORT', 'EMBEDDED_POSTGRES_PORT', 'TEMPORAL_DEV_PORT', 'TEMPORAL_UI_PORT']) env[name] = String(await freePort());
+  const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 120_000;
+  while (!output.includes('Ctrl-C stops everything')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output.slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const servers = {
+    postgres: await readPid(join(dataDir, 'postgres', 'postmaster.pid')),
+    temporal: await readPid(join(dataDir, `temporal-${env.TEMPORAL_DEV_PORT}.pid`)),
+  };
+  expect(servers.postgres).toBeDefined();
+  expect(servers.temporal).toBeDefined();
+  return { child, exited, servers, output: () => output };
+}
+
+/** What stopping showed: exit code, the log messages in order, and whether the embedded servers are gone. */
+async function stopped(stack: Awaited<ReturnType<typeof startStack>>) {
+  const code = await stack.exited;
+  const messages = stack
+    .output()
+    .split('\n')
+    .flatMap((line) => {
+      if (!line.startsWith('{')) return line.trim() ? [line.trim()] : [];
+      return [(JSON.parse(line) as { msg: string }).msg];
+    });
+  return {
+    code,
+    messages,
+    postgresAlive: isAlive(stack.servers.postgres!),
+    temporalAlive: isAlive(stack.servers.temporal!),
+  };
+}
+
+describe('npm start: stopping', () => {
+  it('Ctrl-C (SIGINT to the process group, forwarded by npm as well) drains the worker and stops everything', async () => {
+    const stack = await startStack();
+    process.kill(-stack.child.pid!, 'SIGINT');
+    const result = await stopped(stack);
+    expect(result.messages.join('\n')).not.toContain('again');
+    expect(result.messages).toEqual(expect.arrayContaining(['shutting down: draining worker, closing API, stopping servers', 'stopped']));
+    expect(result.messages.indexOf('stopped')).toBeGreaterThan(
+      result.messages.indexOf('shutting down: draining worker, closing API, stopping servers'),
+    );
+    expect(result).toMatchObject({ postgresAlive: false, temporalAlive: false });
+    expect(result.code).toBe(0);
+  });
+
+  it('SIGTERM to the npm process alone stops the whole stack, orphaning nothing', async () => {
+    const stack = await startStack();
+    process.kill(stack.child.pid!, 'SIGTERM');
+    const result = await stopped(stack);
+    expect(result.messages).toContain('stopped');
+    expect(result.messages.join('\n')).not.toContain('again');
+    expect(result).toMatchObject({ postgresAlive: false, temporalAlive: false });
+  });
+
+  it('keeps the banner readable: requests that succeed write no log line at the default level', async () => {
+    const stack = await startStack();
+    const before = stack.output().length;
+    for (let i = 0; i < 5; i++) expect((await fetch(`http://127.0.0.1:${env.PORT}/v1/credit-types`)).status).toBe(401);
+    const key = /Admin key\s+(\S+)/.exec(stack.output())![1]!;
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`http://127.0.0.1:${env.PORT}/v1/credit-types`, { headers: { authorization: `Bearer ${key}` } });
+      expect(response.status).toBe(200);
+    }
+    const linesSince = () => stack.output().slice(before).split('\n').filter(Boolean);
+    const deadline = Date.now() + 10_000;
+    while (linesSince().length < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const lines = linesSince();
+    // The refused ones are worth a line each, and a short one; the successful ones none.
+    expect(lines).toHaveLength(5);
+    for (const line of lines) expect(line.length).toBeLessThan(400);
+    process.kill(-stack.child.pid!, 'SIGINT');
+    expect((await stopped(stack)).code).toBe(0);
+  });
+});
