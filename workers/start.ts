@@ -89,7 +89,12 @@ export async function startWorker(core: Core, areas: Areas): Promise<RunningWork
   const metrics =
     config.WORKER_METRICS_LISTEN === 'off'
       ? undefined
-      : await startMetricsServer(config.WORKER_METRICS_LISTEN, config.METRICS_TOKEN, sdkMetrics ? scrapeOf(sdkMetrics) : undefined);
+      : await startMetricsServer(
+          config.WORKER_METRICS_LISTEN,
+          config.METRICS_TOKEN,
+          sdkMetrics ? scrapeOf(sdkMetrics) : undefined,
+          () => worker.getState() === 'RUNNING',
+        );
   const done = worker.run().finally(async () => {
     await metrics?.close();
     await connection.close();

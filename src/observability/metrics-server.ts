@@ -39,15 +39,27 @@ export function metricsHandler(token: string | undefined, extra?: ExtraMetrics) 
   };
 }
 
-/** A listener of its own for /metrics (host:port; port 0 picks a free one), apart from the public API port. */
-export async function startMetricsServer(listen: string, token: string | undefined, extra?: ExtraMetrics): Promise<MetricsEndpoint> {
+/**
+ * A listener of its own for /metrics (host:port; port 0 picks a free one), apart from the public API port.
+ * It also answers GET /healthz without a token (200, or 503 when `healthy` says no): the worker has no
+ * other HTTP port for Kubernetes probes.
+ */
+export async function startMetricsServer(
+  listen: string,
+  token: string | undefined,
+  extra?: ExtraMetrics,
+  healthy: () => boolean = () => true,
+): Promise<MetricsEndpoint> {
   const separator = listen.lastIndexOf(':');
   const host = listen.slice(0, separator);
   const port = Number(listen.slice(separator + 1));
   const handle = metricsHandler(token, extra);
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) void handle(req, res);
-    else res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
+    else if (req.method === 'GET' && req.url === '/healthz') {
+      const ok = healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'stopping' }));
+    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -77,6 +77,9 @@ describe('metrics endpoints', () => {
     }
     // Not on the public port unless METRICS_LISTEN=public (and then with the token).
     expect((await stack.call('GET', '/metrics')).status).toBe(404);
+    // The worker's listener is also its Kubernetes probe target, without the token.
+    const health = await fetch(`${stack.worker.metrics!.url}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
   });
 
   it('times requests by route template (never the raw URL), and counts 402s and idempotent replays', async () => {
