@@ -1,8 +1,9 @@
 /**
  * The whole stack in one process on embedded defaults: PostgreSQL and the
  * Temporal dev server (unless DATABASE_URL / TEMPORAL_ADDRESS are set), the
- * migrations, the worker and the API. Ctrl-C drains the worker, closes the API
- * and stops every server it started.
+ * migrations, the worker and the API, and stripe-mock and the HubSpot fake
+ * when no credentials are set (src/runtime/sandbox.ts). Ctrl-C drains the
+ * worker, closes the API and stops every server it started.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { startApi } from '../runtime/api.js';
 import { openAreas } from '../runtime/areas.js';
 import { openCore } from '../runtime/core.js';
 import { startInfrastructure } from '../runtime/infrastructure.js';
+import { startSandbox } from '../runtime/sandbox.js';
 import { onShutdownSignal, runMain } from './main.js';
 
 /** A local admin key, kept in DATA_DIR so the README's curl walkthrough works across restarts. */
@@ -34,9 +36,14 @@ async function localAdminKey(db: Database, dataDir: string, configured: string |
 
 runMain(async () => {
   const started = Date.now();
-  const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL, 'burndown');
-  const infra = await startInfrastructure(config, logger, true);
+  const logger = createLogger(loadConfig().LOG_LEVEL, 'burndown');
+  // No Stripe or HubSpot credentials: local stand-ins, so every flow works offline.
+  const sandbox = await startSandbox(process.env, logger);
+  const config = loadConfig({ ...process.env, ...sandbox.env });
+  const infra = await startInfrastructure(config, logger, true).catch(async (error: unknown) => {
+    await sandbox.stop();
+    throw error;
+  });
   const core = await openCore(config, logger, infra, 'burndown-dev');
   const areas = openAreas(core);
   const worker = await startWorker(core, areas);
@@ -49,6 +56,7 @@ runMain(async () => {
     await worker.drain().catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
     await core.close();
     await infra.stop();
+    await sandbox.stop();
     logger.info('stopped');
   };
   onShutdownSignal(shutdown);
@@ -64,6 +72,7 @@ runMain(async () => {
       `  API           ${api.url}   (docs: ${api.url}/docs)`,
       `  Temporal UI   ${infra.temporalUiUrl ?? '(external Temporal: ' + infra.temporalAddress + ')'}`,
       `  Admin key     ${adminKey}`,
+      ...sandbox.notes.map((note) => `  ${note}`),
       `  Try:          curl -s ${api.url}/readyz`,
       'Ctrl-C stops everything.',
       '',

@@ -11,7 +11,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, readPid } from '../../src/stack/pid-file.js';
 
 async function freePort(): Promise<number> {
@@ -37,6 +37,19 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
   };
 });
+/** Stacks a failed test left running: stopped like a user would, then killed. */
+const running = new Set<Awaited<ReturnType<typeof startStack>>>();
+afterEach(async () => {
+  for (const stack of running) {
+    if (stack.child.exitCode === null) {
+      process.kill(-stack.child.pid!, 'SIGINT');
+      const timer = setTimeout(() => process.kill(-stack.child.pid!, 'SIGKILL'), 30_000);
+      await stack.exited;
+      clearTimeout(timer);
+    }
+  }
+  running.clear();
+});
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
@@ -61,7 +74,9 @@ async function startStack() {
   };
   expect(servers.postgres).toBeDefined();
   expect(servers.temporal).toBeDefined();
-  return { child, exited, servers, output: () => output };
+  const stack = { child, exited, servers, output: () => output };
+  running.add(stack);
+  return stack;
 }
 
 /** What stopping showed: exit code, the log messages in order, and whether the embedded servers are gone. */
@@ -82,7 +97,7 @@ async function stopped(stack: Awaited<ReturnType<typeof startStack>>) {
   };
 }
 
-describe('npm start: stopping', () => {
+describe('npm start', { timeout: 180_000 }, () => {
   it('Ctrl-C (SIGINT to the process group, forwarded by npm as well) drains the worker and stops everything', async () => {
     const stack = await startStack();
     process.kill(-stack.child.pid!, 'SIGINT');
@@ -122,6 +137,31 @@ describe('npm start: stopping', () => {
     // The refused ones are worth a line each, and a short one; the successful ones none.
     expect(lines).toHaveLength(5);
     for (const line of lines) expect(line.length).toBeLessThan(400);
+    process.kill(-stack.child.pid!, 'SIGINT');
+    expect((await stopped(stack)).code).toBe(0);
+  });
+
+  it('without Stripe or HubSpot credentials, runs offline against stripe-mock and the HubSpot fake, and says so', async () => {
+    const stack = await startStack();
+    const banner = stack.output();
+    expect(banner).toMatch(/Payments +simulated: stripe-mock at http:\/\/127\.0\.0\.1:\d+/);
+    expect(banner).toMatch(/HubSpot +simulated: a local fake at http:\/\/127\.0\.0\.1:\d+/);
+    const key = /Admin key\s+(\S+)/.exec(banner)![1]!;
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`http://127.0.0.1:${env.PORT}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'idempotency-key': crypto.randomUUID(),
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+    expect((await call('POST', '/v1/accounts', { id: 'offline', name: 'Offline Inc.' })).status).toBe(201);
+    // Saving a card creates a Stripe customer and a SetupIntent: answered by stripe-mock, not api.stripe.com.
+    const setup = await call('POST', '/v1/accounts/offline/setup-intents');
+    expect(setup.status).toBe(201);
+    expect(await setup.json()).toMatchObject({ id: expect.stringMatching(/^seti_/), customerId: expect.stringMatching(/^cus_/) });
     process.kill(-stack.child.pid!, 'SIGINT');
     expect((await stopped(stack)).code).toBe(0);
   });

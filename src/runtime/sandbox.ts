@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import type { Logger } from '../logger.js';
+import { HubSpotFake } from '../stack/hubspot-fake.js';
+import { startStripeMock, stripeMockPath } from '../stack/stripe-mock.js';
+
+export interface Sandbox {
+  /** Configuration that points the SDK clients at the local stand-ins (to load the config with). */
+  env: Record<string, string>;
+  /** One line per simulated service, for the start banner. */
+  notes: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The offline sandbox of `npm start` (R-O3): with no Stripe credentials it
+ * starts stripe-mock and points the Stripe SDK at it (before, the dev stack
+ * sent its placeholder key to api.stripe.com); with no HubSpot token it
+ * starts the local HubSpot fake and points the HubSpot client at it. A
+ * variable the user set is never overridden. Only for the all-in-one dev
+ * command: the API and worker processes use what they are configured with.
+ */
+export async function startSandbox(env: Record<string, string | undefined>, logger: Logger): Promise<Sandbox> {
+  const sandbox: Sandbox = { env: {}, notes: [], stop: async () => {} };
+  const stops: (() => Promise<void>)[] = [];
+  if (!env.STRIPE_SECRET_KEY && !env.STRIPE_API_BASE) {
+    if (existsSync(stripeMockPath)) {
+      const mock = await startStripeMock();
+      stops.push(() => mock.stop());
+      sandbox.env.STRIPE_API_BASE = mock.url;
+      sandbox.notes.push(`Payments      simulated: stripe-mock at ${mock.url} (no Stripe key set; no card is charged)`);
+    } else {
+      // Never the real API with the placeholder key: Stripe calls fail fast against a closed port instead.
+      sandbox.env.STRIPE_API_BASE = 'http://127.0.0.1:9';
+      sandbox.notes.push('Payments      unavailable: no Stripe key and no stripe-mock (run `npm run setup`)');
+      logger.warn({ path: stripeMockPath }, 'stripe-mock is not installed: payments are unavailable');
+    }
+  }
+  if (!env.HUBSPOT_ACCESS_TOKEN) {
+    const fake = new HubSpotFake();
+    await fake.start();
+    stops.push(() => fake.stop());
+    sandbox.env.HUBSPOT_ACCESS_TOKEN = 'sandbox';
+    sandbox.env.HUBSPOT_BASE_URL = fake.url;
+    sandbox.notes.push(`HubSpot       simulated: a local fake at ${fake.url} (no HubSpot token set)`);
+  }
+  sandbox.stop = async () => {
+    await Promise.allSettled(stops.reverse().map((stop) => stop()));
+  };
+  return sandbox;
+}

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** stripe-mock, installed into .tools/bin by `npm run setup`. */
+export const stripeMockPath = fileURLToPath(new URL('../../.tools/bin/stripe-mock', import.meta.url));
+
+export interface RunningStripeMock {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Stripe's official API mock on a free loopback port: the real Stripe SDK
+ * pointed at it (STRIPE_API_BASE) gets Stripe-shaped answers, offline. In its
+ * own process group, so Ctrl-C reaches only its owner, which stops it.
+ */
+export async function startStripeMock(path = stripeMockPath): Promise<RunningStripeMock> {
+  const port = await freeLoopbackPort();
+  // Without PORT (stripe-mock would listen on $PORT, the API's), and its HTTPS listener on a free port
+  // (by default it takes 12112, and exits when another stripe-mock has it).
+  const { PORT: _apiPort, ...env } = process.env;
+  const args = ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:'];
+  const child = spawn(path, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((ready, fail) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Listening for HTTP at/i.test(output)) ready();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`stripe-mock exited with ${code}: ${output.slice(-500)}`)));
+  });
+  child.stdout.resume();
+  child.stderr.resume();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
