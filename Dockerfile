@@ -4,7 +4,7 @@
 #   docker run burndown node dist/workers/main.js        # the worker
 #   docker run burndown node dist/src/cli/migrate.js     # the migrations, as a separate step
 
-# Build: every dependency, tsc to dist/, the workflow bundles built ahead of time.
+# Build: every dependency, tsc to dist/, the workflow bundles built ahead of time, the web UI to dist/ui.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # npm 11 honours package.json allowScripts (the install scripts `npm ci` may run).
@@ -29,6 +29,8 @@ RUN npm install -g npm@11 --no-audit --no-fund
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
+# The web UI's sources: the API checks that dist/ui holds the build of these (src/ui/build.ts).
+COPY src/ui/client src/ui/client
 COPY catalog catalog
 COPY pricing pricing
 COPY accounting accounting

@@ -15,7 +15,8 @@ import { gzipSync } from 'node:zlib';
  * and `npm run build:ui`) can build at once and a reader never sees half a
  * build. A build whose inputs have not changed is not built again.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository (or image) root: two levels above src/ui, three above dist/src/ui when compiled (`npm run build`). */
+const ROOT = fileURLToPath(new URL(/\/dist\/src\/ui\/[^/]+$/.test(import.meta.url) ? '../../../' : '../../', import.meta.url));
 const CLIENT = join(ROOT, 'src/ui/client');
 export const UI_DIST = join(ROOT, 'dist/ui');
 /** Bump to rebuild everywhere when the build itself changes. */

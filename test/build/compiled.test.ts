@@ -107,6 +107,7 @@ describe('npm run build', () => {
       'dist/workers/main.js',
       'dist/workers/workflow-bundle.js',
       'dist/workers/workflow-bundle-traced.js',
+      'dist/ui',
     ]) {
       expect(existsSync(file), file).toBe(true);
     }
@@ -115,6 +116,8 @@ describe('npm run build', () => {
   it('node dist/… runs the API and the worker without tsx; the worker loads the prebuilt workflow bundle', async () => {
     expect(worker!.output()).toContain('"workflowCode":"prebuilt bundle"');
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // The web UI, built by `npm run build` into dist/ui, is served by the compiled API.
+    expect((await fetch(`${url}/embed/burndown.js`)).status).toBe(200);
     expect((await call('POST', '/v1/credit-types', { id: 'ai', name: 'AI credits', precision: 2 })).status).toBe(201);
     expect((await call('POST', '/v1/accounts', { id: 'acme', name: 'Acme' })).status).toBe(201);
     expect((await call('POST', '/v1/accounts/acme/grants', { creditType: 'ai', amount: '100', source: 'promo' })).status).toBe(201);
