@@ -5,6 +5,8 @@ import { lockWait } from './metrics.js';
 const ROW_LOCK = /\bfor (?:no key )?update\b|\bfor (?:key )?share\b/i;
 const ADVISORY_LOCK = /\bpg_advisory_xact_lock\b/i;
 const TABLE = /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)"?/i;
+/** `select fn(…)`: a call to a SQL function (the ledger runs each operation as one `ledger_execute` call). */
+const FUNCTION_CALL = /^\s*select\s+([a-z_][a-z0-9_.]*)\s*\(/i;
 const OPERATION = /^\s*(?:with\b[\s\S]*?\)\s*)?(select|insert|update|delete|begin|commit|rollback|savepoint|release)\b/i;
 /** Statement text only (Kysely sends values as $n parameters, so no secret is in it), cut to keep spans small. */
 const MAX_STATEMENT = 500;
@@ -36,9 +38,10 @@ export function onDatabaseQuery(event: LogEvent): void {
   if (!parent?.isRecording()) return;
   const end = Date.now();
   const operation = (OPERATION.exec(statement)?.[1] ?? 'query').toUpperCase();
-  const table = TABLE.exec(statement)?.[1];
+  const fn = FUNCTION_CALL.exec(statement)?.[1];
+  const table = fn ? undefined : TABLE.exec(statement)?.[1];
   const span = tracer.startSpan(
-    lock === 'advisory' ? 'LOCK advisory' : table ? `${operation} ${table}` : operation,
+    lock === 'advisory' ? 'LOCK advisory' : fn ? `${operation} ${fn}` : table ? `${operation} ${table}` : operation,
     {
       kind: SpanKind.CLIENT,
       startTime: end - event.queryDurationMillis,
@@ -46,6 +49,7 @@ export function onDatabaseQuery(event: LogEvent): void {
         'db.system': 'postgresql',
         'db.operation.name': operation,
         ...(table && { 'db.collection.name': table }),
+        ...(fn && { 'db.stored_procedure.name': fn }),
         'db.query.text': statement.length > MAX_STATEMENT ? `${statement.slice(0, MAX_STATEMENT)}…` : statement,
         ...(lock !== undefined && { 'burndown.lock': lock }),
       },

@@ -124,15 +124,20 @@ describe('tracing (OpenTelemetry, in-memory exporter)', () => {
       expect(tree.isUnder(run, workflow), `${activity} runs under the workflow`).toBe(true);
       const ledger = tree.one(operation);
       expect(tree.parentOf(ledger)).toBe(run);
-      const statements = tree.under(ledger);
-      // The idempotency lock, the balance check (its row locked), and the writes, inside the operation's transaction.
-      expect(statements.filter((s) => s.attributes['burndown.lock'] === 'advisory').map((s) => s.name)).toEqual(['LOCK advisory']);
-      const balanceCheck = statements.find((s) => s.name === 'SELECT balances' && s.attributes['burndown.lock'] === 'balances');
-      expect(balanceCheck, `${operation} checks the balance under a row lock`).toBeDefined();
-      expect(statements.map((s) => s.name)).toEqual(expect.arrayContaining(['BEGIN', 'INSERT ledger_transactions', 'COMMIT']));
-      expect(balanceCheck!.attributes['db.system']).toBe('postgresql');
+      // The ledger runs each operation as one SQL call (ledger_execute): its idempotency lock, the balance check
+      // under the balance row locks and its writes happen inside that call, which is the operation's one statement span.
+      const statements = tree.under(ledger).filter((s) => s.attributes['db.system'] === 'postgresql');
+      const call = statements.find((s) => s.name === 'SELECT ledger_execute');
+      expect(call, `${operation} makes its ledger_execute call`).toBeDefined();
+      expect(call!.attributes['db.stored_procedure.name']).toBe('ledger_execute');
+      expect(call!.endTime >= call!.startTime).toBe(true);
     }
-    expect(tree.under(tree.one('ledger.hold')).map((s) => s.name)).toContain('INSERT holds');
+  });
+
+  it('statements that take locks outside the ledger are marked with the lock: the recharge locks its settings row', () => {
+    const plan = tree.one('RunActivity:planRecharge');
+    const locked = tree.under(plan).filter((s) => s.attributes['burndown.lock'] === 'recharge_settings');
+    expect(locked.map((s) => s.name)).toContain('SELECT recharge_settings');
   });
 
   it('the external calls the consumption causes are in the same trace: the auto-recharge it triggers charges Stripe', () => {
@@ -148,11 +153,12 @@ describe('tracing (OpenTelemetry, in-memory exporter)', () => {
   it('nothing in the trace is orphaned', () => {
     const request = tree.one('POST /v1/consumptions');
     // The recharge workflow is still running (it waits for Stripe's webhook): its RunWorkflow span is exported when it
-    // ends, so until then its activities hang under one parent that is not yet in the trace, and nothing else does.
+    // ends (and its StartActivity spans when its activation completes), so until then its activities hang under
+    // parents not yet in the trace, and nothing else does.
     const detached = tree.spans.filter((s) => s !== request && !tree.isUnder(s, request));
     const roots = detached.filter((s) => !tree.parentOf(s));
-    expect(new Set(roots.map((s) => s.parentSpanId)).size).toBe(1);
-    expect(roots.map((s) => s.name).sort()).toEqual(['StartActivity:chargeRecharge', 'StartActivity:planRecharge']);
+    expect(roots.length).toBeGreaterThan(0);
+    for (const root of roots) expect(root.name).toMatch(/^(Start|Run)Activity:\w*Recharge$/);
   });
 
   it('log lines written inside a span carry its trace id', () => {
