@@ -69,8 +69,8 @@ async function startStack() {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const servers = {
-    postgres: await readPid(join(dataDir, 'postgres', 'postmaster.pid')),
-    temporal: await readPid(join(dataDir, `temporal-${env.TEMPORAL_DEV_PORT}.pid`)),
+    postgres: await readPid(join(env.DATA_DIR!, 'postgres', 'postmaster.pid')),
+    temporal: await readPid(join(env.DATA_DIR!, `temporal-${env.TEMPORAL_DEV_PORT}.pid`)),
   };
   expect(servers.postgres).toBeDefined();
   expect(servers.temporal).toBeDefined();
@@ -142,6 +142,9 @@ describe('npm start', { timeout: 180_000 }, () => {
   });
 
   it('without Stripe or HubSpot credentials, runs offline against stripe-mock and the HubSpot fake, and says so', async () => {
+    // A fresh machine: its own data folder.
+    env.DATA_DIR = await mkdtemp(join(dataDir, 'fresh-'));
+    await chmod(env.DATA_DIR, 0o755);
     const stack = await startStack();
     const banner = stack.output();
     expect(banner).toMatch(/Payments +simulated: stripe-mock at http:\/\/127\.0\.0\.1:\d+/);
