@@ -130,7 +130,6 @@ describe('tracing (OpenTelemetry, in-memory exporter)', () => {
       const call = statements.find((s) => s.name === 'SELECT ledger_execute');
       expect(call, `${operation} makes its ledger_execute call`).toBeDefined();
       expect(call!.attributes['db.stored_procedure.name']).toBe('ledger_execute');
-      expect(call!.endTime >= call!.startTime).toBe(true);
     }
   });
 
