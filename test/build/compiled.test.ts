@@ -59,6 +59,7 @@ beforeAll(async () => {
   const port = await freePort();
   const env = {
     BURNDOWN_ENV: 'production',
+    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `compiled-${randomBytes(4).toString('hex')}`,
