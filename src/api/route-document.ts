@@ -1,5 +1,5 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { RouteAccess } from './route-access.js';
 import { problemSchema } from './schemas/common.js';
 
@@ -50,6 +50,19 @@ export function assertExample(id: string, body: z.ZodType | undefined, example: 
   if (!parsed.success) throw new Error(`${id}: its example is not a valid body: ${parsed.error.message}`);
 }
 
+/**
+ * A success schema as an idempotent replay answers it: the fields shown only
+ * once are null there (defineRoute stores them redacted), so the document says
+ * they may be null, generated from the same `shownOnce` list.
+ */
+function withShownOnce(schema: z.ZodType | undefined, shownOnce: readonly string[] | undefined): z.ZodType | undefined {
+  if (!shownOnce?.length || !(schema instanceof z.ZodObject)) return schema;
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const missing = shownOnce.filter((field) => !shape[field]);
+  if (missing.length) throw new Error(`shownOnce names fields the response does not have: ${missing.join(', ')}`);
+  return schema.extend(Object.fromEntries(shownOnce.map((field) => [field, shape[field]!.nullable()])));
+}
+
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
 
 /**
@@ -62,15 +75,18 @@ export function documentedResponses(spec: {
   body?: unknown;
   idempotent?: boolean;
   access: RouteAccess;
+  shownOnce?: readonly string[];
   responses: Record<number, { description: string; schema?: z.ZodType; contentTypes?: string[] }>;
 }): RouteConfig['responses'] {
   const responses: RouteConfig['responses'] = {};
   for (const [status, r] of Object.entries(spec.responses)) {
+    const success = Number(status) < 300;
     const types = r.contentTypes ?? [Number(status) >= 400 ? 'application/problem+json' : 'application/json'];
+    const schema = success ? withShownOnce(r.schema, spec.shownOnce) : r.schema;
     responses[Number(status)] = {
       description: r.description,
-      ...((r.schema || r.contentTypes) && {
-        content: Object.fromEntries(types.map((t) => [t, { schema: r.schema ?? {} }])),
+      ...((schema || r.contentTypes) && {
+        content: Object.fromEntries(types.map((t) => [t, { schema: schema ?? {} }])),
       }),
     };
   }

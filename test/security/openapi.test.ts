@@ -68,4 +68,27 @@ describe('finding 11: the OpenAPI document lists what the routes answer', () => 
     expect(deleted.status).toBe(400);
     expect(deleted.body!.detail).toMatch(/Idempotency-Key/);
   });
+
+  it('a secret shown once is documented as nullable, as the idempotent replay answers it (found by npm run test:fuzz)', async () => {
+    const body = { url: 'https://hooks.example.com/once', eventTypes: ['*'] };
+    const first = await call(api, 'POST', '/v1/webhook-endpoints', { body, idempotencyKey: 'shown-once-replay' });
+    const replay = await call(api, 'POST', '/v1/webhook-endpoints', { body, idempotencyKey: 'shown-once-replay' });
+    expect(first.body!.secret).toMatch(/^whsec_/);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body!.secret).toBeNull();
+    const document = (await call(api, 'GET', '/v1/openapi.json')).body!;
+    const resolve = (s: { $ref?: string }) => (s.$ref ? document.components.schemas[s.$ref.split('/').at(-1)!] : s);
+    const allowsNull = (s: { type?: string | string[]; anyOf?: unknown[]; $ref?: string }): boolean => {
+      const r = resolve(s);
+      return r.type === 'null' || (Array.isArray(r.type) && r.type.includes('null')) || (r.anyOf ?? []).some(allowsNull);
+    };
+    for (const [path, method, status, field] of [
+      ['/v1/webhook-endpoints', 'post', '201', 'secret'],
+      ['/v1/webhook-endpoints/{id}/rotate-secret', 'post', '200', 'secret'],
+      ['/v1/api-keys', 'post', '201', 'token'],
+    ] as const) {
+      const schema = resolve(document.paths[path][method].responses[status].content['application/json'].schema);
+      expect(allowsNull(schema.properties[field]), `${method} ${path} ${field}`).toBe(true);
+    }
+  });
 });
