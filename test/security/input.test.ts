@@ -36,6 +36,22 @@ describe('finding 9: bad input is a 4xx problem, never a 500', () => {
     expect(far.status).toBe(400);
   });
 
+  it('a cursor that is not digits is 400, not a 500 from the int8 bound (found by npm run test:fuzz)', async () => {
+    const account = await newAccount(f.deps);
+    for (const path of [`/v1/accounts/${account}/transactions`, `/v1/accounts/${account}/audit`, '/v1/audit']) {
+      const response = await call(api, 'GET', `${path}?cursor=null`);
+      expect(response.status, path).toBe(400);
+      expect(response.body!.errors[0].path, path).toBe('query.cursor');
+    }
+  });
+
+  it('completing a consumption that does not exist is 404 for an unbound key too (found by npm run test:fuzz)', async () => {
+    const id = 'cons_10844d46dccd6ed003d40f9db22380d0';
+    const response = await call(api, 'POST', `/v1/consumptions/${id}/complete`, { body: { actualQuantity: '500.00' } });
+    expect(response.status).toBe(404);
+    expect(response.body!.detail).toContain(id);
+  });
+
   it('setup-intents without Stripe configured is 503 payments_not_configured', async () => {
     const account = await newAccount(f.deps);
     const response = await call(api, 'POST', `/v1/accounts/${account}/setup-intents`, { body: {} });
