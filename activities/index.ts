@@ -6,6 +6,7 @@ import { createCrmActivities } from './crm.js';
 import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
 import { createPaymentActivities, type PaymentActivityDeps } from './payments.js';
+import { createAuditActivities, type AuditActivityDeps } from './audit.js';
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import type { CrmSyncDeps } from '../src/crm/sync.js';
 import type { FinanceSettings } from '../src/finance/settings.js';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   consumption?: ConsumptionDeps;
   notifications?: NotificationDeps | undefined;
   crm?: CrmSyncDeps | undefined;
+  /** The anchor key and database of the ledger-anchor Schedule's activity. */
+  audit?: AuditActivityDeps | undefined;
 }
 
 /** All activities of the Burndown worker, one factory per area. */
@@ -32,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGrantActivities(deps),
     ...createConsumptionActivities(deps),
     ...createPaymentActivities(deps),
+    ...createAuditActivities(deps),
   };
 }
 

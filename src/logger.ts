@@ -28,6 +28,7 @@ export const REDACTED_PATHS = [
   '*.clientSecret',
   '*.client_secret',
   '*.apiKey',
+  '*.anchorKey',
   '*.password',
   'secret',
   'token',

@@ -71,6 +71,7 @@ async function activityDeps(areas: Areas): Promise<ActivityDeps> {
     notifications: areas.notifications.activities(),
     crm: areas.crm.activities(),
     consumption: await areas.consumption.activities(ledger),
+    audit: areas.audit.activities(),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Every workflow the Burndown worker runs. The bundler starts here. */
 export { holdSweeperWorkflow } from './hold-sweeper.js';
+export { ledgerAnchorWorkflow } from './audit/anchor.js';
 export * from './finance/index.js';
 export * from './grants/index.js';
 export { outboxRelayWorkflow } from './notifications/outbox-relay.js';

@@ -6,10 +6,13 @@ import { eraseAccount } from './gdpr-erasure.js';
 import { writeAccountExport } from './gdpr-export.js';
 import { customerStory, transactionStory } from './transaction-story.js';
 import type { Viewer } from '../auth/viewer.js';
+import { anchorKeyOf } from '../auth/secret-box.js';
+import type { Config } from '../config/config.js';
 
-/** What the audit routes call. It needs the database and the clock (the ledger's). */
+/** What the audit routes call. It needs the database and the clock (the ledger's), and the ledger anchors' key. */
 export interface AuditServiceDeps {
   ledger: LedgerDeps;
+  config: Pick<Config, 'LEDGER_ANCHOR_KEY'>;
 }
 
 /** Audit records matching every given filter, newest first. */
@@ -24,10 +27,10 @@ export async function accountAuditTrail(deps: AuditServiceDeps, accountId: strin
   return { data, nextCursor: data.length === page.limit ? data[data.length - 1]!.id : null };
 }
 
-/** Every hash chain of an existing account (one per credit type), verified. */
+/** Every hash chain of an existing account (one per credit type), verified, with its anchors. */
 export async function verifyChains(deps: AuditServiceDeps, accountId: string, creditType: string | undefined) {
   await requireAccount(deps.ledger.db, accountId);
-  const chains = await verifyAccountChains(deps.ledger.db, accountId, creditType);
+  const chains = await verifyAccountChains(deps.ledger.db, anchorKeyOf(deps.config), accountId, creditType);
   return { ok: chains.every((c) => c.ok), chains };
 }
 

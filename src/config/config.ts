@@ -49,7 +49,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       );
     }
     // Keys that must never sit in the database nor default to a value anyone can read in the source.
-    for (const name of ['SECRETS_ENCRYPTION_KEY'] as const) {
+    for (const name of ['SECRETS_ENCRYPTION_KEY', 'LEDGER_ANCHOR_KEY'] as const) {
       if (!config[name]) missing.push(`BURNDOWN_ENV=production needs ${name} (32 random bytes, base64: openssl rand -base64 32)`);
     }
     if (config.WEBHOOK_ALLOW_PRIVATE_HOSTS.length > 0) missing.push('WEBHOOK_ALLOW_PRIVATE_HOSTS is for development only');

@@ -54,7 +54,7 @@ export const securityVariables = {
   LEDGER_ANCHOR_KEY: variable(
     base64Key,
     'zX9k…= (32 bytes, base64)',
-    'HMAC key of the ledger anchors (chain heads recorded by a Schedule); kept outside the database. Required in production; a fixed development key otherwise.',
+    'HMAC-SHA256 key of the ledger anchors (chain heads recorded by a Schedule); never stored in the database nor logged. Required in production; a fixed development key otherwise. Changing it makes older anchors fail verification (see docs/SECURITY.md).',
   ),
   LEDGER_ANCHOR_INTERVAL_SECONDS: variable(positiveInt.default(3600), '600', 'How often the Schedule anchors the ledger’s chain heads.'),
   GRANT_DAILY_LIMITS: variable(

@@ -1,3 +1,4 @@
+import { createAuditModule } from '../audit/module.js';
 import { createConsumptionModule } from '../consumption/module.js';
 import { createCrmModule } from '../crm/module.js';
 import { createFinanceModule } from '../finance/module.js';
@@ -25,6 +26,7 @@ export function openAreas(core: Core) {
     notifications,
     crm: createCrmModule(core),
     finance: createFinanceModule(core),
+    audit: createAuditModule(core),
   };
 }
 

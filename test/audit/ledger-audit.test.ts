@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { verifyAccountChains } from '../../src/audit/chain-verify.js';
+import { anchorKeyOf } from '../../src/auth/secret-box.js';
 import { commitHold, createHold, deduct, getBalancesAt, issueGrant, refundBurn } from '../../src/ledger/index.js';
 import { call, useApi } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
@@ -45,14 +46,14 @@ describe('tamper evidence (R-A3)', () => {
       expect(verified.status).toBe(200);
       expect(verified.body).toMatchObject({ ok: false, chains: [{ ok: false, firstBroken: { entryId: String(victim.id) } }] });
       expect(verified.body!.chains[0].firstBroken.detail).toContain('hash does not match its contents');
-      const [chain] = await verifyAccountChains(f.deps.db, a);
+      const [chain] = await verifyAccountChains(f.deps.db, anchorKeyOf({}), a);
       expect(chain!.firstBroken!.entryId).toBe(String(victim.id));
       // The trigger is back: an ordinary UPDATE is refused again.
       await expect(sql`update ledger_entries set amount = 2 where id = ${victim.id}`.execute(f.deps.db)).rejects.toThrow(/append-only/);
     } finally {
       await edit(victim.amount);
     }
-    expect((await verifyAccountChains(f.deps.db, a))[0]!.ok).toBe(true);
+    expect((await verifyAccountChains(f.deps.db, anchorKeyOf({}), a))[0]!.ok).toBe(true);
   });
 });
 

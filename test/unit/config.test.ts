@@ -28,6 +28,13 @@ describe('config', () => {
     expect(() => loadConfig({ BURNDOWN_ENV: 'production' })).toThrow(/DATABASE_URL and TEMPORAL_ADDRESS/);
   });
 
+  it('refuses to start in production without the ledger anchor key (no development key there)', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const servers = { BURNDOWN_ENV: 'production', DATABASE_URL: 'postgres://u:p@db:5432/b', TEMPORAL_ADDRESS: 'temporal:7233' };
+    expect(() => loadConfig({ ...servers, SECRETS_ENCRYPTION_KEY: key })).toThrow(/needs LEDGER_ANCHOR_KEY/);
+    expect(loadConfig({ ...servers, SECRETS_ENCRYPTION_KEY: key, LEDGER_ANCHOR_KEY: key }).LEDGER_ANCHOR_KEY).toBe(key);
+  });
+
   it('prints the README configuration table from the same declarations', () => {
     const table = configTableMarkdown();
     expect(table).toContain('| `DATABASE_URL` | — |');

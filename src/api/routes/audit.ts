@@ -31,6 +31,10 @@ const chainSchema = z
     entries: z.string(),
     ok: z.boolean(),
     firstBroken: z.strictObject({ entryId: z.string().nullable(), detail: z.string() }).nullable(),
+    anchors: z.strictObject({
+      checked: z.number().int(),
+      firstFailed: z.strictObject({ anchorId: z.string(), detail: z.string() }).nullable(),
+    }),
   })
   .meta({ id: 'ChainVerification' });
 
@@ -90,7 +94,7 @@ export function registerAuditRoutes(define: DefineRoute): void {
     path: '/v1/accounts/{id}/ledger/verify',
     summary: 'Verify the account’s hash chains',
     description:
-      'Recomputes every entry’s hash per credit type (R-A3) and names the first entry whose hash, link or sequence does not match.',
+      'Recomputes every entry’s hash per credit type (R-A3) and names the first entry whose hash, link or sequence does not match; then checks the chain against its anchors (heads recorded under an HMAC whose key is not in the database) and names the first anchor that does not hold, so a chain rewritten with recomputed hashes is caught. `ok` is false when either fails.',
     tags: ['Audit'],
     scopes: ['admin', 'finance', 'support'],
     access: { path: ['id'] },
