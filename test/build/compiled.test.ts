@@ -60,6 +60,7 @@ beforeAll(async () => {
   const env = {
     BURNDOWN_ENV: 'production',
     SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LEDGER_ANCHOR_KEY: randomBytes(32).toString('base64'),
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `compiled-${randomBytes(4).toString('hex')}`,
