@@ -77,7 +77,7 @@ const workflowPatterns = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', '.tools/**', '.schemathesis/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
