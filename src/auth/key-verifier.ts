@@ -58,13 +58,22 @@ export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}
   const evict = (keyId: string) => {
     for (const [token, entry] of cache.entries()) if (entry.principal.keyId === keyId) cache.delete(token);
   };
+  /**
+   * Stops a client's events, but keeps an 'error' listener: a server shutting
+   * down sends "terminating connection" (57P01) to a client that is still
+   * ending, and an 'error' event with no listener crashes the process.
+   */
+  const quiet = (old: pg.Client | undefined) => {
+    old?.removeAllListeners();
+    old?.on('error', () => undefined);
+  };
   const lost = (why: unknown) => {
     if (!listening && client === undefined) return;
     listening = false;
     cache.clear();
     const old = client;
     client = undefined;
-    old?.removeAllListeners();
+    quiet(old);
     void old?.end().catch(() => undefined);
     options.logger?.warn({ err: why }, 'api-key revocation listener lost; cache flushed, keys cached for 1 s until it is back');
     if (!closed) setTimeout(listen, retryMs).unref();
@@ -110,7 +119,7 @@ export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}
       const open = client;
       client = undefined;
       listening = false;
-      open?.removeAllListeners();
+      quiet(open);
       await open?.end().catch(() => undefined);
     },
   });
