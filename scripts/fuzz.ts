@@ -18,6 +18,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stopStaleProcess } from '../src/stack/pid-file.js';
 
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
@@ -175,7 +176,12 @@ async function main(): Promise<number> {
     return first || second;
   } finally {
     for (const child of children.reverse()) await stopChild(child);
-    await rm(dataDir, { recursive: true, force: true });
+    // The stack stops its PostgreSQL, but a postmaster still finishing its shutdown checkpoint made rm fail with
+    // ENOTEMPTY on pg_wal in CI: wait for it (stopping it if it lingers), then remove with retries.
+    await stopStaleProcess(join(dataDir, 'postgres', 'postmaster.pid'), 'postgres', 'SIGINT');
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 }).catch((error: unknown) =>
+      console.error(`fuzz: could not remove ${dataDir} (the verdict stands): ${String(error)}`),
+    );
     console.error(`fuzz: finished in ${seconds()} s`);
   }
 }
