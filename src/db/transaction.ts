@@ -28,7 +28,12 @@ export async function retryingConflicts<T>(fn: () => Promise<T>, maxAttempts = 8
   }
 }
 
-/** Runs fn in one transaction, retried as retryingConflicts retries. */
-export async function inTransaction<T>(db: Database, fn: (tx: Tx) => Promise<T>, maxAttempts = 8): Promise<T> {
+/**
+ * Runs fn in one transaction, retried as retryingConflicts retries. Given a
+ * transaction, fn joins it: the outermost caller owns the commit and the
+ * retry (a conflict aborts the whole transaction, so only it can re-run).
+ */
+export async function inTransaction<T>(db: Database | Tx, fn: (tx: Tx) => Promise<T>, maxAttempts = 8): Promise<T> {
+  if (db.isTransaction) return fn(db as Tx);
   return retryingConflicts(() => db.transaction().execute(fn), maxAttempts);
 }

@@ -13,7 +13,7 @@ import {
   type SupportGrantRequest,
   type SupportGrantResult,
 } from './approvals.js';
-import { uncapped, withinDailyCap } from './grant-policy.js';
+import { withDailyCap } from './grant-policy.js';
 import type { GrantsServiceDeps } from './service.js';
 import { startExpiryTimer, timerSettingsOf } from './timers.js';
 
@@ -52,23 +52,17 @@ export async function requestSupportGrantFromApi(
   audit: AuditContext,
 ): Promise<SupportGrantResult> {
   // Within the approval limit but over the person's rolling daily cap on this account: approval all the same.
-  const capped =
-    !uncapped(caller.scopes) &&
-    !(await withinDailyCap(
-      deps.ledger.db,
-      deps.ledger.clock(),
-      { actor: audit.actor, scopes: caller.scopes },
-      request,
-      deps.config.GRANT_DAILY_LIMITS,
-    ));
-  const result = await requestSupportGrant(deps.ledger, request, {
-    ...audit,
-    overDailyCap: capped,
-    scopes: caller.scopes,
-    idempotencyKey: caller.idempotencyKey,
-    limits: deps.config.GRANT_APPROVAL_LIMITS,
-    approvalTimeoutMs: deps.config.GRANT_APPROVAL_TIMEOUT_HOURS * HOUR_MS,
-  });
+  const who = { actor: audit.actor, scopes: caller.scopes };
+  const result = await withDailyCap(deps.ledger, who, request, deps.config.GRANT_DAILY_LIMITS, (ledger, withinCap) =>
+    requestSupportGrant(ledger, request, {
+      ...audit,
+      overDailyCap: !withinCap,
+      scopes: caller.scopes,
+      idempotencyKey: caller.idempotencyKey,
+      limits: deps.config.GRANT_APPROVAL_LIMITS,
+      approvalTimeoutMs: deps.config.GRANT_APPROVAL_TIMEOUT_HOURS * HOUR_MS,
+    }),
+  );
   if (result.status === 'granted') await startExpiryTimer(timerSettingsOf(deps), result.grant);
   else await startApprovalWorkflow(deps, result.approval);
   return result;

@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { ForbiddenError } from '../errors.js';
-import { getCreditType, toUnits } from '../ledger/index.js';
+import { getCreditType, toUnits, type LedgerDeps } from '../ledger/index.js';
 import { approvalLimit } from './approvals.js';
 
 const DAY_MS = 86_400_000;
@@ -52,6 +54,29 @@ export async function withinDailyCap(
 
 /** Keys that can grant without any cap: admins and services (money flows, plans). */
 export const uncapped = (scopes: ReadonlySet<string>) => scopes.has('admin') || scopes.has('service') || scopes.has('payments');
+
+/**
+ * Runs a grant with its daily-cap check: for a capped person, the check and
+ * the grant share one transaction under a lock per person, account and credit
+ * type, so two concurrent grants cannot both pass the check against the same
+ * total (the second waits, then counts the first). `issue` gets the ledger to
+ * issue through (bound to that transaction) and whether the grant is within
+ * the cap; uncapped keys run as before, without the lock.
+ */
+export async function withDailyCap<T>(
+  ledger: LedgerDeps,
+  who: { actor: string; scopes: ReadonlySet<string> },
+  grant: { accountId: string; creditType: string; amount: string },
+  caps: Record<string, string>,
+  issue: (ledger: LedgerDeps, withinCap: boolean) => Promise<T>,
+): Promise<T> {
+  if (uncapped(who.scopes)) return issue(ledger, true);
+  return inTransaction(ledger.db, async (tx) => {
+    const key = `${who.actor}/${grant.accountId}/${grant.creditType}`; // a lock key, not an identity: collisions only serialize
+    await sql`select pg_advisory_xact_lock(hashtext('grant_daily_cap'), hashtext(${key}))`.execute(tx);
+    return issue({ ...ledger, db: tx }, await withinDailyCap(tx, ledger.clock(), who, grant, caps));
+  });
+}
 
 /** Account settings that decide how far an account may go below zero, or whether it is enforced at all: admin only. */
 export function refuseRiskChange(scopes: ReadonlySet<string>, patch: { overdraftLimit?: unknown; enforcementMode?: unknown }): void {

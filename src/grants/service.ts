@@ -15,7 +15,7 @@ import { changeGrantExpiry, issueGrant, voidGrant } from '../observability/measu
 import type { Logger } from '../logger.js';
 import { ForbiddenError } from '../errors.js';
 import { refuseSupportGrantAboveLimit } from './direct-grant-limit.js';
-import { refuseMoneyBackedGrant, uncapped, withinDailyCap } from './grant-policy.js';
+import { refuseMoneyBackedGrant, withDailyCap } from './grant-policy.js';
 import { signalExpiryChanged, signalGrantClosed, startExpiryTimer, timerSettingsOf } from './timers.js';
 
 /**
@@ -45,24 +45,24 @@ export async function grantCredits(
 ): Promise<GrantView> {
   refuseMoneyBackedGrant(meta.scopes, grant);
   await refuseSupportGrantAboveLimit(deps.ledger.db, meta.scopes, deps.config.GRANT_APPROVAL_LIMITS, grant);
-  if (!uncapped(meta.scopes)) {
-    const who = { actor: meta.actor, scopes: meta.scopes };
-    if (!(await withinDailyCap(deps.ledger.db, deps.ledger.clock(), who, grant, deps.config.GRANT_DAILY_LIMITS))) {
+  const { reason, ...input } = grant;
+  const who = { actor: meta.actor, scopes: meta.scopes };
+  const created = await withDailyCap(deps.ledger, who, grant, deps.config.GRANT_DAILY_LIMITS, (ledger, withinCap) => {
+    if (!withinCap) {
       throw new ForbiddenError(
         `You have granted this account as much as GRANT_DAILY_LIMITS allows within 24 hours; use POST /v1/accounts/${grant.accountId}/support-grants, which asks for approval.`,
       );
     }
-  }
-  const { reason, ...input } = grant;
-  const audited = auditing(deps.ledger, 'grant', {
-    ...audit,
-    action: 'grant.issue',
-    targetType: 'account',
-    targetId: grant.accountId,
-    accountId: grant.accountId,
-    reason,
+    const audited = auditing(ledger, 'grant', {
+      ...audit,
+      action: 'grant.issue',
+      targetType: 'account',
+      targetId: grant.accountId,
+      accountId: grant.accountId,
+      reason,
+    });
+    return issueGrant(audited, input, { actor: meta.actor, idempotencyKey: meta.idempotencyKey, reason });
   });
-  const created = await issueGrant(audited, input, { actor: meta.actor, idempotencyKey: meta.idempotencyKey, reason });
   await startExpiryTimer(timerSettingsOf(deps), created);
   return created;
 }

@@ -32,6 +32,21 @@ describe('finding 7: function-level limits', () => {
     expect((await call(api, 'POST', `/v1/accounts/${account}/support-grants`, { key: other, body: supportGrant('500') })).status).toBe(201);
   });
 
+  it('concurrent grants by one person cannot together pass the daily cap (the check and the grant hold one lock)', async () => {
+    const account = await newAccount(f.deps);
+    const key = await api.key(['support'], undefined, 'kim@example.com');
+    // Six at once, each within the approval limit, with a cap of two of them: exactly two are issued, on both paths.
+    const direct = () =>
+      call(api, 'POST', `/v1/accounts/${account}/grants`, { key, body: { creditType: 'ai', amount: '1000', source: 'support' } });
+    const viaSupport = () => call(api, 'POST', `/v1/accounts/${account}/support-grants`, { key, body: supportGrant('1000') });
+    const responses = await Promise.all([direct(), viaSupport(), direct(), viaSupport(), direct(), viaSupport()]);
+    const issued = responses.filter((r) => r.status === 201);
+    expect(issued).toHaveLength(2);
+    expect(responses.filter((r) => r.status === 403 || (r.status === 202 && r.body!.status === 'pending'))).toHaveLength(4);
+    const balance = await call(api, 'GET', `/v1/accounts/${account}/balance`, { key: await api.key(['admin']) });
+    expect(balance.body?.balances[0].available).toMatch(/^2000(\.0+)?$/);
+  });
+
   it('money-backed grants need the payments (or admin) scope, not service', async () => {
     const account = await newAccount(f.deps);
     const body = { creditType: 'ai', amount: '10', source: 'purchase', costBasis: { amount: '1000.00', currency: 'USD' } };
