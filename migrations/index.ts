@@ -25,6 +25,8 @@ import * as usageRollups from './2026-11-29T101000_usage_rollups.js';
 import * as accountSearch from './2026-11-29T102000_account_search.js';
 import * as usageEventDedupPerAccount from './2026-11-29T110000_usage_event_dedup_per_account.js';
 import * as security from './2026-11-29T111000_security.js';
+// Operations (issue 16): read-only views for BI tools
+import * as reporting from './2026-11-29T130000_reporting.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -56,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T102000_account_search': accountSearch,
   '2026-11-29T110000_usage_event_dedup_per_account': usageEventDedupPerAccount,
   '2026-11-29T111000_security': security,
+  '2026-11-29T130000_reporting': reporting,
 };
