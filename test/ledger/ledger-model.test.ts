@@ -5,7 +5,7 @@ import { newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { correctionCommands } from './model/commands-corrections.js';
 import { spendCommands } from './model/commands-spend.js';
 import { CT } from './model/harness.js';
-import { dec, type Model } from './model/model.js';
+import { dec, emptyModel } from './model/model.js';
 
 /**
  * Model-based test: random sequences of ledger operations on one account and
@@ -43,15 +43,7 @@ it('random ledger operations keep the balances the model predicts, and the invar
       async (limit, cmds) => {
         // A fresh account per run; the clock only ever moves forward.
         const accountId = await newAccount(f.deps, limit > 0n ? { overdraftLimit: { [CT]: dec(limit) } } : {});
-        const model: Model = {
-          now: f.clock.now().getTime(),
-          limit,
-          debt: 0n,
-          grants: [],
-          holds: [],
-          burns: [],
-          totals: { granted: 0n, burned: 0n, refunded: 0n, expired: 0n, voided: 0n },
-        };
+        const model = emptyModel(f.clock.now().getTime(), limit);
         await fc.asyncModelRun(() => ({ model, real: { accountId } }), cmds);
         expect(await checkLedgerInvariants(f.deps.db)).toEqual([]);
       },

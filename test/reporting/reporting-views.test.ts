@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { correctionCommands } from '../ledger/model/commands-corrections.js';
 import { spendCommands } from '../ledger/model/commands-spend.js';
-import type { Model } from '../ledger/model/model.js';
+import { emptyModel } from '../ledger/model/model.js';
 import { deduct, expireGrant, issueGrant } from '../../src/ledger/index.js';
 
 /**
@@ -31,15 +31,7 @@ it('after random ledger operations, the views sum to every balance’s lifetime 
       }),
       async (cmds) => {
         const accountId = await newAccount(f.deps);
-        const model: Model = {
-          now: f.clock.now().getTime(),
-          limit: 0n,
-          debt: 0n,
-          grants: [],
-          holds: [],
-          burns: [],
-          totals: { granted: 0n, burned: 0n, refunded: 0n, expired: 0n, voided: 0n },
-        };
+        const model = emptyModel(f.clock.now().getTime(), 0n);
         await fc.asyncModelRun(() => ({ model, real: { accountId } }), cmds);
       },
     ),

@@ -33,6 +33,19 @@ export interface Model {
   burns: MBurn[];
   totals: { granted: bigint; burned: bigint; refunded: bigint; expired: bigint; voided: bigint };
 }
+/** A new account's model at `now` (ms) with an overdraft limit in units. */
+export function emptyModel(now: number, limit: bigint): Model {
+  return {
+    now,
+    limit,
+    debt: 0n,
+    grants: [],
+    holds: [],
+    burns: [],
+    totals: { granted: 0n, burned: 0n, refunded: 0n, expired: 0n, voided: 0n },
+  };
+}
+
 export interface Real {
   accountId: string;
 }
