@@ -27,6 +27,7 @@ import * as usageEventDedupPerAccount from './2026-11-29T110000_usage_event_dedu
 import * as security from './2026-11-29T111000_security.js';
 // Operations (issue 16): read-only views for BI tools
 import * as reporting from './2026-11-29T130000_reporting.js';
+import * as dataRetention from './2026-11-29T131000_data_retention.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -59,4 +60,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T110000_usage_event_dedup_per_account': usageEventDedupPerAccount,
   '2026-11-29T111000_security': security,
   '2026-11-29T130000_reporting': reporting,
+  '2026-11-29T131000_data_retention': dataRetention,
 };

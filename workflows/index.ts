@@ -1,6 +1,7 @@
 /** Every workflow the Burndown worker runs. The bundler starts here. */
 export { holdSweeperWorkflow } from './hold-sweeper.js';
 export { ledgerAnchorWorkflow } from './audit/anchor.js';
+export { dataRetentionWorkflow } from './audit/data-retention.js';
 export * from './finance/index.js';
 export * from './grants/index.js';
 export { outboxRelayWorkflow } from './notifications/outbox-relay.js';

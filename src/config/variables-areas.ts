@@ -222,4 +222,21 @@ export const areaVariables = {
     '7',
     'Retention policy: ledger, journal and audit rows are kept this many years (accounting law); personal data is erased on request sooner (see docs/FINANCE.md).',
   ),
+  // What the data-retention Schedule removes (docs/OPERATIONS.md, Retention); the ledger, grants and the chain are kept.
+  DATA_RETENTION_CRON: variable(z.string().min(9).default('45 3 * * *'), '0 5 * * *', 'When the data-retention Schedule runs (cron, UTC).'),
+  DATA_RETENTION_USAGE_PROPERTIES_DAYS: variable(
+    positiveInt.default(400),
+    '90',
+    'Raw usage-event properties (the payload a product sent) are emptied this many days after receipt, once the event is rated; its feature, quantity, cost and ledger link stay.',
+  ),
+  DATA_RETENTION_EVENTS_DAYS: variable(
+    positiveInt.default(90),
+    '30',
+    'Outbox events and their webhook deliveries (the bodies sent to endpoints) are deleted this many days after they occurred, once relayed and no delivery is pending; also the window in which an event id is deduplicated.',
+  ),
+  DATA_RETENTION_AUDIT_IP_DAYS: variable(
+    positiveInt.default(180),
+    '90',
+    'Source IP addresses in the audit log are removed this many days after the action; who did what, when and why stays.',
+  ),
 } as const;

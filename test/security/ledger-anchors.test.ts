@@ -15,7 +15,8 @@ const f = useLedgerFixture();
 const api = useApi(f);
 // The API (no LEDGER_ANCHOR_KEY in its test config) and the worker use the same development key.
 const anchorKey = anchorKeyOf({});
-const t = useTemporalWorker(() => ({ ledger: f.deps, audit: { db: f.deps.db, clock: f.deps.clock, anchorKey } }));
+const retention = { usagePropertiesDays: 400, eventsDays: 90, auditIpDays: 180 };
+const t = useTemporalWorker(() => ({ ledger: f.deps, audit: { db: f.deps.db, clock: f.deps.clock, anchorKey, retention } }));
 
 async function fundedChain() {
   const a = await newAccount(f.deps);
