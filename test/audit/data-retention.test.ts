@@ -225,8 +225,13 @@ describe('data retention (R-A4)', () => {
   });
 
   it('is started by a Temporal Schedule on DATA_RETENTION_CRON', async () => {
-    await ensureSchedule(t.client, t.taskQueue, dataRetentionSchedule('45 3 * * *'));
-    const schedule = t.client.schedule.getHandle(DATA_RETENTION_SCHEDULE_ID);
+    // The Temporal server is shared by every test file, and a running stack's worker creates the same Schedule:
+    // under an id of this file's own, this test never describes (or deletes) that one.
+    const spec = dataRetentionSchedule('45 3 * * *');
+    expect(spec.scheduleId).toBe(DATA_RETENTION_SCHEDULE_ID);
+    const scheduleId = `${DATA_RETENTION_SCHEDULE_ID}-${t.taskQueue}`;
+    await ensureSchedule(t.client, t.taskQueue, { ...spec, scheduleId });
+    const schedule = t.client.schedule.getHandle(scheduleId);
     try {
       const description = await schedule.describe();
       expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dataRetentionWorkflow' });
