@@ -26,93 +26,15 @@ export async function runIdempotent(
   principal: Principal,
   handler: (ledgerKey: string) => Promise<RouteResult>,
 ): Promise<RouteResult> {
-  const key = req.header('idempotency-key');
-  if (!key || key.length > 255) {
-    throw new HttpProblem({
-      title: 'Bad Request',
-      status: 400,
-      code: 'idempotency_key_required',
-      detail: 'Mutating requests need an Idempotency-Key header (1 to 255 characters), e.g. a UUID generated per logical operation.',
-      errors: [{ path: 'header.Idempotency-Key', message: 'required, 1 to 255 characters' }],
-    });
-  }
-  const hash = requestHash({ method: req.method, url: req.originalUrl, body: req.body ?? null });
-  // The records live in the ledger's database (one pool) but on the database's
-  // clock, not the ledger's: they are infrastructure, and one clock keeps the
-  // stale check honest.
+  const request = idempotentRequest(req, principal);
+  const { key } = request;
   const db = deps.ledger.db;
-  const expiresAt = sql<Date>`now() + make_interval(hours => ${deps.config.IDEMPOTENCY_RETENTION_HOURS})`;
-  const staleBefore = sql<Date>`now() - make_interval(secs => ${deps.config.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS})`;
-
-  const claimed = await db
-    .insertInto('idempotency_keys')
-    .values({
-      api_key_id: principal.keyId,
-      key,
-      method: req.method,
-      path: req.originalUrl,
-      request_hash: hash,
-      status_code: IN_FLIGHT,
-      response_body: null,
-      expires_at: expiresAt,
-    })
-    .onConflict((oc) =>
-      // Take over a stale in-flight claim or an expired record; leave the rest alone.
-      oc
-        .columns(['api_key_id', 'key'])
-        .doUpdateSet({ request_hash: hash, created_at: sql`now()`, expires_at: expiresAt, status_code: IN_FLIGHT, response_body: null })
-        .where((eb) =>
-          eb.or([
-            eb('idempotency_keys.expires_at', '<', sql<Date>`now()`),
-            eb.and([
-              eb('idempotency_keys.status_code', '=', IN_FLIGHT),
-              // An in-flight record this old belongs to a request that died.
-              eb('idempotency_keys.created_at', '<', staleBefore),
-              eb('idempotency_keys.request_hash', '=', hash),
-            ]),
-          ]),
-        ),
-    )
-    .returning(sql<boolean>`xmax = 0`.as('inserted'))
-    .executeTakeFirst();
-
-  if (!claimed) {
-    const existing = await db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('api_key_id', '=', principal.keyId)
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow();
-    if (existing.request_hash !== hash) {
-      throw new HttpProblem({
-        title: 'Unprocessable Content',
-        status: 422,
-        code: 'idempotency_key_reused',
-        detail: `Idempotency-Key ${key} was first used for a different request (${existing.method} ${existing.path}); use a new key for a new operation.`,
-      });
-    }
-    if (existing.status_code === IN_FLIGHT) {
-      throw new HttpProblem(
-        {
-          title: 'Conflict',
-          status: 409,
-          code: 'idempotency_key_in_flight',
-          detail: `A request with Idempotency-Key ${key} is still being processed; retry after it finishes.`,
-        },
-        { 'Retry-After': '1' },
-      );
-    }
-    return {
-      status: existing.status_code,
-      body: existing.response_body ?? undefined,
-      raw: true,
-      headers: { 'Idempotent-Replayed': 'true' },
-    };
-  }
+  const answer = await claimOrAnswer(deps, request, IN_FLIGHT, null);
+  if (answer) return answer;
 
   let result: RouteResult;
   try {
-    result = await handler(`http:${principal.keyId}:${key}`);
+    result = await handler(request.ledgerKey);
   } catch (error) {
     const { problem, headers } = toProblem(error, deps.problemContext);
     if (problem.status >= 500 || problem.status === 429) {
@@ -130,3 +52,138 @@ export async function runIdempotent(
     .execute();
   return result;
 }
+
+/** One request's Idempotency-Key, scoped to its API key, and the hash that tells a retry from a different request. */
+export interface IdempotentRequest {
+  apiKeyId: string;
+  key: string;
+  method: string;
+  path: string;
+  hash: string;
+  /** The ledger-level key the handler's ledger writes carry. */
+  ledgerKey: string;
+}
+
+/** The request's Idempotency-Key (400 without one) and its hash. */
+export function idempotentRequest(req: Request, principal: Principal): IdempotentRequest {
+  const key = req.header('idempotency-key');
+  if (!key || key.length > 255) {
+    throw new HttpProblem({
+      title: 'Bad Request',
+      status: 400,
+      code: 'idempotency_key_required',
+      detail: 'Mutating requests need an Idempotency-Key header (1 to 255 characters), e.g. a UUID generated per logical operation.',
+      errors: [{ path: 'header.Idempotency-Key', message: 'required, 1 to 255 characters' }],
+    });
+  }
+  return {
+    apiKeyId: principal.keyId,
+    key,
+    method: req.method,
+    path: req.originalUrl,
+    hash: requestHash({ method: req.method, url: req.originalUrl, body: req.body ?? null }),
+    ledgerKey: `http:${principal.keyId}:${key}`,
+  };
+}
+
+/**
+ * Writes the key's record with `status` and `body` (IN_FLIGHT and null: a
+ * claim) unless the key holds another record, and returns null; otherwise
+ * answers as that record says: its response (a replay), 422 for a different
+ * request, 409 while it is in flight. A record left in flight by a request
+ * that died, or expired, is taken over.
+ */
+export async function claimOrAnswer(
+  deps: ApiDeps,
+  { apiKeyId, key, method, path, hash }: IdempotentRequest,
+  status: number,
+  body: string | null,
+): Promise<RouteResult | null> {
+  // The records live in the ledger's database (one pool) but on the database's
+  // clock, not the ledger's: they are infrastructure, and one clock keeps the
+  // stale check honest.
+  const db = deps.ledger.db;
+  const expiresAt = sql<Date>`now() + make_interval(hours => ${deps.config.IDEMPOTENCY_RETENTION_HOURS})`;
+  const staleBefore = sql<Date>`now() - make_interval(secs => ${deps.config.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS})`;
+
+  const claimed = await db
+    .insertInto('idempotency_keys')
+    .values({
+      api_key_id: apiKeyId,
+      key,
+      method,
+      path,
+      request_hash: hash,
+      status_code: status,
+      response_body: body,
+      expires_at: expiresAt,
+    })
+    .onConflict((oc) =>
+      // Take over a stale in-flight claim or an expired record; leave the rest alone.
+      oc
+        .columns(['api_key_id', 'key'])
+        .doUpdateSet({ request_hash: hash, created_at: sql`now()`, expires_at: expiresAt, status_code: status, response_body: body })
+        .where((eb) =>
+          eb.or([
+            eb('idempotency_keys.expires_at', '<', sql<Date>`now()`),
+            eb.and([
+              eb('idempotency_keys.status_code', '=', IN_FLIGHT),
+              // An in-flight record this old belongs to a request that died.
+              eb('idempotency_keys.created_at', '<', staleBefore),
+              eb('idempotency_keys.request_hash', '=', hash),
+            ]),
+          ]),
+        ),
+    )
+    .returning(sql<boolean>`xmax = 0`.as('inserted'))
+    .executeTakeFirst();
+  if (claimed) return null;
+  const answer = await recordedAnswer(deps, { apiKeyId, key, hash });
+  if (!answer) throw new Error(`Idempotency-Key ${key}: the record that refused the claim is gone`);
+  return answer;
+}
+
+/**
+ * What the key's record answers this request, or null without a record: its
+ * response (a replay), 422 for a different request, 409 while in flight.
+ */
+export async function recordedAnswer(
+  deps: ApiDeps,
+  { apiKeyId, key, hash }: Pick<IdempotentRequest, 'apiKeyId' | 'key' | 'hash'>,
+): Promise<RouteResult | null> {
+  const existing = await deps.ledger.db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('api_key_id', '=', apiKeyId)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (!existing) return null;
+  if (existing.request_hash !== hash) {
+    throw new HttpProblem({
+      title: 'Unprocessable Content',
+      status: 422,
+      code: 'idempotency_key_reused',
+      detail: `Idempotency-Key ${key} was first used for a different request (${existing.method} ${existing.path}); use a new key for a new operation.`,
+    });
+  }
+  if (existing.status_code === IN_FLIGHT) throw inFlight(key);
+  return replay(existing.status_code, existing.response_body);
+}
+
+export const replay = (status: number, body: string | null): RouteResult => ({
+  status,
+  body: body ?? undefined,
+  raw: true,
+  headers: { 'Idempotent-Replayed': 'true' },
+});
+
+export const inFlight = (key: string) =>
+  new HttpProblem(
+    {
+      title: 'Conflict',
+      status: 409,
+      code: 'idempotency_key_in_flight',
+      detail: `A request with Idempotency-Key ${key} is still being processed; retry after it finishes.`,
+    },
+    { 'Retry-After': '1' },
+  );

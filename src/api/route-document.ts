@@ -73,7 +73,7 @@ export function documentedResponses(spec: {
   method: string;
   path: string;
   body?: unknown;
-  idempotent?: boolean;
+  idempotent?: boolean | 'ledger';
   access: RouteAccess;
   shownOnce?: readonly string[];
   responses: Record<number, { description: string; schema?: z.ZodType; contentTypes?: string[] }>;

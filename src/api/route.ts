@@ -2,9 +2,11 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Principal, Scope } from '../auth/api-keys.js';
+import type { HttpIdempotencyRecord } from '../ledger/index.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { runIdempotent } from './idempotency.js';
+import { runIdempotentInLedger } from './idempotency-ledger.js';
 import { chargeAccount, chargeKey } from './rate-limit.js';
 import { authenticate } from './request-guards.js';
 import { serializeBody, type RouteResult } from './response.js';
@@ -24,6 +26,8 @@ export interface RouteContext<P, Q, B> {
   requestId: string;
   /** Ledger-level idempotency key derived from the caller's Idempotency-Key (mutations only). */
   idempotencyKey: string | undefined;
+  /** With `idempotent: 'ledger'`: the Idempotency-Key record, for the route's one ledger operation to claim and complete. */
+  httpIdempotency: HttpIdempotencyRecord | undefined;
   /** The actor recorded on ledger entries. */
   actor: string;
   /**
@@ -60,8 +64,12 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   /**
    * Mutations require an Idempotency-Key header and replay the first response.
    * Every mutation says so; false only where a replay cannot be (it would keep a secret in clear).
+   * 'ledger': the route's success is the result of one ledger operation, sent
+   * as is with the one 2xx status of `responses`; that operation keeps the
+   * key's record in its own transaction (one commit per request), the handler
+   * passing it `httpIdempotency`.
    */
-  idempotent?: boolean;
+  idempotent?: boolean | 'ledger';
   /** The audit record of this change, when its service writes none (see RouteAudit). */
   audit?: RouteAudit;
   /** Top-level response fields shown only once (secrets, tokens): a replay answers null for them. */
@@ -176,6 +184,7 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
     responses: documentedResponses(spec),
   });
 
+  const successStatus = spec.idempotent === 'ledger' ? ledgerSuccessStatus(id, spec) : 0;
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   router[spec.method](expressPath, async (req: Request, res: Response) => {
     const principal = await authenticate(deps, req);
@@ -197,19 +206,25 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       req,
       requestId,
       idempotencyKey: undefined,
+      httpIdempotency: undefined,
       actor: principal.subject,
       account,
       mayUse,
     };
-    const run = async (key?: string) => {
+    const run = async (key?: string, httpIdempotency?: HttpIdempotencyRecord) => {
       // Charged when the request runs, not when it is replayed from its Idempotency-Key; a 429 frees the key.
       if (spec.accountRateLimit) for (const acted of accountsActedOn(spec.access, account, body, mayUse)) chargeAccount(deps, acted);
-      const result = await spec.handler({ ...ctx, idempotencyKey: key });
+      const result = await spec.handler({ ...ctx, idempotencyKey: key, httpIdempotency });
       const stored = spec.shownOnce ? shownOnceRedacted(result.body, spec.shownOnce) : result.body;
       if (spec.audit && result.status < 300) await auditRoute(deps, spec.audit, ctx, stored);
       return spec.shownOnce ? { ...result, stored } : result;
     };
-    const result = spec.idempotent ? await runIdempotent(deps, req, principal, run) : await run();
+    const result =
+      spec.idempotent === 'ledger'
+        ? await runIdempotentInLedger(deps, req, principal, successStatus, (keys) => run(keys.ledgerKey, keys.httpIdempotency))
+        : spec.idempotent
+          ? await runIdempotent(deps, req, principal, (key) => run(key))
+          : await run();
     res.status(result.status).set(result.headers ?? {});
     if (result.body === undefined) res.end();
     else
@@ -217,6 +232,20 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
         .type(result.status >= 400 ? 'application/problem+json' : 'application/json')
         .send(result.raw ? (result.body as string) : serializeBody(result.body));
   });
+}
+
+/**
+ * The status a route keeping its Idempotency-Key in the ledger stores with the
+ * operation's result: its one 2xx. Such a route writes nothing after the
+ * ledger call (no declared audit record) and sends what is stored (nothing shown once).
+ */
+function ledgerSuccessStatus(id: string, spec: { responses: Record<number, unknown>; audit?: unknown; shownOnce?: unknown }): number {
+  const success = Object.keys(spec.responses)
+    .map(Number)
+    .filter((status) => status >= 200 && status < 300);
+  if (success.length !== 1) throw new Error(`${id}: idempotent: 'ledger' needs exactly one 2xx response, not ${success.length}`);
+  if (spec.audit || spec.shownOnce) throw new Error(`${id}: idempotent: 'ledger' cannot declare audit or shownOnce`);
+  return success[0]!;
 }
 
 function accessKind(access: RouteAccess): string {

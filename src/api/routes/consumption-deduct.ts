@@ -23,18 +23,18 @@ export function registerDeductRoutes(define: DefineRoute): void {
     body: deductBody,
     example: { creditType: 'ai', amount: '150.25', feature: 'chat', allowPartial: false },
     accountRateLimit: true,
-    idempotent: true,
+    idempotent: 'ledger',
     responses: {
       200: { description: 'Deducted', schema: deductSchema },
       402: { description: 'Not enough credits', schema: insufficientCreditsSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
+    handler: async ({ deps, params, body, actor, idempotencyKey, httpIdempotency }) => {
       const { feature, usageEventId, reason, ...input } = body;
       const result = await deduct(
         deps.ledger,
         { ...input, accountId: params.id },
-        { actor, idempotencyKey, feature, usageEventId, reason },
+        { actor, idempotencyKey, httpIdempotency, feature, usageEventId, reason },
       );
       return { status: 200, body: result };
     },
@@ -53,13 +53,17 @@ export function registerDeductRoutes(define: DefineRoute): void {
     body: holdBody,
     example: { creditType: 'ai', amount: '40', ttlSeconds: 600, feature: 'chat' },
     accountRateLimit: true,
-    idempotent: true,
+    idempotent: 'ledger',
     responses: {
       201: { description: 'Held', schema: holdSchema },
       402: { description: 'Not enough credits', schema: insufficientCreditsSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
-      const hold = await createHold(deps.ledger, { ...body, accountId: params.id }, { actor, idempotencyKey, feature: body.feature });
+    handler: async ({ deps, params, body, actor, idempotencyKey, httpIdempotency }) => {
+      const hold = await createHold(
+        deps.ledger,
+        { ...body, accountId: params.id },
+        { actor, idempotencyKey, httpIdempotency, feature: body.feature },
+      );
       return { status: 201, body: hold, headers: { Location: `/v1/holds/${hold.id}` } };
     },
   });
@@ -91,13 +95,13 @@ export function registerDeductRoutes(define: DefineRoute): void {
     params: holdIdParams,
     body: commitBody,
     example: { amount: '12.50' },
-    idempotent: true,
+    idempotent: 'ledger',
     responses: {
       200: { description: 'Committed', schema: holdSchema },
       409: { description: 'Expired, closed, or more than held', schema: problemSchema },
     },
-    handler: async ({ deps, params, body, actor, idempotencyKey }) => {
-      return { status: 200, body: await commitHold(deps.ledger, params.id, body.amount, { actor, idempotencyKey }) };
+    handler: async ({ deps, params, body, actor, idempotencyKey, httpIdempotency }) => {
+      return { status: 200, body: await commitHold(deps.ledger, params.id, body.amount, { actor, idempotencyKey, httpIdempotency }) };
     },
   });
 
@@ -109,10 +113,10 @@ export function registerDeductRoutes(define: DefineRoute): void {
     scopes: ['service', 'admin'],
     access: { owner: ownerOf.hold },
     params: holdIdParams,
-    idempotent: true,
+    idempotent: 'ledger',
     responses: { 200: { description: 'Released', schema: holdSchema }, 409: { description: 'Already closed', schema: problemSchema } },
-    handler: async ({ deps, params, actor, idempotencyKey }) => {
-      return { status: 200, body: await releaseHold(deps.ledger, params.id, { actor, idempotencyKey }) };
+    handler: async ({ deps, params, actor, idempotencyKey, httpIdempotency }) => {
+      return { status: 200, body: await releaseHold(deps.ledger, params.id, { actor, idempotencyKey, httpIdempotency }) };
     },
   });
 
@@ -128,18 +132,18 @@ export function registerDeductRoutes(define: DefineRoute): void {
     params: accountIdParams,
     body: refundBody,
     example: { transactionId: 'tx_0192f0c4a1b27d3e8f6a5b4c3d2e1f00', amount: '10', reason: 'outage on 2026-01-12' },
-    idempotent: true,
+    idempotent: 'ledger',
     responses: {
       201: { description: 'Refunded', schema: refundSchema },
       404: { description: 'No such burn on this account', schema: problemSchema },
       409: { description: 'More than is left to refund', schema: problemSchema },
     },
     handler: async (ctx) => {
-      const { deps, params, body, actor, idempotencyKey } = ctx;
+      const { deps, params, body, actor, idempotencyKey, httpIdempotency } = ctx;
       const result = await refundBurnAudited(
         deps,
         { accountId: params.id, transactionId: body.transactionId, amount: body.amount },
-        { actor, idempotencyKey, reason: body.reason },
+        { actor, idempotencyKey, httpIdempotency, reason: body.reason },
         auditContextOf(ctx),
       );
       return { status: 201, body: result };
