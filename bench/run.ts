@@ -97,7 +97,8 @@ async function main() {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       PORT: String(API_PORT),
-      LOG_LEVEL: 'warn',
+      // The production default: the API logs every request, and the bench measures what that costs.
+      LOG_LEVEL: 'info',
       DATABASE_POOL_SIZE: '64',
       TEMPORAL_TASK_QUEUE: 'burndown-bench',
       // The per-account limiter would measure itself, not the ingest path.

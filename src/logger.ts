@@ -36,7 +36,10 @@ export const REDACTED_PATHS = [
 
 /** JSON lines on stdout; every entry point builds one and hands it down. Tests may pass their own destination. */
 export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
-  // Synchronous writes: the last lines before process.exit are never lost.
+  // Asynchronous writes: a request never waits for stdout (a synchronous write
+  // per request cost the API its CPU under load). Lines written while a write
+  // is pending go out with the next one. pino flushes what is left when the
+  // process exits (process.exit included); shutdown flushes first.
   return pino(
     {
       name,
@@ -48,6 +51,11 @@ export function createLogger(level: string, name: string, destination?: Destinat
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       mixin: traceFields,
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/** Writes out what the asynchronous destination still holds: the last step of a shutdown. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
 }

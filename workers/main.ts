@@ -1,7 +1,7 @@
 /** The worker alone, against DATABASE_URL and TEMPORAL_ADDRESS. */
 import { onShutdownSignal, runMain } from '../src/cli/main.js';
 import { loadConfig } from '../src/config/config.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, flushLogger } from '../src/logger.js';
 import { openAreas } from '../src/runtime/areas.js';
 import { openCore } from '../src/runtime/core.js';
 import { startInfrastructure } from '../src/runtime/infrastructure.js';
@@ -22,6 +22,7 @@ runMain(async () => {
   onShutdownSignal(async () => {
     await worker.drain();
     await core.close();
+    await flushLogger(logger);
   });
   await worker.done;
 });

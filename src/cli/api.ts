@@ -1,6 +1,6 @@
 /** The API alone, against DATABASE_URL and TEMPORAL_ADDRESS (scale it separately from the worker). */
 import { loadConfig } from '../config/config.js';
-import { createLogger } from '../logger.js';
+import { createLogger, flushLogger } from '../logger.js';
 import { startApi } from '../runtime/api.js';
 import { openAreas } from '../runtime/areas.js';
 import { openCore } from '../runtime/core.js';
@@ -17,5 +17,6 @@ runMain(async () => {
   onShutdownSignal(async () => {
     await api.close();
     await core.close();
+    await flushLogger(logger);
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createApiKey } from '../auth/api-keys.js';
 import { loadConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { createLogger } from '../logger.js';
+import { createLogger, flushLogger } from '../logger.js';
 import { startWorker } from '../../workers/start.js';
 import { startApi } from '../runtime/api.js';
 import { openAreas } from '../runtime/areas.js';
@@ -58,6 +58,7 @@ runMain(async () => {
     await infra.stop();
     await sandbox.stop();
     logger.info('stopped');
+    await flushLogger(logger);
   };
   onShutdownSignal(shutdown);
   worker.done.catch(async (error: unknown) => {
