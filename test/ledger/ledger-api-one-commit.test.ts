@@ -103,3 +103,30 @@ describe("a ledger route's Idempotency-Key record is written by its ledger trans
     expect(await burnCount(f.deps.db, id)).toBe(1);
   });
 });
+
+describe("a ledger route's replays and the account's rate limit", () => {
+  const limited = useApi(f, { RATE_LIMIT_PER_ACCOUNT_PER_SECOND: '1' });
+
+  it('a key that holds its response is replayed, never refused for the rate (sequential and concurrent)', async () => {
+    const id = await fundedAccount(f.deps);
+    const body = { creditType: 'ai', amount: '1' };
+    const deduct = (idempotencyKey: string) => call(limited, 'POST', `/v1/accounts/${id}/deduct`, { idempotencyKey, body });
+    const first = await deduct('limited-first');
+    expect(first.status).toBe(200);
+    let refused: string | undefined;
+    for (let i = 0; i < 10 && !refused; i++) if ((await deduct(`limited-${i}`)).status === 429) refused = `limited-${i}`;
+    expect(refused).toBeDefined();
+    const again = await deduct('limited-first');
+    expect([again.status, again.text, again.headers.get('idempotent-replayed')]).toEqual([200, first.text, 'true']);
+    // The 429 was not stored as the refused key's response: once the bucket refills, its retry runs.
+    await new Promise((r) => setTimeout(r, 1100));
+    const retried = await deduct(refused!);
+    expect([retried.status, retried.headers.get('idempotent-replayed')]).toEqual([200, null]);
+
+    // Concurrent duplicates in one process wait for the first and are not charged: one runs, none is refused.
+    await new Promise((r) => setTimeout(r, 1100));
+    const together = await Promise.all(Array.from({ length: 20 }, () => deduct('limited-together')));
+    expect(together.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(new Set(together.map((r) => r.text)).size).toBe(1);
+  });
+});
