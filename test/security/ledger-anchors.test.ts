@@ -136,8 +136,13 @@ describe('ledger anchors (issue 14, finding 13; real PostgreSQL and Temporal)', 
   });
 
   it('is started by a Temporal Schedule every LEDGER_ANCHOR_INTERVAL_SECONDS', async () => {
-    await ensureSchedule(t.client, t.taskQueue, ledgerAnchorSchedule(600));
-    const schedule = t.client.schedule.getHandle(LEDGER_ANCHOR_SCHEDULE_ID);
+    // The Temporal server is shared by every test file, and a running stack's worker (useRunningStack) creates
+    // the same Schedule with its default interval: under a name of this file's own, that one is never described here.
+    const spec = ledgerAnchorSchedule(600);
+    expect(spec.scheduleId).toBe(LEDGER_ANCHOR_SCHEDULE_ID);
+    const scheduleId = `${LEDGER_ANCHOR_SCHEDULE_ID}-${t.taskQueue}`;
+    await ensureSchedule(t.client, t.taskQueue, { ...spec, scheduleId });
+    const schedule = t.client.schedule.getHandle(scheduleId);
     try {
       const description = await schedule.describe();
       expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'ledgerAnchorWorkflow' });
