@@ -103,6 +103,9 @@ describe('metrics endpoints', () => {
     expect(value(text, 'burndown_ledger_operations_total', { operation: 'hold', outcome: 'ok' })).toBe(1);
     expect(value(text, 'burndown_ledger_operations_total', { operation: 'commit_hold', outcome: 'ok' })).toBe(1);
     expect(value(text, 'burndown_ledger_operation_duration_seconds_count', { operation: 'deduct' })).toBe(3);
+    // The replayed deduct is answered from its Idempotency-Key record inside the ledger call: no operation, no error.
+    expect(value(text, 'burndown_ledger_operations_total', { operation: 'deduct' })).toBe(3);
+    expect(value(text, 'burndown_ledger_operations_total', { outcome: 'error' })).toBe(0);
     // The ledger's own locks are taken inside its one SQL call (ledger_execute), so they are in the operation's
     // latency above; the lock-wait histogram times the locking statements made outside the ledger.
     expect(text).toContain('# TYPE burndown_lock_wait_seconds histogram');
