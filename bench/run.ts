@@ -239,6 +239,7 @@ async function main() {
         ingestSeconds: INGEST_SECONDS,
         log,
         noop,
+        hello,
         db,
       });
       rows.push({ ...measured, baseline: measured.baseline ?? (scenario.baseline === 'noop' ? noop : undefined) });

@@ -12,6 +12,8 @@ export interface ScenarioContext {
   ingestSeconds: number;
   log: (s: string) => void;
   noop: LoadResult;
+  /** Express hello world: the ceiling of any HTTP read. */
+  hello: LoadResult;
   db: Database;
 }
 
@@ -156,4 +158,38 @@ const usageAnalytics: Scenario = {
   },
 };
 
-export const extraScenarios: Scenario[] = [eventIngest, consumptionSagas, usageAnalytics];
+/**
+ * Issue 18: GET /v1/accounts/{id}/entitlements/{feature}, the hot-path "may
+ * this user run it?" check (one SQL statement, nothing written), over the
+ * funded bench accounts, quantities varying so the rating is not constant.
+ */
+const ENTITLEMENT_TARGET = '≥ 0.5 × Express hello world/s, p99 ≤ 5 ms at 8 connections';
+const entitlementCheck: Scenario = {
+  operation: 'entitlement check, 8 connections',
+  target: ENTITLEMENT_TARGET,
+  available: (baseUrl) => hasPath(baseUrl, '/v1/accounts/{id}/entitlements/{feature}'),
+  async run(ctx) {
+    const result = await runLoad({
+      name: 'entitlement check',
+      baseUrl: ctx.baseUrl,
+      connections: 8,
+      seconds: ctx.seconds,
+      onProgress: (done) => ctx.log(`entitlement check: ${done} checks`),
+      op: async (client, i) => {
+        const account = ctx.accounts[(i * 7919) % ctx.accounts.length]!;
+        const path = `/v1/accounts/${account}/entitlements/${i % 2 === 0 ? 'chat' : 'tokens'}?quantity=${1 + (i % 5000)}`;
+        return [(await request(client, 'GET', path, ctx.auth)).status];
+      },
+    });
+    return {
+      operation: 'entitlement check, 8 connections',
+      result,
+      baseline: ctx.hello,
+      target: ENTITLEMENT_TARGET,
+      met: result.errors === 0 && result.opsPerSecond >= 0.5 * ctx.hello.opsPerSecond && result.p99 <= 5,
+      note: 'chat and tokens alternating; one SQL statement per check (test/consumption/entitlements.test.ts)',
+    };
+  },
+};
+
+export const extraScenarios: Scenario[] = [eventIngest, consumptionSagas, usageAnalytics, entitlementCheck];

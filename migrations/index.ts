@@ -28,6 +28,8 @@ import * as security from './2026-11-29T111000_security.js';
 // Operations (issue 16): read-only views for BI tools
 import * as reporting from './2026-11-29T130000_reporting.js';
 import * as dataRetention from './2026-11-29T131000_data_retention.js';
+// Pricing (issue 18): per-customer price overrides
+import * as priceOverrides from './2026-11-29T140000_price_overrides.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -61,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T111000_security': security,
   '2026-11-29T130000_reporting': reporting,
   '2026-11-29T131000_data_retention': dataRetention,
+  '2026-11-29T140000_price_overrides': priceOverrides,
 };

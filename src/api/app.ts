@@ -28,6 +28,8 @@ import { registerTrialRoutes } from './routes/grants-trials.js';
 import { registerGrantRoutes } from './routes/grants.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { mountStripeWebhooks, registerPaymentRoutes } from './routes/payments.js';
+import { registerPriceOverrideRoutes } from './routes/pricing-overrides.js';
+import { registerPricingRoutes } from './routes/pricing.js';
 import { httpTelemetry } from './telemetry.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -40,6 +42,8 @@ const routeAreas = [
   registerConsumptionRoutes,
   registerDeductRoutes,
   registerUsageEventRoutes,
+  registerPricingRoutes,
+  registerPriceOverrideRoutes,
   registerGrantRoutes,
   registerApprovalRoutes,
   registerSubscriptionRoutes,

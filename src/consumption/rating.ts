@@ -1,8 +1,10 @@
-import type { Tx } from '../db/database.js';
-import type { Database } from '../db/database.js';
+import { sql } from 'kysely';
+import type { Database, Tx } from '../db/database.js';
 import { getCreditType } from '../ledger/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { resolveRule, type PricingCatalog } from './pricing/catalog.js';
+import { overridesJsonSql, parseOverrides } from './pricing/override-store.js';
+import type { PriceOverride } from './pricing/overrides.js';
 import { rate, type Rating } from './pricing/rate.js';
 import { isDecimal } from './pricing/rational.js';
 import { ensurePricingRegistered } from './pricing/registry.js';
@@ -13,16 +15,18 @@ export interface RatedAccount {
   pricing_version: string | null;
   cohort: string | null;
   enforcement_mode: EnforcementMode | null;
+  /** Its price overrides (issue 18), loaded with the account in the same statement. */
+  overrides: PriceOverride[];
 }
 
 export async function loadAccount(db: Database | Tx, accountId: string): Promise<RatedAccount> {
   const account = await db
     .selectFrom('accounts')
-    .select(['id', 'pricing_version', 'cohort', 'enforcement_mode'])
+    .select(['id', 'pricing_version', 'cohort', 'enforcement_mode', overridesJsonSql(sql.ref('accounts.id')).as('overrides')])
     .where('id', '=', accountId)
     .executeTakeFirst();
   if (!account) throw new NotFoundError('account', accountId);
-  return account;
+  return { ...account, overrides: parseOverrides(account.overrides) };
 }
 
 export interface RateRequest {
@@ -51,6 +55,7 @@ export async function rateUsage(db: Database, catalog: PricingCatalog, request: 
     feature: request.feature,
     rule: resolved.rule,
     cohort: resolved.cohort,
+    override: resolved.override?.id ?? null,
     featureRule: resolved.featureRule,
     quantity: request.quantity,
     precision: creditType.precision,

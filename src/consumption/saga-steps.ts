@@ -2,7 +2,7 @@ import { findHold, getCreditType } from '../ledger/index.js';
 import { commitHold, createHold, deduct, releaseHold } from '../observability/measured-ledger.js';
 import { ConflictError, InsufficientCreditsError } from '../errors.js';
 import { formatAmount, parseAmount } from '../money/amount.js';
-import type { Rating } from './pricing/rate.js';
+import { ratingSource, type Rating } from './pricing/rate.js';
 import type { ConsumptionInput, ConsumptionOutcome, Reservation } from '../contracts/consumption.js';
 import { effectiveMode } from './enforcement.js';
 import { loadAccount, rateUsage, storedRating } from './rating.js';
@@ -20,7 +20,7 @@ import { saveConsumption } from './store.js';
 const stepKey = (input: ConsumptionInput, step: 'reserve' | 'commit' | 'excess' | 'release') => `${input.consumptionId}:${step}`;
 
 function burnReason(input: ConsumptionInput, rating: Rating, what: string): string {
-  return `consumption ${input.consumptionId} ${what}: ${rating.feature} x ${rating.quantity} at pricing ${rating.pricingVersion} (${rating.rule})`;
+  return `consumption ${input.consumptionId} ${what}: ${rating.feature} x ${rating.quantity} at ${ratingSource(rating)}`;
 }
 
 /** Reserve: rate the estimate and, in enforce mode, hold the cost with no TTL (the workflow owns the hold's life). */

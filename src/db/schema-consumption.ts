@@ -18,6 +18,23 @@ export interface PricingVersionTable {
   registered_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+/** A negotiated rate for one account and feature (issue 18); never deleted, ended by ended_at. */
+export interface PriceOverrideTable {
+  id: string;
+  account_id: string;
+  feature: string;
+  /** Decimal string: the rule's credits with the override's number. */
+  rate: string | null;
+  tiers: Json<{ upTo: string | null; credits: string }[]> | null;
+  effective_from: Timestamp;
+  effective_to: Timestamp | null;
+  reason: string;
+  created_by: string;
+  created_at: Timestamp;
+  ended_at: Timestamp | null;
+  ended_by: string | null;
+}
+
 export interface ConsumptionTable {
   id: string;
   account_id: string;

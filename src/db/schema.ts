@@ -1,7 +1,14 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AuditLogTable, GdprErasureTable, LedgerAnchorHeadTable, LedgerAnchorTable } from './schema-audit.js';
 import type { GrantApprovalTable, GrantTimerMarkTable, SubscriptionTable } from './schema-grants.js';
-import type { ClosedPeriodTable, ConsumptionTable, PricingVersionTable, ShadowEntryTable, UsageEventTable } from './schema-consumption.js';
+import type {
+  ClosedPeriodTable,
+  ConsumptionTable,
+  PriceOverrideTable,
+  PricingVersionTable,
+  ShadowEntryTable,
+  UsageEventTable,
+} from './schema-consumption.js';
 import type {
   FinanceFxRateTable,
   FinanceJournalLineTable,
@@ -224,6 +231,7 @@ export interface DB {
   ledger_anchors: LedgerAnchorTable;
   ledger_anchor_heads: LedgerAnchorHeadTable;
   pricing_versions: PricingVersionTable;
+  price_overrides: PriceOverrideTable;
   consumptions: ConsumptionTable;
   usage_events: UsageEventTable;
   shadow_entries: ShadowEntryTable;

@@ -1,6 +1,7 @@
 /** The ledger's public surface: the API, activities and tests import from here. */
 export * from './accounts.js';
 export * from './balances.js';
+export * from './spending-room.js';
 export type {
   HttpIdempotencyRecord,
   LedgerDeps,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ValidationError } from '../../errors.js';
+import { applyOverride, overrideInForce, type PriceOverride } from './overrides.js';
 import { pricingFileSchema, type FeatureRule, type PricingFile } from './schema.js';
 
 /** One loaded version: the file's rules plus where they came from and their content hash (immutability check). */
@@ -88,23 +89,33 @@ export interface ResolvedRule {
   feature: string;
   rule: string;
   cohort: string | null;
+  /** The rule's numbers after the account's override, if one is in force. */
   featureRule: FeatureRule;
+  /** The rule as the version (or its cohort) has it. */
+  baseRule: FeatureRule;
+  override: PriceOverride | null;
+}
+
+/** The version an account is priced by at `at`: its pinned one, or the latest in force. */
+export function versionFor(catalog: PricingCatalog, account: { pricing_version: string | null }, at: Date): PricingVersion | undefined {
+  return account.pricing_version
+    ? catalog.versions.find((v) => v.version === account.pricing_version)
+    : catalog.versions.filter((v) => v.effectiveFromDate <= at).at(-1);
 }
 
 /**
  * The rule for a feature (R-C7): the account's pinned version when it has one
  * (grandfathering), otherwise the latest version in force at `at` (the event's
- * time for usage events); its cohort's rate when the version has one.
+ * time for usage events); its cohort's rate when the version has one; then
+ * the account's price override in force at `at`, when it has one (issue 18).
  */
 export function resolveRule(
   catalog: PricingCatalog,
-  account: { id: string; pricing_version: string | null; cohort: string | null },
+  account: { id: string; pricing_version: string | null; cohort: string | null; overrides?: readonly PriceOverride[] },
   feature: string,
   at: Date,
 ): ResolvedRule {
-  const version = account.pricing_version
-    ? catalog.versions.find((v) => v.version === account.pricing_version)
-    : catalog.versions.filter((v) => v.effectiveFromDate <= at).at(-1);
+  const version = versionFor(catalog, account, at);
   if (!version) {
     throw account.pricing_version
       ? new ValidationError('Unknown pricing version', [
@@ -124,11 +135,14 @@ export function resolveRule(
       { path: 'feature', message: `pricing version ${version.version} has no rule for feature ${feature}`, code: 'unknown_feature' },
     ]);
   }
+  const override = (account.overrides && overrideInForce(account.overrides, feature, at)) ?? null;
   return {
     version,
     feature,
     rule: cohortRule ? `cohorts.${account.cohort}.${feature}` : `features.${feature}`,
     cohort: cohortRule ? account.cohort : null,
-    featureRule,
+    featureRule: override ? applyOverride(featureRule, override) : featureRule,
+    baseRule: featureRule,
+    override,
   };
 }

@@ -9,6 +9,8 @@ export interface Rating {
   /** Which rule of the version: `features.<f>` or `cohorts.<c>.<f>`. */
   rule: string;
   cohort: string | null;
+  /** The account's price override this rating used (issue 18), or null for the version's rate. */
+  override: string | null;
   creditType: string;
   quantity: string;
   rate: Rate;
@@ -59,6 +61,8 @@ export interface RateInput {
   feature: string;
   rule: string;
   cohort: string | null;
+  /** The id of the price override applied to featureRule, if any. */
+  override?: string | null | undefined;
   featureRule: FeatureRule;
   /** Decimal string. */
   quantity: string;
@@ -75,6 +79,7 @@ export function rate(input: RateInput): Rating & { costUnits: bigint } {
     feature: input.feature,
     rule: input.rule,
     cohort: input.cohort,
+    override: input.override ?? null,
     creditType: input.featureRule.creditType,
     quantity: input.quantity,
     rate: input.featureRule.rate,
@@ -83,4 +88,9 @@ export function rate(input: RateInput): Rating & { costUnits: bigint } {
     cost: formatAmount(costUnits, input.precision),
     costUnits,
   };
+}
+
+/** Where a rating's rate came from, for ledger reasons: the rule, and the override when one applied. */
+export function ratingSource(rating: Pick<Rating, 'pricingVersion' | 'rule' | 'override'>): string {
+  return `pricing ${rating.pricingVersion} (${rating.rule}${rating.override ? `, override ${rating.override}` : ''})`;
 }

@@ -7,7 +7,7 @@ import { isDecimal } from './rational.js';
  * rules that turn a feature's usage into credits (R-C7). Validated at load;
  * every problem names the file, the path inside it and what is wrong.
  */
-const decimal = z.string().refine(isDecimal, 'must be a non-negative decimal string like "0.25" (quote it in YAML)');
+export const decimal = z.string().refine(isDecimal, 'must be a non-negative decimal string like "0.25" (quote it in YAML)');
 const positiveDecimal = decimal.refine((v) => /[1-9]/.test(v), 'must be greater than zero');
 
 export const timeUnits = { second: 1n, minute: 60n, hour: 3600n, day: 86_400n } as const;
@@ -31,36 +31,39 @@ const timeBased = z.strictObject({
   credits: decimal,
   per: z.enum(Object.keys(timeUnits) as [keyof typeof timeUnits, ...(keyof typeof timeUnits)[]]),
 });
-const tier = z.strictObject({
+export const tierSchema = z.strictObject({
   /** Upper bound of the tier (inclusive), in units; null for the last, open tier. */
   upTo: positiveDecimal.nullable(),
   credits: decimal,
 });
-const tiered = z
-  .strictObject({
-    kind: z.literal('tiered'),
-    /** graduated: each slice of the quantity at its tier's rate; volume: all of it at the rate of the tier it falls in. */
-    mode: z.enum(['graduated', 'volume']),
-    unit: z.string().min(1),
-    per: positiveDecimal.default('1'),
-    tiers: z.array(tier).min(1),
-  })
-  .superRefine((value, ctx) => {
-    value.tiers.forEach((t, i) => {
-      const last = i === value.tiers.length - 1;
+/** Tiers in increasing order, the last one open: a file's tiered rate, and a price override's tiers (issue 18). */
+export const tiersSchema = z
+  .array(tierSchema)
+  .min(1)
+  .superRefine((tiers, ctx) => {
+    tiers.forEach((t, i) => {
+      const last = i === tiers.length - 1;
       if (last !== (t.upTo === null)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['tiers', i, 'upTo'],
+          path: [i, 'upTo'],
           message: last ? 'the last tier must be open (upTo: null)' : 'only the last tier may be open',
         });
       }
-      const prev = value.tiers[i - 1]?.upTo;
+      const prev = tiers[i - 1]?.upTo;
       if (i > 0 && prev && t.upTo !== null && compareDecimal(t.upTo, prev) <= 0) {
-        ctx.addIssue({ code: 'custom', path: ['tiers', i, 'upTo'], message: `must be greater than the previous tier's upTo (${prev})` });
+        ctx.addIssue({ code: 'custom', path: [i, 'upTo'], message: `must be greater than the previous tier's upTo (${prev})` });
       }
     });
   });
+const tiered = z.strictObject({
+  kind: z.literal('tiered'),
+  /** graduated: each slice of the quantity at its tier's rate; volume: all of it at the rate of the tier it falls in. */
+  mode: z.enum(['graduated', 'volume']),
+  unit: z.string().min(1),
+  per: positiveDecimal.default('1'),
+  tiers: tiersSchema,
+});
 
 function compareDecimal(a: string, b: string): number {
   const [aw = '', af = ''] = a.split('.');
@@ -83,7 +86,7 @@ export const featureRuleSchema = z.strictObject({
   description: z.string().optional(),
 });
 
-const featureName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'feature names are lower-case letters, digits, _ . -');
+export const featureName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'feature names are lower-case letters, digits, _ . -');
 
 export const pricingFileSchema = z
   .strictObject({

@@ -1,5 +1,6 @@
 import type { UsageEvent } from '../../db/schema-consumption.js';
 import { effectiveMode } from '../enforcement.js';
+import { ratingSource } from '../pricing/rate.js';
 import { loadAccount, rateUsage, storedRating, type RatedAccount } from '../rating.js';
 import type { ConsumptionDeps } from '../settings.js';
 import { recordShadowEntry } from '../shadow.js';
@@ -93,7 +94,7 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
           feature: event.feature,
           usageEventId: event.id,
           reason:
-            `usage event ${event.id}: ${event.feature} x ${rating.quantity} at pricing ${rating.pricingVersion} (${rating.rule})` +
+            `usage event ${event.id}: ${event.feature} x ${rating.quantity} at ${ratingSource(rating)}` +
             (closed ? `; adjustment for closed period ${closed.periodStart.toISOString()}..${closed.periodEnd.toISOString()}` : ''),
         },
       );
