@@ -24,6 +24,7 @@ const sections: Section[] = [
   { name: 'ledgerEntries', recordType: 'ledger_entry', table: 'ledger_entries', keys: ['id'] },
   { name: 'usageEvents', recordType: 'usage_event', table: 'usage_events', keys: ['event_time', 'id'], optional: true },
   { name: 'consumptions', recordType: 'consumption', table: 'consumptions', keys: ['created_at', 'id'], optional: true },
+  { name: 'priceOverrides', recordType: 'price_override', table: 'price_overrides', keys: ['id'], optional: true },
   { name: 'audit', recordType: 'audit', table: 'audit_log', keys: ['id'], optional: true },
   { name: 'erasures', recordType: 'erasure', table: 'gdpr_erasures', keys: ['account_id'] },
 ];
@@ -42,6 +43,7 @@ const STAFF_COLUMNS = new Set([
   'created_by',
   'requested_by',
   'decided_by',
+  'ended_by',
   'source_ip',
   'request_id',
   'idempotency_key',
@@ -128,7 +130,7 @@ async function* pages(db: Database, accountId: string, section: Section): AsyncG
 
 /**
  * The GDPR export of one account (R-A4): account, balances, grants, holds,
- * ledger transactions and entries, usage events, consumptions and audit rows,
+ * ledger transactions and entries, usage events, consumptions, price overrides and audit rows,
  * as one JSON document or one CSV (a `record_type` column, the main fields,
  * and the whole row as JSON). Written page by page through `write`, which
  * should wait for the consumer (backpressure), so a million entries never sit

@@ -94,6 +94,11 @@ describe('price overrides (negotiated rates through the API, real stack)', () =>
       .where('usage_event_id', '=', inside.id)
       .executeTakeFirstOrThrow();
     expect(burn.reason).toContain(`override ${id}`);
+
+    // The contract is the customer's data: in its GDPR export, without the staff who made it.
+    const exported = await call(s.api, 'GET', `/v1/accounts/${acct}/export`, { key: await s.api.key(['customer'], acct) });
+    expect(exported.body!.priceOverrides).toEqual([expect.objectContaining({ id, feature: 'chat', rate: '0.80' })]);
+    expect(exported.body!.priceOverrides[0]).not.toHaveProperty('created_by');
   });
 
   it('rates tiers with the rule’s own rounding, exactly', async () => {
