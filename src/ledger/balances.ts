@@ -39,7 +39,7 @@ export interface AccountBalance {
   balances: CreditTypeBalance[];
 }
 
-interface GrantState {
+export interface GrantState {
   id: string;
   account_id: string;
   credit_type: string;
@@ -51,7 +51,8 @@ interface GrantState {
   status: string;
 }
 
-function summarize(
+/** One credit type's balance from its grants (own and pool parents', in burn order) and the account's own figures. */
+export function summarizeBalance(
   creditType: CreditType,
   accountId: string,
   grants: GrantState[],
@@ -152,7 +153,7 @@ export async function getBalances(db: Database, accountId: string, now: Date): P
     const row = rowsByType.get(ct);
     const [debt, overdraftLimit, granted, burned, refunded, expired, voided] = row ?? [];
     balances.push(
-      summarize(
+      summarizeBalance(
         await getCreditType(db, ct),
         accountId,
         grants.filter((g) => g.credit_type === ct),
@@ -167,53 +168,6 @@ export async function getBalances(db: Database, accountId: string, now: Date): P
     );
   }
   return { accountId, at: now.toISOString(), pointInTime: false, balances };
-}
-
-/**
- * R-L6: the balance as it was at `at`, rebuilt from the entries. Each entry
- * records the balance and held amount after it, so the state at `at` is the
- * last entry at or before it: one index probe per credit type and one per
- * grant (O((T + G) log N) for T credit types, G grants, N entries), never a
- * scan of the history. Pool parents' grants are not included.
- */
-export async function getBalancesAt(db: Database, accountId: string, at: Date): Promise<AccountBalance> {
-  const lastEntries = await sql<{ credit_type: string; balance_after: bigint; held_after: bigint }>`
-    select ct.credit_type, e.balance_after, e.held_after
-    from (select credit_type from balances where account_id = ${accountId}) ct
-    cross join lateral (
-      select balance_after, held_after from ledger_entries
-      where account_id = ${accountId} and credit_type = ct.credit_type and created_at <= ${at}
-      order by created_at desc, id desc limit 1
-    ) e
-    order by ct.credit_type`.execute(db);
-  const grantStates = await sql<GrantState>`
-    select g.id, g.account_id, g.credit_type, g.source, g.priority, e.grant_remaining_after as remaining,
-           g.effective_at, g.expires_at, case when e.entry_type in ('void') then 'voided' else 'active' end as status
-    from grants g
-    cross join lateral (
-      select grant_remaining_after, entry_type from ledger_entries
-      where account_id = g.account_id and grant_id = g.id and created_at <= ${at}
-        and grant_remaining_after is not null
-      order by id desc limit 1
-    ) e
-    where g.account_id = ${accountId}
-    order by ledger_burn_key(null::text[], g)`.execute(db);
-
-  const balances: CreditTypeBalance[] = [];
-  for (const last of lastEntries.rows) {
-    const creditType = await getCreditType(db, last.credit_type);
-    const grants = grantStates.rows.filter((g) => g.credit_type === last.credit_type);
-    const remainingSum = grants.reduce((sum, g) => sum + g.remaining, 0n);
-    const summary = summarize(
-      creditType,
-      accountId,
-      grants,
-      { held: last.held_after, debt: remainingSum - last.balance_after, overdraftLimit: 0n, lifetime: {} },
-      at,
-    );
-    balances.push(summary);
-  }
-  return { accountId, at: at.toISOString(), pointInTime: true, balances };
 }
 
 export interface EntryView {

@@ -23,3 +23,5 @@ export * from './grant-expiry-change.js';
 export { voidGrantPartially } from './partial-void.js';
 export { requestHash } from './ledger-transaction.js';
 export { canonicalJson, entryHash, type HashedEntryFields } from './entry-hash.js';
+export * from './point-in-time.js';
+export * from './statement-movements.js';
