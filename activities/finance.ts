@@ -3,7 +3,7 @@ import { PostingRejectedError } from '../src/finance/adapters/adapter.js';
 import { computeClose, freezePeriod, recordCloseStarted, storeClose, UnbalancedJournalError } from '../src/finance/close.js';
 import { postJournal, recordApproval, recordCloseFailed, recordClosed, type PostingResult } from '../src/finance/close-posting.js';
 import { MissingRateError } from '../src/finance/journal.js';
-import { reconcile } from '../src/finance/reconciliation.js';
+import { reconcile, reconcilePeriodStatements } from '../src/finance/reconciliation.js';
 import type { FinanceSettings } from '../src/finance/settings.js';
 import type { LedgerDeps } from '../src/ledger/index.js';
 import { configured, mapFailures } from './failures.js';
@@ -36,11 +36,14 @@ export function createFinanceActivities(deps: FinanceActivityDeps) {
     async freezeClosePeriod(period: string, at: string, by: string): Promise<string> {
       return (await freezePeriod(db, period, new Date(at), by)).toISOString();
     },
+    /** The journal of the frozen period, and the statement identity of every account over it (a mismatch is a reconciliation discrepancy). */
     async computeCloseJournal(period: string, at: string): Promise<unknown> {
-      return mapFailures(
+      const totals = await mapFailures(
         computeClose(db, settings(), period).then((close) => storeClose(db, close, new Date(at))),
         permanent,
       );
+      await reconcilePeriodStatements(db, period, new Date(at));
+      return totals;
     },
     async recordCloseApproved(period: string, approver: string, at: string): Promise<void> {
       await recordApproval(db, period, approver, new Date(at));

@@ -1,6 +1,7 @@
 import { writeAudit, type AuditContext } from '../audit/audit-log.js';
 import { searchAccounts, type AccountSummary } from './account-search.js';
 import { balanceSummary, type BalanceSummary } from './balance-summary.js';
+import { buildStatement, type Statement } from './statement.js';
 import { usageReport, type UsageQuery, type UsageReport } from './usage-report.js';
 import { ValidationError } from '../errors.js';
 import {
@@ -140,4 +141,9 @@ export async function usageOf(
 export async function balanceSummaryOf(deps: AccountsServiceDeps, accountId: string): Promise<BalanceSummary> {
   await requireAccount(deps.ledger.db, accountId);
   return balanceSummary(deps.ledger.db, accountId, deps.ledger.clock());
+}
+
+/** An existing account's statement of one UTC month (YYYY-MM); the running month gives the statement so far. */
+export function statementOf(deps: AccountsServiceDeps, accountId: string, period: string): Promise<Statement> {
+  return buildStatement(deps.ledger.db, accountId, period, deps.ledger.clock());
 }

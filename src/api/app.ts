@@ -15,6 +15,7 @@ import { createRouteRegistrar } from './route.js';
 import { mountWebUi } from '../ui/serve.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerAccountUsageRoutes } from './routes/accounts-usage.js';
+import { registerAccountStatementRoutes } from './routes/accounts-statements.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerDeductRoutes } from './routes/consumption-deduct.js';
@@ -39,6 +40,7 @@ const routeAreas = [
   registerAuthRoutes,
   registerAccountRoutes,
   registerAccountUsageRoutes,
+  registerAccountStatementRoutes,
   registerConsumptionRoutes,
   registerDeductRoutes,
   registerUsageEventRoutes,

@@ -17,11 +17,11 @@ export function serializeBody(body: unknown): string {
 }
 
 /**
- * Sends a non-JSON body (CSV) from a defineRoute handler. The response is
+ * Sends a non-JSON body (CSV, PDF) from a defineRoute handler. The response is
  * finished here; the empty result tells defineRoute there is nothing left to
  * send (ending a finished response is a no-op).
  */
-export function sendRaw(req: Request, contentType: string, body: string, filename?: string): RouteResult {
+export function sendRaw(req: Request, contentType: string, body: string | Buffer, filename?: string): RouteResult {
   const res = req.res as Response;
   res.status(200).type(contentType);
   if (filename) res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);

@@ -69,6 +69,9 @@ const problem = (description: string) => ({ description, content: { 'application
  * Every status the route can answer, generated from the same spec that
  * drives the route: its own, then what defineRoute and the app add.
  */
+const otherMedia = (type: string) =>
+  type === 'application/pdf' ? { type: 'string' as const, format: 'binary' } : { type: 'string' as const };
+
 export function documentedResponses(spec: {
   method: string;
   path: string;
@@ -86,7 +89,8 @@ export function documentedResponses(spec: {
     responses[Number(status)] = {
       description: r.description,
       ...((schema || r.contentTypes) && {
-        content: Object.fromEntries(types.map((t) => [t, { schema: schema ?? {} }])),
+        // A schema describes the JSON; other media types (CSV, PDF) are documents of their own.
+        content: Object.fromEntries(types.map((t) => [t, { schema: (t.includes('json') ? schema : otherMedia(t)) ?? {} }])),
       }),
     };
   }

@@ -1,12 +1,13 @@
 import type { Database } from '../db/database.js';
-import { checkLedgerInvariants } from '../ledger/index.js';
+import { checkLedgerInvariants, expectedClosing, periodIdentityMismatches } from '../ledger/index.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 import type { AccountingAdapter } from './adapters/adapter.js';
 import { readJournal } from './close.js';
 import { sumByCurrency } from './journal.js';
+import { parsePeriod } from './periods.js';
 
 export interface Discrepancy {
-  kind: 'ledger' | 'accounting';
+  kind: 'ledger' | 'accounting' | 'statement';
   detail: string;
   [key: string]: unknown;
 }
@@ -54,17 +55,26 @@ export async function reconcile(db: Database, adapter: AccountingAdapter, at: Da
     }
   }
 
+  return storeReconciliation(db, id, at, { ledgerInvariants: true, accounting, adapter: adapter.name }, discrepancies);
+}
+
+/**
+ * Stores a reconciliation report (a retried run with the same id stores
+ * once); discrepancies also become a `finance.reconciliation.discrepancies`
+ * outbox event in the same transaction.
+ */
+async function storeReconciliation(
+  db: Database,
+  id: string,
+  at: Date,
+  checked: Record<string, unknown>,
+  discrepancies: Discrepancy[],
+): Promise<ReconciliationResult> {
   const status = discrepancies.length === 0 ? 'ok' : 'discrepancies';
   await db.transaction().execute(async (tx) => {
     await tx
       .insertInto('finance_reconciliations')
-      .values({
-        id,
-        ran_at: at,
-        status,
-        checked: JSON.stringify({ ledgerInvariants: true, accounting, adapter: adapter.name }),
-        discrepancies: JSON.stringify(discrepancies),
-      })
+      .values({ id, ran_at: at, status, checked: JSON.stringify(checked), discrepancies: JSON.stringify(discrepancies) })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
     if (discrepancies.length > 0) {
@@ -78,6 +88,28 @@ export async function reconcile(db: Database, adapter: AccountingAdapter, at: Da
     }
   });
   return { id, status, discrepancies: discrepancies.length };
+}
+
+/**
+ * Month-end close's statement check (R-A2): for every account and credit
+ * type, opening + granted − burned − expired + refunded − voided = closing
+ * over the period, from the entries (src/ledger/statement-movements.ts). A
+ * chain where it fails is a `statement` discrepancy of the report
+ * `recon_close_<period>`, stored once per period.
+ */
+export async function reconcilePeriodStatements(db: Database, periodId: string, at: Date): Promise<ReconciliationResult> {
+  const period = parsePeriod(periodId);
+  const mismatches = await periodIdentityMismatches(db, period.start, period.end);
+  const discrepancies: Discrepancy[] = mismatches.map((m) => ({
+    kind: 'statement',
+    period: periodId,
+    accountId: m.accountId,
+    creditType: m.creditType,
+    detail:
+      `opening ${m.opening} + granted ${m.granted} − burned ${m.burned} − expired ${m.expired} + refunded ${m.refunded} − voided ${m.voided}` +
+      ` = ${expectedClosing(m)} ≠ closing ${m.closing} (smallest units)`,
+  }));
+  return storeReconciliation(db, `recon_close_${periodId}`, at, { statementIdentity: periodId }, discrepancies);
 }
 
 export async function listReconciliations(db: Database, limit: number) {

@@ -153,13 +153,21 @@ export interface FeatureBurn {
  * account initiated, on its own grants or a pool parent's.
  */
 export async function burnByFeature(db: Database, accountId: string, from: Date, to: Date): Promise<FeatureBurn[]> {
+  // A refund entry names no feature: it counts under the feature of the burn it refunds.
   const { rows } = await sql<{ credit_type: string; feature: string | null; burned: string; refunded: string }>`
     select credit_type, feature,
       coalesce(sum(amount) filter (where entry_type in ('burn', 'commit')), 0)::text as burned,
       coalesce(sum(amount) filter (where entry_type = 'refund'), 0)::text as refunded
-    from ledger_entries
-    where account_id = any(ledger_pool_chain(${accountId})) and initiator_account_id = ${accountId}
-      and entry_type in ('burn', 'commit', 'refund') and created_at >= ${from} and created_at < ${to}
+    from (
+      select e.credit_type, e.entry_type, e.amount,
+        case when e.entry_type = 'refund' and e.feature is null then (
+          select b.feature from ledger_transactions t join ledger_entries b on b.transaction_id = t.related_transaction_id
+          where t.account_id = ${accountId} and t.id = e.transaction_id and b.feature is not null limit 1
+        ) else e.feature end as feature
+      from ledger_entries e
+      where e.account_id = any(ledger_pool_chain(${accountId})) and e.initiator_account_id = ${accountId}
+        and e.entry_type in ('burn', 'commit', 'refund') and e.created_at >= ${from} and e.created_at < ${to}
+    ) x
     group by credit_type, feature
     order by credit_type, feature nulls last`.execute(db);
   return rows.map((r) => ({ creditType: r.credit_type, feature: r.feature, burned: BigInt(r.burned), refunded: BigInt(r.refunded) }));
