@@ -184,7 +184,12 @@ describe('month-end close workflow (R-I3)', () => {
       .execute();
     expect(events).toEqual([{ type: 'finance.reconciliation.discrepancies', id: `finance.reconciliation.discrepancies:${bad.id}` }]);
     const report = await api('alice', 'GET', '/v1/finance/reconciliations');
-    expect((report.body.reconciliations as { status: string }[]).map((r) => r.status)).toEqual(['discrepancies', 'ok']);
+    // Newest first: the two nightly runs, then the statement check of the close (recon_close_<period>).
+    expect((report.body.reconciliations as { id: string; status: string }[]).map((r) => [r.id, r.status])).toEqual([
+      [bad.id, 'discrepancies'],
+      ['recon_2030-01-01T02:15:00.000Z', 'ok'],
+      [`recon_close_${period.id}`, 'ok'],
+    ]);
     expect(report.body.reconciliations[0].discrepancies[0]).toMatchObject({ kind: 'accounting', period: period.id });
   });
 
