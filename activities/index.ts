@@ -7,6 +7,7 @@ import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
 import { createPaymentActivities, type PaymentActivityDeps } from './payments.js';
 import { createAuditActivities, type AuditActivityDeps } from './audit.js';
+import { createDisputeActivities } from './disputes.js';
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import type { CrmSyncDeps } from '../src/crm/sync.js';
 import type { FinanceSettings } from '../src/finance/settings.js';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConsumptionActivities(deps),
     ...createPaymentActivities(deps),
     ...createAuditActivities(deps),
+    ...createDisputeActivities(deps),
   };
 }
 

@@ -30,6 +30,8 @@ import * as reporting from './2026-11-29T130000_reporting.js';
 import * as dataRetention from './2026-11-29T131000_data_retention.js';
 // Pricing (issue 18): per-customer price overrides
 import * as priceOverrides from './2026-11-29T140000_price_overrides.js';
+// Customer lifecycle (issue 19): dispute cases
+import * as disputes from './2026-11-29T150000_disputes.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -64,4 +66,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T130000_reporting': reporting,
   '2026-11-29T131000_data_retention': dataRetention,
   '2026-11-29T140000_price_overrides': priceOverrides,
+  '2026-11-29T150000_disputes': disputes,
 };

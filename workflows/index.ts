@@ -2,6 +2,7 @@
 export { holdSweeperWorkflow } from './hold-sweeper.js';
 export { ledgerAnchorWorkflow } from './audit/anchor.js';
 export { dataRetentionWorkflow } from './audit/data-retention.js';
+export * from './disputes/index.js';
 export * from './finance/index.js';
 export * from './grants/index.js';
 export { outboxRelayWorkflow } from './notifications/outbox-relay.js';

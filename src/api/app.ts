@@ -22,6 +22,7 @@ import { registerDeductRoutes } from './routes/consumption-deduct.js';
 import { registerUsageEventRoutes } from './routes/consumption-events.js';
 import { registerConsumptionRoutes } from './routes/consumption.js';
 import { registerCrmRoutes, registerHubSpotWebhookRoutes } from './routes/crm.js';
+import { registerDisputeRoutes } from './routes/disputes.js';
 import { registerFinanceRoutes } from './routes/finance.js';
 import { registerApprovalRoutes } from './routes/grants-approvals.js';
 import { registerSubscriptionRoutes } from './routes/grants-subscriptions.js';
@@ -55,6 +56,7 @@ const routeAreas = [
   registerCrmRoutes,
   registerFinanceRoutes,
   registerAuditRoutes,
+  registerDisputeRoutes,
   registerApiKeyRoutes,
 ];
 

@@ -1,5 +1,6 @@
 import { transactionAccount } from '../audit/service.js';
 import { consumptionAccount, holdAccount } from '../consumption/service.js';
+import { disputeAccount } from '../disputes/service.js';
 import { approvalById } from '../grants/approval-service.js';
 import { grantAccount } from '../grants/service.js';
 import { deliveryOwner, endpointById } from '../notifications/service.js';
@@ -21,5 +22,6 @@ export const ownerOf = {
   approval: owner('approval', async (deps, id) => (await approvalById(deps, id)).accountId),
   purchase: owner('purchase', async (deps, id) => (await purchaseForRefund(deps, id)).purchase.account_id),
   webhookEndpoint: owner('webhook endpoint', async (deps, id) => (await endpointById(deps, id)).accountId),
+  dispute: owner('dispute', (deps, id) => disputeAccount(deps, id)),
   webhookDelivery: owner('webhook delivery', (deps, id) => deliveryOwner(deps, id)),
 };

@@ -93,6 +93,10 @@ export async function transactionStory(db: Database, transactionId: string) {
     )
     .where('account_id', 'in', [...new Set(transactions.map((t) => t.account_id))])
     .execute();
+  // The dispute cases opened on it (src/disputes): the view links to them, a case links back here.
+  const disputes = await optionalRows(db, 'disputes', () =>
+    db.selectFrom('disputes').select(['id', 'status', 'account_id']).where('transaction_id', '=', transactionId).orderBy('id').execute(),
+  );
   const audit = await optionalRows(db, 'audit_log', () =>
     db.selectFrom('audit_log').selectAll().where('target_id', '=', transactionId).orderBy('id').execute(),
   );
@@ -171,6 +175,7 @@ export async function transactionStory(db: Database, transactionId: string) {
       createdAt: r.created_at.toISOString(),
       relation: r.id === main.related_transaction_id ? 'original' : 'follow-up',
     })),
+    disputes: disputes.map((d) => ({ id: d.id, accountId: d.account_id, status: d.status, link: `/v1/disputes/${d.id}` })),
     audit: audit.map((a) => ({
       id: a.id.toString(),
       occurredAt: a.occurred_at.toISOString(),
@@ -204,6 +209,7 @@ export function customerStory(story: Story) {
     balances: story.balances.filter((b) => b.accountId === own),
     holds: story.holds.map(({ createdBy: _createdBy, ...h }) => h),
     related: story.related.map(({ actor: _actor, ...r }) => r),
+    disputes: story.disputes.filter((d) => d.accountId === own),
     audit: story.audit.map(({ actor: _actor, ...a }) => a),
   };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { positiveInt, variable } from './variable-spec.js';
 
+const queueName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -');
+
 /**
  * The settings of the areas (notifications, HubSpot, payments, consumption,
  * grants, finance and audit); src/config/variables.ts lists them after the
@@ -189,6 +191,19 @@ export const areaVariables = {
     'JSON: per API key scope, the largest support/sales grant issued without approval (credits). Scopes not listed always need approval.',
   ),
   GRANT_APPROVAL_TIMEOUT_HOURS: variable(positiveInt.default(72), '24', 'How long a grant waits for approval before it is rejected.'),
+  // Disputes (issue 19): each case's SLA timer escalates it to a named queue when it passes unresolved
+  DISPUTE_SLA_HOURS: variable(positiveInt.default(48), '24', 'How long support has to resolve or reject a dispute before it is escalated.'),
+  DISPUTE_SLA_BUSINESS_DAYS: variable(
+    z.coerce.number().int().min(0).max(30).default(0),
+    '2',
+    'When above 0, the dispute SLA is this many business days (Monday to Friday, UTC) instead of DISPUTE_SLA_HOURS.',
+  ),
+  DISPUTE_QUEUE: variable(queueName.default('disputes'), 'support-disputes', 'The queue new dispute cases wait in.'),
+  DISPUTE_ESCALATION_QUEUE: variable(
+    queueName.default('disputes-escalated'),
+    'support-escalations',
+    'The queue a dispute moves to when its SLA passes unresolved (dispute.escalated).',
+  ),
   // Finance and audit (R-I3, R-A2..R-A4); the close waits LATE_EVENT_WINDOW_DAYS for late usage events
   FINANCE_ACCOUNTS_FILE: variable(
     z.string().min(1).default('accounting/accounts.yaml'),

@@ -12,6 +12,7 @@ import type * as workflows from '../../workflows/index.js';
 
 export * from './consumption.js';
 export * from './crm.js';
+export * from './disputes.js';
 export * from './finance.js';
 export * from './grants.js';
 export * from './notifications.js';

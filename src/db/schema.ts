@@ -20,6 +20,7 @@ import type {
 import type { CrmInboundDeliveryTable, CrmLinkTable, CrmSyncMarkTable, CrmTaskTable } from './schema-crm.js';
 import type { UsageRollupTable } from './schema-accounts.js';
 import type { SessionTokenTable } from './schema-auth.js';
+import type { DisputeNoteTable, DisputeTable } from './schema-disputes.js';
 import type {
   BalanceAlertSettingsTable,
   BalanceAlertStateTable,
@@ -218,6 +219,8 @@ export interface OutboxEventTable {
 }
 
 export interface DB {
+  disputes: DisputeTable;
+  dispute_notes: DisputeNoteTable;
   session_tokens: SessionTokenTable;
   usage_rollups: UsageRollupTable;
   subscriptions: SubscriptionTable;

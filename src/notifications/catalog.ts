@@ -76,6 +76,43 @@ export const eventCatalog = {
     description: 'An automatic recharge could not be paid (declined card, no payment method, …).',
     payload: z.looseObject({ creditType: z.string(), reason: z.string().optional(), purchaseId: z.string().optional() }),
   },
+  'dispute.opened': {
+    version: 1,
+    description:
+      'A dispute case was opened on a burn (a ledger transaction or a usage event), by the customer or by support. It is due by `slaDueAt`.',
+    payload: z.object({
+      disputeId: z.string(),
+      subject: z.object({ type: z.enum(['transaction', 'usage_event']), transactionId: z.string(), usageEventId: z.string().nullable() }),
+      creditType: z.string(),
+      disputedAmount: decimal,
+      reason: z.string(),
+      slaDueAt: time,
+    }),
+  },
+  'dispute.escalated': {
+    version: 1,
+    description: 'A dispute case was still unresolved when its SLA passed; it moved to the escalation queue (`queue`).',
+    payload: z.object({
+      disputeId: z.string(),
+      status: z.enum(['open', 'investigating']),
+      queue: z.string(),
+      owner: z.string().nullable(),
+      slaDueAt: time,
+    }),
+  },
+  'dispute.resolved': {
+    version: 1,
+    description:
+      'A dispute case was closed: `outcome` `resolved` (upheld; `refunded` credits returned, if any) or `rejected`, with the explanation the customer is given.',
+    payload: z.object({
+      disputeId: z.string(),
+      outcome: z.enum(['resolved', 'rejected']),
+      explanation: z.string(),
+      creditType: z.string(),
+      refunded: decimal.nullable(),
+      refundTransactionId: z.string().nullable(),
+    }),
+  },
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

@@ -1,6 +1,7 @@
 import { createAuditModule } from '../audit/module.js';
 import { createConsumptionModule } from '../consumption/module.js';
 import { createCrmModule } from '../crm/module.js';
+import { createDisputesModule } from '../disputes/module.js';
 import { createFinanceModule } from '../finance/module.js';
 import { createGrantsModule } from '../grants/module.js';
 import { createNotificationsModule } from '../notifications/module.js';
@@ -27,6 +28,7 @@ export function openAreas(core: Core) {
     crm: createCrmModule(core),
     finance: createFinanceModule(core),
     audit: createAuditModule(core),
+    disputes: createDisputesModule(core),
   };
 }
 

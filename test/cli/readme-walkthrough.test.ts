@@ -54,5 +54,7 @@ describe('README walkthrough', () => {
     expect(event).toBeDefined();
     const recharge = await db.selectFrom('recharge_settings').select('enabled').where('account_id', '=', 'acme').executeTakeFirstOrThrow();
     expect(recharge.enabled).toBe(true);
+    const dispute = await db.selectFrom('disputes').selectAll().where('account_id', '=', 'acme').executeTakeFirstOrThrow();
+    expect(dispute).toMatchObject({ status: 'resolved', refunded_amount: '5.00' });
   });
 });

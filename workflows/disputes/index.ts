@@ -1,0 +1,1 @@
+export { disputeCaseWorkflow } from './case.js';
