@@ -112,6 +112,16 @@ describe('the support console (real Chromium, real API, real Temporal)', () => {
     expect(await support.page.locator('section[aria-labelledby="entries-title"]').innerText()).toContain('burn');
     await expectAccessible(support.page, 'console dispute view');
 
+    // Support opens a dispute case on the burn and resolves it with a refund of the burn.
+    const cases = support.page.locator('section[aria-labelledby="cases-title"]');
+    await cases.locator('textarea[name="reason"]').fill('Customer says the report failed');
+    await cases.getByRole('button', { name: 'Open dispute' }).click();
+    await waitForText(cases, ': open');
+    await cases.locator('textarea[name="explanation"]').fill('Crash on our side');
+    await cases.getByRole('button', { name: 'Resolve with refund' }).click();
+    await waitForText(cases, 'resolved: Crash on our side (refunded', 10_000);
+    await expectAccessible(support.page, 'console dispute cases');
+
     expect([...support.errors, ...approver.errors]).toEqual([]);
     await support.page.context().close();
     await approver.page.context().close();

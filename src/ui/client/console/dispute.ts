@@ -2,6 +2,7 @@ import { html } from 'lit';
 import { formatDateTime } from '../shared/format.js';
 import { consoleLink } from './session.js';
 import { ConsoleView } from './view.js';
+import './dispute-cases.js';
 
 interface Story {
   transactionId: string;
@@ -51,6 +52,7 @@ interface Story {
   }[];
   related: { transactionId: string; kind: string; actor: string; createdAt: string; relation: string }[];
   audit: { occurredAt: string; actor: string; action: string; reason: string | null }[];
+  disputes: { id: string; status: string }[];
 }
 
 const json = (v: unknown) => html`<pre style="white-space:pre-wrap;margin:0;font-size:0.85em">${JSON.stringify(v, null, 2)}</pre>`;
@@ -81,6 +83,12 @@ export class BdDispute extends ConsoleView {
         by
         <strong>${s.cause.actor}</strong>${s.cause.features.length ? `, feature ${s.cause.features.join(', ')}` : ''}.
       </p>
+      <bd-dispute-cases
+        .session=${this.session}
+        transactionId=${s.transactionId}
+        accountId=${s.accountId}
+        .caseIds=${s.disputes.map((d) => d.id)}
+      ></bd-dispute-cases>
       <section class="card" aria-labelledby="usage-title">
         <h2 id="usage-title">Usage and rating</h2>
         ${s.usageEvents.length === 0 && s.consumptions.length === 0 ? html`<p class="muted">A direct ledger call (no usage event or consumption).</p>` : ''}
