@@ -28,9 +28,9 @@ export async function startInfrastructure(config: Config, logger: Logger, embedd
   }
   const stops: (() => Promise<void>)[] = [];
   try {
-    const [postgres, temporal] = await Promise.all([
+    const starting = [
       config.DATABASE_URL
-        ? undefined
+        ? Promise.resolve(undefined)
         : startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'burndown', logger }).then(
             (pg) => {
               stops.push(pg.stop);
@@ -38,7 +38,7 @@ export async function startInfrastructure(config: Config, logger: Logger, embedd
             },
           ),
       config.TEMPORAL_ADDRESS
-        ? undefined
+        ? Promise.resolve(undefined)
         : startTemporalDevServer({
             dataDir: config.DATA_DIR,
             port: config.TEMPORAL_DEV_PORT,
@@ -49,7 +49,11 @@ export async function startInfrastructure(config: Config, logger: Logger, embedd
             stops.push(t.stop);
             return t;
           }),
-    ]);
+    ] as const;
+    // Both finish (started or failed) before a failure is acted on: a PostgreSQL that fails at once must not leave
+    // a Temporal server starting behind the catch below, orphaned.
+    await Promise.allSettled(starting);
+    const [postgres, temporal] = await Promise.all(starting);
     return {
       databaseUrl: config.DATABASE_URL ?? postgres!.url,
       temporalAddress: config.TEMPORAL_ADDRESS ?? temporal!.address,
