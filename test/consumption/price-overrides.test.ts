@@ -171,6 +171,17 @@ describe('price overrides (negotiated rates through the API, real stack)', () =>
     expect(await errors({ feature: 'chat', rate: '-1' })).toEqual(['rate']);
     expect(await errors({ feature: 'chat', rate: '1', discount: '5%' })).toEqual(['discount']);
     expect(await errors({ feature: 'tokens', tiers: [{ upTo: '10', credits: '1' }] })).toEqual(['tiers.0.upTo']);
+    // Found by npm run test:fuzz (a 500): tier bounds that are not decimals are field errors, not compared.
+    expect(
+      await errors({
+        feature: 'tokens',
+        tiers: [
+          { upTo: 'x8', credits: '1' },
+          { upTo: '#', credits: '1' },
+          { upTo: null, credits: '1' },
+        ],
+      }),
+    ).toEqual(['tiers.0.upTo', 'tiers.1.upTo']);
     expect(await errors({ feature: 'chat', rate: '1', effectiveTo: '2026-02-01T00:00:00Z' })).toEqual(['effectiveTo']);
     expect(await errors({ feature: 'teleport', rate: '1' })).toEqual(['feature']);
     expect(await errors({ feature: 'chat', rate: '1', reason: ' ' })).toEqual(['reason']);

@@ -7,7 +7,10 @@ import { isDecimal } from './rational.js';
  * rules that turn a feature's usage into credits (R-C7). Validated at load;
  * every problem names the file, the path inside it and what is wrong.
  */
-export const decimal = z.string().refine(isDecimal, 'must be a non-negative decimal string like "0.25" (quote it in YAML)');
+// abort: a value that is no decimal gets this one error, not also those of the refinements built on it.
+export const decimal = z
+  .string()
+  .refine(isDecimal, { message: 'must be a non-negative decimal string like "0.25" (quote it in YAML)', abort: true });
 const positiveDecimal = decimal.refine((v) => /[1-9]/.test(v), 'must be greater than zero');
 
 export const timeUnits = { second: 1n, minute: 60n, hour: 3600n, day: 86_400n } as const;
@@ -51,7 +54,8 @@ export const tiersSchema = z
         });
       }
       const prev = tiers[i - 1]?.upTo;
-      if (i > 0 && prev && t.upTo !== null && compareDecimal(t.upTo, prev) <= 0) {
+      // Only bounds that are decimals are compared: the others already have their field error (a 500 before).
+      if (i > 0 && prev && t.upTo !== null && isDecimal(prev) && isDecimal(t.upTo) && compareDecimal(t.upTo, prev) <= 0) {
         ctx.addIssue({ code: 'custom', path: [i, 'upTo'], message: `must be greater than the previous tier's upTo (${prev})` });
       }
     });
