@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt, variable } from './variable-spec.js';
+import { creditLimitsJson, positiveInt, variable } from './variable-spec.js';
 
 const queueName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -');
 
@@ -172,21 +172,7 @@ export const areaVariables = {
     'How often the Schedule expires active grants past their expiry (the safety net behind per-grant timers).',
   ),
   GRANT_APPROVAL_LIMITS: variable(
-    z
-      .string()
-      .default('{"support":"1000","admin":"100000"}')
-      .pipe(
-        z.preprocess(
-          (raw) => {
-            try {
-              return JSON.parse(raw);
-            } catch {
-              return raw;
-            }
-          },
-          z.record(z.string(), z.string().regex(/^\d+(\.\d+)?$/, 'limits are decimal strings')),
-        ),
-      ),
+    creditLimitsJson('{"support":"1000","admin":"100000"}'),
     '{"support":"500","admin":"50000"}',
     'JSON: per API key scope, the largest support/sales grant issued without approval (credits). Scopes not listed always need approval.',
   ),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt, variable } from './variable-spec.js';
+import { creditLimitsJson, positiveInt, variable } from './variable-spec.js';
 
 const base64Key = z
   .string()
@@ -58,21 +58,7 @@ export const securityVariables = {
   ),
   LEDGER_ANCHOR_INTERVAL_SECONDS: variable(positiveInt.default(3600), '600', 'How often the Schedule anchors the ledger’s chain heads.'),
   GRANT_DAILY_LIMITS: variable(
-    z
-      .string()
-      .default('{"support":"2000"}')
-      .pipe(
-        z.preprocess(
-          (raw) => {
-            try {
-              return JSON.parse(raw);
-            } catch {
-              return raw;
-            }
-          },
-          z.record(z.string(), z.string().regex(/^\d+(\.\d+)?$/, 'limits are decimal strings')),
-        ),
-      ),
+    creditLimitsJson('{"support":"2000"}'),
     '{"support":"5000"}',
     'JSON: per scope, the credits one person may grant one account within 24 hours without approval (rolling); beyond it the grant asks for approval.',
   ),
