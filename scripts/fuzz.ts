@@ -15,10 +15,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stopStaleProcess } from '../src/stack/pid-file.js';
+import { freeLoopbackPort } from '../src/stack/free-port.js';
 
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
@@ -26,17 +26,6 @@ const ST = resolve('.tools/venv/bin/st');
 const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance'];
 const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 25);
 const SEED = process.env.FUZZ_SEED ?? '14';
-
-async function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The server errors (pino's error and fatal) a child logged, for a failing run's report. */
 const loggedErrors = new Map<ChildProcess, string[]>();
@@ -122,7 +111,7 @@ async function main(): Promise<number> {
   await chmod(dataDir, 0o755); // as root, PostgreSQL runs as the `postgres` user and must reach its cluster below
   const children: ChildProcess[] = [];
   try {
-    const [apiPort, pgPort, temporalPort, uiPort, stripePort] = await Promise.all([1, 2, 3, 4, 5].map(freePort));
+    const [apiPort, pgPort, temporalPort, uiPort, stripePort] = await Promise.all([1, 2, 3, 4, 5].map(() => freeLoopbackPort()));
     const stripeMock = await startChild(
       'stripe-mock',
       resolve('.tools/bin/stripe-mock'),

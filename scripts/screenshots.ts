@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { createApiKey } from '../src/auth/api-keys.js';
@@ -20,6 +19,7 @@ import { openAreas } from '../src/runtime/areas.js';
 import { openCore } from '../src/runtime/core.js';
 import { startInfrastructure } from '../src/runtime/infrastructure.js';
 import { seedScreenshotData } from './screenshot-data.js';
+import { freeLoopbackPort } from '../src/stack/free-port.js';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -33,31 +33,20 @@ const CHROMIUM_ARGS = [
 ];
 const log = (message: string) => console.error(`[screenshots] ${message}`);
 
-async function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 async function main() {
   // Under .data like every embedded server's folder (PostgreSQL refuses a root-only temporary folder).
   const dataDir = resolve('.data', 'screenshots');
   await rm(dataDir, { recursive: true, force: true });
-  const hostPort = await freePort();
+  const hostPort = await freeLoopbackPort();
   const cli = resolve('.tools/bin/temporal');
   const config = loadConfig({
     BURNDOWN_ENV: 'development',
     DATA_DIR: dataDir,
     PORT: '0',
     LOG_LEVEL: 'warn',
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_DEV_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
+    EMBEDDED_POSTGRES_PORT: String(await freeLoopbackPort()),
+    TEMPORAL_DEV_PORT: String(await freeLoopbackPort()),
+    TEMPORAL_UI_PORT: String(await freeLoopbackPort()),
     TEMPORAL_TASK_QUEUE: 'burndown-screenshots',
     FINANCE_EXPORT_DIR: join(dataDir, 'accounting'),
     UI_ALLOWED_ORIGINS: `http://127.0.0.1:${hostPort}`,

@@ -1,5 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createDatabase } from '../src/db/database.js';
@@ -7,19 +6,9 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
+import { freeLoopbackPort } from '../src/stack/free-port.js';
 
 export const TEMPLATE_DATABASE = 'burndown_test_template';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,7 +28,7 @@ export default async function setup(project: TestProject) {
   const dataDir = resolve('.data', `test-${process.pid}`);
   await rm(dataDir, { recursive: true, force: true });
 
-  const [pgPort, temporalPort] = [await freePort(), await freePort()];
+  const [pgPort, temporalPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const [postgres, temporal] = await Promise.all([
     startEmbeddedPostgres({ dataDir, port: pgPort, database: TEMPLATE_DATABASE, logger, unsafeFast: true }),
     startTemporalDevServer({ dataDir, port: temporalPort, uiPort: 0, logger, ephemeral: true, headless: true }),

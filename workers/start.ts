@@ -1,6 +1,5 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/index.js';
-import { createServer } from 'node:net';
 import type { Logger } from '../src/logger.js';
 import { scrapeOf, startMetricsServer, type MetricsEndpoint } from '../src/observability/metrics-server.js';
 import { scheduleTable, type Areas } from '../src/runtime/areas.js';
@@ -8,6 +7,7 @@ import type { Core } from '../src/runtime/core.js';
 import { ensureSchedule } from '../src/runtime/schedules.js';
 import { temporalConnectionOptions } from '../src/runtime/temporal-connection.js';
 import { createBurndownWorker } from './worker.js';
+import { freeLoopbackPort } from '../src/stack/free-port.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -48,17 +48,6 @@ export async function installTemporalRuntime(logger: Logger, sdkMetricsPort = 0)
   });
   runtimeMetricsUrl = `http://${bindAddress}/metrics`;
   return runtimeMetricsUrl;
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** What the activities need, area by area. */

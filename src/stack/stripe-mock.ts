@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freeLoopbackPort } from './free-port.js';
 
 /** stripe-mock, installed into .tools/bin by `npm run setup`. */
 export const stripeMockPath = fileURLToPath(new URL('../../.tools/bin/stripe-mock', import.meta.url));
@@ -8,17 +8,6 @@ export const stripeMockPath = fileURLToPath(new URL('../../.tools/bin/stripe-moc
 export interface RunningStripeMock {
   url: string;
   stop(): Promise<void>;
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**

@@ -6,23 +6,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { expectLedgerInvariants } from '../helpers/invariants.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freeLoopbackPort } from '../../src/stack/free-port.js';
 
 interface Started {
   child: ChildProcess;
@@ -56,7 +45,7 @@ beforeAll(async () => {
   const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8' });
   expect(build.status, build.stdout + build.stderr).toBe(0);
   database = await createTestDatabase();
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const env = {
     BURNDOWN_ENV: 'production',
     SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),

@@ -8,22 +8,11 @@
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, readPid } from '../../src/stack/pid-file.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freeLoopbackPort } from '../../src/stack/free-port.js';
 
 let dataDir: string;
 let env: Record<string, string>;
@@ -57,7 +46,8 @@ afterAll(async () => {
 /** `npm start` in its own process group (as a terminal runs it), until the banner is printed. */
 async function startStack() {
   // Fresh ports each time: a server just stopped may still hold its port for a moment.
-  for (const name of ['PORT', 'EMBEDDED_POSTGRES_PORT', 'TEMPORAL_DEV_PORT', 'TEMPORAL_UI_PORT']) env[name] = String(await freePort());
+  for (const name of ['PORT', 'EMBEDDED_POSTGRES_PORT', 'TEMPORAL_DEV_PORT', 'TEMPORAL_UI_PORT'])
+    env[name] = String(await freeLoopbackPort());
   const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

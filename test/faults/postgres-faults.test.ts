@@ -1,5 +1,4 @@
 import { readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
@@ -11,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { startEmbeddedPostgres } from '../../src/stack/embedded-postgres.js';
 import { call, useApi, type ApiFixture } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
+import { freeLoopbackPort } from '../../src/stack/free-port.js';
 
 const f = useLedgerFixture();
 const api = useApi(f, { IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS: '2' });
@@ -95,22 +95,13 @@ describe('PostgreSQL backends killed under load', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describe('PostgreSQL stopped in immediate mode and restarted', () => {
   const dataDir = resolve('.data', `faults-pg-${process.pid}`);
   afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 
   it('the service answers 503/500 while it is down and recovers without a restart; the invariants hold', async () => {
     const logger = createLogger('silent', 'faults');
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     let server = await startEmbeddedPostgres({ dataDir, port, database: 'burndown', logger });
     const db = createDatabase({ connectionString: server.url, poolSize: 10, applicationName: 'faults' });
     try {

@@ -1,7 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { issueGrant } from '../../src/ledger/index.js';
@@ -11,17 +10,9 @@ import { grantExpiryWorkflowId } from '../../src/contracts/grants.js';
 import { bundleWorkflows } from '../../workers/bundle.js';
 import { createBurndownWorker } from '../../workers/worker.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
+import { freeLoopbackPort } from '../../src/stack/free-port.js';
 
 const f = useLedgerFixture();
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('Temporal server restarted', () => {
   const dataDir = resolve('.data', `faults-temporal-${process.pid}`);
@@ -30,7 +21,7 @@ describe('Temporal server restarted', () => {
   it('a running workflow resumes after the server restarts and its effect happens once', async () => {
     Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     const logger = createLogger('silent', 'faults');
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const start = () => startTemporalDevServer({ dataDir, port, uiPort: 0, logger, headless: true });
     let server: RunningTemporal = await start();
     const address = server.address;

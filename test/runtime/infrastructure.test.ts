@@ -1,21 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startInfrastructure } from '../../src/runtime/infrastructure.js';
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freeLoopbackPort } from '../../src/stack/free-port.js';
 
 const listening = (port: number) =>
   new Promise<boolean>((done) => {
@@ -28,14 +19,14 @@ it('stops the embedded Temporal server when embedded PostgreSQL fails to start (
   const dataDir = await mkdtemp(join(tmpdir(), 'burndown-infra-'));
   // PostgreSQL's cluster folder is a file: it fails at once, while Temporal is still starting.
   await writeFile(join(dataDir, 'postgres'), 'not a folder');
-  const temporalPort = await freePort();
+  const temporalPort = await freeLoopbackPort();
   const config = loadConfig({
     BURNDOWN_ENV: 'development',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    EMBEDDED_POSTGRES_PORT: String(await freeLoopbackPort()),
     TEMPORAL_DEV_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freeLoopbackPort()),
     TEMPORAL_CLI_PATH: resolve('.tools/bin/temporal'),
   });
   try {
