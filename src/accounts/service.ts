@@ -1,6 +1,7 @@
 import { writeAudit, type AuditContext } from '../audit/audit-log.js';
 import { searchAccounts, type AccountSummary } from './account-search.js';
 import { balanceSummary, type BalanceSummary } from './balance-summary.js';
+import { notBilledEvents, type NotBilledEvents } from './not-billed.js';
 import { buildStatement, type Statement } from './statement.js';
 import { usageReport, type UsageQuery, type UsageReport } from './usage-report.js';
 import { ValidationError } from '../errors.js';
@@ -30,6 +31,8 @@ import {
  */
 export interface AccountsServiceDeps {
   ledger: LedgerDeps;
+  /** The late-event window is told to customers in their usage view and statements. */
+  config: { LATE_EVENT_WINDOW_DAYS: number };
 }
 
 const creditTypeView = (c: { id: string; name: string; precision: number; created_at: Date }) => ({
@@ -127,14 +130,20 @@ export function accountSearch(
   return searchAccounts(deps.ledger.db, input);
 }
 
-/** An existing account's credits burned and refunded per bucket, up to `to` or now. */
+/**
+ * An existing account's credits burned and refunded per bucket, up to `to` or
+ * now, with the usage events of the same range that were never billed (late)
+ * and the window that decides it.
+ */
 export async function usageOf(
   deps: AccountsServiceDeps,
   accountId: string,
   query: Omit<UsageQuery, 'accountId' | 'to'> & { to?: Date | undefined },
-): Promise<UsageReport> {
+): Promise<UsageReport & { notBilled: NotBilledEvents }> {
   await requireAccount(deps.ledger.db, accountId);
-  return usageReport(deps.ledger.db, { ...query, accountId, to: query.to ?? deps.ledger.clock() });
+  const report = await usageReport(deps.ledger.db, { ...query, accountId, to: query.to ?? deps.ledger.clock() });
+  const range = { from: new Date(report.from), to: new Date(report.to) };
+  return { ...report, notBilled: await notBilledEvents(deps.ledger.db, accountId, range, deps.config.LATE_EVENT_WINDOW_DAYS) };
 }
 
 /** An existing account's balances with expiring credits apart, burn rates and depletion forecast (the wallet's balance view). */
@@ -145,5 +154,5 @@ export async function balanceSummaryOf(deps: AccountsServiceDeps, accountId: str
 
 /** An existing account's statement of one UTC month (YYYY-MM); the running month gives the statement so far. */
 export function statementOf(deps: AccountsServiceDeps, accountId: string, period: string): Promise<Statement> {
-  return buildStatement(deps.ledger.db, accountId, period, deps.ledger.clock());
+  return buildStatement(deps.ledger.db, accountId, period, deps.ledger.clock(), deps.config.LATE_EVENT_WINDOW_DAYS);
 }

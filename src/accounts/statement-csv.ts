@@ -6,7 +6,9 @@ const COLUMNS = ['section', 'credit_type', 'item', 'detail', 'amount', 'currency
 /**
  * A statement as one CSV table (RFC 4180, formulas defused): a `section`
  * column says what each row is (summary, grant_issued, grant_expired, burn,
- * purchase, purchase_total); amounts are the JSON's decimal strings.
+ * purchase, purchase_total, not_billed_total with the count of late events
+ * and the window in its detail, not_billed per late event with its quantity);
+ * amounts are the JSON's decimal strings.
  */
 export function statementCsv(s: Statement): string {
   let out = csvRow(COLUMNS);
@@ -58,6 +60,27 @@ export function statementCsv(s: Statement): string {
   }
   for (const t of s.purchaseTotals) {
     row({ section: 'purchase_total', credit_type: null, item: null, detail: null, amount: t.amount, currency: t.currency, at: null });
+  }
+  const window = `older than ${s.notBilled.lateEventWindowDays} days when received`;
+  row({
+    section: 'not_billed_total',
+    credit_type: null,
+    item: null,
+    detail: window,
+    amount: String(s.notBilled.total),
+    currency: null,
+    at: null,
+  });
+  for (const e of s.notBilled.events) {
+    row({
+      section: 'not_billed',
+      credit_type: null,
+      item: e.eventId,
+      detail: `${e.reason}: ${e.feature} at ${e.eventTime}`,
+      amount: e.quantity,
+      currency: null,
+      at: e.receivedAt,
+    });
   }
   return out;
 }

@@ -111,6 +111,17 @@ export function statementPdf(s: Statement): Promise<Buffer> {
       ...s.purchaseTotals.map((t) => ['Total', '', '', `${t.amount} ${t.currency}`]),
     ],
   );
+  table(
+    doc,
+    `Not billed: usage events older than ${s.notBilled.lateEventWindowDays} days when received (${s.notBilled.total} this month)`,
+    [
+      { label: 'Received', x: 50 },
+      { label: 'Event', x: 170 },
+      { label: 'Feature', x: 330 },
+      { label: 'Event time', x: 420 },
+    ],
+    s.notBilled.events.map((e) => [e.receivedAt, e.eventId, e.feature, e.eventTime]),
+  );
   doc.end();
   return done;
 }

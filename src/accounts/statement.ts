@@ -12,6 +12,7 @@ import {
   type PeriodGrant,
 } from '../ledger/index.js';
 import { formatMoney } from '../money/amount.js';
+import { notBilledEvents, type NotBilledEvents } from './not-billed.js';
 
 /**
  * A monthly statement (R-A2) of one account: per credit type, what it held at
@@ -65,6 +66,8 @@ export interface Statement {
     reference: string | null;
   }[];
   purchaseTotals: { amount: string; currency: string }[];
+  /** Usage events that arrived this month and were never billed (late), with the late-event window that decides it. */
+  notBilled: NotBilledEvents;
 }
 
 /**
@@ -72,7 +75,13 @@ export interface Statement {
  * has not started yet is a field error; the running month gives the
  * statement so far.
  */
-export async function buildStatement(db: Database, accountId: string, periodId: string, now: Date): Promise<Statement> {
+export async function buildStatement(
+  db: Database,
+  accountId: string,
+  periodId: string,
+  now: Date,
+  lateEventWindowDays: number,
+): Promise<Statement> {
   const account = await requireAccount(db, accountId);
   const period = parsePeriod(periodId);
   if (period.start > now) {
@@ -80,11 +89,12 @@ export async function buildStatement(db: Database, accountId: string, periodId: 
   }
   const complete = period.end <= now;
   const to = complete ? period.end : now;
-  const [movements, issued, expired, burns] = await Promise.all([
+  const [movements, issued, expired, burns, notBilled] = await Promise.all([
     accountMovements(db, accountId, period.start, to),
     grantsIssuedIn(db, accountId, period.start, to),
     grantsExpiredIn(db, accountId, period.start, to),
     burnByFeature(db, accountId, period.start, to),
+    notBilledEvents(db, accountId, { from: period.start, to }, lateEventWindowDays),
   ]);
   const creditTypeIds = new Set([...movements.map((m) => m.creditType), ...burns.map((b) => b.creditType)]);
   const creditTypes = new Map(await Promise.all([...creditTypeIds].map(async (id) => [id, await getCreditType(db, id)] as const)));
@@ -153,5 +163,6 @@ export async function buildStatement(db: Database, accountId: string, periodId: 
       reference: p.externalRef,
     })),
     purchaseTotals: [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, minor]) => formatMoney(minor, currency)),
+    notBilled,
   };
 }

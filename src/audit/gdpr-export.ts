@@ -23,6 +23,13 @@ const sections: Section[] = [
   { name: 'transactions', recordType: 'transaction', table: 'ledger_transactions', keys: ['id'] },
   { name: 'ledgerEntries', recordType: 'ledger_entry', table: 'ledger_entries', keys: ['id'] },
   { name: 'usageEvents', recordType: 'usage_event', table: 'usage_events', keys: ['event_time', 'id'], optional: true },
+  {
+    name: 'notBilledEvents',
+    recordType: 'usage_event_rejection',
+    table: 'usage_event_rejections',
+    keys: ['received_at', 'event_id'],
+    optional: true,
+  },
   { name: 'consumptions', recordType: 'consumption', table: 'consumptions', keys: ['created_at', 'id'], optional: true },
   { name: 'priceOverrides', recordType: 'price_override', table: 'price_overrides', keys: ['id'], optional: true },
   { name: 'audit', recordType: 'audit', table: 'audit_log', keys: ['id'], optional: true },

@@ -31,9 +31,13 @@ export async function getPricingVersion(deps: PricingServiceDeps, version: strin
   return pricingVersion((await consumptionDepsFor(deps)).catalog, version, deps.ledger.clock());
 }
 
+/** What each feature costs the account now, and the late-event cutoff: usage older than it when it arrives is never billed. */
 export async function accountRateCard(deps: PricingServiceDeps, accountId: string) {
-  const { catalog } = await consumptionDepsFor(deps);
-  return rateCard(catalog, await loadAccount(deps.ledger.db, accountId), deps.ledger.clock());
+  const { catalog, settings } = await consumptionDepsFor(deps);
+  const now = deps.ledger.clock();
+  const card = rateCard(catalog, await loadAccount(deps.ledger.db, accountId), now);
+  const acceptedFrom = new Date(now.getTime() - settings.lateEventWindowDays * 86_400_000).toISOString();
+  return { ...card, lateEvents: { windowDays: settings.lateEventWindowDays, acceptedFrom } };
 }
 
 /**

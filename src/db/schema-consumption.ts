@@ -79,6 +79,18 @@ export interface UsageEventTable {
   processed_at: Timestamp | null;
 }
 
+/** A usage event refused as late (never billed), kept so the customer's usage view can list it with its reason. */
+export interface UsageEventRejectionTable {
+  account_id: string;
+  event_id: string;
+  feature: string;
+  quantity: string | null;
+  event_time: Timestamp;
+  received_at: Timestamp;
+  reason: 'late_event';
+  detail: string;
+}
+
 export interface ShadowEntryTable {
   id: Generated<bigint>;
   account_id: string;

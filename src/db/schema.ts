@@ -7,6 +7,7 @@ import type {
   PriceOverrideTable,
   PricingVersionTable,
   ShadowEntryTable,
+  UsageEventRejectionTable,
   UsageEventTable,
 } from './schema-consumption.js';
 import type {
@@ -237,6 +238,7 @@ export interface DB {
   price_overrides: PriceOverrideTable;
   consumptions: ConsumptionTable;
   usage_events: UsageEventTable;
+  usage_event_rejections: UsageEventRejectionTable;
   shadow_entries: ShadowEntryTable;
   closed_periods: ClosedPeriodTable;
   stripe_customers: StripeCustomerTable;

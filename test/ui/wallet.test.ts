@@ -54,9 +54,17 @@ describe('the customer wallet in a plain host page (real Chromium, real API, str
       { accountId: id, creditType: 'ai', amount: '500', source: 'promo', expiresAt: new Date('2027-01-31T12:00:00Z') },
       actor,
     );
+    // A usage event sent 30 days after it happened (the window is 7): never billed, and the usage view says so.
+    const late = await call(api, 'POST', '/v1/events', {
+      key: await api.key(['service']),
+      body: { events: [{ id: 'late-1', accountId: id, feature: 'chat', timestamp: new Date(Date.now() - 30 * 86_400_000).toISOString() }] },
+    });
+    expect(late.body!.results[0]).toMatchObject({ status: 'rejected', reason: 'late_event' });
     const { page, errors } = await hostPage(await sessionToken(id));
     const amount = page.locator('[part="amount"][data-credit-type="ai"]');
     await waitForText(amount, '1,500');
+    await waitForText(page.locator('[part="not-billed"]'), 'Not billed: 1 usage event arrived more than 7 days after it happened.');
+    await waitForText(page.locator('[part="not-billed"]'), '(event late-1): late event');
     await waitForText(page.locator('[part="expiring"]'), '500 expire on Jan 31, 2027 · 1,000 never expire');
 
     // Freshness: each deduct, made through the API by the product's back end, appears without a reload.

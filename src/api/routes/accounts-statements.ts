@@ -6,6 +6,7 @@ import { statementOf } from '../../accounts/service.js';
 import { sendRaw, type RouteResult } from '../response.js';
 import type { DefineRoute } from '../route.js';
 import { decimalString, idString, problemSchema } from '../schemas/common.js';
+import { notBilledSchema } from '../schemas/usage.js';
 
 const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/);
 const money = z.object({ amount: decimalString, currency: z.string() });
@@ -68,6 +69,7 @@ const statementSchema = z
       }),
     ),
     purchaseTotals: z.array(money),
+    notBilled: notBilledSchema,
   })
   .meta({ id: 'Statement' });
 

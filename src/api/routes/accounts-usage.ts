@@ -3,6 +3,7 @@ import { balanceSummaryOf, usageOf } from '../../accounts/service.js';
 import { granularities, usageGroupings } from '../../accounts/usage-report.js';
 import { conditionalGet } from '../conditional.js';
 import type { DefineRoute } from '../route.js';
+import { notBilledSchema } from '../schemas/usage.js';
 import { accountIdParams, creditTypeId, decimalString, isoTime, problemSchema } from '../schemas/common.js';
 
 const readers = ['admin', 'service', 'support', 'finance', 'customer', 'wallet'] as const;
@@ -42,6 +43,7 @@ const usageSchema = z
         totalRefunded: decimalString,
       }),
     ),
+    notBilled: notBilledSchema,
   })
   .meta({ id: 'UsageReport' });
 
@@ -73,7 +75,7 @@ export function registerAccountUsageRoutes(define: DefineRoute): void {
     path: '/v1/accounts/{id}/usage',
     summary: 'Usage over time',
     description:
-      'Credits burned (and refunded) per day, ISO week or month, by feature or by credit type, with bucket edges in `timeZone` (DST included). `from` moves back to the start of its bucket, `to` (default: now) forward to the end of its bucket; at most 1,000 buckets. Served from hourly and 15-minute rollups, so the cost does not grow with the number of ledger entries.',
+      'Credits burned (and refunded) per day, ISO week or month, by feature or by credit type, with bucket edges in `timeZone` (DST included). `from` moves back to the start of its bucket, `to` (default: now) forward to the end of its bucket; at most 1,000 buckets. Served from hourly and 15-minute rollups, so the cost does not grow with the number of ledger entries. `notBilled` lists the usage events of the range refused as late (never billed), with the late-event window.',
     tags: ['Balances'],
     scopes: readers,
     access: { path: ['id'] },

@@ -71,6 +71,10 @@ export const rateCardSchema = z
         listRate: rateSchema.nullable(),
       }),
     ),
+    lateEvents: z.object({ windowDays: z.number().int(), acceptedFrom: z.string() }).meta({
+      description:
+        'The late-event cutoff: a usage event whose event time is before `acceptedFrom` (now − `windowDays` days) when it arrives is refused as late_event and never billed; the usage view lists it.',
+    }),
   })
   .meta({ id: 'RateCard' });
 

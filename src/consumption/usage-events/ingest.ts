@@ -1,3 +1,5 @@
+import type { Insertable } from 'kysely';
+import type { UsageEventRejectionTable } from '../../db/schema-consumption.js';
 import { ValidationError } from '../../errors.js';
 import { resolveRule } from '../pricing/catalog.js';
 import { isDecimal } from '../pricing/rational.js';
@@ -48,6 +50,8 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
   const now = deps.ledger.clock();
   const oldest = now.getTime() - deps.settings.lateEventWindowDays * DAY_MS;
   const results: EventResult[] = [];
+  /** Late events of known accounts: never billed, but listed in the account's usage view with their reason. */
+  const late: Insertable<UsageEventRejectionTable>[] = [];
   const candidates: { index: number; event: UsageEventInput; quantity: string; eventTime: Date }[] = [];
 
   const parsed = raw.map((item, index) => ({ index, result: usageEventSchema.safeParse(item) }));
@@ -77,14 +81,18 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
       continue;
     }
     if (eventTime.getTime() < oldest) {
-      results.push(
-        rejected(
-          index,
-          event.id,
-          'late_event',
-          `The event is older than the late-event window of ${deps.settings.lateEventWindowDays} days (event time ${event.timestamp}).`,
-        ),
-      );
+      const detail = `The event is older than the late-event window of ${deps.settings.lateEventWindowDays} days (event time ${event.timestamp}).`;
+      results.push(rejected(index, event.id, 'late_event', detail));
+      late.push({
+        account_id: event.accountId,
+        event_id: event.id,
+        feature: event.feature,
+        quantity: event.quantity ?? null,
+        event_time: eventTime,
+        received_at: now,
+        reason: 'late_event',
+        detail,
+      });
       continue;
     }
     if (eventTime.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
@@ -135,6 +143,13 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
       .returning(['account_id', 'id'])
       .execute();
     for (const row of rows) inserted.add(`${row.account_id}\u0000${row.id}`);
+  }
+  if (late.length > 0) {
+    await db
+      .insertInto('usage_event_rejections')
+      .values(late)
+      .onConflict((oc) => oc.columns(['account_id', 'event_id']).doNothing())
+      .execute();
   }
   for (const { index, event } of candidates) {
     results.push({ index, id: event.id, status: inserted.has(`${event.accountId}\u0000${event.id}`) ? 'accepted' : 'duplicate' });

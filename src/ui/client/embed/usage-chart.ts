@@ -1,13 +1,18 @@
 import { html } from 'lit';
 import '../shared/bar-chart.js';
 import type { ChartSeries } from '../shared/bar-chart.js';
-import { browserTimeZone, formatCredits } from '../shared/format.js';
+import { browserTimeZone, formatCredits, formatDateTime } from '../shared/format.js';
 import { WalletPart } from './part.js';
 
 interface UsageReport {
   buckets: { start: string; end: string }[];
   series: { creditType: string; feature: string | null; burned: string[]; totalBurned: string }[];
+  /** Usage events of the period never billed because they arrived late. */
+  notBilled: { lateEventWindowDays: number; total: number; events: { eventId: string; feature: string; eventTime: string }[] };
 }
+
+/** How many of the late events the wallet names; the API gives up to 100 and their total. */
+const NOT_BILLED_SHOWN = 5;
 
 const DAY_MS = 86_400_000;
 
@@ -74,7 +79,22 @@ export class BurndownUsageChart extends WalletPart {
                   label=${`Credits burned per ${this.granularity} by feature`}
                 ></bd-bar-chart>`
       }
+      ${r && r.notBilled.total > 0 ? this.renderNotBilled(r.notBilled) : ''}
     </section>`;
+  }
+
+  /** Late events are never billed: the customer sees which, and the rule that decided it. */
+  private renderNotBilled(notBilled: UsageReport['notBilled']) {
+    const shown = notBilled.events.slice(0, NOT_BILLED_SHOWN);
+    return html`<div part="not-billed">
+      <p class="muted">
+        Not billed: ${notBilled.total} usage ${notBilled.total === 1 ? 'event' : 'events'} arrived more than
+        ${notBilled.lateEventWindowDays} days after ${notBilled.total === 1 ? 'it' : 'they'} happened.
+      </p>
+      <ul class="muted">
+        ${shown.map((e) => html`<li>${e.feature}, ${formatDateTime(e.eventTime, this.locale)} (event ${e.eventId}): late event</li>`)}
+      </ul>
+    </div>`;
   }
 }
 
