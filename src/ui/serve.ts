@@ -8,7 +8,8 @@ import { ensureUiBuilt, type UiBuild } from './build.js';
 
 /** Headers sent by the API to browsers that call it from an embedding page (docs/UI.md). */
 const allowedHeaders = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-None-Match', 'X-Request-Id'];
-const exposedHeaders = ['ETag', 'Location', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After'];
+// Content-Disposition: the wallet saves a statement under the name the API gives it.
+const exposedHeaders = ['ETag', 'Location', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'Content-Disposition'];
 
 /** The console is same-origin only: its own scripts, no inline script, no framing. */
 const consoleCsp = [

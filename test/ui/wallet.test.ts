@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { issueSessionToken } from '../../src/auth/session-tokens.js';
@@ -120,6 +121,16 @@ describe('the customer wallet in a plain host page (real Chromium, real API, str
     await waitForText(amount, (available + 1000).toLocaleString('en-US'), 3000);
     const grantId = await page.locator('.new-grant').getAttribute('data-grant-id');
     await waitForText(page.locator(`burndown-grants [data-grant-id="${grantId}"]`), 'Purchase');
+
+    // Statements: the session token cannot ride a plain link, so the wallet fetches the file and hands it to the browser.
+    const month = new Date().toISOString().slice(0, 7);
+    await waitForText(page.locator(`[part="statements"] li[data-month="${month}"]`), `${month} (so far)`);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: `Download the ${month} statement as PDF` }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`statement-${id}-${month}.pdf`);
+    expect((await readFile(await download.path())).subarray(0, 5).toString()).toBe('%PDF-');
 
     await expectAccessible(page, 'wallet');
     expect(errors).toEqual([]);

@@ -1,4 +1,5 @@
 import { html, type PropertyValues } from 'lit';
+import { saveFile } from '../shared/api.js';
 import { formatMoney } from '../shared/format.js';
 import { ConsoleView } from './view.js';
 
@@ -39,15 +40,7 @@ export class BdJournal extends ConsoleView {
 
   private async download(format: 'quickbooks' | 'xero') {
     const file = await this.run(() => this.session.client.download(`/v1/finance/periods/${this.period}/journal?format=${format}`));
-    if (!file) return;
-    const url = URL.createObjectURL(file.blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = file.filename ?? `journal-${this.period}.${format}.csv`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    if (file) saveFile(file, `journal-${this.period}.${format}.csv`);
   }
 
   override render() {

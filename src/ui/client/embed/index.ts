@@ -10,3 +10,4 @@ export { BurndownGrants } from './grants.js';
 export { BurndownHistory } from './history.js';
 export { BurndownBuy } from './buy.js';
 export { BurndownAutoRecharge } from './auto-recharge.js';
+export { BurndownStatements } from './statements.js';

@@ -5,6 +5,7 @@ import './balance.js';
 import './buy.js';
 import './grants.js';
 import './history.js';
+import './statements.js';
 import { WalletPart } from './part.js';
 import './usage-chart.js';
 
@@ -104,6 +105,12 @@ export class BurndownWallet extends WalletPart {
         .locale=${common.locale}
         exportparts="history, table"
       ></burndown-history>
+      <burndown-statements
+        .client=${common.client}
+        .accountId=${common.accountId}
+        .locale=${common.locale}
+        exportparts="statements"
+      ></burndown-statements>
     </div>`;
   }
 }

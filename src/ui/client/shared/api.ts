@@ -107,6 +107,18 @@ export class BurndownClient {
   }
 }
 
+/** Hands a downloaded file to the browser's save dialog (a blob URL on a temporary link; released after). */
+export function saveFile(file: { blob: Blob; filename: string | undefined }, fallbackName: string): void {
+  const url = URL.createObjectURL(file.blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.filename ?? fallbackName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** What to tell a person about a failed call, in plain words. */
 export function describeError(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
