@@ -17,6 +17,8 @@ export interface CrmCompany {
 }
 
 export interface CrmTaskInput {
+  /** Unique per task for ever: creating the same key again answers the task made the first time (never a second one). */
+  key: string;
   companyId: string;
   ownerId: string | null;
   subject: string;
@@ -29,7 +31,10 @@ export interface CrmGateway {
   findCompanyByDomain(domain: string): Promise<CrmCompany | null>;
   createCompany(properties: Record<string, string>): Promise<CrmCompany>;
   updateCompany(id: string, properties: Record<string, string>): Promise<void>;
+  /** Idempotent by `task.key`: returns the id of the task with that key, creating it only when there is none. */
   createTask(task: CrmTaskInput): Promise<string>;
+  /** Creates the task property that makes createTask idempotent when it is missing; the name of what it created, or null. */
+  ensureTaskKeyProperty(): Promise<string | null>;
   /** Creates the group and every missing property; returns the names it created. */
   ensureProperties(group: { name: string; label: string }, properties: CrmPropertyDefinition[]): Promise<string[]>;
 }

@@ -7,6 +7,15 @@ import { CrmRateLimitedError, CrmRejectedError, CrmUnavailableError, type CrmGat
 
 /** HubSpot's association type id for task → company. */
 const TASK_TO_COMPANY = 192;
+
+/**
+ * A task property with HubSpot's unique-value constraint: each owner task
+ * carries its Burndown key there, so a retry after a crash between HubSpot's
+ * create and Burndown's record finds the task by key (GET with idProperty)
+ * instead of making a second one, and two concurrent creates cannot both win
+ * (HubSpot answers 409 to the second). HubSpot tasks take no idempotency key.
+ */
+export const TASK_KEY_PROPERTY = 'burndown_task_key';
 const DEFAULT_RETRY_AFTER_SECONDS = 10;
 
 function statusOf(error: unknown): number | null {
@@ -48,6 +57,41 @@ export function createHubSpotGateway(options: { accessToken: string; basePath?: 
     ...(options.basePath && { basePath: options.basePath.replace(/\/$/, '') }),
     numberOfApiCallRetries: 0,
   });
+  /** Whether this process has seen the task-key property exist (then it is never checked again). */
+  let taskKeyReady = false;
+  const ensureTaskKeyProperty = async (): Promise<string | null> => {
+    if (taskKeyReady) return null;
+    const exists = await call(() => client.crm.properties.coreApi.getByName('tasks', TASK_KEY_PROPERTY)).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof CrmRejectedError && error.status === 404) return false;
+        throw error;
+      },
+    );
+    if (!exists) {
+      await call(() =>
+        client.crm.properties.coreApi.create('tasks', {
+          name: TASK_KEY_PROPERTY,
+          label: 'Burndown task key',
+          type: 'string' as PropertyCreateTypeEnum,
+          fieldType: 'text' as PropertyCreateFieldTypeEnum,
+          groupName: 'task_information',
+          description: 'Set by Burndown: makes creating each owner task idempotent. Do not edit.',
+          hasUniqueValue: true,
+        }),
+      );
+    }
+    taskKeyReady = true;
+    return exists ? null : `tasks.${TASK_KEY_PROPERTY}`;
+  };
+  const taskByKey = (key: string) =>
+    call(() => client.crm.objects.tasks.basicApi.getById(key, [TASK_KEY_PROPERTY], undefined, undefined, false, TASK_KEY_PROPERTY)).then(
+      (task) => task.id,
+      (error: unknown) => {
+        if (error instanceof CrmRejectedError && error.status === 404) return null;
+        throw error;
+      },
+    );
   return tracedGateway('hubspot', {
     async getCompanies(ids, properties) {
       if (ids.length === 0) return [];
@@ -77,9 +121,13 @@ export function createHubSpotGateway(options: { accessToken: string; basePath?: 
       await call(() => client.crm.companies.basicApi.update(id, { properties }));
     },
     async createTask(task) {
+      await ensureTaskKeyProperty();
+      const existing = await taskByKey(task.key);
+      if (existing) return existing;
       const created = await call(() =>
         client.crm.objects.tasks.basicApi.create({
           properties: {
+            [TASK_KEY_PROPERTY]: task.key,
             hs_timestamp: task.dueAt.toISOString(),
             hs_task_subject: task.subject,
             hs_task_body: task.body,
@@ -96,9 +144,15 @@ export function createHubSpotGateway(options: { accessToken: string; basePath?: 
             },
           ],
         }),
-      );
+      ).catch(async (error: unknown) => {
+        // 409: another create with this key won the race; its task is the one.
+        const winner = error instanceof CrmRejectedError && error.status === 409 ? await taskByKey(task.key) : null;
+        if (winner) return { id: winner };
+        throw error;
+      });
       return created.id;
     },
+    ensureTaskKeyProperty,
     async ensureProperties(group, properties: CrmPropertyDefinition[]) {
       const existingGroups = await call(() => client.crm.properties.groupsApi.getAll('companies'));
       if (!existingGroups.results.some((g) => g.name === group.name)) {

@@ -83,9 +83,10 @@ export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise
   }
   for (const task of tasks) {
     const text = taskText[task.kind] ?? { subject: `Burndown: ${task.kind}`, body: task.kind };
-    // A crash between create and mark makes a second task on retry (HubSpot
-    // tasks take no idempotency key); the body names the event to spot it.
+    // Keyed by account and event: a retry after a crash between HubSpot's create and the mark below finds the
+    // task made the first time instead of creating a second (the gateway's createTask is idempotent by key).
     const hubspotTaskId = await deps.gateway.createTask({
+      key: `${accountId}:${task.event_id}`,
       companyId,
       ownerId,
       subject: text.subject,

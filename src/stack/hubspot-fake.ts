@@ -24,6 +24,8 @@ export class HubSpotFake {
   readonly requests: RecordedRequest[] = [];
   readonly companies = new Map<string, Record<string, string | null>>();
   readonly tasks: { id: string; properties: Record<string, string>; associations: unknown }[] = [];
+  /** Custom task properties (name → definition, hasUniqueValue included). */
+  readonly taskProperties = new Map<string, Record<string, unknown> & { hasUniqueValue?: boolean }>();
   readonly groups = new Set<string>();
   readonly properties = new Map<string, Record<string, unknown>>();
   private readonly failures: Failure[] = [];
@@ -130,9 +132,36 @@ export class HubSpotFake {
       return [200, { status: 'COMPLETE', results, startedAt: now, completedAt: now }];
     }
     if (r.path === '/crm/v3/objects/tasks' && r.method === 'POST') {
+      const properties = body.properties as Record<string, string>;
+      // As HubSpot: a property must exist to be set, and a unique-value property refuses a second record with its value.
+      for (const [name, value] of Object.entries(properties).filter(([n]) => !n.startsWith('hs_') && n !== 'hubspot_owner_id')) {
+        const definition = this.taskProperties.get(name);
+        if (!definition) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: `Property "${name}" does not exist` }];
+        if (definition.hasUniqueValue && this.tasks.some((t) => t.properties[name] === value)) {
+          return [409, { status: 'error', category: 'CONFLICT', message: `A task with ${name} ${value} already exists` }];
+        }
+      }
       const id = String(this.nextId++);
-      this.tasks.push({ id, properties: body.properties as Record<string, string>, associations: body.associations });
-      return [201, { id, properties: body.properties, createdAt: now, updatedAt: now, archived: false }];
+      this.tasks.push({ id, properties, associations: body.associations });
+      return [201, { id, properties, createdAt: now, updatedAt: now, archived: false }];
+    }
+    const taskPath = /^\/crm\/v3\/objects\/tasks\/([^/]+)$/.exec(r.path);
+    if (taskPath && r.method === 'GET') {
+      const key = decodeURIComponent(taskPath[1]!);
+      const by = url.searchParams.get('idProperty');
+      const task = this.tasks.find((t) => (by ? t.properties[by] === key : t.id === key));
+      return task
+        ? [200, { id: task.id, properties: task.properties, createdAt: now, updatedAt: now, archived: false }]
+        : [404, { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Object not found' }];
+    }
+    const taskProperty = /^\/crm\/v3\/properties\/tasks\/([^/]+)$/.exec(r.path);
+    if (taskProperty && r.method === 'GET') {
+      const definition = this.taskProperties.get(taskProperty[1]!);
+      return definition ? [200, definition] : [404, { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Property not found' }];
+    }
+    if (r.path === '/crm/v3/properties/tasks' && r.method === 'POST') {
+      this.taskProperties.set(body.name as string, { ...body, options: body.options ?? [], createdAt: now, updatedAt: now });
+      return [201, this.taskProperties.get(body.name as string)];
     }
     if (r.path === '/crm/v3/properties/companies/groups' && r.method === 'GET') {
       return [200, { results: [...this.groups].map((name) => ({ name, label: name, displayOrder: -1, archived: false })) }];

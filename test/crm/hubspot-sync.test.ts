@@ -6,7 +6,7 @@ import { companyPropertyValues, perTypeProperty, accountProperty } from '../../s
 import { createHubSpotGateway } from '../../src/crm/hubspot-gateway.js';
 import { linkAccount } from '../../src/crm/links.js';
 import { setupHubSpotProperties } from '../../src/crm/setup.js';
-import type { CrmSyncDeps } from '../../src/crm/sync.js';
+import { syncAccount, type CrmSyncDeps } from '../../src/crm/sync.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import type { LedgerDeps } from '../../src/ledger/context.js';
 import { deduct, issueGrant } from '../../src/ledger/index.js';
@@ -138,6 +138,41 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
     expect(tasks.every((task) => task.properties.hubspot_owner_id === '4242')).toBe(true);
   });
 
+  it('creates each owner task once: a crash between HubSpot’s create and Burndown’s record makes no second task', async () => {
+    const acct = await newAccount(f.deps);
+    const companyId = fake.addCompany({ name: 'Crash Ltd', hubspot_owner_id: '77' });
+    await linkAccount(f.deps.db, { accountId: acct, companyId }, f.deps.clock());
+    await f.deps.db
+      .insertInto('crm_tasks')
+      .values({ event_id: `balance.depleted:${acct}`, account_id: acct, kind: 'balance.depleted' })
+      .execute();
+    const real = crmDeps();
+    // The process dies right after HubSpot made the task, before the row says so.
+    const crashing: CrmSyncDeps = {
+      ...real,
+      gateway: {
+        ...real.gateway,
+        createTask: async (task) => {
+          await real.gateway.createTask(task);
+          throw new Error('worker killed before the task was recorded');
+        },
+      },
+    };
+    await expect(syncAccount(crashing, acct)).rejects.toThrow('worker killed');
+    expect(await f.deps.db.selectFrom('crm_tasks').select('status').where('account_id', '=', acct).executeTakeFirst()).toEqual({
+      status: 'pending',
+    });
+    // The retry, and a concurrent duplicate of it.
+    await Promise.all([syncAccount(crmDeps(), acct), syncAccount(crmDeps(), acct)]);
+    const tasks = fake.tasks.filter((task) => JSON.stringify(task.associations).includes(companyId));
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]!.properties).toMatchObject({ burndown_task_key: `${acct}:balance.depleted:${acct}`, hubspot_owner_id: '77' });
+    expect(await f.deps.db.selectFrom('crm_tasks').select(['status', 'hubspot_task_id']).where('account_id', '=', acct).execute()).toEqual([
+      { status: 'created', hubspot_task_id: tasks[0]!.id },
+    ]);
+    expect(fake.taskProperties.get('burndown_task_key')).toMatchObject({ hasUniqueValue: true });
+  });
+
   it('a 429 is retried after exactly the Retry-After HubSpot sent', async () => {
     const acct = await newAccount(f.deps);
     const companyId = fake.addCompany({ name: 'Busy' });
@@ -198,8 +233,10 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
 
   it('the setup command creates the property group and the missing properties, once', async () => {
     const gateway = crmDeps().gateway;
+    fake.taskProperties.clear(); // made on the fly by the task syncs above; setup makes it too
     const first = await setupHubSpotProperties(f.deps.db, gateway);
     expect(first.created.length).toBe(first.total);
+    expect(first.created).toContain('tasks.burndown_task_key');
     expect(fake.groups.has('burndown')).toBe(true);
     expect([...fake.properties.keys()]).toEqual(
       expect.arrayContaining([perTypeProperty.balance('ai'), perTypeProperty.daysToDepletion('storage'), accountProperty.lowBalance]),
