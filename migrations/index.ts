@@ -33,6 +33,7 @@ import * as priceOverrides from './2026-11-29T140000_price_overrides.js';
 // Customer lifecycle (issue 19): dispute cases
 import * as disputes from './2026-11-29T150000_disputes.js';
 import * as usageEventRejections from './2026-11-30T104000_usage_event_rejections.js';
+import * as testMode from './2026-11-30T113700_test_mode.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -69,4 +70,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T140000_price_overrides': priceOverrides,
   '2026-11-29T150000_disputes': disputes,
   '2026-11-30T104000_usage_event_rejections': usageEventRejections,
+  '2026-11-30T113700_test_mode': testMode,
 };

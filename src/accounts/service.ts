@@ -1,4 +1,5 @@
 import { writeAudit, type AuditContext } from '../audit/audit-log.js';
+import type { Mode } from '../db/schema.js';
 import { searchAccounts, type AccountSummary } from './account-search.js';
 import { balanceSummary, type BalanceSummary } from './balance-summary.js';
 import { notBilledEvents, type NotBilledEvents } from './not-billed.js';
@@ -125,7 +126,7 @@ export async function entriesOf(deps: AccountsServiceDeps, accountId: string, fi
 /** Accounts whose id, name or linked HubSpot domain starts with `query`, a page at a time (the console's search). */
 export function accountSearch(
   deps: AccountsServiceDeps,
-  input: { query?: string | undefined; after?: string | undefined; limit: number },
+  input: { query?: string | undefined; after?: string | undefined; limit: number; mode: Mode },
 ): Promise<{ data: AccountSummary[]; nextCursor: string | null }> {
   return searchAccounts(deps.ledger.db, input);
 }

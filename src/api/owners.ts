@@ -12,7 +12,8 @@ const owner = (resource: string, lookup: OwnerLookup['lookup'], param = 'id'): O
 /**
  * The account each kind of resource belongs to, for routes that name a
  * resource rather than an account (their spec's `access.owner`). A webhook
- * delivery belongs to its endpoint's owner, not to the event's account.
+ * delivery belongs to its endpoint's owner, not to the event's account; a
+ * global endpoint (and its deliveries) to no account, only to its mode.
  */
 export const ownerOf = {
   transaction: owner('transaction', (deps, id) => transactionAccount(deps, id)),
@@ -21,7 +22,13 @@ export const ownerOf = {
   grant: owner('grant', (deps, id) => grantAccount(deps, id)),
   approval: owner('approval', async (deps, id) => (await approvalById(deps, id)).accountId),
   purchase: owner('purchase', async (deps, id) => (await purchaseForRefund(deps, id)).purchase.account_id),
-  webhookEndpoint: owner('webhook endpoint', async (deps, id) => (await endpointById(deps, id)).accountId),
+  webhookEndpoint: owner('webhook endpoint', async (deps, id) => {
+    const endpoint = await endpointById(deps, id);
+    return endpoint.accountId ?? { global: endpoint.mode };
+  }),
   dispute: owner('dispute', (deps, id) => disputeAccount(deps, id)),
-  webhookDelivery: owner('webhook delivery', (deps, id) => deliveryOwner(deps, id)),
+  webhookDelivery: owner('webhook delivery', async (deps, id) => {
+    const endpoint = await deliveryOwner(deps, id);
+    return endpoint.accountId ?? { global: endpoint.mode };
+  }),
 };

@@ -1,27 +1,35 @@
 import type { z } from 'zod';
-import type { Principal } from '../auth/api-keys.js';
+import { accountModes } from '../accounts/account-modes.js';
+import type { Mode, Principal } from '../auth/api-keys.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 
 /**
  * Which account a request acts on, declared by every route spec; defineRoute
  * enforces it for every key bound to one account (customer keys, and staff or
- * service keys given an account), so no handler has to remember it:
+ * service keys given an account), so no handler has to remember it. Test mode
+ * is enforced by the same declaration, for every key: an account of the other
+ * mode than the key's (and whatever it owns) is a 404, as if it did not exist
+ * (docs/TEST-MODE.md).
  *
  * - `{ global: true }`: names no single account (finance, audit search, keys,
- *   creating accounts); refused to account-bound keys with 403.
+ *   creating accounts); refused to account-bound keys with 403. Such a route
+ *   lists or makes data of the key's mode only (ctx.mode). `liveOnly`: it
+ *   works on what both modes share or on live data only (the books, credit
+ *   types), so test-mode keys get 403.
  * - `{ anyKey: true }`: shows no account's data (catalog, event types).
  * - `{ path, body, query }`: path parameters, top-level body fields or a query
  *   filter that name accounts; each one given must be the key's account, else
  *   404 naming the requested account. An absent body or query field is filled
  *   with the key's own account (ctx.account).
  * - `{ owner }`: the path names a resource whose account is looked up; another
- *   account's (or a global) resource is a 404 naming the requested id.
+ *   account's (or a global) resource is a 404 naming the requested id, and so
+ *   is one of the other mode.
  * - `{ items }`: a batch whose items each name an account; the handler refuses
  *   other accounts' items one by one with ctx.mayUse.
  */
 export type RouteAccess =
-  | { global: true }
+  | { global: true; liveOnly?: true }
   | { anyKey: true }
   | {
       path?: readonly string[];
@@ -36,8 +44,8 @@ export interface OwnerLookup {
   param: string;
   /** Named in the 404: `<resource> <id> was not found`. */
   resource: string;
-  /** The resource's account (null: a global resource); throws NotFoundError when it does not exist. */
-  lookup: (deps: ApiDeps, id: string) => Promise<string | null>;
+  /** The resource's account, or for a global resource its own mode; throws NotFoundError when it does not exist. */
+  lookup: (deps: ApiDeps, id: string) => Promise<string | { global: Mode }>;
 }
 
 /** Field names that always name an account: a route whose input has one must declare it. */
@@ -99,6 +107,21 @@ export interface Authorized {
 const field = (value: unknown, name: string): unknown =>
   value && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined;
 
+/** The account ids a request names in the places its access declares (path, body, query, batch items). */
+function namedAccounts(access: RouteAccess, input: { params: unknown; query: unknown; body: unknown }): string[] {
+  if ('global' in access || 'anyKey' in access) return [];
+  const named = [
+    ...(access.path ?? []).map((p) => field(input.params, p)),
+    ...(access.body ?? []).map((b) => field(input.body, b)),
+    ...(access.query ? [field(input.query, access.query)] : []),
+  ];
+  if (access.items) {
+    const items = field(input.body, access.items.array);
+    if (Array.isArray(items)) for (const item of items) named.push(field(item, access.items.field));
+  }
+  return [...new Set(named.filter((n): n is string => typeof n === 'string'))];
+}
+
 /** The one authorization of account access, run by defineRoute before any handler. */
 export async function authorize(
   deps: ApiDeps,
@@ -107,9 +130,15 @@ export async function authorize(
   input: { params: unknown; query: unknown; body: unknown },
 ): Promise<Authorized> {
   const bound = principal.accountId;
-  const mayUse = (accountId: string) => bound === null || bound === accountId;
+  // Accounts of the other mode do not exist for this key. Modes are cached (they never change): no query once an account is known.
+  const named = namedAccounts(access, input);
+  const modes = named.length ? await accountModes(deps.ledger.db).of(named) : undefined;
+  const otherMode = (accountId: string) => modes !== undefined && modes.has(accountId) && modes.get(accountId) !== principal.mode;
+  const mayUse = (accountId: string) => (bound === null || bound === accountId) && !otherMode(accountId);
   if ('global' in access) {
     if (bound !== null) throw new ForbiddenError('This endpoint is not available to keys bound to one account');
+    if (access.liveOnly && principal.mode !== 'live')
+      throw new ForbiddenError('This endpoint works on live data only; use a live-mode key');
     return { account: null, mayUse };
   }
   if ('anyKey' in access) return { account: bound, mayUse };
@@ -132,16 +161,25 @@ export async function authorize(
     check(value);
     account ??= typeof value === 'string' ? value : null;
   }
-  if (access.owner) {
-    const id = String(field(input.params, access.owner.param));
-    // Unbound keys may see every account: the handler's own lookup answers 404 for a missing resource.
-    if (bound !== null) {
-      const owner = await access.owner.lookup(deps, id).catch((error: unknown) => {
-        throw error instanceof NotFoundError ? new NotFoundError(access.owner!.resource, id) : error;
-      });
-      if (owner !== bound) throw new NotFoundError(access.owner.resource, id);
-      account ??= owner;
-    }
-  }
+  if (access.owner) account ??= await authorizeOwner(deps, principal, access.owner, String(field(input.params, access.owner.param)));
   return { account: account ?? bound, mayUse };
+}
+
+/**
+ * A resource named by id: its owner must be the bound key's account, and of
+ * the key's mode. Every key pays this lookup (one primary-key read), since an
+ * unbound key must not reach the other mode's resources either.
+ */
+async function authorizeOwner(deps: ApiDeps, principal: Principal, owner: OwnerLookup, id: string): Promise<string | null> {
+  const found = await owner.lookup(deps, id).catch((error: unknown) => {
+    throw error instanceof NotFoundError ? new NotFoundError(owner.resource, id) : error;
+  });
+  if (typeof found !== 'string') {
+    if (principal.accountId !== null || found.global !== principal.mode) throw new NotFoundError(owner.resource, id);
+    return null;
+  }
+  if (principal.accountId !== null && found !== principal.accountId) throw new NotFoundError(owner.resource, id);
+  const mode = (await accountModes(deps.ledger.db).of([found])).get(found);
+  if (mode !== undefined && mode !== principal.mode) throw new NotFoundError(owner.resource, id);
+  return principal.accountId !== null ? found : null;
 }

@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { Principal, Scope } from '../auth/api-keys.js';
+import type { Mode, Principal, Scope } from '../auth/api-keys.js';
 import type { HttpIdempotencyRecord } from '../ledger/index.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
@@ -38,6 +38,8 @@ export interface RouteContext<P, Q, B> {
   account: string | null;
   /** For batches: whether this key may act on an item's account. */
   mayUse: (accountId: string) => boolean;
+  /** The key's mode: what a global route lists or makes is of this mode only (docs/TEST-MODE.md). */
+  mode: Mode;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any shape of object schema
@@ -210,6 +212,7 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       actor: principal.subject,
       account,
       mayUse,
+      mode: principal.mode,
     };
     const run = async (key?: string, httpIdempotency?: HttpIdempotencyRecord) => {
       // Charged when the request runs, not when it is replayed from its Idempotency-Key; a 429 frees the key.

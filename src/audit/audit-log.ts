@@ -1,4 +1,6 @@
+import { accountsOfMode } from '../db/account-mode-filter.js';
 import type { Database, Tx } from '../db/database.js';
+import type { Mode } from '../db/schema.js';
 import type { AuditLogRow } from '../db/schema-audit.js';
 import type { LedgerDeps, LedgerOperationEvent, LedgerSqlObserver, LedgerTransactionObserver } from '../ledger/index.js';
 
@@ -73,6 +75,8 @@ export interface AuditFilter {
   /** Newest first: records with a smaller id than this cursor. */
   before?: bigint | undefined;
   limit: number;
+  /** Records of accounts of this mode; records of no account are the live operator's (docs/TEST-MODE.md). Unset: one account's trail, already authorized. */
+  mode?: Mode | undefined;
 }
 
 export interface AuditView {
@@ -110,6 +114,9 @@ export function auditView(row: AuditLogRow): AuditView {
 /** Audit records matching every given filter, newest first. */
 export async function queryAudit(db: Database, filter: AuditFilter): Promise<AuditView[]> {
   let query = db.selectFrom('audit_log').selectAll();
+  const mode = filter.mode;
+  if (mode === 'live') query = query.where((eb) => eb.or([eb('account_id', 'is', null), eb('account_id', 'in', accountsOfMode(mode))]));
+  if (mode === 'test') query = query.where('account_id', 'in', accountsOfMode(mode));
   if (filter.actor) query = query.where('actor', '=', filter.actor);
   if (filter.action) query = query.where('action', '=', filter.action);
   if (filter.targetType) query = query.where('target_type', '=', filter.targetType);

@@ -4,7 +4,7 @@ import type { ApiKey } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { requireAccount, type LedgerDeps } from '../ledger/index.js';
-import { createApiKey, normalizeSubject, notifyKeyChanged, rollApiKeySecret, type Scope } from './api-keys.js';
+import { createApiKey, normalizeSubject, notifyKeyChanged, rollApiKeySecret, type Mode, type Scope } from './api-keys.js';
 
 /**
  * API key management (R-S1): create, list, read, revoke, roll. Admin only
@@ -21,6 +21,7 @@ export interface ApiKeyView {
   subject: string;
   scopes: string[];
   accountId: string | null;
+  mode: Mode;
   status: 'active' | 'revoked' | 'expired';
   createdAt: string;
   createdBy: string | null;
@@ -43,6 +44,7 @@ function view(row: ApiKey, now: Date): ApiKeyView {
     subject: row.subject,
     scopes: row.scopes,
     accountId: row.account_id,
+    mode: row.mode,
     status: row.revoked_at ? 'revoked' : row.expires_at && row.expires_at <= now ? 'expired' : 'active',
     createdAt: row.created_at.toISOString(),
     createdBy: row.created_by,
@@ -66,12 +68,23 @@ export interface NewKeyRequest {
   subject: string;
   scopes: Scope[];
   accountId?: string | undefined;
+  /** Default: the caller's mode. A test-mode caller makes test keys only. */
+  mode?: Mode | undefined;
   expiresAt?: Date | undefined;
 }
 
+/** Keys of the other mode do not exist for a test-mode caller; a live admin manages both (it made the first test keys). */
+function visibleTo(callerMode: Mode, row: ApiKey): boolean {
+  return callerMode === 'live' || row.mode === callerMode;
+}
+
 /** A new key; its token is in this answer only. */
-export async function issueApiKey(deps: ApiKeyServiceDeps, request: NewKeyRequest, audit: AuditContext) {
+export async function issueApiKey(deps: ApiKeyServiceDeps, request: NewKeyRequest, callerMode: Mode, audit: AuditContext) {
   const now = deps.ledger.clock();
+  const mode = request.mode ?? callerMode;
+  if (callerMode === 'test' && mode !== 'test') {
+    throw new ValidationError('A test-mode key makes test-mode keys only', [{ path: 'mode', message: 'must be test with a test key' }]);
+  }
   if (request.scopes.includes('customer') && !request.accountId) {
     throw new ValidationError('A customer key is bound to one account', [
       { path: 'accountId', message: 'required with the customer scope' },
@@ -80,9 +93,13 @@ export async function issueApiKey(deps: ApiKeyServiceDeps, request: NewKeyReques
   if (request.expiresAt && request.expiresAt <= now) {
     throw new ValidationError('The key would be expired already', [{ path: 'expiresAt', message: 'must be in the future' }]);
   }
-  if (request.accountId) await requireAccount(deps.ledger.db, request.accountId);
+  if (request.accountId) {
+    // An account of the other mode does not exist for the key (src/api/route-access.ts): refuse to bind to it.
+    const account = await requireAccount(deps.ledger.db, request.accountId);
+    if (account.mode !== mode) throw new NotFoundError('account', request.accountId);
+  }
   return inTransaction(deps.ledger.db, async (tx) => {
-    const issued = await createApiKey(tx, { ...request, createdBy: audit.actor });
+    const issued = await createApiKey(tx, { ...request, mode, createdBy: audit.actor });
     const created = view(await findKey(tx, issued.id), now);
     await writeAudit(tx, {
       ...audit,
@@ -99,9 +116,9 @@ export async function issueApiKey(deps: ApiKeyServiceDeps, request: NewKeyReques
 
 export async function apiKeys(
   deps: ApiKeyServiceDeps,
-  page: { limit: number; after?: string | undefined; accountId?: string | undefined },
+  page: { limit: number; after?: string | undefined; accountId?: string | undefined; mode: Mode },
 ) {
-  let query = deps.ledger.db.selectFrom('api_keys').selectAll();
+  let query = deps.ledger.db.selectFrom('api_keys').selectAll().where('mode', '=', page.mode);
   if (page.after) query = query.where('id', '>', page.after);
   if (page.accountId) query = query.where('account_id', '=', page.accountId);
   const rows = await query.orderBy('id').limit(page.limit).execute();
@@ -109,15 +126,18 @@ export async function apiKeys(
   return rows.map((r) => view(r, now));
 }
 
-export async function apiKeyById(deps: ApiKeyServiceDeps, id: string): Promise<ApiKeyView> {
-  return view(await findKey(deps.ledger.db, id), deps.ledger.clock());
+export async function apiKeyById(deps: ApiKeyServiceDeps, id: string, callerMode: Mode): Promise<ApiKeyView> {
+  const row = await findKey(deps.ledger.db, id);
+  if (!visibleTo(callerMode, row)) throw new NotFoundError('API key', id);
+  return view(row, deps.ledger.clock());
 }
 
 /** Revokes a key: refused on its next request in every API process (NOTIFY on commit). Revoking again changes nothing. */
-export async function revokeApiKey(deps: ApiKeyServiceDeps, id: string, audit: AuditContext): Promise<ApiKeyView> {
+export async function revokeApiKey(deps: ApiKeyServiceDeps, id: string, callerMode: Mode, audit: AuditContext): Promise<ApiKeyView> {
   const now = deps.ledger.clock();
   return inTransaction(deps.ledger.db, async (tx) => {
     const row = await findKey(tx, id, true);
+    if (!visibleTo(callerMode, row)) throw new NotFoundError('API key', id);
     if (row.revoked_at) return view(row, now);
     await tx.updateTable('api_keys').set({ revoked_at: now, revoked_by: audit.actor }).where('id', '=', id).execute();
     await notifyKeyChanged(tx, id);
@@ -137,7 +157,13 @@ export async function revokeApiKey(deps: ApiKeyServiceDeps, id: string, audit: A
 }
 
 /** A new secret for the key; the old one works until `expiresOldAt` (default: at once, at most 7 days ahead). */
-export async function rollApiKey(deps: ApiKeyServiceDeps, id: string, expiresOldAt: Date | undefined, audit: AuditContext) {
+export async function rollApiKey(
+  deps: ApiKeyServiceDeps,
+  id: string,
+  expiresOldAt: Date | undefined,
+  callerMode: Mode,
+  audit: AuditContext,
+) {
   const now = deps.ledger.clock();
   const oldUntil = expiresOldAt ?? now;
   if (oldUntil.getTime() > now.getTime() + MAX_ROLL_OVERLAP_MS) {
@@ -147,7 +173,7 @@ export async function rollApiKey(deps: ApiKeyServiceDeps, id: string, expiresOld
   }
   return inTransaction(deps.ledger.db, async (tx) => {
     const row = await findKey(tx, id, true);
-    if (row.revoked_at) throw new NotFoundError('API key', id);
+    if (row.revoked_at || !visibleTo(callerMode, row)) throw new NotFoundError('API key', id);
     const token = await rollApiKeySecret(tx, row, oldUntil < now ? now : oldUntil);
     const after = view(await findKey(tx, id), now);
     await writeAudit(tx, {

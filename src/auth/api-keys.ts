@@ -1,6 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database, Tx } from '../db/database.js';
-import type { ApiKey } from '../db/schema.js';
+import type { ApiKey, Mode } from '../db/schema.js';
+
+export type { Mode } from '../db/schema.js';
+export const modes = ['live', 'test'] as const satisfies readonly Mode[];
 
 export const scopes = ['service', 'support', 'finance', 'admin', 'customer', 'approver', 'payments'] as const;
 // Scopes only a browser session token holds (src/auth/session-tokens.ts), never an API key.
@@ -14,6 +17,8 @@ export interface NewApiKey {
   subject: string;
   scopes: Scope[];
   accountId?: string | null | undefined;
+  /** Live (the default) or test: which mode's data the key reaches. */
+  mode?: Mode | undefined;
   expiresAt?: Date | null | undefined;
   createdBy?: string | null | undefined;
 }
@@ -23,9 +28,10 @@ export interface IssuedApiKey {
   token: string;
   scopes: Scope[];
   accountId: string | null;
+  mode: Mode;
 }
 
-const TOKEN = /^bd_([a-z]+)_([0-9a-f]{16})_([A-Za-z0-9]{32,})$/;
+const TOKEN = /^bd_(live|test)_([0-9a-f]{16})_([A-Za-z0-9]{32,})$/;
 /** Revocations and rolls are announced on this channel; every API process drops the key from its cache. */
 export const API_KEY_CHANNEL = 'burndown_api_keys';
 
@@ -73,7 +79,8 @@ export async function createApiKey(db: Database | Tx, input: NewApiKey, token?: 
   let secret: string;
   if (token) {
     const match = TOKEN.exec(token);
-    if (!match) throw new Error('token must look like bd_<mode>_<16 hex>_<32+ alphanumerics>');
+    if (!match) throw new Error('token must look like bd_<live|test>_<16 hex>_<32+ alphanumerics>');
+    if (match[1] !== (input.mode ?? 'live')) throw new Error(`token is bd_${match[1]}_… but the key's mode is ${input.mode ?? 'live'}`);
     idPart = match[2]!;
     secret = match[3]!;
   } else {
@@ -90,12 +97,14 @@ export async function createApiKey(db: Database | Tx, input: NewApiKey, token?: 
       secret_hash: hashSecret(secret),
       scopes: input.scopes,
       account_id: input.accountId ?? null,
+      mode: input.mode ?? 'live',
       expires_at: input.expiresAt ?? null,
       created_by: input.createdBy ?? null,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
-  return { id, token: token ?? `bd_live_${idPart}_${secret}`, scopes: input.scopes, accountId: input.accountId ?? null };
+  const mode = input.mode ?? 'live';
+  return { id, token: token ?? `bd_${mode}_${idPart}_${secret}`, scopes: input.scopes, accountId: input.accountId ?? null, mode };
 }
 
 /**
@@ -110,7 +119,7 @@ export async function rollApiKeySecret(tx: Tx, row: ApiKey, oldExpiresAt: Date):
     .where('id', '=', row.id)
     .execute();
   await notifyKeyChanged(tx, row.id);
-  return `bd_live_${row.id.slice('key_'.length)}_${secret}`;
+  return `bd_${row.mode}_${row.id.slice('key_'.length)}_${secret}`;
 }
 
 /** Tells every API process (LISTEN) to drop the key from its cache, when the transaction commits. */
@@ -124,6 +133,8 @@ export interface Principal {
   subject: string;
   scopes: ReadonlySet<Scope>;
   accountId: string | null;
+  /** Which mode's data the key reaches: every account of the other mode is a 404 to it (src/api/route-access.ts). */
+  mode: Mode;
   /** Session tokens only: when it stops working. */
   expiresAt?: Date;
 }
@@ -149,7 +160,8 @@ export async function verifyApiKey(db: Database, token: string, now = new Date()
     .where('id', '=', `key_${match[2]}`)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  if (!row) return undefined;
+  // The mode is part of the token: a test token never passes for its live twin, and the other way round.
+  if (!row || row.mode !== match[1]) return undefined;
   const presented = hashSecret(match[3]!);
   let validUntil: Date | null;
   if (timingSafeEqual(presented, row.secret_hash)) validUntil = row.expires_at;
@@ -158,7 +170,7 @@ export async function verifyApiKey(db: Database, token: string, now = new Date()
   } else return undefined;
   if (validUntil !== null && validUntil <= now) throw new ExpiredKeyError(row.id, validUntil);
   return {
-    principal: { keyId: row.id, subject: row.subject, scopes: new Set(row.scopes as Scope[]), accountId: row.account_id },
+    principal: { keyId: row.id, subject: row.subject, scopes: new Set(row.scopes as Scope[]), accountId: row.account_id, mode: row.mode },
     validUntil,
   };
 }

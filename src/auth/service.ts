@@ -1,5 +1,5 @@
 import { requireAccount, type LedgerDeps } from '../ledger/index.js';
-import type { SessionScope } from './api-keys.js';
+import type { Mode, SessionScope } from './api-keys.js';
 import { issueSessionToken, type IssuedSessionToken } from './session-tokens.js';
 
 /**
@@ -19,7 +19,7 @@ export interface AuthServiceDeps {
  */
 export async function issueAccountSessionToken(
   deps: AuthServiceDeps,
-  input: { accountId: string; autoRecharge: boolean; ttlSeconds?: number | undefined; issuedByKeyId: string },
+  input: { accountId: string; autoRecharge: boolean; ttlSeconds?: number | undefined; issuedByKeyId: string; mode: Mode },
 ): Promise<IssuedSessionToken> {
   await requireAccount(deps.ledger.db, input.accountId);
   const scopes: SessionScope[] = input.autoRecharge ? ['wallet', 'wallet_recharge'] : ['wallet'];
@@ -29,5 +29,6 @@ export async function issueAccountSessionToken(
     scopes,
     ttlSeconds: Math.min(input.ttlSeconds ?? longest, longest),
     issuedByKeyId: input.issuedByKeyId,
+    mode: input.mode,
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import { hashSecret, randomSecret, type Principal, type SessionScope } from './api-keys.js';
+import { hashSecret, randomSecret, type Mode, type Principal, type SessionScope } from './api-keys.js';
 
 /**
  * Browser session tokens (issue 15). A long-lived API key never reaches a
@@ -32,6 +32,8 @@ export interface NewSessionToken {
   ttlSeconds: number;
   /** The key that asked for it (kept for the audit trail). */
   issuedByKeyId: string;
+  /** The issuing key's mode: a session token inherits it. */
+  mode: Mode;
   now?: Date;
 }
 
@@ -57,6 +59,7 @@ export async function issueSessionToken(db: Database, input: NewSessionToken): P
       scopes: input.scopes,
       subject: `wallet:${input.accountId}`,
       issued_by_key_id: input.issuedByKeyId,
+      mode: input.mode,
       created_at: now,
       expires_at: expiresAt,
     })
@@ -90,6 +93,7 @@ export async function verifySessionToken(db: Database, token: string, now = new 
       subject: row.subject,
       scopes: new Set(row.scopes as SessionScope[]),
       accountId: row.account_id,
+      mode: row.mode,
       expiresAt: row.expires_at,
     },
   };

@@ -11,7 +11,7 @@ import {
   type Reservation,
 } from '../contracts/consumption.js';
 import { NotFoundError } from '../errors.js';
-import type { HoldStatus } from '../db/schema.js';
+import type { HoldStatus, Mode } from '../db/schema.js';
 import {
   findHold,
   getCreditType,
@@ -122,8 +122,8 @@ export async function ingestEvents(deps: ConsumptionServiceDeps, events: readonl
 }
 
 /** A usage event with its rating, status and the ledger entries it produced. */
-export function usageEventView(deps: ConsumptionServiceDeps, eventId: string, accountId: string | null) {
-  return getUsageEventView(deps.ledger.db, eventId, accountId);
+export function usageEventView(deps: ConsumptionServiceDeps, eventId: string, accountId: string | null, mode: Mode) {
+  return getUsageEventView(deps.ledger.db, eventId, accountId, mode);
 }
 
 /** A hold as the API shows it. */

@@ -22,7 +22,9 @@ export const crmLinkView = (l: CrmLink): CrmLinkView => ({
 
 /**
  * Links an account to a HubSpot company by id, or by domain (the company is
- * found or created on the first sync). Marks the account for a sync.
+ * found or created on the first sync). Marks the account for a sync. A
+ * test-mode account is never linked: only linked accounts are synced, so
+ * test-mode activity never reaches HubSpot (docs/TEST-MODE.md).
  */
 export async function linkAccount(
   db: Database,
@@ -31,6 +33,12 @@ export async function linkAccount(
 ): Promise<CrmLinkView> {
   if (!input.companyId && !input.domain) {
     throw new ValidationError('Give companyId or domain', [{ path: 'companyId', message: 'companyId or domain is required' }]);
+  }
+  const account = await db.selectFrom('accounts').select('mode').where('id', '=', input.accountId).executeTakeFirst();
+  if (account?.mode === 'test') {
+    throw new ValidationError('A test-mode account is never synced to HubSpot', [
+      { path: 'accountId', message: 'test-mode accounts cannot be linked to HubSpot' },
+    ]);
   }
   const taken = input.companyId
     ? await db

@@ -1,3 +1,4 @@
+import { accountsOfMode } from '../db/account-mode-filter.js';
 import { companyPropertyValues } from './company-properties.js';
 import { CrmRejectedError } from './gateway.js';
 import { resolveCompany, type CrmSyncDeps } from './sync.js';
@@ -25,7 +26,13 @@ export function sameValue(ours: string, theirs: string | null | undefined): bool
 }
 
 export async function listLinkedAccounts(deps: CrmSyncDeps, after: string | null, limit: number): Promise<string[]> {
-  let q = deps.db.selectFrom('crm_links').select('account_id').orderBy('account_id').limit(limit);
+  // Live accounts only: test-mode activity never reaches HubSpot (docs/TEST-MODE.md).
+  let q = deps.db
+    .selectFrom('crm_links')
+    .select('account_id')
+    .where('account_id', 'in', accountsOfMode('live'))
+    .orderBy('account_id')
+    .limit(limit);
   if (after !== null) q = q.where('account_id', '>', after);
   return (await q.execute()).map((r) => r.account_id);
 }

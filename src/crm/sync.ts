@@ -1,3 +1,4 @@
+import { accountsOfMode } from '../db/account-mode-filter.js';
 import type { Database } from '../db/database.js';
 import type { CrmLink } from '../db/schema-crm.js';
 import { requireAccount } from '../ledger/index.js';
@@ -63,7 +64,13 @@ const taskText: Record<string, { subject: string; body: string }> = {
  * (rate limit, unavailable, rejected) propagate to the activity.
  */
 export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise<SyncResult> {
-  const link = await deps.db.selectFrom('crm_links').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  // A test-mode account counts as unlinked: its activity never reaches HubSpot (docs/TEST-MODE.md).
+  const link = await deps.db
+    .selectFrom('crm_links')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('account_id', 'in', accountsOfMode('live'))
+    .executeTakeFirst();
   if (!link) return { accountId, companyId: null, updated: false, tasksCreated: 0 };
   const companyId = await resolveCompany(deps, link);
   const values = await companyPropertyValues(deps.db, accountId, deps.clock());

@@ -1,4 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely';
+import type { Mode } from './schema.js';
 
 /** Tables of notifications: the outbox relay, balance alerts and customer webhooks; see migrations/2026-11-21T040000_notifications.ts. */
 type Int8 = ColumnType<bigint, bigint | number, bigint>;
@@ -48,6 +49,7 @@ export interface WebhookEndpointTable {
   created_by: string;
   created_at: CreatedAt;
   deleted_at: Timestamp | null;
+  mode: ColumnType<Mode, Mode | undefined, never>;
 }
 
 export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';

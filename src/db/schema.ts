@@ -47,6 +47,9 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = Record<string, unknown>> = ColumnType<T, string | undefined, string>;
 
 export type EnforcementMode = 'enforce' | 'shadow' | 'off';
+/** Test mode, as Stripe has it (migrations/2026-11-30T113700_test_mode.ts): set when a row is made, never changed. */
+export type Mode = 'live' | 'test';
+type ModeColumn = ColumnType<Mode, Mode | undefined, never>;
 export const grantSources = ['purchase', 'promo', 'support', 'plan', 'trial', 'rollover', 'refund'] as const;
 export type GrantSource = (typeof grantSources)[number];
 export type GrantStatus = 'active' | 'voided' | 'expired';
@@ -69,6 +72,7 @@ export interface AccountTable {
   pricing_version: string | null;
   cohort: string | null;
   metadata: Json;
+  mode: ModeColumn;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -198,6 +202,7 @@ export interface ApiKeyTable {
   secret_hash: Buffer;
   scopes: string[];
   account_id: string | null;
+  mode: ModeColumn;
   created_at: CreatedAt;
   revoked_at: Timestamp | null;
   expires_at: Timestamp | null;

@@ -1,4 +1,6 @@
+import { accountsOfMode } from '../db/account-mode-filter.js';
 import type { Database, Tx } from '../db/database.js';
+import type { Mode } from '../db/schema.js';
 import type { DisputeRow, DisputeStatus } from '../db/schema-disputes.js';
 import { NotFoundError } from '../errors.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -84,11 +86,13 @@ export interface DisputeFilter {
   /** Only cases opened after this one (the cursor: ids sort by creation). */
   after?: string | undefined;
   limit: number;
+  /** Cases of accounts of this mode only (the key's). */
+  mode: Mode;
 }
 
 /** Cases, oldest first, a page at a time. */
 export async function listDisputeRows(db: Database, filter: DisputeFilter): Promise<DisputeRow[]> {
-  let query = db.selectFrom('disputes').selectAll();
+  let query = db.selectFrom('disputes').selectAll().where('account_id', 'in', accountsOfMode(filter.mode));
   if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.queue) query = query.where('queue', '=', filter.queue);

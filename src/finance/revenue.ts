@@ -94,7 +94,8 @@ const PAGE = 5000;
 
 /**
  * Revenue recognition of one period (R-I3), computed from the ledger as it was
- * at the freeze. Every grant's entries are walked in ledger order (FIFO per
+ * at the freeze, of live accounts only: test-mode activity never reaches the
+ * books or the accounting export (docs/TEST-MODE.md). Every grant's entries are walked in ledger order (FIFO per
  * grant) from its first entry, so each burn, expiry or void gets the same
  * piece of cost basis whichever period is being closed; the pieces are then
  * summed by the period they count in. Entries are read in keyset pages
@@ -136,6 +137,7 @@ export async function computeRevenue(db: Database, period: Period, frozenAt: Dat
              g.source, g.amount as grant_amount, g.cost_basis_minor, g.cost_basis_currency
       from ledger_entries e
       join grants g on g.account_id = e.account_id and g.id = e.grant_id
+      join accounts a on a.id = e.account_id and a.mode = 'live'
       where e.grant_id is not null and e.created_at <= ${frozenAt} ${after}
       order by e.account_id, e.grant_id, e.id
       limit ${PAGE}`.execute(db);
@@ -216,10 +218,11 @@ export async function computeRevenue(db: Database, period: Period, frozenAt: Dat
     t.closingDeferred = t.openingDeferred + t.sold - t.recognized - t.breakage - t.voided;
   }
   const unfunded = await sql<{ credit_type: string; amount: bigint }>`
-    select credit_type, sum(amount)::int8 as amount from ledger_entries
-    where grant_id is null and entry_type = 'burn' and created_at >= ${period.start} and created_at < ${period.end}
-      and created_at <= ${frozenAt}
-    group by credit_type`.execute(db);
+    select e.credit_type, sum(e.amount)::int8 as amount from ledger_entries e
+    join accounts a on a.id = e.account_id and a.mode = 'live'
+    where e.grant_id is null and e.entry_type = 'burn' and e.created_at >= ${period.start} and e.created_at < ${period.end}
+      and e.created_at <= ${frozenAt}
+    group by e.credit_type`.execute(db);
 
   const byKey = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
   return {

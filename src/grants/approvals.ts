@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { accountsOfMode } from '../db/account-mode-filter.js';
 import type { Database, Tx } from '../db/database.js';
+import type { Mode } from '../db/schema.js';
 import type { GrantApproval } from '../db/schema-grants.js';
 import { inTransaction } from '../db/transaction.js';
 import { withAudit, writeAudit, type AuditContext } from '../audit/audit-log.js';
@@ -207,9 +209,15 @@ export async function findApproval(db: Database | Tx, id: string): Promise<Grant
 
 export async function listApprovals(
   db: Database,
-  filter: { status?: GrantApproval['status'] | undefined; accountId?: string | undefined; limit: number; after?: string | undefined },
+  filter: {
+    status?: GrantApproval['status'] | undefined;
+    accountId?: string | undefined;
+    limit: number;
+    after?: string | undefined;
+    mode: Mode;
+  },
 ): Promise<ApprovalView[]> {
-  let query = db.selectFrom('grant_approvals').selectAll();
+  let query = db.selectFrom('grant_approvals').selectAll().where('account_id', 'in', accountsOfMode(filter.mode));
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
   if (filter.after) query = query.where('id', '>', filter.after);

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
-import type { Account, EnforcementMode } from '../db/schema.js';
+import type { Account, EnforcementMode, Mode } from '../db/schema.js';
 import { formatAmount } from '../money/amount.js';
 import { getCreditType, toUnits } from './credit-types.js';
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
@@ -19,6 +19,8 @@ export interface AccountInput {
   pricingVersion?: string | null | undefined;
   cohort?: string | null | undefined;
   metadata?: Record<string, string> | undefined;
+  /** Live (the default) or test: set once, never changed; the other mode's keys never see the account. */
+  mode?: Mode | undefined;
 }
 
 export interface AccountView {
@@ -30,6 +32,7 @@ export interface AccountView {
   cohort: string | null;
   overdraftLimit: Record<string, string>;
   metadata: Record<string, unknown>;
+  mode: Mode;
   createdAt: string;
   updatedAt: string;
 }
@@ -51,6 +54,7 @@ async function accountView(db: Database | Tx, account: Account): Promise<Account
     cohort: account.cohort,
     overdraftLimit: Object.fromEntries(limits.map((l) => [l.credit_type, formatAmount(l.overdraft_limit, l.precision)])),
     metadata: account.metadata,
+    mode: account.mode,
     createdAt: account.created_at.toISOString(),
     updatedAt: account.updated_at.toISOString(),
   };
@@ -92,9 +96,10 @@ export async function poolChain(db: Database | Tx, accountId: string): Promise<A
   return chain;
 }
 
-async function validateParent(db: Database | Tx, accountId: string, parentId: string): Promise<void> {
+async function validateParent(db: Database | Tx, accountId: string, parentId: string, mode: Mode): Promise<void> {
   const parent = await findAccount(db, parentId);
-  if (!parent) {
+  // A pool never spans modes: a parent of the other mode does not exist for this account.
+  if (!parent || parent.mode !== mode) {
     throw new ValidationError('Unknown parent account', [{ path: 'parentId', message: `account ${parentId} does not exist` }]);
   }
   const chain = await poolChain(db, parentId);
@@ -126,7 +131,7 @@ async function setOverdraftLimits(tx: Tx, accountId: string, limits: Record<stri
 
 export async function createAccount(db: Database, input: AccountInput): Promise<AccountView> {
   return db.transaction().execute(async (tx) => {
-    if (input.parentId) await validateParent(tx, input.id, input.parentId);
+    if (input.parentId) await validateParent(tx, input.id, input.parentId, input.mode ?? 'live');
     const row = await tx
       .insertInto('accounts')
       .values({
@@ -137,6 +142,7 @@ export async function createAccount(db: Database, input: AccountInput): Promise<
         pricing_version: input.pricingVersion ?? null,
         cohort: input.cohort ?? null,
         metadata: JSON.stringify(input.metadata ?? {}),
+        mode: input.mode ?? 'live',
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .returningAll()
@@ -151,11 +157,11 @@ export async function getAccount(db: Database, id: string): Promise<AccountView>
   return accountView(db, await requireAccount(db, id));
 }
 
-export async function updateAccount(db: Database, id: string, patch: Partial<Omit<AccountInput, 'id'>>): Promise<AccountView> {
+export async function updateAccount(db: Database, id: string, patch: Partial<Omit<AccountInput, 'id' | 'mode'>>): Promise<AccountView> {
   return db.transaction().execute(async (tx) => {
     const current = await tx.selectFrom('accounts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!current) throw new NotFoundError('account', id);
-    if (patch.parentId) await validateParent(tx, id, patch.parentId);
+    if (patch.parentId) await validateParent(tx, id, patch.parentId, current.mode);
     const row = await tx
       .updateTable('accounts')
       .set({

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
+import type { Mode } from '../db/schema.js';
 import type { WebhookDelivery, WebhookDeliveryStatus } from '../db/schema-notifications.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 
@@ -42,6 +43,8 @@ export interface DeliveryFilter {
   endpointId?: string | undefined;
   /** Deliveries to this account's endpoints (the endpoint's owner decides who sees a delivery, not the event's account). */
   endpointAccountId?: string | null | undefined;
+  /** Deliveries to endpoints of this mode only. */
+  mode: Mode;
   /** Cursor: deliveries created before this one (by id order). */
   before?: string | undefined;
   limit: number;
@@ -52,10 +55,9 @@ export async function listDeliveries(db: Database, filter: DeliveryFilter): Prom
   let q = db.selectFrom('webhook_deliveries as d').selectAll('d');
   if (filter.status) q = q.where('d.status', '=', filter.status);
   if (filter.endpointId) q = q.where('d.endpoint_id', '=', filter.endpointId);
-  if (filter.endpointAccountId) {
-    const owned = db.selectFrom('webhook_endpoints').select('id').where('account_id', '=', filter.endpointAccountId);
-    q = q.where('d.endpoint_id', 'in', owned);
-  }
+  let owned = db.selectFrom('webhook_endpoints').select('id').where('mode', '=', filter.mode);
+  if (filter.endpointAccountId) owned = owned.where('account_id', '=', filter.endpointAccountId);
+  q = q.where('d.endpoint_id', 'in', owned);
   if (filter.before) q = q.where('d.id', '<', filter.before);
   const rows = await q
     .orderBy('d.id', 'desc')

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { openSecret, sealSecret } from '../auth/secret-box.js';
 import type { Database, Tx } from '../db/database.js';
+import type { Mode } from '../db/schema.js';
 import type { WebhookEndpoint } from '../db/schema-notifications.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isEventType } from './catalog.js';
@@ -14,6 +15,7 @@ export interface EndpointView {
   url: string;
   eventTypes: string[];
   description: string | null;
+  mode: Mode;
   createdAt: string;
   /** While a rotation's grace lasts, deliveries are signed by the old secret too. */
   previousSecretExpiresAt: string | null;
@@ -26,6 +28,7 @@ export function endpointView(e: WebhookEndpoint): EndpointView {
     url: e.url,
     eventTypes: e.event_types,
     description: e.description,
+    mode: e.mode,
     createdAt: e.created_at.toISOString(),
     previousSecretExpiresAt: e.previous_secret_expires_at?.toISOString() ?? null,
   };
@@ -37,6 +40,8 @@ export interface NewEndpoint {
   eventTypes: string[];
   description?: string | undefined;
   createdBy: string;
+  /** Live or test: receives the events of accounts of its mode only. */
+  mode: Mode;
 }
 
 function checkEventTypes(eventTypes: string[]): void {
@@ -86,6 +91,7 @@ export async function createEndpoint(
       description: input.description ?? null,
       secret: sealSecret(limits.key, secret, id),
       created_by: input.createdBy,
+      mode: input.mode,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -102,8 +108,8 @@ export function openEndpointSecrets<T extends { id: string; secret: string; prev
 }
 
 /** Live endpoints; `accountId` narrows to one account's (a customer key sees only its own). */
-export async function listEndpoints(db: Database, accountId: string | null | undefined): Promise<EndpointView[]> {
-  let q = db.selectFrom('webhook_endpoints').selectAll().where('deleted_at', 'is', null);
+export async function listEndpoints(db: Database, accountId: string | null | undefined, mode: Mode): Promise<EndpointView[]> {
+  let q = db.selectFrom('webhook_endpoints').selectAll().where('deleted_at', 'is', null).where('mode', '=', mode);
   if (accountId) q = q.where('account_id', '=', accountId);
   return (await q.orderBy('created_at').execute()).map(endpointView);
 }

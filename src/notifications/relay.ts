@@ -59,9 +59,12 @@ export async function dispatchOutboxBatch(db: Database, options: { limit: number
       const seqs = events.map((e) => e.seq);
       const matches = await tx
         .selectFrom('outbox_events as e')
+        // Events of a test-mode account go to test endpoints only, and a live account's to live ones (docs/TEST-MODE.md).
+        .leftJoin('accounts as a', 'a.id', 'e.account_id')
         .innerJoin('webhook_endpoints as w', (j) =>
           j
             .on('w.deleted_at', 'is', null)
+            .on(sql<boolean>`w.mode = coalesce(a.mode, 'live')`)
             .on((eb) => eb.or([eb('w.account_id', 'is', null), eb('w.account_id', '=', eb.ref('e.account_id'))]))
             .on(sql<boolean>`(e.type = any(w.event_types) or '*' = any(w.event_types))`)
             .on(sql<boolean>`w.created_at <= e.created_at`),
@@ -90,12 +93,14 @@ export async function dispatchOutboxBatch(db: Database, options: { limit: number
         insert into crm_tasks (event_id, account_id, kind)
         select e.id, e.account_id, e.type from outbox_events e
         join crm_links l on l.account_id = e.account_id
+        join accounts a on a.id = e.account_id and a.mode = 'live'
         where e.seq = any(${seqs}::int8[]) and e.type = any(${[...CRM_TASK_EVENT_TYPES]}::text[])
         on conflict (event_id) do nothing`.execute(tx);
       await sql`
         insert into crm_sync_marks (account_id, pending, marked_at)
         select distinct e.account_id, true, now() from outbox_events e
         join crm_links l on l.account_id = e.account_id
+        join accounts a on a.id = e.account_id and a.mode = 'live'
         where e.seq = any(${seqs}::int8[])
         on conflict (account_id) do update set pending = true, marked_at = excluded.marked_at where not crm_sync_marks.pending`.execute(tx);
       await tx

@@ -1,6 +1,7 @@
 import { writeAudit, type AuditContext } from '../audit/audit-log.js';
 import { secretsKeyOf } from '../auth/secret-box.js';
 import type { Config } from '../config/config.js';
+import type { Mode } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { NotFoundError } from '../errors.js';
 import type { LedgerDeps } from '../ledger/index.js';
@@ -73,8 +74,8 @@ export async function registerEndpoint(deps: NotificationsServiceDeps, endpoint:
 }
 
 /** Endpoints of one account, or all. */
-export function endpoints(deps: NotificationsServiceDeps, accountId: string | null | undefined): Promise<EndpointView[]> {
-  return listEndpoints(deps.ledger.db, accountId);
+export function endpoints(deps: NotificationsServiceDeps, accountId: string | null | undefined, mode: Mode): Promise<EndpointView[]> {
+  return listEndpoints(deps.ledger.db, accountId, mode);
 }
 
 /** One endpoint; NotFoundError for an unknown or deleted one. */
@@ -136,15 +137,15 @@ export async function deliveryById(deps: NotificationsServiceDeps, deliveryId: s
 }
 
 /** The account a delivery belongs to: its endpoint's owner (null: a global endpoint), never the event's account. */
-export async function deliveryOwner(deps: NotificationsServiceDeps, deliveryId: string): Promise<string | null> {
+export async function deliveryOwner(deps: NotificationsServiceDeps, deliveryId: string): Promise<{ accountId: string | null; mode: Mode }> {
   const row = await deps.ledger.db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
-    .select('w.account_id')
+    .select(['w.account_id', 'w.mode'])
     .where('d.id', '=', deliveryId)
     .executeTakeFirst();
   if (!row) throw new NotFoundError('webhook delivery', deliveryId);
-  return row.account_id;
+  return { accountId: row.account_id, mode: row.mode };
 }
 
 /** Queues a failed or cancelled delivery again, with a fresh retry schedule. */

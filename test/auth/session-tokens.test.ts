@@ -102,6 +102,7 @@ describe('session tokens: short-lived, bound to one account, read and buy only',
       scopes: ['wallet'],
       ttlSeconds: 600,
       issuedByKeyId: 'key_test',
+      mode: 'live',
       now: new Date(Date.now() - 3_600_000),
     });
     const expired = await call(api, 'GET', `/v1/accounts/${id}/balance`, { key: old.token });

@@ -12,6 +12,7 @@ describe('CLI usage errors', () => {
     ['src/cli/create-api-key.ts', ['--scope', 'wizard'], '--scope must be one or more of'],
     ['src/cli/create-api-key.ts', ['--scope', 'admin', '--colour', 'blue'], "Unknown option '--colour'"],
     ['src/cli/create-api-key.ts', ['--scope', 'customer'], 'a customer key must be bound to an account'],
+    ['src/cli/create-api-key.ts', ['--scope', 'admin', '--mode', 'sandbox'], '--mode must be live or test'],
     ['src/cli/verify-ledger.ts', [], 'give --account <id>'],
   ])('%s %j', (script, args, message) => {
     const { code, stderr } = run(script, args);

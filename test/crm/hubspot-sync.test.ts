@@ -9,7 +9,7 @@ import { setupHubSpotProperties } from '../../src/crm/setup.js';
 import { syncAccount, type CrmSyncDeps } from '../../src/crm/sync.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import type { LedgerDeps } from '../../src/ledger/context.js';
-import { deduct, issueGrant } from '../../src/ledger/index.js';
+import { createAccount, deduct, issueGrant } from '../../src/ledger/index.js';
 import { createBalanceAlertObserver } from '../../src/notifications/balance-alerts.js';
 import { writeOutboxEvent } from '../../src/outbox/outbox.js';
 import { crmAccountSyncWorkflowId, WORKFLOW_TYPES } from '../../src/contracts/index.js';
@@ -242,5 +242,25 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
       expect.arrayContaining([perTypeProperty.balance('ai'), perTypeProperty.daysToDepletion('storage'), accountProperty.lowBalance]),
     );
     expect((await setupHubSpotProperties(f.deps.db, gateway)).created).toEqual([]);
+  });
+
+  it('test-mode activity never reaches HubSpot: a test account is not linked, and a forced link is not synced', async () => {
+    const acct = `tmcrm_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await createAccount(f.deps.db, { id: acct, name: 'Test-mode company', mode: 'test' });
+    const companyId = fake.addCompany({ name: 'Sandbox Inc', domain: `${acct}.test` });
+    await expect(linkAccount(f.deps.db, { accountId: acct, companyId }, f.deps.clock())).rejects.toThrow(/test-mode/);
+    // Even a link written past the service (or left from before) does not make the relay sync or task it.
+    const now = f.deps.clock();
+    await f.deps.db
+      .insertInto('crm_links')
+      .values({ account_id: acct, company_id: companyId, domain: null, linked_at: now, updated_at: now })
+      .execute();
+    await issueGrant(ledger(), { accountId: acct, creditType: 'ai', amount: '5', source: 'purchase' }, actor);
+    await deduct(ledger(), { accountId: acct, creditType: 'ai', amount: '5' }, actor); // depleted: would task the owner
+    await relayOnce(`test-mode-${acct}`);
+    // The balance alert marked the linked account; its sync ran, and wrote nothing.
+    expect(await syncSettled(acct)).toMatchObject({ syncs: expect.any(Number) });
+    expect(await f.deps.db.selectFrom('crm_tasks').selectAll().where('account_id', '=', acct).execute()).toEqual([]);
+    expect(fake.companyWrites(companyId)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { inTransaction } from '../../src/db/transaction.js';
 import { createEndpoint } from '../../src/notifications/endpoints.js';
 import { dispatchOutboxBatch } from '../../src/notifications/relay.js';
 import { writeOutboxEvent } from '../../src/outbox/outbox.js';
+import { createAccount } from '../../src/ledger/index.js';
 import { newAccount, useLedgerFixture } from '../helpers/ledger.js';
 
 const f = useLedgerFixture();
@@ -22,10 +23,14 @@ describe('outbox relay (real PostgreSQL)', () => {
     const other = await newAccount(f.deps);
     const limits = { key: secretsKeyOf({}), maxPerAccount: 16 };
     const mine = await inTransaction(f.deps.db, (tx) =>
-      createEndpoint(tx, { accountId: acct, url: 'http://127.0.0.1:1/a', eventTypes: ['balance.low'], createdBy: 'test' }, limits),
+      createEndpoint(
+        tx,
+        { accountId: acct, url: 'http://127.0.0.1:1/a', eventTypes: ['balance.low'], createdBy: 'test', mode: 'live' },
+        limits,
+      ),
     );
     const all = await inTransaction(f.deps.db, (tx) =>
-      createEndpoint(tx, { accountId: null, url: 'http://127.0.0.1:1/all', eventTypes: ['*'], createdBy: 'test' }, limits),
+      createEndpoint(tx, { accountId: null, url: 'http://127.0.0.1:1/all', eventTypes: ['*'], createdBy: 'test', mode: 'live' }, limits),
     );
     await emit(acct, 'balance.low', `e1-${acct}`);
     await emit(acct, 'grant.expired', `e2-${acct}`);
@@ -84,5 +89,27 @@ describe('outbox relay (real PostgreSQL)', () => {
       .executeTakeFirstOrThrow();
     expect(after.cursor).toBe(String(top.max));
     expect(await f.deps.db.selectFrom('outbox_dispatches').selectAll().execute()).toEqual([]);
+  });
+
+  it('events of a test-mode account go to test-mode endpoints only, and a live account’s to live ones', async () => {
+    const live = await newAccount(f.deps);
+    const sandbox = `tmrelay_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await createAccount(f.deps.db, { id: sandbox, name: 'Test mode', mode: 'test' });
+    const limits = { key: secretsKeyOf({}), maxPerAccount: 16 };
+    const endpoint = (mode: 'live' | 'test') =>
+      inTransaction(f.deps.db, (tx) =>
+        createEndpoint(tx, { accountId: null, url: `http://127.0.0.1:1/${mode}`, eventTypes: ['*'], createdBy: 'test', mode }, limits),
+      );
+    const liveAll = await endpoint('live');
+    const testAll = await endpoint('test');
+    await emit(sandbox, 'balance.low', `tm1-${sandbox}`);
+    await emit(live, 'balance.low', `tm2-${sandbox}`);
+    await dispatchOutboxBatch(f.deps.db, { limit: 100, graceSeconds: 300 });
+    const to = async (endpointId: string) =>
+      (await f.deps.db.selectFrom('webhook_deliveries').select('event_id').where('endpoint_id', '=', endpointId).execute()).map(
+        (d) => d.event_id,
+      );
+    expect(await to(testAll.id)).toEqual([`tm1-${sandbox}`]);
+    expect(await to(liveAll.id)).toEqual([`tm2-${sandbox}`]);
   });
 });

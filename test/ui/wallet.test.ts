@@ -145,6 +145,7 @@ describe('the customer wallet in a plain host page (real Chromium, real API, str
       scopes: ['wallet'],
       ttlSeconds: 900,
       issuedByKeyId: 'test',
+      mode: 'live',
       now: new Date(Date.now() - 7_200_000),
     });
     const { page } = await hostPage(expired.token);

@@ -42,7 +42,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     description: 'A kind of credit with its own precision (decimal places). Creating the same type again is a no-op.',
     tags: ['Credit types'],
     scopes: ['admin'],
-    access: { global: true },
+    access: { global: true, liveOnly: true },
     body: creditTypeBody,
     example: { id: 'ai', name: 'AI credits', precision: 2 },
     idempotent: true,
@@ -68,7 +68,8 @@ export function registerAccountRoutes(define: DefineRoute): void {
     method: 'post',
     path: '/v1/accounts',
     summary: 'Create an account',
-    description: 'parentId pools credits: the account burns its own grants first, then its parent’s.',
+    description:
+      'parentId pools credits: the account burns its own grants first, then its parent’s. The account is of the key’s mode (live or test) for good: keys of the other mode get 404 for it.',
     tags: ['Accounts'],
     scopes: ['admin', 'support', 'service'],
     access: { global: true },
@@ -76,7 +77,10 @@ export function registerAccountRoutes(define: DefineRoute): void {
     example: { id: 'acme', name: 'Acme Inc.', overdraftLimit: { ai: '100' }, metadata: { plan: 'pro' } },
     idempotent: true,
     responses: { 201: { description: 'Created', schema: accountSchema }, 409: { description: 'Already exists', schema: problemSchema } },
-    handler: async (ctx) => ({ status: 201, body: await createAccountAudited(ctx.deps, ctx.body, auditContextOf(ctx)) }),
+    handler: async (ctx) => ({
+      status: 201,
+      body: await createAccountAudited(ctx.deps, { ...ctx.body, mode: ctx.mode }, auditContextOf(ctx)),
+    }),
   });
 
   define({
@@ -84,7 +88,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     path: '/v1/accounts',
     summary: 'Search accounts',
     description:
-      'Accounts whose id, name or linked HubSpot domain starts with `query` (case-insensitive; all accounts without it), in id order. Page with `cursor` = the previous page’s nextCursor.',
+      'Accounts of the key’s mode whose id, name or linked HubSpot domain starts with `query` (case-insensitive; all accounts without it), in id order. Page with `cursor` = the previous page’s nextCursor.',
     tags: ['Accounts'],
     scopes: ['admin', 'support', 'finance', 'approver'],
     access: { global: true },
@@ -99,8 +103,9 @@ export function registerAccountRoutes(define: DefineRoute): void {
         schema: z.object({ data: z.array(accountSummarySchema), nextCursor: z.string().nullable() }),
       },
     },
-    handler: async ({ deps, query }) => {
-      return { status: 200, body: await accountSearch(deps, { query: query.query || undefined, after: query.cursor, limit: query.limit }) };
+    handler: async ({ deps, query, mode }) => {
+      const search = { query: query.query || undefined, after: query.cursor, limit: query.limit, mode };
+      return { status: 200, body: await accountSearch(deps, search) };
     },
   });
 

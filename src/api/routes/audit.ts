@@ -62,9 +62,9 @@ export function registerAuditRoutes(define: DefineRoute): void {
     responses: {
       200: { description: 'Audit records', schema: z.strictObject({ data: z.array(auditSchema), nextCursor: z.string().nullable() }) },
     },
-    handler: async ({ deps, query }) => {
+    handler: async ({ deps, query, mode }) => {
       const { cursor, ...filter } = query;
-      const data = await auditRecords(deps, { ...filter, before: cursor === undefined ? undefined : BigInt(cursor) });
+      const data = await auditRecords(deps, { ...filter, mode, before: cursor === undefined ? undefined : BigInt(cursor) });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
   });

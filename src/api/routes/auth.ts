@@ -31,6 +31,7 @@ const meSchema = z
     subject: z.string(),
     scopes: z.array(z.string()),
     accountId: z.string().nullable(),
+    mode: z.enum(['live', 'test']),
     expiresAt: z.string().nullable(),
   })
   .meta({ id: 'Me' });
@@ -60,6 +61,7 @@ export function registerAuthRoutes(define: DefineRoute): void {
         autoRecharge: body.autoRecharge,
         ttlSeconds: body.ttlSeconds,
         issuedByKeyId: principal.keyId,
+        mode: principal.mode,
       });
       return {
         status: 201,
@@ -74,7 +76,7 @@ export function registerAuthRoutes(define: DefineRoute): void {
     path: '/v1/me',
     summary: 'Who the presented key or session token is',
     description:
-      'Its subject, scopes, bound account and (session tokens) expiry. The wallet learns its account here; the console decides what to show.',
+      'Its subject, scopes, bound account, mode (live or test) and (session tokens) expiry. The wallet learns its account here; the console decides what to show.',
     tags: ['Web UI'],
     scopes: [...scopes, ...sessionScopes],
     access: { anyKey: true },
@@ -87,6 +89,7 @@ export function registerAuthRoutes(define: DefineRoute): void {
           subject: principal.subject,
           scopes: [...principal.scopes].sort(),
           accountId: principal.accountId,
+          mode: principal.mode,
           expiresAt: principal.expiresAt?.toISOString() ?? null,
         },
       }),

@@ -76,8 +76,8 @@ export function registerUsageEventRoutes(define: DefineRoute): void {
       404: { description: 'Not found', schema: problemSchema },
       409: { description: 'Several accounts sent an event with this id: give accountId', schema: problemSchema },
     },
-    handler: async ({ deps, params, account }) => {
-      return { status: 200, body: await usageEventView(deps, params.id, account) };
+    handler: async ({ deps, params, account, mode }) => {
+      return { status: 200, body: await usageEventView(deps, params.id, account, mode) };
     },
   });
 }

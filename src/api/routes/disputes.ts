@@ -111,8 +111,8 @@ export function registerDisputeRoutes(define: DefineRoute): void {
     responses: {
       200: { description: 'Cases', schema: z.strictObject({ data: z.array(disputeSchema), nextCursor: z.string().nullable() }) },
     },
-    handler: async ({ deps, query, account, principal }) => {
-      const filter = { ...query, accountId: account ?? undefined, after: query.cursor };
+    handler: async ({ deps, query, account, principal, mode }) => {
+      const filter = { ...query, accountId: account ?? undefined, after: query.cursor, mode };
       const data = await disputes(deps, filter, viewerOf(principal));
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },

@@ -94,8 +94,8 @@ export function registerApprovalRoutes(define: DefineRoute): void {
         schema: z.strictObject({ data: z.array(approvalSchema), nextCursor: z.string().nullable() }),
       },
     },
-    handler: async ({ deps, query }) => {
-      const data = await approvals(deps, { ...query, after: query.cursor });
+    handler: async ({ deps, query, mode }) => {
+      const data = await approvals(deps, { ...query, after: query.cursor, mode });
       return { status: 200, body: { data, nextCursor: data.length === query.limit ? data[data.length - 1]!.id : null } };
     },
   });

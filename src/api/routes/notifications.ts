@@ -26,6 +26,7 @@ const endpointSchema = z
     url: z.string(),
     eventTypes: z.array(z.string()),
     description: z.string().nullable(),
+    mode: z.enum(['live', 'test']).meta({ description: 'The key’s mode when registered: receives events of accounts of this mode only' }),
     createdAt: z.string(),
     previousSecretExpiresAt: z.string().nullable(),
   })
@@ -118,6 +119,7 @@ export function registerNotificationRoutes(define: DefineRoute): void {
           eventTypes: body.eventTypes,
           description: body.description,
           createdBy: actor,
+          mode: ctx.mode,
         },
         auditContextOf(ctx),
       );
@@ -134,7 +136,7 @@ export function registerNotificationRoutes(define: DefineRoute): void {
     access: { query: 'accountId' },
     query: z.strictObject({ accountId: idString.optional() }),
     responses: { 200: { description: 'Endpoints', schema: z.strictObject({ data: z.array(endpointSchema) }) } },
-    handler: async ({ deps, account }) => ({ status: 200, body: { data: await endpoints(deps, account) } }),
+    handler: async ({ deps, account, mode }) => ({ status: 200, body: { data: await endpoints(deps, account, mode) } }),
   });
 
   define({
@@ -206,9 +208,10 @@ export function registerNotificationRoutes(define: DefineRoute): void {
         schema: z.strictObject({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }),
       },
     },
-    handler: async ({ deps, query, account }) => ({
+    handler: async ({ deps, query, account, mode }) => ({
       status: 200,
       body: await deliveries(deps, {
+        mode,
         status: query.status,
         endpointId: query.endpointId,
         endpointAccountId: account,

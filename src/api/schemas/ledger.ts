@@ -41,6 +41,7 @@ export const accountSchema = z
     cohort: z.string().nullable(),
     overdraftLimit: z.record(z.string(), decimalString),
     metadata: z.record(z.string(), z.unknown()),
+    mode: z.enum(['live', 'test']).meta({ description: 'The mode of the key that created it; keys of the other mode get 404 for it' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -1,4 +1,6 @@
+import { accountsOfMode } from '../../db/account-mode-filter.js';
 import type { Database } from '../../db/database.js';
+import type { Mode } from '../../db/schema.js';
 import { entryView, getCreditType, type EntryView } from '../../ledger/index.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { formatAmount } from '../../money/amount.js';
@@ -28,9 +30,10 @@ export interface UsageEventView {
 }
 
 /** One event by its id, within one account (ids are unique per account) or, for a key that sees all, wherever it is unique. */
-export async function getUsageEventView(db: Database, id: string, accountId: string | null): Promise<UsageEventView> {
+export async function getUsageEventView(db: Database, id: string, accountId: string | null, mode: Mode): Promise<UsageEventView> {
   let query = db.selectFrom('usage_events').selectAll().where('id', '=', id);
-  if (accountId !== null) query = query.where('account_id', '=', accountId);
+  // Without an account, only the key's mode is searched: another mode's event with this id does not exist for it.
+  query = accountId !== null ? query.where('account_id', '=', accountId) : query.where('account_id', 'in', accountsOfMode(mode));
   const found = await query.limit(2).execute();
   if (found.length === 0) throw new NotFoundError('usage event', id);
   if (found.length > 1) {
