@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { rechargeOutcomes } from '../src/observability/metrics.js';
-import type { PaymentsDeps, StartRecharge } from '../src/payments/deps.js';
+import { gatewayFor, type PaymentsDeps, type StartRecharge } from '../src/payments/deps.js';
 import { isTransientStripeError, PaymentDeclinedError } from '../src/payments/gateway.js';
 import { fulfilPurchase, findPurchase } from '../src/payments/purchases.js';
 import { chargeRecharge, failRecharge, notifyRechargeAction, planRecharge, settleAbandonedIntent } from '../src/payments/recharge.js';
@@ -97,7 +97,9 @@ export function createPaymentActivities(deps: { payments?: PaymentActivityDeps |
       const p = required(deps);
       const purchase = await findPurchase(p.ledger.db, input.purchaseId);
       try {
-        const refund = await p.gateway.createRefund(
+        const refund = await (
+          await gatewayFor(p, purchase.account_id)
+        ).createRefund(
           { paymentIntentId: purchase.payment_intent_id!, amountMinor: BigInt(input.amountMinor), metadata: { purchase_id: purchase.id } },
           input.idempotencyKey,
         );

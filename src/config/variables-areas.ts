@@ -92,6 +92,11 @@ export const areaVariables = {
     'http://127.0.0.1:12111',
     'Overrides the Stripe API host, port and protocol (stripe-mock or a test fake). Unset: api.stripe.com.',
   ),
+  STRIPE_TEST_API_BASE: variable(
+    z.url().optional(),
+    'http://127.0.0.1:12112',
+    'The simulated Stripe (stripe-mock) that test-mode accounts pay at, with its own test key, never the live one (docs/TEST-MODE.md). Unset: STRIPE_API_BASE when that is set, else test-mode payments fail (never api.stripe.com). `npm start` sets it.',
+  ),
   STRIPE_WEBHOOK_SECRET: variable(
     z.string().startsWith('whsec_').optional(),
     'whsec_…',

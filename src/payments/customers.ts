@@ -1,5 +1,5 @@
 import { requireAccount } from '../ledger/index.js';
-import type { PaymentsDeps } from './deps.js';
+import { gatewayFor, type PaymentsDeps } from './deps.js';
 
 /**
  * The account's Stripe Customer, created on first need. Two racing callers
@@ -10,7 +10,7 @@ export async function ensureCustomer(deps: PaymentsDeps, accountId: string): Pro
   const existing = await db.selectFrom('stripe_customers').select('customer_id').where('account_id', '=', accountId).executeTakeFirst();
   if (existing) return existing.customer_id;
   await requireAccount(db, accountId);
-  const customerId = await deps.gateway.createCustomer(accountId, `customer:${accountId}`);
+  const customerId = await (await gatewayFor(deps, accountId)).createCustomer(accountId, `customer:${accountId}`);
   await db
     .insertInto('stripe_customers')
     .values({ account_id: accountId, customer_id: customerId })

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { accountModes } from '../accounts/account-modes.js';
 import type { LedgerDeps } from '../ledger/index.js';
 import type { Catalog } from './catalog.js';
 import type { PaymentGateway } from './gateway.js';
@@ -6,8 +7,21 @@ import type { PaymentGateway } from './gateway.js';
 /** What payment logic needs: the ledger (database and clock), Stripe behind the gateway, and the catalog. */
 export interface PaymentsDeps {
   ledger: LedgerDeps;
+  /** Live accounts' Stripe (the configured key). Reach it through gatewayFor, never directly. */
   gateway: PaymentGateway;
+  /** Test-mode accounts' Stripe: always the simulated one (stripe-mock), never with the live key. */
+  testGateway: PaymentGateway;
   catalog: Catalog;
+}
+
+/**
+ * The Stripe an account's payments go to, chosen by its mode: a test-mode
+ * account's always reach the simulated Stripe, whatever live key is
+ * configured (docs/TEST-MODE.md). The mode is cached: no query once known.
+ */
+export async function gatewayFor(deps: PaymentsDeps, accountId: string): Promise<PaymentGateway> {
+  const mode = (await accountModes(deps.ledger.db).of([accountId])).get(accountId);
+  return mode === 'test' ? deps.testGateway : deps.gateway;
 }
 
 /** The Temporal side of auto-recharge, kept behind a function so payment logic never sees a client. */

@@ -3,6 +3,7 @@ import type { PaymentActivityDeps } from '../../activities/payments.js';
 import { paymentIntentSettledSignal, rechargeRequestedSignal, type RechargeInput } from '../contracts/payments.js';
 import { rechargeWorkflow } from '../../workflows/payments/recharge.js';
 import { rechargeScannerWorkflow } from '../../workflows/payments/recharge-scanner.js';
+import type { Config } from '../config/config.js';
 import type { LedgerDeps } from '../ledger/index.js';
 import type { Core } from '../runtime/core.js';
 import type { AreaModule } from '../runtime/module.js';
@@ -49,8 +50,35 @@ export function rechargeNotifier(temporal: Client): NotifyRecharge {
   };
 }
 
+/** stripe-mock's own key: the live key never leaves for the simulated Stripe. */
+export const SIMULATED_STRIPE_KEY = 'sk_test_123';
+/** Nothing listens on port 9 (discard): unconfigured test-mode payments fail fast, never reaching api.stripe.com. */
+const NOWHERE = 'http://127.0.0.1:9';
+
+type StripeConfig = Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_TEST_API_BASE' | 'STRIPE_API_BASE' | 'STRIPE_TIMEOUT_MS'>;
+
 /**
- * Payments, wired: Stripe behind the gateway and the bundle catalog for the
+ * Both Stripes: live accounts' (the configured key and host) and test-mode
+ * accounts' (the simulated Stripe with its own key, see STRIPE_TEST_API_BASE);
+ * gatewayFor picks by the account's mode.
+ */
+export function stripeGateways(config: StripeConfig) {
+  const stripe = createStripeClient({
+    secretKey: config.STRIPE_SECRET_KEY,
+    apiBase: config.STRIPE_API_BASE,
+    timeoutMs: config.STRIPE_TIMEOUT_MS,
+  });
+  const simulated = createStripeClient({
+    secretKey: SIMULATED_STRIPE_KEY,
+    apiBase: config.STRIPE_TEST_API_BASE ?? config.STRIPE_API_BASE ?? NOWHERE,
+    timeoutMs: config.STRIPE_TIMEOUT_MS,
+  });
+  return { stripe, gateway: createStripeGateway(stripe), testGateway: createStripeGateway(simulated) };
+}
+
+/**
+ * Payments, wired: Stripe behind the gateway (live accounts' and the
+ * simulated one of test-mode accounts) and the bundle catalog for the
  * routes and the activities; auto-recharge's ledger observer, which marks an
  * (account, credit type) inside the burn's transaction, and this process's
  * kicker, which starts the recharge after the commit; and the scanner
@@ -61,14 +89,11 @@ export function createPaymentsModule(core: Core) {
   const startRecharge = rechargeStarter(core.temporal, config.TEMPORAL_TASK_QUEUE, parseRetryDelays(config.RECHARGE_RETRY_DELAYS));
   const kicker = new RechargeKicker();
   kicker.connect(core.db, startRecharge, core.logger);
-  const stripe = createStripeClient({
-    secretKey: config.STRIPE_SECRET_KEY,
-    apiBase: config.STRIPE_API_BASE,
-    timeoutMs: config.STRIPE_TIMEOUT_MS,
-  });
+  const { stripe, gateway, testGateway } = stripeGateways(config);
   const paymentsDeps = async (ledger: LedgerDeps): Promise<PaymentsDeps> => ({
     ledger,
-    gateway: createStripeGateway(stripe),
+    gateway,
+    testGateway,
     catalog: await loadCatalog(config.PAYMENTS_CATALOG_PATH),
   });
   return {

@@ -10,7 +10,7 @@ import { inTransaction } from '../db/transaction.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 import type { Bundle, Catalog } from './catalog.js';
 import { ensureCustomer } from './customers.js';
-import type { PaymentsDeps } from './deps.js';
+import { gatewayFor, type PaymentsDeps } from './deps.js';
 import { PaymentDeclinedError } from './gateway.js';
 
 export interface PurchaseView {
@@ -147,7 +147,9 @@ export async function createPurchase(
   let purchase = await insertPurchase(deps, { id: input.purchaseId, accountId: input.accountId, origin: 'purchase', bundle, quantity: 1 });
   let intent;
   try {
-    intent = await deps.gateway.createPaymentIntent(
+    intent = await (
+      await gatewayFor(deps, input.accountId)
+    ).createPaymentIntent(
       {
         customerId,
         amountMinor: purchase.amount_minor,

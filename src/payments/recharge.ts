@@ -5,7 +5,7 @@ import { getCreditType, toUnits } from '../ledger/index.js';
 import { writeOutboxEvent } from '../outbox/outbox.js';
 import { availableUnits } from './available.js';
 import { ensureCustomer } from './customers.js';
-import type { PaymentsDeps } from './deps.js';
+import { gatewayFor, type PaymentsDeps } from './deps.js';
 import { flagAccount } from './flags.js';
 import type { PaymentIntentView } from './gateway.js';
 import { findPurchase, purchaseIdFrom, quote, requireBundle } from './purchases.js';
@@ -131,9 +131,10 @@ export async function chargeRecharge(
     .where('account_id', '=', purchase.account_id)
     .where('credit_type', '=', purchase.credit_type)
     .executeTakeFirst();
-  const paymentMethodId = settings?.payment_method_id ?? (await deps.gateway.firstPaymentMethod(customerId));
+  const gateway = await gatewayFor(deps, purchase.account_id);
+  const paymentMethodId = settings?.payment_method_id ?? (await gateway.firstPaymentMethod(customerId));
   if (!paymentMethodId) return { noPaymentMethod: true };
-  const intent = await deps.gateway.createPaymentIntent(
+  const intent = await gateway.createPaymentIntent(
     {
       customerId,
       amountMinor: purchase.amount_minor,
@@ -185,9 +186,16 @@ export async function settleAbandonedIntent(
   deps: PaymentsDeps,
   input: { paymentIntentId: string; idempotencyKey: string },
 ): Promise<string> {
-  const intent = await deps.gateway.retrievePaymentIntent(input.paymentIntentId);
+  // The intent's purchase names the account, whose mode names the Stripe that holds the intent.
+  const purchase = await deps.ledger.db
+    .selectFrom('purchases')
+    .select('account_id')
+    .where('payment_intent_id', '=', input.paymentIntentId)
+    .executeTakeFirst();
+  const gateway = purchase ? await gatewayFor(deps, purchase.account_id) : deps.gateway;
+  const intent = await gateway.retrievePaymentIntent(input.paymentIntentId);
   if (['succeeded', 'canceled', 'processing'].includes(intent.status)) return intent.status;
-  return (await deps.gateway.cancelPaymentIntent(input.paymentIntentId, input.idempotencyKey)).status;
+  return (await gateway.cancelPaymentIntent(input.paymentIntentId, input.idempotencyKey)).status;
 }
 
 /** Final failure: the purchase fails, auto-recharge pauses, the account is flagged and recharge.failed is written, atomically. */

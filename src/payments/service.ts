@@ -5,7 +5,7 @@ import type { LedgerDeps } from '../ledger/index.js';
 import { formatMoney } from '../money/amount.js';
 import { refundPurchaseWorkflow } from '../../workflows/payments/refund.js';
 import { ensureCustomer } from './customers.js';
-import type { PaymentsApiDeps, PaymentsDeps } from './deps.js';
+import { gatewayFor, type PaymentsApiDeps, type PaymentsDeps } from './deps.js';
 import { listAccountFlags } from './flags.js';
 import { findPurchase, getPurchaseView } from './purchases.js';
 import { listRechargeSettings } from './recharge-settings.js';
@@ -36,7 +36,7 @@ export function purchaseView(deps: PaymentsServiceDeps, purchaseId: string) {
 /** A Stripe SetupIntent to save a card for off-session charges (the account's Stripe customer is created on demand). */
 export async function startSavingCard(payments: PaymentsDeps, accountId: string, idempotencyKey: string | undefined) {
   const customerId = await ensureCustomer(payments, accountId);
-  const intent = await payments.gateway.createSetupIntent(customerId, `setup:${accountId}:${idempotencyKey}`);
+  const intent = await (await gatewayFor(payments, accountId)).createSetupIntent(customerId, `setup:${accountId}:${idempotencyKey}`);
   return { ...intent, customerId };
 }
 

@@ -22,13 +22,21 @@ export interface Sandbox {
 export async function startSandbox(env: Record<string, string | undefined>, logger: Logger): Promise<Sandbox> {
   const sandbox: Sandbox = { env: {}, notes: [], stop: async () => {} };
   const stops: (() => Promise<void>)[] = [];
-  if (!env.STRIPE_SECRET_KEY && !env.STRIPE_API_BASE) {
+  const simulateLive = !env.STRIPE_SECRET_KEY && !env.STRIPE_API_BASE;
+  // Test-mode accounts always pay at the simulated Stripe, also when a real Stripe is configured (docs/TEST-MODE.md).
+  const simulateTest = !env.STRIPE_TEST_API_BASE && !env.STRIPE_API_BASE;
+  if (simulateLive || simulateTest) {
     if (existsSync(stripeMockPath)) {
       const mock = await startStripeMock();
       stops.push(() => mock.stop());
-      sandbox.env.STRIPE_API_BASE = mock.url;
-      sandbox.notes.push(`Payments      simulated: stripe-mock at ${mock.url} (no Stripe key set; no card is charged)`);
-    } else {
+      if (simulateLive) {
+        sandbox.env.STRIPE_API_BASE = mock.url;
+        sandbox.notes.push(`Payments      simulated: stripe-mock at ${mock.url} (no Stripe key set; no card is charged)`);
+      } else {
+        sandbox.env.STRIPE_TEST_API_BASE = mock.url;
+        sandbox.notes.push(`Test mode     payments simulated: stripe-mock at ${mock.url} (bd_test_ keys)`);
+      }
+    } else if (simulateLive) {
       // Never the real API with the placeholder key: Stripe calls fail fast against a closed port instead.
       sandbox.env.STRIPE_API_BASE = 'http://127.0.0.1:9';
       sandbox.notes.push('Payments      unavailable: no Stripe key and no stripe-mock (run `npm run setup`)');

@@ -22,6 +22,7 @@ export async function paymentsDeps(
   return {
     ledger,
     gateway: createStripeGateway(stripe),
+    testGateway: createStripeGateway(stripe),
     catalog: await loadCatalog('catalog/bundles.yaml'),
     verifyWebhook: stripeWebhookVerifier(stripe, WEBHOOK_SECRET, 300),
     notifyRecharge: extra.notifyRecharge ?? (async () => {}),
