@@ -172,8 +172,11 @@ export async function authorize(
  */
 async function authorizeOwner(deps: ApiDeps, principal: Principal, owner: OwnerLookup, id: string): Promise<string | null> {
   const found = await owner.lookup(deps, id).catch((error: unknown) => {
+    // A missing resource: an unbound key gets the handler's own 404, inside idempotency (stored and replayed).
+    if (error instanceof NotFoundError && principal.accountId === null) return undefined;
     throw error instanceof NotFoundError ? new NotFoundError(owner.resource, id) : error;
   });
+  if (found === undefined) return null;
   if (typeof found !== 'string') {
     if (principal.accountId !== null || found.global !== principal.mode) throw new NotFoundError(owner.resource, id);
     return null;
