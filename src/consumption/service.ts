@@ -1,8 +1,9 @@
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import { auditing, type AuditContext } from '../audit/audit-log.js';
 import type { Config } from '../config/config.js';
 import {
   completeUpdate,
+  consumptionStateQuery,
   reservationUpdate,
   type Completion,
   type ConsumptionInput,
@@ -98,14 +99,34 @@ export async function completeConsumption(
   consumptionId: string,
   completion: Completion,
 ): Promise<{ outcome: ConsumptionOutcome } | { refused: string; consumptionStatus: string }> {
+  const handle = deps.temporal.workflow.getHandle(consumptionId);
   try {
-    return { outcome: await deps.temporal.workflow.getHandle(consumptionId).executeUpdate(completeUpdate, { args: [completion] }) };
+    return { outcome: await handle.executeUpdate(completeUpdate, { args: [completion] }) };
   } catch (error) {
     const message = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     const finished = await deps.ledger.db.selectFrom('consumptions').select(['status']).where('id', '=', consumptionId).executeTakeFirst();
     // An unbound key reaches here without an owner lookup: an unknown id is a 404, not a 500 (found by npm run test:fuzz).
     if (!finished) throw new NotFoundError('consumption', consumptionId);
-    return { refused: message, consumptionStatus: finished.status };
+    const repeated = await closedWithSameReport(handle, completion);
+    return repeated ? { outcome: repeated } : { refused: message, consumptionStatus: finished.status };
+  }
+}
+
+/**
+ * The outcome of a closed consumption that was completed with this very
+ * report, else undefined. The same report is answered with the outcome while
+ * the workflow runs (its update handler) and after it has closed (here): the
+ * retry of a report whose answer was lost, e.g. with the API process that
+ * sent it, must not be told 409 (found by the scale-out drill).
+ */
+async function closedWithSameReport(handle: WorkflowHandle, completion: Completion): Promise<ConsumptionOutcome | undefined> {
+  try {
+    const state = await handle.query(consumptionStateQuery);
+    // The workflow's own rule for "the same report" (its update validator).
+    const same = state.completion !== null && JSON.stringify(state.completion) === JSON.stringify(completion);
+    return same && state.outcome ? state.outcome : undefined;
+  } catch {
+    return undefined; // not queryable (no worker, no such workflow): the update's refusal stands
   }
 }
 
