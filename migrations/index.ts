@@ -34,6 +34,8 @@ import * as priceOverrides from './2026-11-29T140000_price_overrides.js';
 import * as disputes from './2026-11-29T150000_disputes.js';
 import * as usageEventRejections from './2026-11-30T104000_usage_event_rejections.js';
 import * as testMode from './2026-11-30T113700_test_mode.js';
+// Scale-out (issue 16): in-flight Idempotency-Key claims name their API process
+import * as idempotencyOwner from './2026-11-30T120000_idempotency_owner.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -71,4 +73,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T150000_disputes': disputes,
   '2026-11-30T104000_usage_event_rejections': usageEventRejections,
   '2026-11-30T113700_test_mode': testMode,
+  '2026-11-30T120000_idempotency_owner': idempotencyOwner,
 };

@@ -27,6 +27,13 @@ export interface ApiDeps {
     close?: () => Promise<void>;
   };
   problemContext: ProblemContext;
+  /**
+   * This API process's instance id: its in-flight Idempotency-Key claims carry
+   * it, and its revocation listener's session is named apiSessionName(instance),
+   * so a retry on another process can tell when this one is gone. Unset: claims
+   * are taken over after IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS only.
+   */
+  instance?: string | undefined;
   /** Stripe purchases, auto-recharge, refunds and webhooks; payment routes answer 503 without it. */
   payments?: PaymentsApiDeps | undefined;
 }

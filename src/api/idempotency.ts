@@ -87,11 +87,20 @@ export function idempotentRequest(req: Request, principal: Principal): Idempoten
 }
 
 /**
+ * The PostgreSQL session name by which an API process says it is alive (its
+ * revocation listener's, src/runtime/api.ts): an in-flight claim whose owner
+ * has no such session belongs to a process that died.
+ */
+export const apiSessionName = (instance: string) => `burndown-api/${instance}`;
+
+/**
  * Writes the key's record with `status` and `body` (IN_FLIGHT and null: a
  * claim) unless the key holds another record, and returns null; otherwise
  * answers as that record says: its response (a replay), 422 for a different
  * request, 409 while it is in flight. A record left in flight by a request
- * that died, or expired, is taken over.
+ * that died, or expired, is taken over: the claim of a process whose session
+ * is gone at once (a killed API process's retried requests go on on another
+ * process), any claim after IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS.
  */
 export async function claimOrAnswer(
   deps: ApiDeps,
@@ -105,6 +114,10 @@ export async function claimOrAnswer(
   const db = deps.ledger.db;
   const expiresAt = sql<Date>`now() + make_interval(hours => ${deps.config.IDEMPOTENCY_RETENTION_HOURS})`;
   const staleBefore = sql<Date>`now() - make_interval(secs => ${deps.config.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS})`;
+  // Its owner's session is gone: the process died (checked only for a key that is already claimed).
+  const ownerGone = sql<boolean>`not exists (select 1 from pg_stat_activity a
+    where a.application_name = ${apiSessionName('')} || idempotency_keys.owner)`;
+  const owner = deps.instance ?? null;
 
   const claimed = await db
     .insertInto('idempotency_keys')
@@ -117,20 +130,24 @@ export async function claimOrAnswer(
       status_code: status,
       response_body: body,
       expires_at: expiresAt,
+      owner,
     })
     .onConflict((oc) =>
       // Take over a stale in-flight claim or an expired record; leave the rest alone.
       oc
         .columns(['api_key_id', 'key'])
-        .doUpdateSet({ request_hash: hash, created_at: sql`now()`, expires_at: expiresAt, status_code: status, response_body: body })
+        .doUpdateSet({ request_hash: hash, created_at: sql`now()`, expires_at: expiresAt, status_code: status, response_body: body, owner })
         .where((eb) =>
           eb.or([
             eb('idempotency_keys.expires_at', '<', sql<Date>`now()`),
             eb.and([
               eb('idempotency_keys.status_code', '=', IN_FLIGHT),
-              // An in-flight record this old belongs to a request that died.
-              eb('idempotency_keys.created_at', '<', staleBefore),
               eb('idempotency_keys.request_hash', '=', hash),
+              eb.or([
+                // An in-flight record this old belongs to a request that died.
+                eb('idempotency_keys.created_at', '<', staleBefore),
+                eb.and([eb('idempotency_keys.owner', 'is not', null), ownerGone]),
+              ]),
             ]),
           ]),
         ),

@@ -31,6 +31,8 @@ export interface VerifierOptions {
   logger?: Logger | undefined;
   /** Safety net: even with LISTEN, a cached key is verified again after this long. */
   ttlMs?: number;
+  /** The listening session's application_name (an API process's presence: apiSessionName in src/api/idempotency.ts). */
+  sessionName?: string;
 }
 
 /**
@@ -81,7 +83,10 @@ export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}
   };
   async function listen(): Promise<void> {
     if (closed || !options.listenUrl) return;
-    const next = new pg.Client({ connectionString: options.listenUrl, application_name: 'burndown-api-key-listener' });
+    const next = new pg.Client({
+      connectionString: options.listenUrl,
+      application_name: options.sessionName ?? 'burndown-api-key-listener',
+    });
     client = next;
     next.on('error', lost);
     next.on('end', () => lost(new Error('connection ended')));

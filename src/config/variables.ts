@@ -64,7 +64,7 @@ const processVariables = {
   IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS: variable(
     positiveInt.default(60),
     '30',
-    'A request still marked in flight after this long is taken to have died; a retry with its key runs again.',
+    'A request still marked in flight after this long is taken to have died; a retry with its key runs again (at once when the API process that claimed it is gone).',
   ),
   BOOTSTRAP_ADMIN_KEY: variable(
     z

@@ -193,6 +193,8 @@ export interface IdempotencyKeyTable {
   response_body: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   expires_at: Timestamp;
+  /** The API process (instance id) whose in-flight claim this is; null when it did not say. */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ApiKeyTable {

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createApp } from '../api/app.js';
 import type { ApiDeps } from '../api/deps.js';
+import { apiSessionName } from '../api/idempotency.js';
 import { createApiKeyVerifier } from '../auth/api-keys.js';
 import { startMetricsServer, type MetricsEndpoint } from '../observability/metrics-server.js';
 import type { Areas } from './areas.js';
@@ -19,10 +21,13 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
   const publicUrl = () => config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
   let port = config.PORT;
   const ledger = areas.ledger.deps;
+  // The listener's session is this process's presence: while it is connected, its in-flight claims are its own.
+  const instance = randomBytes(8).toString('hex');
   const verifyApiKey = createApiKeyVerifier(core.db, {
     listenUrl: core.databaseUrl,
     maxEntries: config.API_KEY_CACHE_SIZE,
     logger: core.logger,
+    sessionName: apiSessionName(instance),
   });
   const deps: ApiDeps = {
     config,
@@ -30,6 +35,7 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
     ledger,
     temporal: core.temporal,
     verifyApiKey,
+    instance,
     problemContext: { buyCreditsUrl: (accountId) => `${publicUrl()}/v1/accounts/${encodeURIComponent(accountId)}/purchases` },
     payments: await areas.payments.api(ledger),
   };
