@@ -17,20 +17,9 @@ import {
 } from '../../src/ledger/index.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { fulfilled, ledgerProbes, rejected } from '../helpers/ledger-probes.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const f = useLedgerFixture();
-
-/** mulberry32: a tiny seeded PRNG, so a failing seed replays exactly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], rand: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
