@@ -48,6 +48,7 @@ runMain(async () => {
   const areas = openAreas(core);
   const worker = await startWorker(core, areas);
   const api = await startApi(core, areas);
+  sandbox.deliverTo(api.url);
   const adminKey = await localAdminKey(core.db, config.DATA_DIR, config.BOOTSTRAP_ADMIN_KEY);
 
   const shutdown = async (signal: string) => {

@@ -131,7 +131,7 @@ describe('npm start', { timeout: 180_000 }, () => {
     expect((await stopped(stack)).code).toBe(0);
   });
 
-  it('without Stripe or HubSpot credentials, runs offline against stripe-mock and the HubSpot fake, and says so', async () => {
+  it('without Stripe or HubSpot credentials, runs offline against stripe-mock and the HubSpot fake, says so, and completes purchases', async () => {
     // A fresh machine: its own data folder.
     env.DATA_DIR = await mkdtemp(join(dataDir, 'fresh-'));
     await chmod(env.DATA_DIR, 0o755);
@@ -155,6 +155,21 @@ describe('npm start', { timeout: 180_000 }, () => {
     const setup = await call('POST', '/v1/accounts/offline/setup-intents');
     expect(setup.status).toBe(201);
     expect(await setup.json()).toMatchObject({ id: expect.stringMatching(/^seti_/), customerId: expect.stringMatching(/^cus_/) });
+    // A purchase completes as in Stripe's test mode: the simulated customer pays, a signed webhook reaches this API.
+    expect((await call('POST', '/v1/credit-types', { id: 'ai', name: 'AI credits', precision: 2 })).status).toBe(201);
+    const bought = (await (await call('POST', '/v1/accounts/offline/purchases', { bundleId: 'ai-100' })).json()) as {
+      id: string;
+      status: string;
+    };
+    expect(bought.status).toBe('pending');
+    let purchase = bought;
+    for (let tries = 0; purchase.status === 'pending' && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      purchase = (await (await call('GET', `/v1/purchases/${bought.id}`)).json()) as typeof bought;
+    }
+    expect(purchase).toMatchObject({ status: 'succeeded', credits: '100.00', grantId: expect.any(String) });
+    const balance = (await (await call('GET', '/v1/accounts/offline/balance')).json()) as { balances: { available: string }[] };
+    expect(balance.balances[0]?.available).toBe('100.00');
     process.kill(-stack.child.pid!, 'SIGINT');
     expect((await stopped(stack)).code).toBe(0);
   });

@@ -10,10 +10,21 @@ import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { startSandbox, type Sandbox } from '../../src/runtime/sandbox.js';
 import { useRunningStack } from '../helpers/stack.js';
 
-const stack = useRunningStack({ OUTBOX_RELAY_INTERVAL_SECONDS: '3600' });
+// The sandbox `npm start` runs without a Stripe key (the simulated customer pays the purchase; HubSpot not under test).
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await startSandbox({ HUBSPOT_ACCESS_TOKEN: 'not-used' }, createLogger('silent', 'test-sandbox'));
+});
+const stack = useRunningStack(() => ({ OUTBOX_RELAY_INTERVAL_SECONDS: '3600', ...sandbox.env }));
+beforeAll(() => sandbox.deliverTo(stack.api.url));
+afterAll(async () => {
+  await sandbox?.stop();
+});
 
 async function walkthrough(): Promise<string> {
   const readme = await readFile('README.md', 'utf8');
@@ -56,5 +67,10 @@ describe('README walkthrough', () => {
     expect(recharge.enabled).toBe(true);
     const dispute = await db.selectFrom('disputes').selectAll().where('account_id', '=', 'acme').executeTakeFirstOrThrow();
     expect(dispute).toMatchObject({ status: 'resolved', refunded_amount: '5.00' });
+    // The purchase completed through the webhook (by now, or soon on a slow machine), its credits granted.
+    const paid = async () =>
+      db.selectFrom('purchases').select(['status', 'grant_id']).where('account_id', '=', 'acme').where('origin', '=', 'purchase').execute();
+    for (let tries = 0; (await paid())[0]?.status !== 'succeeded' && tries < 50; tries++) await new Promise((r) => setTimeout(r, 200));
+    expect(await paid()).toEqual([{ status: 'succeeded', grant_id: expect.any(String) }]);
   });
 });
