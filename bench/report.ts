@@ -12,6 +12,17 @@ export function emptyResult(name: string): LoadResult {
   return { name, ops: 0, errors: 0, seconds: 0, opsPerSecond: NaN, p50: NaN, p95: NaN, p99: NaN, statuses: {} };
 }
 
+/** A baseline that measured nothing (no op completed in the window) cannot judge a ratio: such a row is "not measured". */
+export function baselineMeasured(baseline: LoadResult | undefined): baseline is LoadResult {
+  return baseline !== undefined && Number.isFinite(baseline.opsPerSecond) && baseline.opsPerSecond > 0;
+}
+
+/** A row's status: "met" only when it was judged met against a baseline that measured something. */
+export function rowStatus(r: Row): 'met' | 'missed' | 'not measured' {
+  if (r.met === undefined || (r.baseline && !baselineMeasured(r.baseline))) return 'not measured';
+  return r.met ? 'met' : 'missed';
+}
+
 const fmt = (v: number, digits = 0) =>
   Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
 
@@ -21,10 +32,12 @@ export function renderReport(rows: Row[], baselines: LoadResult[], run: { second
   const baseLines = baselines.map((b) => `| ${b.name} | ${fmt(b.opsPerSecond)} | ${fmt(b.p50, 2)} | ${fmt(b.p95, 2)} | ${fmt(b.p99, 2)} |`);
   const opLines = rows.map((r) => {
     const ratio =
-      r.baseline && Number.isFinite(r.result.opsPerSecond)
+      baselineMeasured(r.baseline) && Number.isFinite(r.result.opsPerSecond)
         ? `${(r.result.opsPerSecond / r.baseline.opsPerSecond).toFixed(2)} × ${r.baseline.name}`
-        : '—';
-    const status = r.met === undefined ? 'not measured' : r.met ? 'met' : 'missed';
+        : r.baseline
+          ? `— (${r.baseline.name} measured 0)`
+          : '—';
+    const status = rowStatus(r);
     const errors = r.result.errors ? ` (${r.result.errors} non-2xx: ${JSON.stringify(r.result.statuses)})` : '';
     return `| ${r.operation} | ${fmt(r.result.opsPerSecond)} | ${fmt(r.result.p50, 2)} | ${fmt(r.result.p95, 2)} | ${fmt(r.result.p99, 2)} | ${ratio} | ${r.target} | ${status} | ${(r.note ?? '') + errors} |`;
   });

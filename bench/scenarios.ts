@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../src/db/database.js';
 import { request, runLoad, type LoadResult } from './load.js';
+import { baselineMeasured } from './report.js';
 import { seedUsageHistory } from './seed.js';
 
 export interface ScenarioContext {
@@ -116,7 +117,8 @@ const consumptionSagas: Scenario = {
       result,
       baseline: ctx.noop,
       target: '≥ 0.7 × no-op workflow throughput',
-      met: result.opsPerSecond >= 0.7 * ctx.noop.opsPerSecond && result.errors === 0,
+      // A no-op baseline that completed nothing in its window (a loaded machine) judges nothing: not measured.
+      met: baselineMeasured(ctx.noop) ? result.opsPerSecond >= 0.7 * ctx.noop.opsPerSecond && result.errors === 0 : undefined,
     };
   },
 };
