@@ -12,6 +12,7 @@ export default defineConfig({
       // worker killed mid-saga and mid-recharge (exactly-once after restart),
       // Stripe and HubSpot fakes timing out, answering 500 and 429.
       'test/consumption/saga.test.ts',
+      'test/consumption/saga-worker-death.test.ts',
       'test/payments/recharge.test.ts',
       'test/crm/hubspot-sync.test.ts',
       // Export streaming at the size, alone: a million rows within bounded memory.

@@ -7,9 +7,12 @@
  * - saga latency, POST /v1/consumptions → 201 reserved (Update-with-Start:
  *   workflow start + reserve activity + hold in PostgreSQL), p50/p95/max,
  *   and POST /complete → burned;
+ * - the history of one consumption: its events and workflow tasks;
  * - usage-event ingest (POST /v1/events, batches of 1,000) and metering burn
  *   rate, in events per second.
  */
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -35,6 +38,16 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** A finished consumption's history: how many events, how many workflow tasks, and the events in order. */
+async function historyOfOne(temporal: Client, workflowId: string): Promise<string> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  await handle.result();
+  const { events } = JSON.parse(historyToJSON(await handle.fetchHistory())) as { events: { eventType: string }[] };
+  const names = events.map((e) => e.eventType.replace(/^EVENT_TYPE_/, ''));
+  const tasks = names.filter((n) => n === 'WORKFLOW_TASK_COMPLETED').length;
+  return `${events.length} events, ${tasks} workflow tasks: ${names.join(' ')}`;
+}
 
 async function main() {
   const dataDir = resolve('.data', 'bench-consumption');
@@ -76,6 +89,7 @@ async function main() {
     log(`${CONSUMPTIONS} consumptions, one after another (warm-up 10)`);
     const reserve: number[] = [];
     const complete: number[] = [];
+    let lastConsumptionId = '';
     for (let i = -10; i < CONSUMPTIONS; i++) {
       const t0 = performance.now();
       const started = await post('/v1/consumptions', {
@@ -86,7 +100,8 @@ async function main() {
       });
       const t1 = performance.now();
       if (started.status !== 201) throw new Error(`start answered ${started.status}: ${JSON.stringify(started.body)}`);
-      const done = await post(`/v1/consumptions/${String(started.body.consumptionId)}/complete`, { actualQuantity: '1' });
+      lastConsumptionId = String(started.body.consumptionId);
+      const done = await post(`/v1/consumptions/${lastConsumptionId}/complete`, { actualQuantity: '1' });
       const t2 = performance.now();
       if (done.status !== 200) throw new Error(`complete answered ${done.status}: ${JSON.stringify(done.body)}`);
       if (i >= 0) {
@@ -96,6 +111,7 @@ async function main() {
     }
     reserve.sort((a, b) => a - b);
     complete.sort((a, b) => a - b);
+    const history = await historyOfOne(core.temporal, lastConsumptionId);
 
     log(`${BATCHES} batches of 1,000 usage events`);
     const now = new Date().toISOString();
@@ -128,6 +144,7 @@ async function main() {
     console.log(
       `| complete → burned (POST /complete, update waits for the commit) | p50 ${ms(percentile(complete, 50))}, p95 ${ms(percentile(complete, 95))} |`,
     );
+    console.log(`| history events of one consumption (report mode, start → reserved → complete → burned) | ${history} |`);
     console.log(`| usage-event ingest, ${BATCHES} × 1,000 over HTTP, sequential | ${(total / ingestSeconds).toFixed(0)} events/s |`);
     console.log(
       `| metering burn (one meteringWorkflow, ${metered.burned} burned) | ${(metered.burned / burnSeconds).toFixed(0)} events/s |`,

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
  * Named timeout and retry presets. Workflows pick one by name instead of
@@ -49,6 +49,27 @@ export const hubspotActivity: ActivityOptions = {
 export const reserveActivity: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '1 second', maximumAttempts: 3 },
+};
+
+/**
+ * The consumption saga's ledger steps as local activities: they run in the
+ * worker that holds the workflow task and their results are recorded as
+ * markers, so a step costs no activity task (no schedule/start/complete
+ * events, no second workflow task). Same tries as their activity presets;
+ * retries wait inside the worker (every backoff is under the 1-minute
+ * localRetryThreshold). If the worker dies mid-step, the workflow task times
+ * out and the step runs again on another worker, so each step must be (and
+ * is) idempotent by its ledger key.
+ */
+export const reserveLocalActivity: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: reserveActivity.retry,
+};
+
+/** Commit and release of a consumption as local activities (see reserveLocalActivity): retried until they land. */
+export const ledgerLocalActivity: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: ledgerActivity.retry,
 };
 
 /** A product's execute step on its own task queue: its own timeout (from the consumption), a few retries. */

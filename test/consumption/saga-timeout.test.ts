@@ -32,6 +32,6 @@ describe('consumption saga timeouts (time-skipping server)', () => {
       .executeTakeFirstOrThrow();
     expect(row.status).toBe('released');
     expect((await getHold(f.deps.db, row.hold_id!)).status).toBe('released');
-    await recordHistory(handle, 'consumption-timeout');
+    await recordHistory(handle, 'consumption-timeout-local-steps');
   });
 });

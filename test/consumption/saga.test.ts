@@ -7,7 +7,6 @@ import { consumptionWorkflowId } from '../../src/consumption/ids.js';
 import { createDatabase } from '../../src/db/database.js';
 import { getBalances, getHold } from '../../src/ledger/index.js';
 import {
-  completeUpdate,
   CONSUMPTION_WORKFLOW_TYPE,
   consumptionStateQuery,
   reservationUpdate,
@@ -93,7 +92,7 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
     const repeated = await call(s.api, 'POST', `/v1/consumptions/${id}/complete`, { body: { actualQuantity: '30000' } });
     expect(repeated.status).toBe(200);
     expect(repeated.body).toEqual(completed.body);
-    await recordHistory(s.temporal.client.workflow.getHandle(id), 'consumption-report');
+    await recordHistory(s.temporal.client.workflow.getHandle(id), 'consumption-report-local-steps');
   });
 
   it('answers 402 with the shortfall when the estimate cannot be reserved, and holds nothing', async () => {
@@ -149,7 +148,7 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
         expect(res.body).toMatchObject({ status: 'reserved', reserved: '3.00' });
         const handle = s.temporal.client.workflow.getHandle(res.body!.consumptionId as string);
         const result = (await handle.result()) as ConsumptionOutcome;
-        await recordHistory(handle, 'consumption-activity');
+        await recordHistory(handle, 'consumption-activity-local-steps');
         return result;
       },
     );
@@ -168,7 +167,7 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
         expect(await available(acct)).toBe('6.00');
         const handle = s.temporal.client.workflow.getHandle(res.body!.consumptionId as string);
         const result = (await handle.result()) as ConsumptionOutcome;
-        await recordHistory(handle, 'consumption-execute-failed');
+        await recordHistory(handle, 'consumption-execute-failed-local-steps');
         return result;
       },
     );
@@ -187,59 +186,7 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
     expect((await getHold(s.ledger.deps.db, started.body!.holdId as string)).status).toBe('released');
     expect(await available(acct)).toBe('10.00');
     expect((await handle.query(consumptionStateQuery)).outcome).toMatchObject({ status: 'released', reason: 'cancelled' });
-    await recordHistory(handle, 'consumption-cancelled');
-  });
-
-  it('burns exactly once when the worker dies right after the burn and another worker takes over', async () => {
-    const acct = await fundedAccount(s.ledger.deps, '10');
-    const taskQueue = uniqueKey('crashy');
-    const deps = { ledger: s.ledger.deps, consumption: s.consumption };
-    const real = createActivities(deps);
-    let crashed = false;
-    // Worker A burns, then dies before reporting the activity done.
-    const workerA: Worker = await Worker.create({
-      connection: s.temporal.nativeConnection,
-      taskQueue,
-      workflowBundle: s.temporal.bundle,
-      activities: {
-        ...real,
-        async commitConsumption(...args: Parameters<typeof real.commitConsumption>) {
-          await real.commitConsumption(...args);
-          crashed = true;
-          workerA.shutdown();
-          throw new Error('worker killed after the burn');
-        },
-      },
-    });
-    const runningA = workerA.run();
-    const input = consumptionInput(acct, { estimate: '3' });
-    const reservation = await s.temporal.client.workflow.executeUpdateWithStart(reservationUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(CONSUMPTION_WORKFLOW_TYPE, {
-        workflowId: input.consumptionId,
-        taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
-    expect(reservation.status).toBe('reserved');
-    const handle = s.temporal.client.workflow.getHandle(input.consumptionId);
-    const reported = handle.executeUpdate(completeUpdate, { args: [{ actualQuantity: '2' }] });
-    await runningA;
-    expect(crashed).toBe(true);
-
-    // Worker B, a fresh process in all but name, replays the workflow and retries the commit.
-    const workerB = await Worker.create({
-      connection: s.temporal.nativeConnection,
-      taskQueue,
-      workflowBundle: s.temporal.bundle,
-      activities: real,
-    });
-    const [outcome, answered] = await workerB.runUntil(Promise.all([handle.result() as Promise<ConsumptionOutcome>, reported]));
-    expect(answered).toEqual(outcome);
-    expect(outcome).toMatchObject({ status: 'completed', burned: '2.00' });
-    const entries = await entriesOf(acct);
-    expect(entries.filter((e) => e.entry_type === 'commit').map((e) => e.amount)).toEqual([200n]);
-    expect(await available(acct)).toBe('8.00');
+    await recordHistory(handle, 'consumption-cancelled-local-steps');
   });
 
   it('fails closed (503) or open, by setting, when the ledger is unreachable', async () => {

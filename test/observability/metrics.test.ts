@@ -133,7 +133,8 @@ describe('metrics endpoints', () => {
   it("includes the Temporal SDK's own worker metrics on the worker's endpoint", async () => {
     const { text } = await scrape(stack.worker.metrics!.url);
     expect(value(text, 'temporal_workflow_completed_total', { workflow_type: 'consumptionWorkflow' })).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'temporal_activity_execution_latency_seconds_count', { activity_type: 'reserveConsumption' })).toBe(1);
+    // The saga's ledger steps are local activities: timed by the SDK under their own name.
+    expect(value(text, 'temporal_local_activity_execution_latency_seconds_count', { activity_type: 'reserveConsumption' })).toBe(1);
     expect(samples(text).some((s) => s.name === 'temporal_worker_task_slots_available')).toBe(true);
   });
 

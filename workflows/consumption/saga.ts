@@ -5,7 +5,9 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { ConsumptionActivities } from '../../activities/consumption.js';
@@ -21,18 +23,34 @@ import {
   type Reservation,
 } from '../../src/contracts/consumption.js';
 import { failureText, failureType } from '../failures.js';
-import { ledgerActivity, productExecuteActivity, reserveActivity } from '../presets.js';
+import { ledgerActivity, ledgerLocalActivity, productExecuteActivity, reserveActivity, reserveLocalActivity } from '../presets.js';
 
-const { reserveConsumption } = proxyActivities<ConsumptionActivities>(reserveActivity);
-const { commitConsumption, releaseConsumption, alertCompensationFailure } = proxyActivities<ConsumptionActivities>(ledgerActivity);
+type LedgerSteps = Pick<ConsumptionActivities, 'reserveConsumption' | 'commitConsumption' | 'releaseConsumption'>;
+
+/** Histories recorded before this patch ran the ledger steps as activities; they replay that way. */
+export const LOCAL_LEDGER_STEPS = 'consumption-local-ledger-steps';
+
+/** The ledger steps as activities (each one an activity task and a workflow task more). */
+const activitySteps: LedgerSteps = {
+  reserveConsumption: proxyActivities<ConsumptionActivities>(reserveActivity).reserveConsumption,
+  commitConsumption: proxyActivities<ConsumptionActivities>(ledgerActivity).commitConsumption,
+  releaseConsumption: proxyActivities<ConsumptionActivities>(ledgerActivity).releaseConsumption,
+};
+/** The ledger steps as local activities: answered within the workflow task that needs them. */
+const localSteps: LedgerSteps = {
+  reserveConsumption: proxyLocalActivities<ConsumptionActivities>(reserveLocalActivity).reserveConsumption,
+  commitConsumption: proxyLocalActivities<ConsumptionActivities>(ledgerLocalActivity).commitConsumption,
+  releaseConsumption: proxyLocalActivities<ConsumptionActivities>(ledgerLocalActivity).releaseConsumption,
+};
+const { alertCompensationFailure } = proxyActivities<ConsumptionActivities>(ledgerActivity);
 
 /** How long a reported consumption waits for its completion when the caller gives no timeout. */
 export const DEFAULT_EXECUTE_TIMEOUT_SECONDS = 3600;
 
 /** Reserve, turning every failure into an answer the caller can act on (the update must always resolve). */
-async function reserve(input: ConsumptionInput): Promise<Reservation> {
+async function reserve(steps: LedgerSteps, input: ConsumptionInput): Promise<Reservation> {
   try {
-    return await reserveConsumption(input);
+    return await steps.reserveConsumption(input);
   } catch (error) {
     if (isCancellation(error)) throw error;
     const type = failureType(error);
@@ -62,8 +80,14 @@ async function reserve(input: ConsumptionInput): Promise<Reservation> {
  * times out. Every ledger write is idempotent by a key derived from the
  * workflow id and step, so a worker crash and replay never burns twice.
  * A failed compensation is alerted (outbox event) and fails the workflow.
+ *
+ * Reserve, commit and release run as local activities (LOCAL_LEDGER_STEPS):
+ * a consumption then takes two workflow tasks, one per update, instead of
+ * four plus two activity tasks (docs/PERFORMANCE.md, "Consumption sagas").
  */
 export async function consumptionWorkflow(input: ConsumptionInput): Promise<ConsumptionOutcome> {
+  // Decided in the first workflow task, before any command: a history has the patch marker from its start or never.
+  const steps = patched(LOCAL_LEDGER_STEPS) ? localSteps : activitySteps;
   let reservation: Reservation | null = null;
   let completion: Completion | null = null;
   let outcome: ConsumptionOutcome | null = null;
@@ -97,12 +121,12 @@ export async function consumptionWorkflow(input: ConsumptionInput): Promise<Cons
   setHandler(consumptionStateQuery, () => ({ input, reservation, completion, outcome }));
 
   try {
-    reservation = await reserve(input);
+    reservation = await reserve(steps, input);
   } catch (error) {
     // Cancelled while reserving: a hold may exist. Reserve again (idempotent by key) to learn it, then release.
     await CancellationScope.nonCancellable(async () => {
-      const made = await reserveConsumption(input);
-      if (made.status === 'reserved') await releaseConsumption(input, made, 'cancelled');
+      const made = await steps.reserveConsumption(input);
+      if (made.status === 'reserved') await steps.releaseConsumption(input, made, 'cancelled');
     });
     throw error;
   }
@@ -125,7 +149,7 @@ export async function consumptionWorkflow(input: ConsumptionInput): Promise<Cons
   let compensationFailed = false;
   const compensate = async (reason: string): Promise<ConsumptionOutcome> => {
     try {
-      return await releaseConsumption(input, held, reason);
+      return await steps.releaseConsumption(input, held, reason);
     } catch (error) {
       compensationFailed = true;
       log.error('consumption compensation failed', { consumptionId: input.consumptionId, holdId: held.holdId, error: failureText(error) });
@@ -145,7 +169,7 @@ export async function consumptionWorkflow(input: ConsumptionInput): Promise<Cons
 
   try {
     const result = await execute(input, () => completion);
-    outcome = 'failed' in result ? await compensate(result.reason) : await commitConsumption(input, held, result.actualQuantity);
+    outcome = 'failed' in result ? await compensate(result.reason) : await steps.commitConsumption(input, held, result.actualQuantity);
   } catch (error) {
     if (compensationFailed) throw error;
     if (isCancellation(error)) {
