@@ -20,11 +20,13 @@ import { parseArgs } from 'node:util';
 import { CompiledQuery, sql } from 'kysely';
 import { loadConfig } from '../src/config/config.js';
 import { consumptionDepsFor } from '../src/consumption/settings.js';
+import { enforcementDefaults } from '../src/settings/enforcement.js';
 import { ingestUsageEvents } from '../src/consumption/usage-events/ingest.js';
 import { createDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createAccount, createCreditType } from '../src/ledger/index.js';
 import { createLogger } from '../src/logger.js';
+import { fixedEnforcement } from '../src/settings/live-enforcement.js';
 import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 
 const { values: flags } = parseArgs({ options: { rounds: { type: 'string' }, batches: { type: 'string' }, explain: { type: 'boolean' } } });
@@ -45,7 +47,8 @@ async function main() {
   try {
     await migrateToLatest(db);
     const ledger = { db, clock: () => new Date(), holdDefaultTtlSeconds: 900, holdMaxTtlSeconds: 86_400 };
-    const deps = await consumptionDepsFor({ config: loadConfig(), ledger });
+    const config = loadConfig();
+    const deps = await consumptionDepsFor({ config, ledger, enforcement: fixedEnforcement(enforcementDefaults(config)) });
     await createCreditType(db, { id: 'ai', name: 'AI', precision: 2 });
     const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `ing-${i}`);
     for (const id of accounts) await createAccount(db, { id, name: id });

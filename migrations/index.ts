@@ -32,6 +32,7 @@ import * as dataRetention from './2026-11-29T131000_data_retention.js';
 import * as priceOverrides from './2026-11-29T140000_price_overrides.js';
 // Customer lifecycle (issue 19): dispute cases
 import * as disputes from './2026-11-29T150000_disputes.js';
+import * as runtimeSettings from './2026-11-30T101000_runtime_settings.js';
 import * as usageEventRejections from './2026-11-30T104000_usage_event_rejections.js';
 import * as testMode from './2026-11-30T113700_test_mode.js';
 // Scale-out (issue 16): in-flight Idempotency-Key claims name their API process
@@ -71,6 +72,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T131000_data_retention': dataRetention,
   '2026-11-29T140000_price_overrides': priceOverrides,
   '2026-11-29T150000_disputes': disputes,
+  '2026-11-30T101000_runtime_settings': runtimeSettings,
   '2026-11-30T104000_usage_event_rejections': usageEventRejections,
   '2026-11-30T113700_test_mode': testMode,
   '2026-11-30T120000_idempotency_owner': idempotencyOwner,

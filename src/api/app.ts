@@ -32,6 +32,7 @@ import { registerNotificationRoutes } from './routes/notifications.js';
 import { mountStripeWebhooks, registerPaymentRoutes } from './routes/payments.js';
 import { registerPriceOverrideRoutes } from './routes/pricing-overrides.js';
 import { registerPricingRoutes } from './routes/pricing.js';
+import { registerSettingsRoutes } from './routes/settings.js';
 import { httpTelemetry } from './telemetry.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -58,6 +59,7 @@ const routeAreas = [
   registerAuditRoutes,
   registerDisputeRoutes,
   registerApiKeyRoutes,
+  registerSettingsRoutes,
 ];
 
 /**

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/api-keys.js';
 import type { Config } from '../config/config.js';
 import type { LedgerDeps } from '../ledger/index.js';
 import type { Logger } from '../logger.js';
+import type { LiveEnforcement } from '../settings/live-enforcement.js';
 import type { ProblemContext } from './problem.js';
 import type { PaymentsApiDeps } from '../payments/deps.js';
 
@@ -34,6 +35,8 @@ export interface ApiDeps {
    * are taken over after IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS only.
    */
   instance?: string | undefined;
+  /** The global enforcement settings, live (LISTEN/NOTIFY); see openLiveEnforcement. */
+  enforcement: LiveEnforcement;
   /** Stripe purchases, auto-recharge, refunds and webhooks; payment routes answer 503 without it. */
   payments?: PaymentsApiDeps | undefined;
 }

@@ -15,6 +15,8 @@ export interface RouteAudit {
   targetType: string;
   /** The path parameter naming the target (default `id`). */
   targetParam?: string;
+  /** The target, when the path names none (a global setting). */
+  targetId?: string;
 }
 
 export async function auditRoute(
@@ -28,7 +30,7 @@ export async function auditRoute(
     ...auditContextOf(ctx),
     action: audit.action,
     targetType: audit.targetType,
-    targetId: params[audit.targetParam ?? 'id'] ?? '',
+    targetId: audit.targetId ?? params[audit.targetParam ?? 'id'] ?? '',
     accountId: ctx.account,
     after,
     occurredAt: deps.ledger.clock(),

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import pg from 'pg';
 import type { Database } from '../db/database.js';
+import { listenToChannel } from '../db/listener.js';
 import type { Logger } from '../logger.js';
 import { SessionExpiredError } from '../errors.js';
 import { API_KEY_CHANNEL, verifyApiKey, type Principal, type VerifiedKey } from './api-keys.js';
@@ -52,58 +52,24 @@ export interface VerifierOptions {
 const DEGRADED_TTL_MS = 1000;
 export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}): ApiKeyVerifier {
   const cache = new LRUCache<string, VerifiedKey>({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 300_000 });
-  let listening = false;
-  let closed = false;
-  let client: pg.Client | undefined;
-  let retryMs = 500;
-
   const evict = (keyId: string) => {
     for (const [token, entry] of cache.entries()) if (entry.principal.keyId === keyId) cache.delete(token);
   };
-  /**
-   * Stops a client's events, but keeps an 'error' listener: a server shutting
-   * down sends "terminating connection" (57P01) to a client that is still
-   * ending, and an 'error' event with no listener crashes the process.
-   */
-  const quiet = (old: pg.Client | undefined) => {
-    old?.removeAllListeners();
-    old?.on('error', () => undefined);
-  };
-  const lost = (why: unknown) => {
-    if (!listening && client === undefined) return;
-    listening = false;
-    cache.clear();
-    const old = client;
-    client = undefined;
-    quiet(old);
-    void old?.end().catch(() => undefined);
-    options.logger?.warn({ err: why }, 'api-key revocation listener lost; cache flushed, keys cached for 1 s until it is back');
-    if (!closed) setTimeout(listen, retryMs).unref();
-    retryMs = Math.min(retryMs * 2, 30_000);
-  };
-  async function listen(): Promise<void> {
-    if (closed || !options.listenUrl) return;
-    const next = new pg.Client({
-      connectionString: options.listenUrl,
-      application_name: options.sessionName ?? 'burndown-api-key-listener',
-    });
-    client = next;
-    next.on('error', lost);
-    next.on('end', () => lost(new Error('connection ended')));
-    next.on('notification', (message) => {
-      if (message.channel === API_KEY_CHANNEL && message.payload) evict(message.payload);
-    });
-    try {
-      await next.connect();
-      await next.query(`LISTEN ${API_KEY_CHANNEL}`);
-      cache.clear(); // anything announced while we were not listening is gone
-      listening = true;
-      retryMs = 500;
-    } catch (error) {
-      lost(error);
-    }
-  }
-  const ready = listen();
+  const listener =
+    options.listenUrl === undefined
+      ? undefined
+      : listenToChannel({
+          url: options.listenUrl,
+          channel: API_KEY_CHANNEL,
+          applicationName: options.sessionName ?? 'burndown-api-key-listener',
+          onNotify: (keyId) => keyId && evict(keyId),
+          onListening: () => cache.clear(), // anything announced while we were not listening is gone
+          onLost: (why) => {
+            cache.clear();
+            options.logger?.warn({ err: why }, 'api-key revocation listener lost; cache flushed, keys cached for 1 s until it is back');
+          },
+        });
+  const listening = () => listener?.listening() ?? false;
 
   const verify = async (token: string): Promise<Principal | undefined> => {
     const now = new Date();
@@ -112,20 +78,14 @@ export function createApiKeyVerifier(db: Database, options: VerifierOptions = {}
     if (hit) cache.delete(token);
     const verified = isSessionToken(token) ? await verifySession(db, token, now) : await verifyApiKey(db, token, now);
     // Without the listener a revocation could go unheard: cache briefly (DEGRADED_TTL_MS), so a revoked key is refused within it.
-    if (verified) cache.set(token, verified, listening ? {} : { ttl: DEGRADED_TTL_MS });
+    if (verified) cache.set(token, verified, listening() ? {} : { ttl: DEGRADED_TTL_MS });
     return verified?.principal;
   };
   return Object.assign(verify, {
     evict,
     isKnownGood: (token: string) => cache.has(token),
     async close() {
-      closed = true;
-      await ready;
-      const open = client;
-      client = undefined;
-      listening = false;
-      quiet(open);
-      await open?.end().catch(() => undefined);
+      await listener?.close();
     },
   });
 }

@@ -11,6 +11,6 @@ export function createConsumptionModule(core: Core) {
   const { config } = core;
   return {
     schedules: [{ scheduleId: METERING_SCHEDULE_ID, workflow: meteringWorkflow, everySeconds: config.METERING_INTERVAL_SECONDS }],
-    activities: (ledger: LedgerDeps) => consumptionDepsFor({ config, ledger }),
+    activities: (ledger: LedgerDeps) => consumptionDepsFor({ config, ledger, enforcement: core.enforcement }),
   } satisfies AreaModule<never, ConsumptionDeps>;
 }

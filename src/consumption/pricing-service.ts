@@ -6,6 +6,7 @@ import { resolveRule } from './pricing/catalog.js';
 import { endOverride, findOverride, insertOverride, listOverrides, type OverrideInput } from './pricing/override-store.js';
 import { pricingVersion, pricingVersions, rateCard } from './pricing/rate-card.js';
 import { loadAccount } from './rating.js';
+import type { LiveEnforcement } from '../settings/live-enforcement.js';
 import { consumptionDepsFor } from './settings.js';
 
 /**
@@ -17,6 +18,7 @@ import { consumptionDepsFor } from './settings.js';
 export interface PricingServiceDeps {
   ledger: LedgerDeps;
   config: Config;
+  enforcement: LiveEnforcement;
 }
 
 export async function entitlementOf(deps: PricingServiceDeps, accountId: string, feature: string, quantity: string) {

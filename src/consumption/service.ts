@@ -24,6 +24,7 @@ import {
   type OperationMeta,
 } from '../ledger/index.js';
 import { refundBurn } from '../observability/measured-ledger.js';
+import type { LiveEnforcement } from '../settings/live-enforcement.js';
 import { consumptionWorkflow } from '../../workflows/consumption/saga.js';
 import { consumptionWorkflowId } from './ids.js';
 import { loadAccount, rateUsage } from './rating.js';
@@ -43,6 +44,7 @@ export interface ConsumptionServiceDeps {
   ledger: LedgerDeps;
   temporal: Client;
   config: Config;
+  enforcement: LiveEnforcement;
 }
 
 export interface ConsumptionRequest {

@@ -37,6 +37,7 @@ export async function recordShadowEntry(db: Database, input: ShadowInput): Promi
       would_block: wouldBlock,
       pricing_version: input.rating.pricingVersion,
       rating: storedRating(input.rating),
+      feature: input.rating.feature,
       created_at: input.now,
     })
     .onConflict((oc) => oc.constraint('shadow_entries_step_uq').doNothing())

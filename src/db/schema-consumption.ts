@@ -94,16 +94,29 @@ export interface UsageEventRejectionTable {
 export interface ShadowEntryTable {
   id: Generated<bigint>;
   account_id: string;
-  source: 'consumption' | 'usage_event';
+  /** deduct and hold: POST /v1/accounts/{id}/deduct and /holds in shadow mode (source_id: the request's ledger key). */
+  source: 'consumption' | 'usage_event' | 'deduct' | 'hold';
   source_id: string;
   step: string;
   credit_type: string;
   amount: Int8;
   available: Int8;
   would_block: boolean;
-  pricing_version: string;
-  rating: Json<unknown>;
+  /** Null for a deduct or hold: the caller named the amount, no pricing rule did. */
+  pricing_version: string | null;
+  rating: Json<unknown> | null;
+  feature: string | null;
   created_at: Timestamp;
+}
+
+/** The global enforcement settings (one row, id true); a null column is the environment's value. */
+export interface EnforcementSettingsTable {
+  id: Generated<boolean>;
+  mode: 'enforce' | 'shadow' | 'off' | null;
+  rollout_percent: number | null;
+  ledger_unavailable_policy: 'fail_open' | 'fail_closed' | null;
+  updated_at: Timestamp;
+  updated_by: string;
 }
 
 export interface ClosedPeriodTable {

@@ -4,6 +4,7 @@ import type { GrantApprovalTable, GrantTimerMarkTable, SubscriptionTable } from 
 import type {
   ClosedPeriodTable,
   ConsumptionTable,
+  EnforcementSettingsTable,
   PriceOverrideTable,
   PricingVersionTable,
   ShadowEntryTable,
@@ -247,6 +248,7 @@ export interface DB {
   usage_events: UsageEventTable;
   usage_event_rejections: UsageEventRejectionTable;
   shadow_entries: ShadowEntryTable;
+  enforcement_settings: EnforcementSettingsTable;
   closed_periods: ClosedPeriodTable;
   stripe_customers: StripeCustomerTable;
   purchases: PurchaseTable;

@@ -36,6 +36,7 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
     temporal: core.temporal,
     verifyApiKey,
     instance,
+    enforcement: core.enforcement,
     problemContext: { buyCreditsUrl: (accountId) => `${publicUrl()}/v1/accounts/${encodeURIComponent(accountId)}/purchases` },
     payments: await areas.payments.api(ledger),
   };

@@ -7,6 +7,8 @@ import { onDatabaseQuery } from '../observability/db-telemetry.js';
 import { watchProcessState } from '../observability/state-gauges.js';
 import { startTracing, temporalClientInterceptors } from '../observability/tracing.js';
 import { temporalConnectionOptions } from './temporal-connection.js';
+import { enforcementDefaults } from '../settings/enforcement.js';
+import { openLiveEnforcement, type LiveEnforcement } from '../settings/live-enforcement.js';
 
 /** What every area of a process is built on: configuration, logger, the database, one clock and a Temporal client. */
 export interface Core {
@@ -19,7 +21,9 @@ export interface Core {
   temporalAddress: string;
   /** The database's URL, for connections of their own (LISTEN). */
   databaseUrl: string;
-  /** Closes the Temporal connection, then the database pool, then flushes traces. */
+  /** The global enforcement settings, kept current in this process (LISTEN/NOTIFY, re-read as a fallback). */
+  enforcement: LiveEnforcement;
+  /** Closes the settings listener, the Temporal connection, then the database pool, then flushes traces. */
   close(): Promise<void>;
 }
 
@@ -49,6 +53,7 @@ export async function openCore(
     interceptors: { workflow: temporalClientInterceptors() },
   });
   watchProcessState({ db, pool, temporal });
+  const enforcement = await openLiveEnforcement(db, { defaults: enforcementDefaults(config), listenUrl: servers.databaseUrl, logger });
   return {
     config,
     logger,
@@ -57,7 +62,9 @@ export async function openCore(
     temporal,
     temporalAddress: servers.temporalAddress,
     databaseUrl: servers.databaseUrl,
+    enforcement,
     async close() {
+      await enforcement.close();
       await temporal.connection.close();
       await db.destroy();
       await tracing?.shutdown(); // flushes the spans still buffered

@@ -8,6 +8,8 @@ import { createApp } from '../../src/api/app.js';
 import { createApiKey, createApiKeyVerifier } from '../../src/auth/api-keys.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
+import { enforcementDefaults } from '../../src/settings/enforcement.js';
+import { fixedEnforcement } from '../../src/settings/live-enforcement.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 /**
@@ -47,14 +49,16 @@ beforeAll(async () => {
   );
   await seedLedgerRows(db, 'bulk', ROWS);
   temporal = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+  const config = loadConfig({ BURNDOWN_ENV: 'test', LOG_LEVEL: 'silent' });
   const app = createApp({
-    config: loadConfig({ BURNDOWN_ENV: 'test', LOG_LEVEL: 'silent' }),
+    config,
     db,
     clock: () => new Date(),
     logger: createLogger('silent', 'test-api'),
     ledger: { db, clock: () => new Date(), holdDefaultTtlSeconds: 900, holdMaxTtlSeconds: 86_400 },
     temporal,
     verifyApiKey: createApiKeyVerifier(db),
+    enforcement: fixedEnforcement(enforcementDefaults(config)),
     problemContext: { buyCreditsUrl: () => 'http://test' },
   });
   server = await new Promise<Server>((resolve) => {

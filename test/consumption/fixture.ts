@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { beforeAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { openLiveEnforcement, type LiveEnforcement } from '../../src/settings/live-enforcement.js';
 import { consumptionWorkflowId } from '../../src/consumption/ids.js';
-import type { ConsumptionDeps, ConsumptionSettings } from '../../src/consumption/settings.js';
+import { consumptionSettings, type ConsumptionDeps, type ConsumptionSettings } from '../../src/consumption/settings.js';
 import type { ConsumptionInput } from '../../src/contracts/consumption.js';
 import { issueGrant } from '../../src/ledger/index.js';
 import type { LedgerDeps } from '../../src/ledger/context.js';
@@ -33,14 +35,36 @@ export interface ConsumptionStack {
  * included), and the real API pointed at that worker's task queue.
  */
 export function useConsumptionStack(
-  options: { settings?: Partial<ConsumptionSettings>; config?: Record<string, string> } = {},
+  options: {
+    settings?: Partial<ConsumptionSettings>;
+    config?: Record<string, string>;
+    /** The worker's enforcement settings kept current from the database (LISTEN/NOTIFY), as a deployed worker's are. */
+    liveSettings?: boolean;
+  } = {},
 ): ConsumptionStack {
   const stack = {} as ConsumptionStack;
   stack.ledger = useLedgerFixture();
   const settings = { ...defaultSettings, ...options.settings };
+  let live: LiveEnforcement | undefined;
   beforeAll(async () => {
     stack.catalog = await loadPricingCatalog(pricingDir);
-    stack.consumption = { ledger: stack.ledger.deps, catalog: stack.catalog, settings };
+    if (options.liveSettings) {
+      const defaults = {
+        mode: settings.enforcementMode,
+        rolloutPercent: settings.enforcementRolloutPercent,
+        ledgerUnavailablePolicy: settings.ledgerUnavailablePolicy,
+      };
+      live = await openLiveEnforcement(stack.ledger.deps.db, { defaults, listenUrl: stack.ledger.database.url });
+    }
+    const config = loadConfig({ BURNDOWN_ENV: 'test', LATE_EVENT_WINDOW_DAYS: String(settings.lateEventWindowDays) });
+    stack.consumption = {
+      ledger: stack.ledger.deps,
+      catalog: stack.catalog,
+      settings: live ? consumptionSettings(config, live) : settings,
+    };
+  });
+  afterAll(async () => {
+    await live?.close();
   });
   stack.temporal = useTemporalWorker(() => ({ ledger: stack.ledger.deps, consumption: stack.consumption }));
   // Read by useApi's beforeAll, which runs after the worker's: the queue is known by then.

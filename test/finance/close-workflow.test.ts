@@ -9,6 +9,8 @@ import { parsePeriod, periodOf } from '../../src/finance/periods.js';
 import { reconcile } from '../../src/finance/reconciliation.js';
 import { deduct, issueGrant } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/logger.js';
+import { enforcementDefaults } from '../../src/settings/enforcement.js';
+import { fixedEnforcement } from '../../src/settings/live-enforcement.js';
 import { closeWorkflowId, type MonthEndCloseInput } from '../../src/contracts/finance.js';
 import { useTimeSkippingWorker } from '../grants/time-skipping.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
@@ -47,6 +49,7 @@ beforeAll(async () => {
     ledger: f.deps,
     temporal: t.env.client,
     verifyApiKey: createApiKeyVerifier(f.deps.db),
+    enforcement: fixedEnforcement(enforcementDefaults(config)),
     problemContext: { buyCreditsUrl: (id) => `http://test/v1/accounts/${id}/purchases` },
   });
   server = await new Promise<Server>((resolve) => {

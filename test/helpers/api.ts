@@ -7,6 +7,8 @@ import type { Database } from '../../src/db/database.js';
 import { createApiKey, createApiKeyVerifier, type Scope } from '../../src/auth/api-keys.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
+import { enforcementDefaults } from '../../src/settings/enforcement.js';
+import { openLiveEnforcement } from '../../src/settings/live-enforcement.js';
 import type { LedgerFixture } from './ledger.js';
 
 export interface ApiFixture {
@@ -51,6 +53,7 @@ export function useApi(
       ledger: ledger.deps,
       temporal,
       verifyApiKey: createApiKeyVerifier(ledger.deps.db, { listenUrl: ledger.database?.url }),
+      enforcement: await openLiveEnforcement(ledger.deps.db, { defaults: enforcementDefaults(config), listenUrl: ledger.database?.url }),
       problemContext: { buyCreditsUrl: (id) => `http://test/v1/accounts/${id}/purchases` },
     };
     server = await new Promise<Server>((resolve) => {
@@ -66,6 +69,7 @@ export function useApi(
     // A beforeAll that failed leaves no server: do not wait for one.
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await fixture.deps?.verifyApiKey.close?.();
+    await fixture.deps?.enforcement.close();
     await temporal?.connection.close();
   });
   return fixture;

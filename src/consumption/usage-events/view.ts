@@ -26,7 +26,14 @@ export interface UsageEventView {
   /** The ledger entries the burn produced; each carries usageEventId back to this event. */
   entries: EntryView[];
   /** Shadow mode: what would have been burned, kept out of the ledger. */
-  shadowEntries: { step: string; amount: string; available: string; wouldBlock: boolean; pricingVersion: string; createdAt: string }[];
+  shadowEntries: {
+    step: string;
+    amount: string;
+    available: string;
+    wouldBlock: boolean;
+    pricingVersion: string | null;
+    createdAt: string;
+  }[];
 }
 
 /** One event by its id, within one account (ids are unique per account) or, for a key that sees all, wherever it is unique. */
