@@ -7,7 +7,10 @@ import { sql, type Kysely } from 'kysely';
  * environment's value" (ENFORCEMENT_MODE, ENFORCEMENT_ROLLOUT_PERCENT,
  * LEDGER_UNAVAILABLE_POLICY). Shadow entries now also come from deducts and
  * holds (no pricing rule: rating and version null) and name their feature, so
- * the shadow report groups by it; indexed by time for that report.
+ * the shadow report groups by it; indexed by time for that report. An
+ * account's own enforcement mode, which deducts and holds read from each
+ * process's memory, is announced on the same channel when it changes, by
+ * whatever writes it.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
@@ -26,9 +29,21 @@ export async function up(db: Kysely<any>): Promise<void> {
       add column feature text`.execute(db);
   await sql`update shadow_entries set feature = rating->>'feature'`.execute(db);
   await sql`create index shadow_entries_created_idx on shadow_entries (created_at)`.execute(db);
+  await sql`
+    create function accounts_announce_enforcement_mode() returns trigger language plpgsql as $$
+    begin
+      perform pg_notify('burndown_settings', 'account:' || new.id);
+      return null;
+    end $$`.execute(db);
+  await sql`
+    create trigger accounts_enforcement_mode_changed after update of enforcement_mode on accounts
+    for each row when (old.enforcement_mode is distinct from new.enforcement_mode)
+    execute function accounts_announce_enforcement_mode()`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop trigger if exists accounts_enforcement_mode_changed on accounts`.execute(db);
+  await sql`drop function if exists accounts_announce_enforcement_mode()`.execute(db);
   await sql`drop index if exists shadow_entries_created_idx`.execute(db);
   await sql`delete from shadow_entries where rating is null`.execute(db);
   await sql`

@@ -61,7 +61,9 @@ export async function runIdempotentInLedger(
   };
   const run = (async (): Promise<RouteResult> => {
     try {
-      return await handler({ ledgerKey: request.ledgerKey, httpIdempotency });
+      const result = await handler({ ledgerKey: request.ledgerKey, httpIdempotency });
+      if (!result.outsideLedger) return result;
+      return (await claimOrAnswer(deps, request, result.status, serializeBody(result.body))) ?? result;
     } catch (error) {
       // The key held this request's response (or the ledger key its first result): answered as stored.
       if (error instanceof StoredHttpResponse) return replay(error.status, error.body);

@@ -9,6 +9,12 @@ export interface RouteResult {
   headers?: Record<string, string>;
   /** What the idempotency layer stores and replays instead of `body` (secrets shown once removed). */
   stored?: unknown;
+  /**
+   * With `idempotent: 'ledger'`: the ledger operation did not run (a deduct or
+   * hold in shadow or off mode), so the Idempotency-Key's record is written
+   * after the handler instead, as any route's is.
+   */
+  outsideLedger?: boolean;
 }
 
 /** How a response body goes on the wire; the stored copy is these exact bytes. */

@@ -14,7 +14,7 @@ export function rolloutBucket(accountId: string): number {
  */
 export function effectiveMode(
   account: { id: string; enforcement_mode: EnforcementMode | null },
-  settings: ConsumptionSettings,
+  settings: Pick<ConsumptionSettings, 'enforcementMode' | 'enforcementRolloutPercent'>,
 ): EnforcementMode {
   if (settings.enforcementMode === 'off') return 'off';
   if (account.enforcement_mode) return account.enforcement_mode;

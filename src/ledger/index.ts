@@ -12,7 +12,7 @@ export type {
   OperationMeta,
 } from './context.js';
 export * from './credit-types.js';
-export { deduct, spendableTotal, type DeductInput, type DeductResult } from './deduct.js';
+export { deduct, resolveCreditType, spendableTotal, type DeductInput, type DeductResult } from './deduct.js';
 export * from '../errors.js';
 export * from './grants.js';
 export { createGroupCommit, GroupCommit, type GroupCommitOptions } from './group-commit.js';

@@ -1,11 +1,18 @@
 import type { Database } from '../db/database.js';
 import { listenToChannel } from '../db/listener.js';
 import type { Logger } from '../logger.js';
-import { readEnforcement, SETTINGS_CHANNEL, type EnforcementSettings } from './enforcement.js';
+import { LRUCache } from 'lru-cache';
+import { readEnforcement, SETTINGS_CHANNEL, type EnforcementMode, type EnforcementSettings } from './enforcement.js';
 
 export interface LiveEnforcement {
   /** The settings in force in this process: memory only, no statement (the hot path reads this). */
   current(): EnforcementSettings;
+  /**
+   * An account's own enforcement mode (null: none, or no such account), from
+   * memory after its first read: changes are announced on the same channel
+   * (a trigger on accounts), so deducts and holds pay no extra statement.
+   */
+  accountMode(accountId: string): Promise<EnforcementMode | null>;
   /** Reads the stored settings now (a change made by this process takes effect here at once). */
   refresh(): Promise<void>;
   close(): Promise<void>;
@@ -21,7 +28,13 @@ export interface LiveEnforcementOptions {
   pollMs?: number;
   /** Re-read this often even while listening: a safety net for a lost notification. */
   safetyMs?: number;
+  /** Accounts whose own mode is kept in memory (LRU). */
+  maxAccounts?: number;
 }
+
+const ACCOUNT_PREFIX = 'account:';
+/** While the listener is down an account's mode is kept this long only, as the settings are re-read every pollMs. */
+const DEGRADED_ACCOUNT_TTL_MS = 1000;
 
 /**
  * The global enforcement settings of one process (R-O2), cached in memory and
@@ -38,6 +51,14 @@ export async function openLiveEnforcement(db: Database, options: LiveEnforcement
   let lastRead = 0;
   let reading: Promise<void> | undefined;
   let next: Promise<void> | undefined;
+  const accounts = new LRUCache<string, { mode: EnforcementMode | null }>({ max: options.maxAccounts ?? 100_000, ttl: safetyMs });
+  // Bumped by every forgetting: a read that started before one does not store what it read.
+  let generation = 0;
+  const forget = (accountId?: string) => {
+    generation++;
+    if (accountId === undefined) accounts.clear();
+    else accounts.delete(accountId);
+  };
 
   const read = async () => {
     const stored = await readEnforcement(db, options.defaults);
@@ -67,9 +88,16 @@ export async function openLiveEnforcement(db: Database, options: LiveEnforcement
           url: options.listenUrl,
           channel: SETTINGS_CHANNEL,
           applicationName: 'burndown-settings-listener',
-          onNotify: () => void refresh(),
-          onListening: () => void refresh(), // a change announced while not listening was missed
-          onLost: (why) => options.logger?.warn({ err: why }, `settings listener lost; re-reading every ${pollMs} ms until it is back`),
+          onNotify: (payload) => (payload.startsWith(ACCOUNT_PREFIX) ? forget(payload.slice(ACCOUNT_PREFIX.length)) : void refresh()),
+          // A change announced while not listening was missed.
+          onListening: () => {
+            forget();
+            void refresh();
+          },
+          onLost: (why) => {
+            forget();
+            options.logger?.warn({ err: why }, `settings listener lost; re-reading every ${pollMs} ms until it is back`);
+          },
         });
   const timer = setInterval(() => {
     const listening = listener?.listening() ?? false;
@@ -77,8 +105,20 @@ export async function openLiveEnforcement(db: Database, options: LiveEnforcement
   }, pollMs);
   timer.unref();
 
+  const accountMode = async (accountId: string): Promise<EnforcementMode | null> => {
+    const hit = accounts.get(accountId);
+    if (hit) return hit.mode;
+    const seen = generation;
+    const row = await db.selectFrom('accounts').select('enforcement_mode').where('id', '=', accountId).executeTakeFirst();
+    if (!row) return null; // not cached: the operation itself answers 404
+    const listening = listener?.listening() ?? false;
+    if (seen === generation) accounts.set(accountId, { mode: row.enforcement_mode }, listening ? {} : { ttl: DEGRADED_ACCOUNT_TTL_MS });
+    return row.enforcement_mode;
+  };
+
   return {
     current: () => settings,
+    accountMode,
     refresh,
     async close() {
       clearInterval(timer);
@@ -89,7 +129,12 @@ export async function openLiveEnforcement(db: Database, options: LiveEnforcement
   };
 }
 
-/** Settings fixed for the life of the process, never re-read: benches and tests that do not change them. */
+/** Settings fixed for the life of the process, never re-read, and no account's own mode: benches and tests that change neither. */
 export function fixedEnforcement(settings: EnforcementSettings): LiveEnforcement {
-  return { current: () => settings, refresh: () => Promise.resolve(), close: () => Promise.resolve() };
+  return {
+    current: () => settings,
+    accountMode: () => Promise.resolve(null),
+    refresh: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
 }

@@ -5,9 +5,38 @@ import { commitHold, createHold, deduct, releaseHold } from '../../observability
 import { ownerOf } from '../owners.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
-import { commitBody, deductBody, deductSchema, holdBody, holdSchema, refundBody, refundSchema } from '../schemas/ledger.js';
+import {
+  commitBody,
+  deductBody,
+  deductSchema,
+  holdBody,
+  holdCreatedSchema,
+  holdSchema,
+  refundBody,
+  refundSchema,
+} from '../schemas/ledger.js';
+import { directMode, runUnenforced, type Unenforced } from '../../consumption/direct-enforcement.js';
 
 const holdIdParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+/** The answer to a hold request in shadow or off mode: shaped as a hold, but none was made. */
+const notHeld = (accountId: string, feature: string | undefined, judged: Unenforced, now: Date) => ({
+  id: null,
+  accountId,
+  creditType: judged.creditType,
+  amount: judged.requested,
+  status: 'not_held' as const,
+  committedAmount: null,
+  expiresAt: null,
+  feature: feature ?? null,
+  ownerRef: null,
+  transactionId: null,
+  closedTransactionId: null,
+  createdAt: now.toISOString(),
+  closedAt: null,
+  enforcementMode: judged.enforcementMode,
+  wouldBlock: judged.wouldBlock,
+});
 
 export function registerDeductRoutes(define: DefineRoute): void {
   define({
@@ -15,7 +44,7 @@ export function registerDeductRoutes(define: DefineRoute): void {
     path: '/v1/accounts/{id}/deduct',
     summary: 'Deduct credits now',
     description:
-      'Validates, burns in burn order and confirms within the request. All-or-nothing unless allowPartial; beyond the grants it may use the account’s overdraft limit. 402 says what is available, the shortfall and how to buy more.',
+      'Validates, burns in burn order and confirms within the request. All-or-nothing unless allowPartial; beyond the grants it may use the account’s overdraft limit. 402 says what is available, the shortfall and how to buy more. In shadow and off mode (the account’s enforcement mode) nothing is burned and nothing refused: transactionId is null, and in shadow the answer says whether enforce would have refused it (recorded for GET /v1/reports/shadow).',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
     access: { path: ['id'] },
@@ -31,6 +60,16 @@ export function registerDeductRoutes(define: DefineRoute): void {
     },
     handler: async ({ deps, params, body, actor, idempotencyKey, httpIdempotency }) => {
       const { feature, usageEventId, reason, ...input } = body;
+      const mode = await directMode(deps.enforcement, params.id);
+      if (mode !== 'enforce') {
+        const request = { kind: 'deduct', accountId: params.id, creditType: input.creditType, amount: input.amount, feature } as const;
+        const { enforcementMode, creditType, requested, deducted, balance, wouldBlock } = await runUnenforced(deps.ledger, mode, {
+          ...request,
+          key: idempotencyKey!,
+        });
+        const shown = { transactionId: null, accountId: params.id, creditType, requested, deducted, balance, enforcementMode, wouldBlock };
+        return { status: 200, body: shown, outsideLedger: true };
+      }
       const result = await deduct(
         deps.ledger,
         { ...input, accountId: params.id },
@@ -45,7 +84,7 @@ export function registerDeductRoutes(define: DefineRoute): void {
     path: '/v1/accounts/{id}/holds',
     summary: 'Reserve credits (hold)',
     description:
-      'Holds reduce what is available until committed or released. A hold past its TTL cannot be committed and is released by the sweeper.',
+      'Holds reduce what is available until committed or released. A hold past its TTL cannot be committed and is released by the sweeper. In shadow and off mode (the account’s enforcement mode) no hold is made: the answer has id null, status not_held, and in shadow whether enforce would have refused it.',
     tags: ['Consumption'],
     scopes: ['service', 'admin'],
     access: { path: ['id'] },
@@ -55,10 +94,22 @@ export function registerDeductRoutes(define: DefineRoute): void {
     accountRateLimit: true,
     idempotent: 'ledger',
     responses: {
-      201: { description: 'Held', schema: holdSchema },
+      201: { description: 'Held (in shadow and off mode: not held, id null)', schema: holdCreatedSchema },
       402: { description: 'Not enough credits', schema: insufficientCreditsSchema },
     },
     handler: async ({ deps, params, body, actor, idempotencyKey, httpIdempotency }) => {
+      const mode = await directMode(deps.enforcement, params.id);
+      if (mode !== 'enforce') {
+        const request = {
+          kind: 'hold',
+          accountId: params.id,
+          creditType: body.creditType,
+          amount: body.amount,
+          feature: body.feature,
+        } as const;
+        const judged = await runUnenforced(deps.ledger, mode, { ...request, key: idempotencyKey! });
+        return { status: 201, body: notHeld(params.id, body.feature, judged, deps.ledger.clock()), outsideLedger: true };
+      }
       const hold = await createHold(
         deps.ledger,
         { ...body, accountId: params.id },

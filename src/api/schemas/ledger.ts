@@ -99,14 +99,20 @@ export const deductBody = z
     metadata: z.record(z.string(), z.string()).optional(),
   })
   .meta({ id: 'DeductInput' });
+/** Present only when the account's mode is shadow or off (no ledger write): the mode, and whether enforce would have refused. */
+const unenforcedFields = {
+  enforcementMode: z.enum(['shadow', 'off']).optional().meta({ description: 'Only when not enforced: nothing was written to the ledger' }),
+  wouldBlock: z.boolean().optional().meta({ description: 'Only when not enforced: enforce mode would have answered 402' }),
+};
 export const deductSchema = z
   .object({
-    transactionId: z.string(),
+    transactionId: z.string().nullable().meta({ description: 'null in shadow and off mode' }),
     accountId: z.string(),
     creditType: z.string(),
     requested: decimalString,
     deducted: decimalString,
     balance: z.strictObject({ available: signedDecimal, overdraftUsed: decimalString }),
+    ...unenforcedFields,
   })
   .meta({ id: 'DeductResult' });
 
@@ -135,6 +141,15 @@ export const holdSchema = z
     closedAt: z.string().nullable(),
   })
   .meta({ id: 'Hold' });
+/** POST /holds: a hold, or in shadow and off mode the request as it was judged (no hold: id null, status not_held). */
+export const holdCreatedSchema = holdSchema
+  .extend({
+    id: z.string().nullable(),
+    transactionId: z.string().nullable(),
+    status: z.enum(['active', 'not_held']),
+    ...unenforcedFields,
+  })
+  .meta({ id: 'HoldCreated' });
 export const commitBody = z.strictObject({ amount: decimalString.optional() }).meta({ id: 'CommitInput' });
 
 export const refundBody = z
