@@ -21,6 +21,7 @@ import { registerAuthRoutes } from './routes/auth.js';
 import { registerDeductRoutes } from './routes/consumption-deduct.js';
 import { registerUsageEventRoutes } from './routes/consumption-events.js';
 import { registerConsumptionRoutes } from './routes/consumption.js';
+import { registerShadowReportRoutes } from './routes/consumption-shadow.js';
 import { registerCrmRoutes, registerHubSpotWebhookRoutes } from './routes/crm.js';
 import { registerDisputeRoutes } from './routes/disputes.js';
 import { registerFinanceRoutes } from './routes/finance.js';
@@ -46,6 +47,7 @@ const routeAreas = [
   registerConsumptionRoutes,
   registerDeductRoutes,
   registerUsageEventRoutes,
+  registerShadowReportRoutes,
   registerPricingRoutes,
   registerPriceOverrideRoutes,
   registerGrantRoutes,

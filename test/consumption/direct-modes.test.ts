@@ -125,4 +125,49 @@ describe('enforcement modes on /deduct and /holds (R-C8 on every path)', () => {
     }
     expect(answer.status).toBe(402);
   });
+
+  it('the shadow report: per account and feature, what enforce would have refused in [from, to)', async () => {
+    const from = f.clock.now();
+    const a = await fundedAccount(f.deps, '10', { enforcementMode: 'shadow' });
+    const b = await fundedAccount(f.deps, null, { enforcementMode: 'shadow' });
+    await deduct(a, '25'); // refused
+    await deduct(a, '4'); // not refused
+    await hold(a, '40'); // refused
+    await call(api, 'POST', `/v1/accounts/${b}/deduct`, { body: { creditType: 'ai', amount: '30', feature: 'tokens' } });
+    await call(api, 'POST', `/v1/accounts/${b}/deduct`, { body: { creditType: 'ai', amount: '2' } });
+    f.clock.advance(3_600_000);
+    const to = f.clock.now();
+    await deduct(a, '50'); // at `to`: outside the window
+    const report = await call(api, 'GET', `/v1/reports/shadow?from=${from.toISOString()}&to=${to.toISOString()}`, {
+      key: await api.key(['finance']),
+    });
+    expect(report.status).toBe(200);
+    const ours = (report.body!.data as { accountId: string }[]).filter((row) => row.accountId === a || row.accountId === b);
+    expect(ours).toEqual([
+      {
+        accountId: a,
+        feature: 'chat',
+        creditType: 'ai',
+        refused: { count: 2, credits: '65.00' },
+        shadowed: { count: 3, credits: '69.00' },
+      },
+      {
+        accountId: b,
+        feature: 'tokens',
+        creditType: 'ai',
+        refused: { count: 1, credits: '30.00' },
+        shadowed: { count: 1, credits: '30.00' },
+      },
+      { accountId: b, feature: null, creditType: 'ai', refused: { count: 1, credits: '2.00' }, shadowed: { count: 1, credits: '2.00' } },
+    ]);
+    expect(report.body).toMatchObject({ from: from.toISOString(), to: to.toISOString(), truncated: false });
+
+    const support = await api.key(['support']);
+    expect((await call(api, 'GET', `/v1/reports/shadow?from=${from.toISOString()}&to=${to.toISOString()}`, { key: support })).status).toBe(
+      403,
+    );
+    expect((await call(api, 'GET', `/v1/reports/shadow?from=${to.toISOString()}&to=${from.toISOString()}`)).status).toBe(400);
+    expect((await call(api, 'GET', `/v1/reports/shadow?from=${from.toISOString()}`)).status).toBe(400);
+    expect((await call(api, 'GET', `/v1/reports/shadow?from=${from.toISOString()}&to=${to.toISOString()}&account=x`)).status).toBe(400);
+  });
 });

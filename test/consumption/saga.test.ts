@@ -245,5 +245,16 @@ describe('consumption saga (real Temporal + real PostgreSQL)', () => {
       ['commit', 300n, true],
     ]);
     expect(await entriesOf(acct)).toEqual([]);
+    // The shadow report counts the consumption once: at its reserve, where enforce would have refused it.
+    const report = await call(s.api, 'GET', '/v1/reports/shadow?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z');
+    expect((report.body!.data as { accountId: string }[]).filter((row) => row.accountId === acct)).toEqual([
+      {
+        accountId: acct,
+        feature: 'chat',
+        creditType: 'ai',
+        refused: { count: 1, credits: '3.00' },
+        shadowed: { count: 1, credits: '3.00' },
+      },
+    ]);
   });
 });
