@@ -144,17 +144,17 @@ export const areaVariables = {
   ENFORCEMENT_MODE: variable(
     z.enum(['enforce', 'shadow', 'off']).default('enforce'),
     'shadow',
-    'Global enforcement mode for accounts without their own: enforce, shadow (record, never block) or off (kill switch).',
+    'Global enforcement mode for accounts without their own: enforce, shadow (record, never block) or off (kill switch). The default until PATCH /v1/settings/enforcement stores one.',
   ),
   ENFORCEMENT_ROLLOUT_PERCENT: variable(
     z.coerce.number().int().min(0).max(100).default(100),
     '10',
-    'With ENFORCEMENT_MODE=enforce: the share of accounts (by account-id hash) enforced; the others run in shadow.',
+    'With ENFORCEMENT_MODE=enforce: the share of accounts (by account-id hash) enforced; the others run in shadow. The default until PATCH /v1/settings/enforcement stores one.',
   ),
   LEDGER_UNAVAILABLE_POLICY: variable(
     z.enum(['fail_open', 'fail_closed']).default('fail_closed'),
     'fail_open',
-    'When the ledger cannot be reached at reserve time: fail_closed answers 503, fail_open lets the consumption run and burns when the ledger is back.',
+    'When the ledger cannot be reached at reserve time: fail_closed answers 503, fail_open lets the consumption run and burns when the ledger is back. The default until PATCH /v1/settings/enforcement stores one.',
   ),
   // Deduct and holds are charged too, so this caps one account's spending rate: the default sits above what one
   // hot account commits through group commit (the raw hot-row UPDATE rate, ~2,900/s on the 2-core bench machine),
