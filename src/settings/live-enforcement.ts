@@ -42,7 +42,10 @@ const DEGRADED_ACCOUNT_TTL_MS = 1000;
  * commits and every process LISTENing re-reads the row at once; while a
  * process's listener is down it re-reads every `pollMs` (2 s), so a change is
  * in force everywhere within 5 s either way. A failed read keeps the last
- * settings (logged) and is retried on the next tick.
+ * settings (logged) and is retried on the next tick. Accounts' own modes are
+ * kept the same way: forgotten when announced (`account:<id>`, by a trigger),
+ * all of them when the listener goes or comes back, and kept 1 s only while
+ * it is down.
  */
 export async function openLiveEnforcement(db: Database, options: LiveEnforcementOptions): Promise<LiveEnforcement> {
   const pollMs = options.pollMs ?? 2000;

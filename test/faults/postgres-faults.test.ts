@@ -8,6 +8,8 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { checkLedgerInvariants, createAccount, createCreditType, issueGrant } from '../../src/ledger/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startEmbeddedPostgres } from '../../src/stack/embedded-postgres.js';
+import { enforcementDefaults } from '../../src/settings/enforcement.js';
+import { openLiveEnforcement } from '../../src/settings/live-enforcement.js';
 import { call, useApi, type ApiFixture } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { freeLoopbackPort } from '../../src/stack/free-port.js';
@@ -113,10 +115,18 @@ describe('PostgreSQL stopped in immediate mode and restarted', () => {
       const key = (await createApiKey(db, { name: 'faults', subject: 'faults', scopes: ['admin'] })).token;
       // The API under test, pointed at this server through the same fixture.
       const local = { ...api, adminKey: key };
-      const original = { db: api.deps.db, ledger: api.deps.ledger, clock: api.deps.clock, verify: api.deps.verifyApiKey };
+      const original = {
+        db: api.deps.db,
+        ledger: api.deps.ledger,
+        clock: api.deps.clock,
+        verify: api.deps.verifyApiKey,
+        enforcement: api.deps.enforcement,
+      };
       Object.assign(api.deps, { db, ledger: deps, clock: deps.clock });
       const { createApiKeyVerifier } = await import('../../src/auth/api-keys.js');
       api.deps.verifyApiKey = createApiKeyVerifier(db);
+      // The enforcement settings and accounts' own modes are read from this server too (no listener: re-read every 2 s).
+      api.deps.enforcement = await openLiveEnforcement(db, { defaults: enforcementDefaults(api.deps.config) });
       try {
         expect((await call(local, 'POST', '/v1/accounts/restart/deduct', { body: { creditType: 'ai', amount: '1' } })).status).toBe(200);
 
@@ -150,6 +160,8 @@ describe('PostgreSQL stopped in immediate mode and restarted', () => {
       } finally {
         Object.assign(api.deps, { db: original.db, ledger: original.ledger, clock: original.clock });
         api.deps.verifyApiKey = original.verify;
+        await api.deps.enforcement.close();
+        api.deps.enforcement = original.enforcement;
       }
     } finally {
       await db.destroy();
