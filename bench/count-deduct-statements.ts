@@ -17,6 +17,8 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import type { DB } from '../src/db/schema.js';
 import { createAccount, createCreditType, issueGrant } from '../src/ledger/index.js';
 import { createLogger } from '../src/logger.js';
+import { enforcementDefaults } from '../src/settings/enforcement.js';
+import { openLiveEnforcement } from '../src/settings/live-enforcement.js';
 import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 
 const dataDir = '.data/bench-deduct-statements';
@@ -34,12 +36,15 @@ await createAccount(db, { id: 'a', name: 'a' });
 await issueGrant(ledger, { accountId: 'a', creditType: 'ai', amount: '1000', source: 'purchase' }, { actor: 'bench' });
 // A key verified and cached, as in the steady state (the verifier's own lookup is not what is counted).
 const principal: Principal = { keyId: 'key_bench', subject: 'bench', scopes: new Set(['service']), accountId: null, mode: 'live' };
+const config = loadConfig({ BURNDOWN_ENV: 'test', LOG_LEVEL: 'silent' });
 const deps: ApiDeps = {
-  config: loadConfig({ BURNDOWN_ENV: 'test', LOG_LEVEL: 'silent' }),
+  config,
   logger: createLogger('silent', 'count'),
   ledger,
   temporal: {} as ApiDeps['temporal'], // the deduct route never reaches Temporal
   verifyApiKey: () => Promise.resolve(principal),
+  // The settings and the account's own mode are in memory after the account's first deduct (that one reads its mode).
+  enforcement: await openLiveEnforcement(db, { defaults: enforcementDefaults(config) }),
   problemContext: { buyCreditsUrl: (id) => `/v1/accounts/${id}/purchases` },
 };
 const http = await new Promise<Server>((resolve) => {
