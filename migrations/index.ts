@@ -37,6 +37,8 @@ import * as usageEventRejections from './2026-11-30T104000_usage_event_rejection
 import * as testMode from './2026-11-30T113700_test_mode.js';
 // Scale-out (issue 16): in-flight Idempotency-Key claims name their API process
 import * as idempotencyOwner from './2026-11-30T120000_idempotency_owner.js';
+// Operations (issue 16): commits that write outbox events wake the relay
+import * as outboxNotify from './2026-11-30T121000_outbox_notify.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -76,4 +78,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T104000_usage_event_rejections': usageEventRejections,
   '2026-11-30T113700_test_mode': testMode,
   '2026-11-30T120000_idempotency_owner': idempotencyOwner,
+  '2026-11-30T121000_outbox_notify': outboxNotify,
 };

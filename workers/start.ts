@@ -2,8 +2,9 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import type { ActivityDeps } from '../activities/index.js';
 import type { Logger } from '../src/logger.js';
 import { scrapeOf, startMetricsServer, type MetricsEndpoint } from '../src/observability/metrics-server.js';
-import { scheduleTable, type Areas } from '../src/runtime/areas.js';
+import { loopTable, scheduleTable, startWorkerSideTasks, type Areas } from '../src/runtime/areas.js';
 import type { Core } from '../src/runtime/core.js';
+import { ensureLoop } from '../src/runtime/loops.js';
 import { ensureSchedule } from '../src/runtime/schedules.js';
 import { temporalConnectionOptions } from '../src/runtime/temporal-connection.js';
 import { createBurndownWorker } from './worker.js';
@@ -64,11 +65,16 @@ async function activityDeps(areas: Areas): Promise<ActivityDeps> {
   };
 }
 
-/** Ensures every area's Schedules, then runs the Burndown worker on TEMPORAL_TASK_QUEUE. */
+/**
+ * Ensures every area's Schedules and loops (deleting the Schedules the loops
+ * replace), then runs the Burndown worker on TEMPORAL_TASK_QUEUE with the
+ * LISTEN that wakes the outbox relay.
+ */
 export async function startWorker(core: Core, areas: Areas): Promise<RunningWorker> {
   const { config } = core;
   const sdkMetrics = await installTemporalRuntime(core.logger, config.TEMPORAL_SDK_METRICS_PORT);
   for (const schedule of scheduleTable(areas)) await ensureSchedule(core.temporal, config.TEMPORAL_TASK_QUEUE, schedule);
+  for (const loop of loopTable(areas)) await ensureLoop(core.temporal, config.TEMPORAL_TASK_QUEUE, loop);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config, core.temporalAddress));
   const worker = await createBurndownWorker({
     connection,
@@ -85,7 +91,9 @@ export async function startWorker(core: Core, areas: Areas): Promise<RunningWork
           sdkMetrics ? scrapeOf(sdkMetrics) : undefined,
           () => worker.getState() === 'RUNNING',
         );
+  const sideTasks = startWorkerSideTasks(areas);
   const done = worker.run().finally(async () => {
+    for (const task of sideTasks) await task.close();
     await metrics?.close();
     await connection.close();
   });

@@ -5,7 +5,7 @@ export { dataRetentionWorkflow } from './audit/data-retention.js';
 export * from './disputes/index.js';
 export * from './finance/index.js';
 export * from './grants/index.js';
-export { outboxRelayWorkflow } from './notifications/outbox-relay.js';
+export { outboxRelayLoopWorkflow, outboxRelayWorkflow } from './notifications/outbox-relay.js';
 export { webhookDeliveryWorkflow } from './notifications/webhook-delivery.js';
 export * from './consumption/index.js';
 export * from './payments/index.js';

@@ -37,6 +37,8 @@ export interface ApiDeps {
   instance?: string | undefined;
   /** The global enforcement settings, live (LISTEN/NOTIFY); see openLiveEnforcement. */
   enforcement: LiveEnforcement;
+  /** Wakes the metering loop when usage events are accepted (coalesced, never throws); see createWaker. */
+  wakeMetering?: (() => void) | undefined;
   /** Stripe purchases, auto-recharge, refunds and webhooks; payment routes answer 503 without it. */
   payments?: PaymentsApiDeps | undefined;
 }

@@ -13,7 +13,7 @@ export const areaVariables = {
   OUTBOX_RELAY_INTERVAL_SECONDS: variable(
     positiveInt.default(5),
     '2',
-    'How often the Temporal Schedule relays new outbox events to webhook deliveries and the CRM sync.',
+    'Fallback timer of the outbox relay loop (webhook deliveries, CRM sync, grant timers): it relays at least this often; a commit that writes outbox events wakes it at once.',
   ),
   OUTBOX_RELAY_GAP_GRACE_SECONDS: variable(
     positiveInt.default(300),
@@ -165,7 +165,11 @@ export const areaVariables = {
     '500',
     'Deduct, hold, consumption and usage-event requests per account per second (in-process token bucket, burst of the same size); beyond it 429 with Retry-After. Above what one hot account can commit, so it stops a runaway client, not a busy account.',
   ),
-  METERING_INTERVAL_SECONDS: variable(positiveInt.default(10), '5', 'How often the Temporal Schedule burns pending usage events.'),
+  METERING_INTERVAL_SECONDS: variable(
+    positiveInt.default(10),
+    '5',
+    'Fallback timer of the metering loop: it burns pending usage events at least this often; events accepted by the API wake it at once.',
+  ),
   GRANT_EXPIRING_NOTICE_DAYS: variable(
     z.coerce.number().int().min(0).default(7),
     '14',

@@ -45,6 +45,8 @@ export interface ConsumptionServiceDeps {
   temporal: Client;
   config: Config;
   enforcement: LiveEnforcement;
+  /** Wakes the metering loop (coalesced, never throws); without it metering runs on its fallback timer. */
+  wakeMetering?: (() => void) | undefined;
 }
 
 export interface ConsumptionRequest {
@@ -141,7 +143,10 @@ export function consumptionView(deps: ConsumptionServiceDeps, consumptionId: str
 export async function ingestEvents(deps: ConsumptionServiceDeps, events: readonly unknown[], mayUse: (accountId: string) => boolean) {
   const results = await ingestUsageEvents(await consumptionDepsFor(deps), events, { mayUse });
   const tally = (status: string) => results.filter((r) => r.status === status).length;
-  return { accepted: tally('accepted'), duplicates: tally('duplicate'), rejected: tally('rejected'), results };
+  const accepted = tally('accepted');
+  // After the insert committed, so the pass it starts sees the events; not awaited, so the request never waits for Temporal.
+  if (accepted > 0) deps.wakeMetering?.();
+  return { accepted, duplicates: tally('duplicate'), rejected: tally('rejected'), results };
 }
 
 /** A usage event with its rating, status and the ledger entries it produced. */

@@ -107,3 +107,6 @@ export const consumptionStateQuery = defineQuery<ConsumptionState>('consumptionS
 
 /** A quantity as the API and the workflow accept it: a non-negative decimal string. */
 export const QUANTITY_PATTERN = /^\d{1,19}(\.\d{1,18})?$/;
+
+/** The metering loop of a task queue: one per deployment, whatever the number of workers. */
+export const meteringLoopId = (taskQueue: string) => `${taskQueue}-metering`;

@@ -12,3 +12,6 @@ export interface WebhookDeliveryInput {
 
 export const webhookDeliveryWorkflowId = (deliveryId: string, replays: number) =>
   replays === 0 ? `webhook-delivery-${deliveryId}` : `webhook-delivery-${deliveryId}-replay-${replays}`;
+
+/** The outbox relay loop of a task queue: one per deployment, whatever the number of workers. */
+export const outboxRelayLoopId = (taskQueue: string) => `${taskQueue}-outbox-relay`;

@@ -1,27 +1,40 @@
 import type { NotificationDeps } from '../../activities/notifications.js';
-import { outboxRelayWorkflow } from '../../workflows/notifications/outbox-relay.js';
+import { outboxRelayLoopWorkflow } from '../../workflows/notifications/outbox-relay.js';
+import { LOOP_MAX_PASSES, outboxRelayLoopId } from '../contracts/index.js';
 import type { Core } from '../runtime/core.js';
+import type { LoopSpec } from '../runtime/loops.js';
 import type { AreaModule } from '../runtime/module.js';
+import type { ScheduleSpec } from '../runtime/schedules.js';
 import { secretsKeyOf } from '../auth/secret-box.js';
 import { createBalanceAlertObserver } from './balance-alerts.js';
+import { startOutboxWaker } from './outbox-waker.js';
 import { webhookTargetPolicy } from './service.js';
 
+/** The Schedule that started one relay run every OUTBOX_RELAY_INTERVAL_SECONDS before the loop; deleted at worker start. */
 export const OUTBOX_RELAY_SCHEDULE_ID = 'burndown-outbox-relay';
 
 /**
  * Notifications, wired: the balance alert observer (balance.low and
- * balance.depleted written with the burn), the outbox relay Schedule, and
- * what the relay and webhook delivery activities need.
+ * balance.depleted written with the burn), the outbox relay loop and the
+ * worker's LISTEN that wakes it, and what the relay and webhook delivery
+ * activities need.
  */
 export function createNotificationsModule(core: Core) {
   const { config } = core;
+  const relayLoop: LoopSpec = {
+    workflowId: outboxRelayLoopId(config.TEMPORAL_TASK_QUEUE),
+    workflow: outboxRelayLoopWorkflow,
+    settings: { intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS, maxPasses: LOOP_MAX_PASSES },
+    replacesSchedule: OUTBOX_RELAY_SCHEDULE_ID,
+  };
   return {
     observers: [
       createBalanceAlertObserver({ lowThreshold: config.LOW_BALANCE_DEFAULT_THRESHOLD, rearmPercent: config.LOW_BALANCE_REARM_PERCENT }),
     ],
-    schedules: [
-      { scheduleId: OUTBOX_RELAY_SCHEDULE_ID, workflow: outboxRelayWorkflow, everySeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS },
-    ],
+    schedules: [] as ScheduleSpec[],
+    loops: [relayLoop],
+    /** The worker's LISTEN that wakes the relay loop whenever outbox events commit. */
+    worker: () => startOutboxWaker(core, relayLoop),
     activities: (): NotificationDeps => ({
       db: core.db,
       clock: core.clock,

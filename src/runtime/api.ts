@@ -29,6 +29,7 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
     logger: core.logger,
     sessionName: apiSessionName(instance),
   });
+  const { wakeMetering } = await areas.consumption.api();
   const deps: ApiDeps = {
     config,
     logger: core.logger,
@@ -39,6 +40,7 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
     enforcement: core.enforcement,
     problemContext: { buyCreditsUrl: (accountId) => `${publicUrl()}/v1/accounts/${encodeURIComponent(accountId)}/purchases` },
     payments: await areas.payments.api(ledger),
+    wakeMetering,
   };
   const app = createApp(deps);
   const server: Server = await new Promise((resolve, reject) => {
@@ -58,6 +60,7 @@ export async function startApi(core: Core, areas: Areas): Promise<RunningApi> {
         server.closeIdleConnections();
       });
       await verifyApiKey.close();
+      await wakeMetering.close();
       await metrics?.close();
     },
   };

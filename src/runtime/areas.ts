@@ -8,6 +8,7 @@ import { createNotificationsModule } from '../notifications/module.js';
 import { createPaymentsModule } from '../payments/module.js';
 import type { Core } from './core.js';
 import { createLedgerModule } from './ledger-module.js';
+import type { LoopSpec } from './loops.js';
 import type { ScheduleSpec } from './schedules.js';
 
 /**
@@ -37,4 +38,14 @@ export type Areas = ReturnType<typeof openAreas>;
 /** Every area's recurring workflows: the one schedule table the worker ensures at start. */
 export function scheduleTable(areas: Areas): ScheduleSpec[] {
   return Object.values(areas).flatMap((area) => area.schedules);
+}
+
+/** Every area's loop workflows: the worker starts each (or hands it new settings) at start. */
+export function loopTable(areas: Areas): LoopSpec[] {
+  return Object.values(areas).flatMap((area) => ('loops' in area ? area.loops : []));
+}
+
+/** What the areas run in the worker process beside its activities (the outbox LISTEN); started by the worker. */
+export function startWorkerSideTasks(areas: Areas): { close(): Promise<void> }[] {
+  return Object.values(areas).flatMap((area) => ('worker' in area ? [area.worker()] : []));
 }

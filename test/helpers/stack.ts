@@ -4,7 +4,7 @@ import { createApiKey } from '../../src/auth/api-keys.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startApi, type RunningApi } from '../../src/runtime/api.js';
-import { openAreas, scheduleTable, type Areas } from '../../src/runtime/areas.js';
+import { loopTable, openAreas, scheduleTable, type Areas } from '../../src/runtime/areas.js';
 import { openCore, type Core } from '../../src/runtime/core.js';
 import { startWorker, type RunningWorker } from '../../workers/start.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -79,6 +79,13 @@ export function useRunningStack(env: Record<string, string> | (() => Record<stri
         await fixture.core.temporal.schedule
           .getHandle(scheduleId)
           .delete()
+          .catch(() => undefined);
+      }
+      // Its loops too (their ids name its task queue): left running they would wait for a worker forever.
+      for (const { workflowId } of loopTable(fixture.areas)) {
+        await fixture.core.temporal.workflow
+          .getHandle(workflowId)
+          .terminate('test stack closed')
           .catch(() => undefined);
       }
       await expectLedgerInvariants(fixture.core.db);

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { useRunningStack } from '../helpers/stack.js';
 
 const TOKEN = 'metrics-test-token-0123456789';
-// A relay Schedule firing now and then would race the outbox rows this file writes.
+// No relay timer firing during the file (commits still wake the relay: the outbox-lag case holds it back).
 const stack = useRunningStack({ METRICS_TOKEN: TOKEN, OUTBOX_RELAY_INTERVAL_SECONDS: '3600' });
 
 async function scrape(url: string, token: string | null = TOKEN) {
@@ -113,13 +113,21 @@ describe('metrics endpoints', () => {
 
   it('reads the outbox lag, dead letters, reconciliation, dependencies and pool from the process at scrape time', async () => {
     const db = stack.core.db;
-    await sql`insert into outbox_events (id, account_id, type, payload, occurred_at, created_at)
-              values ('metrics-lag-1', 'acme', 'test.lag', '{}', now() - interval '10 minutes', now() - interval '10 minutes')`.execute(db);
-    await sql`insert into finance_reconciliations (id, ran_at, status, checked, discrepancies)
-              values ('rec-metrics-1', now(), 'discrepancies', '{}', '[{"kind":"a"},{"kind":"b"}]')`.execute(db);
-    // One reading serves scrapes for a few seconds: wait it out, then read the new state.
-    await new Promise((resolve) => setTimeout(resolve, 5_500));
-    const { text } = await scrape(stack.worker.metrics!.url);
+    // A stuck relay: its state row held, as by a relay step that hangs. The event's commit wakes the relay, which waits here.
+    const stuck = await db.transaction().execute(async (tx) => {
+      await sql`insert into outbox_relay_state (name) values ('default') on conflict do nothing`.execute(tx);
+      await sql`select 1 from outbox_relay_state where name = 'default' for update`.execute(tx);
+      await sql`insert into outbox_events (id, account_id, type, payload, occurred_at, created_at)
+                values ('metrics-lag-1', 'acme', 'test.lag', '{}', now() - interval '10 minutes', now() - interval '10 minutes')`.execute(
+        db,
+      );
+      await sql`insert into finance_reconciliations (id, ran_at, status, checked, discrepancies)
+                values ('rec-metrics-1', now(), 'discrepancies', '{}', '[{"kind":"a"},{"kind":"b"}]')`.execute(db);
+      // One reading serves scrapes for a few seconds: wait it out, then read the new state.
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      return scrape(stack.worker.metrics!.url);
+    });
+    const { text } = stuck;
     expect(value(text, 'burndown_outbox_lag_seconds')).toBeGreaterThanOrEqual(600);
     expect(value(text, 'burndown_outbox_pending_events')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'burndown_reconciliation_discrepancies')).toBe(2);

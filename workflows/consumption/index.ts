@@ -1,3 +1,3 @@
 /** The consumption area's workflows, exported to the worker bundle by workflows/index.ts. */
 export { consumptionWorkflow } from './saga.js';
-export { meteringWorkflow } from './metering.js';
+export { meteringLoopWorkflow, meteringWorkflow } from './metering.js';

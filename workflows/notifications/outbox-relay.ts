@@ -1,23 +1,27 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { NotificationActivities } from '../../activities/notifications.js';
+import type { LoopSettings } from '../../src/contracts/index.js';
 import { relayActivity } from '../presets.js';
+import { runWakeLoop } from '../wake-loop.js';
 
 const { relayOutbox } = proxyActivities<NotificationActivities>(relayActivity);
 
 export const RELAY_BATCH = 500;
 
-/**
- * Started by the outbox-relay Schedule (overlap: skip). Relays batches until
- * one comes back short, so a backlog drains in one run; each batch also starts
- * the delivery workflows and CRM syncs that are due, including any left behind
- * by a crash between the database commit and the Temporal call.
- */
-export async function outboxRelayWorkflow(): Promise<{
+interface RelayTotals {
   dispatched: number;
   deliveriesStarted: number;
   crmSignalled: number;
   grantTimersSignalled: number;
-}> {
+}
+
+/**
+ * One relay pass: batches until one comes back short (at most 50), so a
+ * backlog drains in one pass; each batch also starts the delivery workflows
+ * and CRM syncs that are due, including any left behind by a crash between
+ * the database commit and the Temporal call.
+ */
+async function relayUntilShort(): Promise<RelayTotals> {
   const total = { dispatched: 0, deliveriesStarted: 0, crmSignalled: 0, grantTimersSignalled: 0 };
   for (let batch = 0; batch < 50; batch++) {
     const r = await relayOutbox(RELAY_BATCH);
@@ -36,4 +40,22 @@ export async function outboxRelayWorkflow(): Promise<{
       break;
   }
   return total;
+}
+
+/**
+ * The outbox relay (id outboxRelayLoopId): a pass at once, then whenever a
+ * new outbox event wakes it (the worker LISTENs for them) or, failing that,
+ * every OUTBOX_RELAY_INTERVAL_SECONDS; see runWakeLoop.
+ */
+export async function outboxRelayLoopWorkflow(settings: LoopSettings): Promise<never> {
+  return runWakeLoop(settings, relayUntilShort);
+}
+
+/**
+ * One relay pass per execution, as the retired outbox-relay Schedule started
+ * it. Kept registered so executions started before the upgrade finish (and
+ * replay); tests run a single pass with it.
+ */
+export async function outboxRelayWorkflow(): Promise<RelayTotals> {
+  return relayUntilShort();
 }
