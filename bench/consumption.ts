@@ -25,7 +25,6 @@ import { startApi } from '../src/runtime/api.js';
 import { openAreas } from '../src/runtime/areas.js';
 import { openCore } from '../src/runtime/core.js';
 import { startWorker } from '../workers/start.js';
-import { meteringWorkflow } from '../workflows/consumption/metering.js';
 import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
 
@@ -128,13 +127,19 @@ async function main() {
       if (res.body.accepted !== 1000) throw new Error(`batch ${b}: ${JSON.stringify(res.body).slice(0, 300)}`);
     }
     const ingestSeconds = (performance.now() - t0) / 1000;
-    const t1 = performance.now();
-    const metered = await core.temporal.workflow.execute(meteringWorkflow, {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId: `bench-metering-${randomUUID()}`,
-      args: [],
-    });
-    const burnSeconds = (performance.now() - t1) / 1000;
+    // The metering loop, woken by the first accepted batch, burns while ingest goes on: time until nothing is pending.
+    const pending = async () =>
+      Number(
+        (
+          await core.db
+            .selectFrom('usage_events')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('status', '=', 'pending')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    while ((await pending()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    const burnSeconds = (performance.now() - t0) / 1000;
     const total = BATCHES * 1000;
 
     console.log('\n| figure | value |\n|---|---|');
@@ -147,7 +152,7 @@ async function main() {
     console.log(`| history events of one consumption (report mode, start → reserved → complete → burned) | ${history} |`);
     console.log(`| usage-event ingest, ${BATCHES} × 1,000 over HTTP, sequential | ${(total / ingestSeconds).toFixed(0)} events/s |`);
     console.log(
-      `| metering burn (one meteringWorkflow, ${metered.burned} burned) | ${(metered.burned / burnSeconds).toFixed(0)} events/s |`,
+      `| metering burn (the metering loop, woken by ingest; all ${total} burned ${burnSeconds.toFixed(1)} s after the first batch) | ${(total / burnSeconds).toFixed(0)} events/s |`,
     );
   } finally {
     await api.close();
