@@ -1,4 +1,4 @@
-import { listenForNotifications } from '../db/listener.js';
+import { listenToChannel } from '../db/listener.js';
 import type { Core } from '../runtime/core.js';
 import { createWaker, wakeLoop, type LoopSpec } from '../runtime/loops.js';
 
@@ -15,11 +15,11 @@ export const OUTBOX_CHANNEL = 'burndown_outbox';
 export function startOutboxWaker(core: Core, relayLoop: LoopSpec): { close(): Promise<void> } {
   const { config, logger } = core;
   const wake = createWaker(() => wakeLoop(core.temporal, config.TEMPORAL_TASK_QUEUE, relayLoop), { logger, what: 'outbox relay' });
-  const listener = listenForNotifications({
+  const listener = listenToChannel({
     url: core.databaseUrl,
     channel: OUTBOX_CHANNEL,
     applicationName: 'burndown-outbox-listener',
-    onNotification: wake,
+    onNotify: wake,
     onListening: wake,
     onLost: (why) => logger.warn({ err: why }, 'outbox listener lost; the relay runs on its fallback timer until it is back'),
   });

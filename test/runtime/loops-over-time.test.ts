@@ -41,7 +41,7 @@ describe('the relay and metering loops over time (real Temporal, 1 s fallback ti
     const ledger = stack.areas.ledger.deps;
     const accountId = await fundedAccount(ledger, '100');
     const id = `evt-timer-${accountId}`;
-    const consumption = await consumptionDepsFor({ config: stack.core.config, ledger });
+    const consumption = await consumptionDepsFor({ config: stack.core.config, ledger, enforcement: stack.core.enforcement });
     const [result] = await ingestUsageEvents(
       consumption,
       [{ id, accountId, feature: 'chat', quantity: '1', timestamp: new Date().toISOString() }],
