@@ -120,7 +120,8 @@ async function main(): Promise<number> {
       /Listening for HTTP/i,
     );
     children.push(stripeMock);
-    const adminKey = `bd_test_${randomBytes(8).toString('hex')}_${randomBytes(24).toString('hex')}`;
+    // A live admin: test-mode keys are refused on the live-only routes (finance, credit types), which the fuzz must reach.
+    const adminKey = `bd_live_${randomBytes(8).toString('hex')}_${randomBytes(24).toString('hex')}`;
     const env = {
       ...process.env,
       BURNDOWN_ENV: 'development',

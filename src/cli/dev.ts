@@ -28,7 +28,9 @@ async function localAdminKey(db: Database, dataDir: string, configured: string |
       (t) => t.trim(),
       () => undefined,
     ));
-  const key = await createApiKey(db, { name: 'local admin (dev stack)', subject: 'local-admin', scopes: ['admin'] }, token);
+  // A bd_test_… token (BOOTSTRAP_ADMIN_KEY or the saved one) makes a test-mode admin, as its prefix says.
+  const mode = token?.startsWith('bd_test_') ? 'test' : 'live';
+  const key = await createApiKey(db, { name: 'local admin (dev stack)', subject: 'local-admin', scopes: ['admin'], mode }, token);
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${key.token}\n`, { mode: 0o600 });
   return key.token;
