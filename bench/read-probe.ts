@@ -73,28 +73,23 @@ async function main() {
     const baseUrl = `http://127.0.0.1:${API_PORT}`;
     const pick = (i: number) => accounts[(i * 7919) % accounts.length]!;
     const results: LoadResult[] = [hello];
+    // Each read path at 64 and at 8 connections: a path is the URL of the i-th request.
+    const reads: [string, (i: number) => string][] = [
+      ['balance read', (i) => `/v1/accounts/${pick(i)}/balance`],
+      ['entitlement check', (i) => `/v1/accounts/${pick(i)}/entitlements/${i % 2 ? 'chat' : 'tokens'}?quantity=${1 + (i % 5000)}`],
+    ];
     for (const connections of [64, 8]) {
-      results.push(
-        await runLoad({
-          name: `balance read, ${connections} connections`,
-          baseUrl,
-          connections,
-          seconds: SECONDS,
-          op: async (c, i) => [(await request(c, 'GET', `/v1/accounts/${pick(i)}/balance`, auth)).status],
-        }),
-      );
-      results.push(
-        await runLoad({
-          name: `entitlement check, ${connections} connections`,
-          baseUrl,
-          connections,
-          seconds: SECONDS,
-          op: async (c, i) => [
-            (await request(c, 'GET', `/v1/accounts/${pick(i)}/entitlements/${i % 2 ? 'chat' : 'tokens'}?quantity=${1 + (i % 5000)}`, auth))
-              .status,
-          ],
-        }),
-      );
+      for (const [name, path] of reads) {
+        results.push(
+          await runLoad({
+            name: `${name}, ${connections} connections`,
+            baseUrl,
+            connections,
+            seconds: SECONDS,
+            op: async (c, i) => [(await request(c, 'GET', path(i), auth)).status],
+          }),
+        );
+      }
     }
     results.push(
       await runLoad({
