@@ -66,16 +66,26 @@ export async function checkUsageRollups(db: Database, limit = 20): Promise<Rollu
   }));
 }
 
-/** Net burned over the last 7 and 30 days (whole hours before `hour`, plus the hour so far), from the hourly rollup cells. */
-export async function netBurned(db: Database, accountId: string, hour: Date): Promise<Map<string, { d7: bigint; d30: bigint }>> {
+/**
+ * Net burned over the last 7 and 30 days, and over the 7 days before the last
+ * 7 (week-over-week growth: the CRM's upsell signal), in whole hours before
+ * `hour` plus the hour so far, from the hourly rollup cells.
+ */
+export async function netBurned(
+  db: Database,
+  accountId: string,
+  hour: Date,
+): Promise<Map<string, { d7: bigint; d30: bigint; previous7: bigint }>> {
   const since7 = new Date(hour.getTime() - 7 * DAY_MS);
+  const since14 = new Date(hour.getTime() - 14 * DAY_MS);
   const since30 = new Date(hour.getTime() - 30 * DAY_MS);
-  const { rows } = await sql<{ credit_type: string; d7: bigint; d30: bigint }>`
+  const { rows } = await sql<{ credit_type: string; d7: bigint; d30: bigint; previous7: bigint }>`
     select credit_type,
            coalesce(sum(burned - refunded) filter (where bucket_start >= ${since7}), 0)::int8 as d7,
+           coalesce(sum(burned - refunded) filter (where bucket_start >= ${since14} and bucket_start < ${since7}), 0)::int8 as previous7,
            coalesce(sum(burned - refunded), 0)::int8 as d30
     from usage_rollups
     where account_id = ${accountId} and width_minutes = 60 and bucket_start >= ${since30}
     group by credit_type`.execute(db);
-  return new Map(rows.map((r) => [r.credit_type, { d7: r.d7, d30: r.d30 }]));
+  return new Map(rows.map((r) => [r.credit_type, { d7: r.d7, d30: r.d30, previous7: r.previous7 }]));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { creditLimitsJson, positiveInt, variable } from './variable-spec.js';
+import { crmUpsellVariables } from './variables-crm.js';
 
 const queueName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -');
 
@@ -78,6 +79,7 @@ export const areaVariables = {
     '30 2 * * *',
     'When the nightly HubSpot reconciliation Schedule runs (cron, UTC).',
   ),
+  ...crmUpsellVariables,
   // Payments (R-G1, R-G2, R-G8, R-I1)
   STRIPE_SECRET_KEY: variable(
     z

@@ -26,6 +26,27 @@ export interface CrmTaskInput {
   dueAt: Date;
 }
 
+/** A note on the company's timeline: one history item (a ledger transaction, a dispute's opening or decision). */
+export interface CrmNoteInput {
+  /** Unique per note for ever: creating the same key again answers the note made the first time. */
+  key: string;
+  companyId: string;
+  /** When it happened: where the timeline shows it. */
+  timestamp: Date;
+  body: string;
+}
+
+/** An upsell deal for the company's owner, keyed like a task. */
+export interface CrmDealInput {
+  key: string;
+  companyId: string;
+  ownerId: string | null;
+  name: string;
+  description: string;
+  pipeline: string;
+  stage: string;
+}
+
 export interface CrmGateway {
   getCompanies(ids: string[], properties: string[]): Promise<CrmCompany[]>;
   findCompanyByDomain(domain: string): Promise<CrmCompany | null>;
@@ -33,8 +54,12 @@ export interface CrmGateway {
   updateCompany(id: string, properties: Record<string, string>): Promise<void>;
   /** Idempotent by `task.key`: returns the id of the task with that key, creating it only when there is none. */
   createTask(task: CrmTaskInput): Promise<string>;
-  /** Creates the task property that makes createTask idempotent when it is missing; the name of what it created, or null. */
-  ensureTaskKeyProperty(): Promise<string | null>;
+  /** Idempotent by `deal.key`, as createTask. */
+  createDeal(deal: CrmDealInput): Promise<string>;
+  /** Idempotent by each note's key: key → note id for every note given (at most 100), creating only the missing ones, in one batch. */
+  createNotes(notes: CrmNoteInput[]): Promise<Map<string, string>>;
+  /** Creates the unique key properties of tasks, notes and deals that are missing; the names it created (`tasks.burndown_task_key` …). */
+  ensureKeyProperties(): Promise<string[]>;
   /** Creates the group and every missing property; returns the names it created. */
   ensureProperties(group: { name: string; label: string }, properties: CrmPropertyDefinition[]): Promise<string[]>;
 }

@@ -57,12 +57,17 @@ export async function linkAccount(
     .onConflict((oc) => oc.column('account_id').doUpdateSet(values))
     .returningAll()
     .executeTakeFirstOrThrow();
+  await markForSync(db, input.accountId, now);
+  return crmLinkView(row);
+}
+
+/** Marks the account for a sync: the outbox relay signals its sync workflow on its next round. */
+export async function markForSync(db: Database, accountId: string, now: Date): Promise<void> {
   await db
     .insertInto('crm_sync_marks')
-    .values({ account_id: input.accountId, pending: true, marked_at: now })
+    .values({ account_id: accountId, pending: true, marked_at: now })
     .onConflict((oc) => oc.column('account_id').doUpdateSet({ pending: true, marked_at: now }))
     .execute();
-  return crmLinkView(row);
 }
 
 export async function getLink(db: Database, accountId: string): Promise<CrmLinkView> {

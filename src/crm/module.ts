@@ -8,7 +8,7 @@ export const CRM_RECONCILE_SCHEDULE_ID = 'burndown-crm-reconcile';
 
 /**
  * HubSpot, wired when HUBSPOT_ACCESS_TOKEN is set (otherwise no sync and no
- * Schedule): the sync activities' dependencies (the client is built here,
+ * Schedule): the sync activities' dependencies (upsell signals from CRM_UPSELL_*) (the client is built here,
  * never at import) and the nightly reconciliation Schedule.
  */
 export function createCrmModule(core: Core) {
@@ -20,7 +20,18 @@ export function createCrmModule(core: Core) {
       : [],
     activities: (): CrmSyncDeps | undefined =>
       accessToken
-        ? { db: core.db, clock: core.clock, gateway: createHubSpotGateway({ accessToken, basePath: config.HUBSPOT_BASE_URL }) }
+        ? {
+            db: core.db,
+            clock: core.clock,
+            gateway: createHubSpotGateway({ accessToken, basePath: config.HUBSPOT_BASE_URL }),
+            upsell: {
+              action: config.CRM_UPSELL_ACTION,
+              depletionDays: config.CRM_UPSELL_DEPLETION_DAYS,
+              burnGrowthPercent: config.CRM_UPSELL_BURN_GROWTH_PERCENT,
+              period: config.CRM_UPSELL_PERIOD,
+              deal: { pipeline: config.CRM_UPSELL_DEAL_PIPELINE, stage: config.CRM_UPSELL_DEAL_STAGE },
+            },
+          }
         : undefined,
   } satisfies AreaModule<never, CrmSyncDeps | undefined>;
 }

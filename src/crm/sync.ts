@@ -4,12 +4,17 @@ import type { CrmLink } from '../db/schema-crm.js';
 import { requireAccount } from '../ledger/index.js';
 import { ConflictError } from '../errors.js';
 import { companyPropertyValues } from './company-properties.js';
+import { markForSync } from './links.js';
 import type { CrmGateway } from './gateway.js';
+import { syncTimeline } from './timeline.js';
+import { syncUpsellSignals, type UpsellSettings } from './upsell.js';
 
 export interface CrmSyncDeps {
   db: Database;
   gateway: CrmGateway;
   clock: () => Date;
+  /** Upsell signals (CRM_UPSELL_*); none when unset. */
+  upsell?: UpsellSettings | undefined;
 }
 
 export interface SyncResult {
@@ -17,6 +22,10 @@ export interface SyncResult {
   companyId: string | null;
   updated: boolean;
   tasksCreated: number;
+  /** Timeline notes made (or found made by an earlier, interrupted sync) and recorded. */
+  notesSynced: number;
+  /** Upsell tasks or deals made. */
+  upsellsCreated: number;
 }
 
 /**
@@ -60,7 +69,9 @@ const taskText: Record<string, { subject: string; body: string }> = {
 /**
  * One sync of one account: the Burndown-owned company properties from the
  * ledger as they are now, then an owner task per pending task-worthy event
- * (recharge failed, balance depleted). Safe to repeat; errors from the gateway
+ * (recharge failed, balance depleted), then the timeline notes of the history
+ * not shown yet (src/crm/timeline.ts), then a task or deal per upsell signal
+ * not acted on yet (src/crm/upsell.ts). Safe to repeat; errors from the gateway
  * (rate limit, unavailable, rejected) propagate to the activity.
  */
 export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise<SyncResult> {
@@ -71,7 +82,7 @@ export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise
     .where('account_id', '=', accountId)
     .where('account_id', 'in', accountsOfMode('live'))
     .executeTakeFirst();
-  if (!link) return { accountId, companyId: null, updated: false, tasksCreated: 0 };
+  if (!link) return { accountId, companyId: null, updated: false, tasksCreated: 0, notesSynced: 0, upsellsCreated: 0 };
   const companyId = await resolveCompany(deps, link);
   const values = await companyPropertyValues(deps.db, accountId, deps.clock());
   await deps.gateway.updateCompany(companyId, values);
@@ -83,12 +94,14 @@ export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise
     .where('status', '=', 'pending')
     .orderBy('created_at')
     .execute();
-  let ownerId = link.owner_id;
-  if (tasks.length > 0 && !ownerId) {
-    const [company] = await deps.gateway.getCompanies([companyId], ['hubspot_owner_id']);
-    ownerId = company?.properties.hubspot_owner_id ?? null;
-  }
+  // The link's owner, else the company's (read once, only when something is assigned).
+  let owner: Promise<string | null> | undefined;
+  const ownerOf = () =>
+    (owner ??= link.owner_id
+      ? Promise.resolve(link.owner_id)
+      : deps.gateway.getCompanies([companyId], ['hubspot_owner_id']).then(([company]) => company?.properties.hubspot_owner_id ?? null));
   for (const task of tasks) {
+    const ownerId = await ownerOf();
     const text = taskText[task.kind] ?? { subject: `Burndown: ${task.kind}`, body: task.kind };
     // Keyed by account and event: a retry after a crash between HubSpot's create and the mark below finds the
     // task made the first time instead of creating a second (the gateway's createTask is idempotent by key).
@@ -106,5 +119,9 @@ export async function syncAccount(deps: CrmSyncDeps, accountId: string): Promise
       .where('event_id', '=', task.event_id)
       .execute();
   }
-  return { accountId, companyId, updated: true, tasksCreated: tasks.length };
+  const timeline = await syncTimeline(deps, accountId, companyId);
+  // History left for another round: the relay signals this account's sync again.
+  if (timeline.more) await markForSync(deps.db, accountId, deps.clock());
+  const upsellsCreated = await syncUpsellSignals(deps, { accountId, companyId, ownerId: ownerOf });
+  return { accountId, companyId, updated: true, tasksCreated: tasks.length, notesSynced: timeline.notesSynced, upsellsCreated };
 }

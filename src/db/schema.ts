@@ -19,7 +19,7 @@ import type {
   FinanceReconciliationTable,
   FinanceUsageSummaryTable,
 } from './schema-finance.js';
-import type { CrmInboundDeliveryTable, CrmLinkTable, CrmSyncMarkTable, CrmTaskTable } from './schema-crm.js';
+import type { CrmTables } from './schema-crm.js';
 import type { UsageRollupTable } from './schema-accounts.js';
 import type { SessionTokenTable } from './schema-auth.js';
 import type { DisputeNoteTable, DisputeTable } from './schema-disputes.js';
@@ -227,7 +227,7 @@ export interface OutboxEventTable {
   created_at: CreatedAt;
 }
 
-export interface DB {
+export interface DB extends CrmTables {
   disputes: DisputeTable;
   dispute_notes: DisputeNoteTable;
   session_tokens: SessionTokenTable;
@@ -262,10 +262,6 @@ export interface DB {
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_endpoint_health: WebhookEndpointHealthTable;
-  crm_links: CrmLinkTable;
-  crm_inbound_deliveries: CrmInboundDeliveryTable;
-  crm_sync_marks: CrmSyncMarkTable;
-  crm_tasks: CrmTaskTable;
   audit_log: AuditLogTable;
   grant_approvals: GrantApprovalTable;
   grant_timer_marks: GrantTimerMarkTable;

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { FakeObjectStore, type FakeObject } from './hubspot-fake-objects.js';
 
 export interface RecordedRequest {
   method: string;
@@ -23,9 +24,8 @@ interface Failure {
 export class HubSpotFake {
   readonly requests: RecordedRequest[] = [];
   readonly companies = new Map<string, Record<string, string | null>>();
-  readonly tasks: { id: string; properties: Record<string, string>; associations: unknown }[] = [];
-  /** Custom task properties (name → definition, hasUniqueValue included). */
-  readonly taskProperties = new Map<string, Record<string, unknown> & { hasUniqueValue?: boolean }>();
+  /** Tasks, notes and deals, and their custom properties. */
+  readonly objects = new FakeObjectStore(() => String(this.nextId++));
   readonly groups = new Set<string>();
   readonly properties = new Map<string, Record<string, unknown>>();
   private readonly failures: Failure[] = [];
@@ -36,6 +36,24 @@ export class HubSpotFake {
   /** The next request that matches answers with this status (and Retry-After for 429). */
   failNext(status: number, options: { retryAfter?: string; match?: (r: RecordedRequest) => boolean } = {}): void {
     this.failures.push({ status, ...options });
+  }
+
+  get tasks(): FakeObject[] {
+    return this.objects.objects.get('tasks')!;
+  }
+  get notes(): FakeObject[] {
+    return this.objects.objects.get('notes')!;
+  }
+  get deals(): FakeObject[] {
+    return this.objects.objects.get('deals')!;
+  }
+  /** Custom task properties (name → definition, hasUniqueValue included). */
+  get taskProperties() {
+    return this.objects.definitions.get('tasks')!;
+  }
+  /** What is associated with a company: notes, tasks or deals. */
+  associatedWith(type: 'tasks' | 'notes' | 'deals', companyId: string): FakeObject[] {
+    return this.objects.objects.get(type)!.filter((o) => JSON.stringify(o.associations ?? []).includes(`"id":"${companyId}"`));
   }
 
   addCompany(properties: Record<string, string>): string {
@@ -131,38 +149,8 @@ export class HubSpotFake {
         .map((i) => this.company(i.id, body.properties as string[]));
       return [200, { status: 'COMPLETE', results, startedAt: now, completedAt: now }];
     }
-    if (r.path === '/crm/v3/objects/tasks' && r.method === 'POST') {
-      const properties = body.properties as Record<string, string>;
-      // As HubSpot: a property must exist to be set, and a unique-value property refuses a second record with its value.
-      for (const [name, value] of Object.entries(properties).filter(([n]) => !n.startsWith('hs_') && n !== 'hubspot_owner_id')) {
-        const definition = this.taskProperties.get(name);
-        if (!definition) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: `Property "${name}" does not exist` }];
-        if (definition.hasUniqueValue && this.tasks.some((t) => t.properties[name] === value)) {
-          return [409, { status: 'error', category: 'CONFLICT', message: `A task with ${name} ${value} already exists` }];
-        }
-      }
-      const id = String(this.nextId++);
-      this.tasks.push({ id, properties, associations: body.associations });
-      return [201, { id, properties, createdAt: now, updatedAt: now, archived: false }];
-    }
-    const taskPath = /^\/crm\/v3\/objects\/tasks\/([^/]+)$/.exec(r.path);
-    if (taskPath && r.method === 'GET') {
-      const key = decodeURIComponent(taskPath[1]!);
-      const by = url.searchParams.get('idProperty');
-      const task = this.tasks.find((t) => (by ? t.properties[by] === key : t.id === key));
-      return task
-        ? [200, { id: task.id, properties: task.properties, createdAt: now, updatedAt: now, archived: false }]
-        : [404, { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Object not found' }];
-    }
-    const taskProperty = /^\/crm\/v3\/properties\/tasks\/([^/]+)$/.exec(r.path);
-    if (taskProperty && r.method === 'GET') {
-      const definition = this.taskProperties.get(taskProperty[1]!);
-      return definition ? [200, definition] : [404, { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Property not found' }];
-    }
-    if (r.path === '/crm/v3/properties/tasks' && r.method === 'POST') {
-      this.taskProperties.set(body.name as string, { ...body, options: body.options ?? [], createdAt: now, updatedAt: now });
-      return [201, this.taskProperties.get(body.name as string)];
-    }
+    const object = this.objects.route(r.method, r.path, url, body);
+    if (object) return object;
     if (r.path === '/crm/v3/properties/companies/groups' && r.method === 'GET') {
       return [200, { results: [...this.groups].map((name) => ({ name, label: name, displayOrder: -1, archived: false })) }];
     }

@@ -1,65 +1,20 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCrmActivities } from '../../activities/crm.js';
-import type { NotificationDeps } from '../../activities/notifications.js';
 import { companyPropertyValues, perTypeProperty, accountProperty } from '../../src/crm/company-properties.js';
-import { createHubSpotGateway } from '../../src/crm/hubspot-gateway.js';
 import { linkAccount } from '../../src/crm/links.js';
 import { setupHubSpotProperties } from '../../src/crm/setup.js';
 import { syncAccount, type CrmSyncDeps } from '../../src/crm/sync.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import type { LedgerDeps } from '../../src/ledger/context.js';
 import { createAccount, deduct, issueGrant } from '../../src/ledger/index.js';
-import { createBalanceAlertObserver } from '../../src/notifications/balance-alerts.js';
 import { writeOutboxEvent } from '../../src/outbox/outbox.js';
 import { crmAccountSyncWorkflowId, WORKFLOW_TYPES } from '../../src/contracts/index.js';
-import { HubSpotFake } from '../fakes/hubspot-fake.js';
-import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
-import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';
+import { useCrmFixture } from '../helpers/crm.js';
+import { actor, newAccount } from '../helpers/ledger.js';
+import { recordHistory } from '../helpers/temporal.js';
 
 const DEBOUNCE_SECONDS = 3;
-const f = useLedgerFixture();
-const fake = new HubSpotFake();
-// Before the worker's deps are built: the gateway takes the fake's URL.
-beforeAll(() => fake.start());
-afterAll(() => fake.stop());
-const crmDeps = (): CrmSyncDeps => ({
-  db: f.deps.db,
-  clock: f.deps.clock,
-  // The real SDK client, pointed at the local fake.
-  gateway: createHubSpotGateway({ accessToken: 'pat-test-token', basePath: fake.url }),
-});
-const t = useTemporalWorker(() => ({ ledger: f.deps, notifications: notificationDeps(), crm: crmDeps() }));
-
-function notificationDeps(): NotificationDeps {
-  return {
-    db: f.deps.db,
-    clock: () => new Date(),
-    temporal: t.client,
-    taskQueue: t.taskQueue,
-    relayGraceSeconds: 300,
-    expiringNoticeMs: 3 * 86_400_000,
-    delivery: { timeoutMs: 2000, breakerFailures: 5, breakerCooldownMs: 1000 },
-    retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: 2000 },
-    // Idle 2 s: the sync workflow ends soon after the last change, so a test can await its result.
-    crmSync: { debounceSeconds: DEBOUNCE_SECONDS, idleSeconds: 2 },
-  };
-}
-
-const ledger = (): LedgerDeps => ({ ...f.deps, observers: [createBalanceAlertObserver({ lowThreshold: 0, rearmPercent: 20 })] });
-
-async function relayOnce(name: string) {
-  return t.client.workflow.execute(WORKFLOW_TYPES.outboxRelay, {
-    taskQueue: t.taskQueue,
-    workflowId: `relay-${name}-${Math.random().toString(36).slice(2)}`,
-    args: [],
-  });
-}
-
-/** Ends when the account's sync workflow has gone idle after its last change. */
-async function syncSettled(accountId: string) {
-  return t.client.workflow.getHandle(crmAccountSyncWorkflowId(accountId)).result() as Promise<{ syncs: number }>;
-}
+const { f, fake, t, crmDeps, ledger, relayOnce, syncSettled } = useCrmFixture({ debounceSeconds: DEBOUNCE_SECONDS });
 
 describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temporal and PostgreSQL)', () => {
   it('1,000 burns on one account make at most one HubSpot write per debounce window, with the final values', async () => {
@@ -233,10 +188,12 @@ describe('HubSpot sync (real @hubspot/api-client against a local fake, real Temp
 
   it('the setup command creates the property group and the missing properties, once', async () => {
     const gateway = crmDeps().gateway;
-    fake.taskProperties.clear(); // made on the fly by the task syncs above; setup makes it too
+    for (const definitions of fake.objects.definitions.values()) definitions.clear(); // key properties made on the fly by the syncs above
     const first = await setupHubSpotProperties(f.deps.db, gateway);
     expect(first.created.length).toBe(first.total);
-    expect(first.created).toContain('tasks.burndown_task_key');
+    expect(first.created).toEqual(
+      expect.arrayContaining(['tasks.burndown_task_key', 'notes.burndown_note_key', 'deals.burndown_deal_key']),
+    );
     expect(fake.groups.has('burndown')).toBe(true);
     expect([...fake.properties.keys()]).toEqual(
       expect.arrayContaining([perTypeProperty.balance('ai'), perTypeProperty.daysToDepletion('storage'), accountProperty.lowBalance]),
