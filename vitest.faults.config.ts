@@ -15,6 +15,7 @@ export default defineConfig({
       'test/consumption/saga-worker-death.test.ts',
       'test/payments/recharge.test.ts',
       'test/crm/hubspot-sync.test.ts',
+      'test/crm/hubspot-timeline.test.ts',
       // Export streaming at the size, alone: a million rows within bounded memory.
       'test/audit/export-streaming.test.ts',
     ],
