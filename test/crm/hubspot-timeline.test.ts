@@ -145,4 +145,26 @@ describe('HubSpot timeline notes (real @hubspot/api-client against the fake, rea
     expect(notesOf(companyId)).toHaveLength(6);
     expect(await f.deps.db.selectFrom('crm_timeline_notes').selectAll().where('account_id', '=', acct).execute()).toHaveLength(6);
   });
+
+  it('a long history goes in rounds of 5 batches of 100, the account marked again until all is shown', async () => {
+    const acct = await newAccount(f.deps);
+    const companyId = fake.addCompany({ name: `Long ${acct}` });
+    await linkAccount(f.deps.db, { accountId: acct, companyId }, f.deps.clock());
+    for (let i = 0; i < 510; i += 30) {
+      await Promise.all(
+        Array.from({ length: Math.min(30, 510 - i) }, () =>
+          issueGrant(ledger(), { accountId: acct, creditType: 'ai', amount: '1', source: 'purchase' }, actor),
+        ),
+      );
+    }
+    await f.deps.db.updateTable('crm_sync_marks').set({ pending: false }).where('account_id', '=', acct).execute();
+    const marked = () => f.deps.db.selectFrom('crm_sync_marks').select('pending').where('account_id', '=', acct).executeTakeFirstOrThrow();
+
+    expect((await syncAccount(crmDeps(), acct)).notesSynced).toBe(500);
+    expect(await marked()).toEqual({ pending: true });
+    await f.deps.db.updateTable('crm_sync_marks').set({ pending: false }).where('account_id', '=', acct).execute();
+    expect((await syncAccount(crmDeps(), acct)).notesSynced).toBe(10);
+    expect(await marked()).toEqual({ pending: false });
+    expect(notesOf(companyId)).toHaveLength(510);
+  });
 });
