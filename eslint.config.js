@@ -159,6 +159,7 @@ export default tseslint.config(
               group: ['**/ledger/index.js'],
               importNames: [
                 'deduct',
+                'deductInSequence',
                 'createHold',
                 'commitHold',
                 'releaseHold',

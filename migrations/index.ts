@@ -40,6 +40,7 @@ import * as idempotencyOwner from './2026-11-30T120000_idempotency_owner.js';
 // Operations (issue 16): commits that write outbox events wake the relay
 import * as outboxNotify from './2026-11-30T121000_outbox_notify.js';
 import * as crmTimelineUpsell from './2026-11-30T132000_crm_timeline_upsell.js';
+import * as ledgerExecuteSequence from './2026-11-30T133000_ledger_execute_sequence.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -81,4 +82,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T120000_idempotency_owner': idempotencyOwner,
   '2026-11-30T121000_outbox_notify': outboxNotify,
   '2026-11-30T132000_crm_timeline_upsell': crmTimelineUpsell,
+  '2026-11-30T133000_ledger_execute_sequence': ledgerExecuteSequence,
 };

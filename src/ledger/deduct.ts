@@ -4,7 +4,8 @@ import type { CreditType } from '../db/schema.js';
 import type { LedgerDeps, OperationMeta } from './context.js';
 import { getCreditType, toUnits } from './credit-types.js';
 import { ValidationError } from '../errors.js';
-import { runLedgerOperation } from './ledger-transaction.js';
+import { runLedgerOperation, type LedgerOperationSpec } from './ledger-transaction.js';
+import { runLedgerSequence, type SequenceStep } from './ledger-sequence.js';
 
 export interface DeductInput {
   accountId: string;
@@ -43,17 +44,11 @@ export async function resolveCreditType(deps: LedgerDeps, id: string): Promise<C
 /** Deducts and holds of one account and credit type may share a group-committed transaction. */
 export const spendGroupKey = (accountId: string, creditType: string): string => `${accountId}\u0000${creditType}`;
 
-/**
- * Synchronous deduct (R-C1): validate, burn in burn order, confirm, in one
- * call under the balance locks of the account and its pool parents
- * (ledger_deduct). Beyond the grants it may run into the account's overdraft
- * limit; past that, all-or-nothing gives 402, allowPartial burns what can be
- * burned.
- */
-export async function deduct(deps: LedgerDeps, input: DeductInput, meta: OperationMeta): Promise<DeductResult> {
+/** A deduct as runLedgerOperation takes it: the same fields and request hash however it is run. */
+async function deductSpec(deps: LedgerDeps, input: DeductInput, meta: OperationMeta): Promise<LedgerOperationSpec> {
   const creditType = await resolveCreditType(deps, input.creditType);
   const requested = toUnits(creditType, input.amount, 'amount');
-  return runLedgerOperation<DeductResult>(deps, {
+  return {
     kind: 'deduct',
     fields: {
       accountId: input.accountId,
@@ -64,5 +59,31 @@ export async function deduct(deps: LedgerDeps, input: DeductInput, meta: Operati
     meta,
     request: input,
     groupKey: spendGroupKey(input.accountId, creditType.id),
-  });
+  };
+}
+
+/**
+ * Synchronous deduct (R-C1): validate, burn in burn order, confirm, in one
+ * call under the balance locks of the account and its pool parents
+ * (ledger_deduct). Beyond the grants it may run into the account's overdraft
+ * limit; past that, all-or-nothing gives 402, allowPartial burns what can be
+ * burned.
+ */
+export async function deduct(deps: LedgerDeps, input: DeductInput, meta: OperationMeta): Promise<DeductResult> {
+  return runLedgerOperation<DeductResult>(deps, await deductSpec(deps, input, meta));
+}
+
+/**
+ * Deducts of one account burned as a queue in one transaction
+ * (runLedgerSequence): each exactly the deduct it would be alone (its key,
+ * entries and result), in the order given, none after the first refusal.
+ * Metering burns an account's due usage events with it.
+ */
+export async function deductInSequence(
+  deps: LedgerDeps,
+  deducts: readonly { input: DeductInput; meta: OperationMeta }[],
+  within?: (tx: Tx, steps: SequenceStep<DeductResult>[]) => Promise<void>,
+): Promise<SequenceStep<DeductResult>[]> {
+  const specs = await Promise.all(deducts.map(({ input, meta }) => deductSpec(deps, input, meta)));
+  return runLedgerSequence<DeductResult>(deps, specs, within);
 }

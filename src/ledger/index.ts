@@ -12,7 +12,7 @@ export type {
   OperationMeta,
 } from './context.js';
 export * from './credit-types.js';
-export { deduct, resolveCreditType, spendableTotal, type DeductInput, type DeductResult } from './deduct.js';
+export { deduct, deductInSequence, resolveCreditType, spendableTotal, type DeductInput, type DeductResult } from './deduct.js';
 export * from '../errors.js';
 export * from './grants.js';
 export { createGroupCommit, GroupCommit, type GroupCommitOptions } from './group-commit.js';
@@ -22,6 +22,7 @@ export * from './refunds.js';
 export * from './grant-expiry-change.js';
 export { voidGrantPartially } from './partial-void.js';
 export { requestHash } from './ledger-transaction.js';
+export type { SequenceStep } from './ledger-sequence.js';
 export { canonicalJson, entryHash, type HashedEntryFields } from './entry-hash.js';
 export * from './point-in-time.js';
 export * from './statement-movements.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inTransaction, retryingConflicts } from '../db/transaction.js';
-import type { Database } from '../db/database.js';
+import type { Database, Tx } from '../db/database.js';
 import type { LedgerDeps, LedgerSqlObserver, LedgerTransactionObserver, OperationMeta } from './context.js';
 import { canonicalJson } from './entry-hash.js';
 import {
@@ -35,22 +35,21 @@ export function requestHash(request: unknown): string {
 
 const isSqlObserver = (o: unknown): o is LedgerSqlObserver => typeof o === 'object' && o !== null && 'sqlFunction' in o;
 
-/**
- * Runs one ledger operation: one call of ledger_execute, which locks, writes
- * the entries, records the ledger transaction (with its idempotency key and
- * result) and runs the SQL observers, all in one statement and one commit.
- * With transaction observers it runs inside BEGIN … COMMIT so they can add
- * their statements; with group commit it may share a transaction with other
- * operations on the same account. Serialization failures and deadlocks are
- * retried; a refusal is thrown as its domain error.
- */
-export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperationSpec): Promise<T> {
+/** The deps' observers, split: SQL functions run inside the ledger's call, transaction observers after it in the same transaction. */
+export function observersOf(deps: LedgerDeps): { sqlObservers: LedgerSqlObserver[]; txObservers: LedgerTransactionObserver[] } {
   const observers = deps.observers ?? [];
-  const sqlObservers = observers.filter(isSqlObserver);
-  const txObservers = observers.filter((o): o is LedgerTransactionObserver => !isSqlObserver(o));
+  return {
+    sqlObservers: observers.filter(isSqlObserver),
+    txObservers: observers.filter((o): o is LedgerTransactionObserver => !isSqlObserver(o)),
+  };
+}
+
+/** Builds the operation as ledger_execute takes it; called when it is sent, so `now` is the send time. */
+export function ledgerOpBuilder(deps: LedgerDeps, spec: LedgerOperationSpec): () => LedgerOp {
+  const { sqlObservers } = observersOf(deps);
   const hash = requestHash(spec.request);
   const { meta } = spec;
-  const build = (): LedgerOp => ({
+  return () => ({
     kind: spec.kind,
     ...spec.fields,
     idempotencyKey: meta.idempotencyKey,
@@ -63,6 +62,45 @@ export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperat
     observers: sqlObservers.map((o) => ({ fn: o.sqlFunction, args: o.args ?? null })),
     http: meta.httpIdempotency,
   });
+}
+
+/** After the commit: each SQL observer is told what its function returned for a new (not replayed) transaction. */
+export function reportObserved(sqlObservers: readonly LedgerSqlObserver[], kind: string, outcome: LedgerOutcome): void {
+  if ('error' in outcome || 'httpReplay' in outcome || outcome.replayed) return;
+  sqlObservers.forEach((observer, i) => {
+    const output = outcome.observed[i];
+    if (output !== null && output !== undefined) {
+      observer.onResult?.(output, { kind, accountId: outcome.accountId, creditType: outcome.creditType });
+    }
+  });
+}
+
+/** Tells each transaction observer of a new transaction, inside it. */
+export async function observeInTransaction(
+  tx: Tx,
+  observers: readonly LedgerTransactionObserver[],
+  op: LedgerOp,
+  outcome: LedgerOutcome,
+): Promise<void> {
+  if ('error' in outcome || 'httpReplay' in outcome || outcome.replayed) return;
+  const { accountId, creditType, transactionId, result } = outcome;
+  for (const observe of observers) {
+    await observe({ tx, kind: op.kind, accountId, creditType, transactionId, now: new Date(op.now), result });
+  }
+}
+
+/**
+ * Runs one ledger operation: one call of ledger_execute, which locks, writes
+ * the entries, records the ledger transaction (with its idempotency key and
+ * result) and runs the SQL observers, all in one statement and one commit.
+ * With transaction observers it runs inside BEGIN … COMMIT so they can add
+ * their statements; with group commit it may share a transaction with other
+ * operations on the same account. Serialization failures and deadlocks are
+ * retried; a refusal is thrown as its domain error.
+ */
+export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperationSpec): Promise<T> {
+  const { sqlObservers, txObservers } = observersOf(deps);
+  const build = ledgerOpBuilder(deps, spec);
 
   assertStorableText(build());
   let outcome: LedgerOutcome;
@@ -80,14 +118,7 @@ export async function runLedgerOperation<T>(deps: LedgerDeps, spec: LedgerOperat
     // result, or a problem the API stored): answered as stored, byte for byte.
     throw new StoredHttpResponse(outcome.httpReplay.status, outcome.httpReplay.body);
   }
-  if (!outcome.replayed) {
-    sqlObservers.forEach((observer, i) => {
-      const output = outcome.observed[i];
-      if (output !== null && output !== undefined) {
-        observer.onResult?.(output, { kind: spec.kind, accountId: outcome.accountId, creditType: outcome.creditType });
-      }
-    });
-  }
+  reportObserved(sqlObservers, spec.kind, outcome);
   return outcome.result as T;
 }
 
@@ -112,11 +143,7 @@ async function runWithTransactionObservers(
     inTransaction(db, async (tx) => {
       const op = build();
       const outcome = await executeLedgerOp(tx, op);
-      if ('error' in outcome || 'httpReplay' in outcome || outcome.replayed) return outcome;
-      const { accountId, creditType, transactionId, result } = outcome;
-      for (const observe of observers) {
-        await observe({ tx, kind: op.kind, accountId, creditType, transactionId, now: new Date(op.now), result });
-      }
+      await observeInTransaction(tx, observers, op, outcome);
       return outcome;
     });
   try {

@@ -42,6 +42,11 @@ describe('ledger entry points pin their search_path', () => {
         [JSON.stringify([op('payments_recharge_trigger'), op('notifications_balance_alerts')])],
       );
       expect(batch.rows[0]!.outcomes.map((o) => o.result.deducted)).toEqual(['1', '1']);
+      const sequence = await client.query<{ outcomes: { result: { deducted: string } }[] }>(
+        'select ledger_execute_sequence($1::jsonb) as outcomes',
+        [JSON.stringify([op('payments_recharge_trigger'), op('notifications_balance_alerts')])],
+      );
+      expect(sequence.rows[0]!.outcomes.map((o) => o.result.deducted)).toEqual(['1', '1']);
     } finally {
       await client.query('drop schema if exists shadow cascade').catch(() => undefined);
       await client.end();

@@ -1,12 +1,9 @@
 import type { UsageEvent } from '../../db/schema-consumption.js';
-import { effectiveMode } from '../enforcement.js';
-import { ratingSource } from '../pricing/rate.js';
-import { loadAccount, rateUsage, storedRating, type RatedAccount } from '../rating.js';
+import { loadAccount, type RatedAccount } from '../rating.js';
 import type { ConsumptionDeps } from '../settings.js';
-import { recordShadowEntry } from '../shadow.js';
-import { deduct } from '../../observability/measured-ledger.js';
-import { DomainError, InsufficientCreditsError } from '../../errors.js';
-import { closedPeriodAt } from './closed-periods.js';
+import { closedPeriodsBetween } from './closed-periods.js';
+import { burnAccountEvents } from './metering-account.js';
+import type { Outcome } from './metering-event.js';
 
 export interface MeteringResult {
   /** Pending events this batch looked at: fewer than the limit means the backlog is drained. */
@@ -22,112 +19,25 @@ export interface MeteringResult {
 /** Accounts burned at the same time in one batch (each account's own events stay sequential). */
 const ACCOUNT_CONCURRENCY = 8;
 
-type Outcome = 'burned' | 'shadowed' | 'off' | 'awaiting_funds' | 'failed';
+/** Events grouped by account, each account's in the order given (event-time order). */
+function byAccount(events: readonly UsageEvent[]): [string, UsageEvent[]][] {
+  const queues = new Map<string, UsageEvent[]>();
+  for (const event of events) {
+    const queue = queues.get(event.account_id);
+    if (queue) queue.push(event);
+    else queues.set(event.account_id, [event]);
+  }
+  return [...queues.entries()];
+}
 
-/**
- * Burns one usage event (R-C4): rated with the pricing version in force at
- * the event's time (or the account's pinned one), then per the account's
- * enforcement mode: enforce deducts (the ledger allows the overdraft up to the
- * account's limit), shadow records a shadow entry, off records only the
- * rating. The ledger write's idempotency key is the event id, so an event
- * burns at most once whatever retries happen.
- *
- * Beyond the overdraft limit the policy is carry-forward: the event is not
- * burned (no partial burn) and waits as awaiting_funds, with the account's
- * later events behind it, until credits arrive; meanwhile the account is at
- * its limit, so deducts, holds and consumptions get 402 (soft-block).
- */
-async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: UsageEvent): Promise<Outcome> {
-  const { db } = deps.ledger;
-  const now = deps.ledger.clock();
-  const mode = effectiveMode(account, deps.settings);
-  const base = { enforcement_mode: mode, processed_at: now, attempts: event.attempts + 1 };
-  let rating;
-  try {
-    rating = await rateUsage(db, deps.catalog, { account, feature: event.feature, quantity: event.quantity ?? '1', at: event.event_time });
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    await db
-      .updateTable('usage_events')
-      .set({ ...base, status: 'failed', last_error: error.message })
-      .where('account_id', '=', event.account_id)
-      .where('id', '=', event.id)
-      .execute();
-    return 'failed';
-  }
-  const rated = {
-    ...base,
-    rating: storedRating(rating),
-    pricing_version: rating.pricingVersion,
-    credit_type: rating.creditType,
-    cost: rating.costUnits,
-  };
-  if (mode === 'off') {
-    await db
-      .updateTable('usage_events')
-      .set({ ...rated, status: 'off' })
-      .where('account_id', '=', event.account_id)
-      .where('id', '=', event.id)
-      .execute();
-    return 'off';
-  }
-  if (mode === 'shadow') {
-    await recordShadowEntry(db, { accountId: account.id, source: 'usage_event', sourceId: event.id, step: 'burn', rating, now });
-    await db
-      .updateTable('usage_events')
-      .set({ ...rated, status: 'shadowed' })
-      .where('account_id', '=', event.account_id)
-      .where('id', '=', event.id)
-      .execute();
-    return 'shadowed';
-  }
-  const closed = await closedPeriodAt(db, event.event_time);
-  let transactionId: string | null = null;
-  if (rating.costUnits > 0n) {
-    try {
-      const result = await deduct(
-        deps.ledger,
-        { accountId: account.id, creditType: rating.creditType, amount: rating.cost },
-        {
-          actor: 'system:metering',
-          idempotencyKey: `usage-event:${event.id}`,
-          feature: event.feature,
-          usageEventId: event.id,
-          reason:
-            `usage event ${event.id}: ${event.feature} x ${rating.quantity} at ${ratingSource(rating)}` +
-            (closed ? `; adjustment for closed period ${closed.periodStart.toISOString()}..${closed.periodEnd.toISOString()}` : ''),
-        },
-      );
-      transactionId = result.transactionId;
-    } catch (error) {
-      if (error instanceof InsufficientCreditsError) {
-        await db
-          .updateTable('usage_events')
-          .set({ ...rated, status: 'awaiting_funds', last_error: error.message })
-          .where('account_id', '=', event.account_id)
-          .where('id', '=', event.id)
-          .execute();
-        return 'awaiting_funds';
-      }
-      if (error instanceof DomainError) {
-        await db
-          .updateTable('usage_events')
-          .set({ ...rated, status: 'failed', last_error: error.message })
-          .where('account_id', '=', event.account_id)
-          .where('id', '=', event.id)
-          .execute();
-        return 'failed';
-      }
-      throw error;
-    }
-  }
-  await db
-    .updateTable('usage_events')
-    .set({ ...rated, status: 'burned', transaction_id: transactionId, closed_period_start: closed?.periodStart ?? null, last_error: null })
-    .where('account_id', '=', event.account_id)
-    .where('id', '=', event.id)
-    .execute();
-  return 'burned';
+/** Runs fn for each account's queue, ACCOUNT_CONCURRENCY accounts at a time. */
+async function forEachAccount(queues: [string, UsageEvent[]][], fn: (accountId: string, events: UsageEvent[]) => Promise<void>) {
+  const left = [...queues];
+  await Promise.all(
+    Array.from({ length: Math.min(ACCOUNT_CONCURRENCY, left.length) }, async () => {
+      for (let next = left.shift(); next; next = left.shift()) await fn(...next);
+    }),
+  );
 }
 
 /**
@@ -135,7 +45,8 @@ async function burnEvent(deps: ConsumptionDeps, account: RatedAccount, event: Us
  * waiting events in event-time order, stopping at the first that still cannot
  * burn), then up to `limit` pending events in event-time order. An account
  * still waiting keeps its later events waiting behind the first, so an
- * account's events always burn in event-time order.
+ * account's events always burn in event-time order. Each account's events
+ * burn together (burnAccountEvents: one ledger sequence, one commit).
  */
 export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): Promise<MeteringResult> {
   const { db } = deps.ledger;
@@ -151,62 +62,42 @@ export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): P
   const blocked = new Set<string>();
   const accounts = new Map<string, RatedAccount>();
   const accountOf = async (id: string) => accounts.get(id) ?? accounts.set(id, await loadAccount(db, id)).get(id)!;
+  const due = (status: 'awaiting_funds' | 'pending') =>
+    db.selectFrom('usage_events').selectAll().where('status', '=', status).orderBy('event_time').orderBy('id').limit(limit).execute();
+  const closedPeriodsOf = (events: readonly UsageEvent[]) =>
+    closedPeriodsBetween(db, events[0]?.event_time ?? new Date(0), events.at(-1)?.event_time ?? new Date(0));
 
-  const waiting = await db
-    .selectFrom('usage_events')
-    .selectAll()
-    .where('status', '=', 'awaiting_funds')
-    .orderBy('event_time')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  for (const event of waiting) {
-    if (blocked.has(event.account_id)) continue;
-    const outcome = await burnEvent(deps, await accountOf(event.account_id), event);
-    if (outcome === 'awaiting_funds') blocked.add(event.account_id);
-    count(outcome);
-  }
+  const waiting = await due('awaiting_funds');
+  const waitingPeriods = await closedPeriodsOf(waiting);
+  await forEachAccount(byAccount(waiting), async (accountId, events) => {
+    const outcomes = await burnAccountEvents(deps, await accountOf(accountId), events, waitingPeriods);
+    outcomes.forEach(count);
+    if (outcomes.at(-1) === 'awaiting_funds') blocked.add(accountId);
+  });
   // Accounts with waiting events beyond this batch's look stay blocked too.
   const stillWaiting = await db.selectFrom('usage_events').select('account_id').distinct().where('status', '=', 'awaiting_funds').execute();
   for (const { account_id } of stillWaiting) blocked.add(account_id);
 
-  const pending = await db
-    .selectFrom('usage_events')
-    .selectAll()
-    .where('status', '=', 'pending')
-    .orderBy('event_time')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+  const pending = await due('pending');
   result.pendingSeen = pending.length;
+  const pendingPeriods = await closedPeriodsOf(pending);
   // Accounts are independent: their queues burn concurrently, each in event-time order.
-  const queues = new Map<string, UsageEvent[]>();
-  for (const event of pending) {
-    const queue = queues.get(event.account_id);
-    if (queue) queue.push(event);
-    else queues.set(event.account_id, [event]);
-  }
-  const burnQueue = async (accountId: string, events: UsageEvent[]) => {
-    for (const event of events) {
-      if (blocked.has(accountId)) {
-        await db
-          .updateTable('usage_events')
-          .set({ status: 'awaiting_funds', last_error: 'an earlier event of this account is waiting for funds' })
-          .where('account_id', '=', event.account_id)
-          .where('id', '=', event.id)
-          .execute();
-        count('awaiting_funds');
-        continue;
-      }
-      const outcome = await burnEvent(deps, await accountOf(accountId), event);
-      if (outcome === 'awaiting_funds') blocked.add(accountId);
-      count(outcome);
-    }
-  };
-  const entries = [...queues.entries()];
-  const workers = Array.from({ length: Math.min(ACCOUNT_CONCURRENCY, entries.length) }, async () => {
-    for (let next = entries.shift(); next; next = entries.shift()) await burnQueue(...next);
+  await forEachAccount(byAccount(pending), async (accountId, events) => {
+    const outcomes = blocked.has(accountId) ? [] : await burnAccountEvents(deps, await accountOf(accountId), events, pendingPeriods);
+    outcomes.forEach(count);
+    const behind = events.slice(outcomes.length);
+    if (behind.length === 0) return;
+    await db
+      .updateTable('usage_events')
+      .set({ status: 'awaiting_funds', last_error: 'an earlier event of this account is waiting for funds' })
+      .where('account_id', '=', accountId)
+      .where(
+        'id',
+        'in',
+        behind.map((e) => e.id),
+      )
+      .execute();
+    behind.forEach(() => count('awaiting_funds'));
   });
-  await Promise.all(workers);
   return result;
 }
