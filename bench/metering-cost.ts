@@ -12,6 +12,7 @@
  * callers at a time (the bench's ingest row), then meters the backlog as the
  * metering loop does (burnPendingEvents with batches of 500 until one comes
  * back short) and checks that every event burned. Prints events/s for each.
+ * --only ingest skips metering (the backlog grows from round to round).
  * --profile also prints the SQL functions' self time per metered event
  * (pg_stat_user_functions with track_functions = all).
  */
@@ -40,6 +41,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string' },
     'port-offset': { type: 'string' },
     profile: { type: 'boolean' },
+    only: { type: 'string' },
   },
 });
 const EVENTS = Number(flags.events ?? 20_000);
@@ -113,6 +115,11 @@ async function main() {
         }),
       );
       const ingestMs = performance.now() - t0;
+      const ingestRate = ((batches * BATCH * 1000) / ingestMs).toFixed(0);
+      if (flags.only === 'ingest') {
+        console.log(`round ${round}/${ROUNDS}: ingest ${ingestRate} events/s (${batches} batches of ${BATCH}, ${CALLERS} callers)`);
+        continue;
+      }
       if (flags.profile) await sql`select pg_stat_reset()`.execute(db);
       const t1 = performance.now();
       let burned = 0;
@@ -130,7 +137,7 @@ async function main() {
       if (burned !== batches * BATCH || Number(left.n) !== 0) throw new Error(`round ${round}: burned ${burned}, ${left.n} not burned`);
       if (flags.profile) await printProfile(burned);
       console.log(
-        `round ${round}/${ROUNDS}: ingest ${((batches * BATCH * 1000) / ingestMs).toFixed(0)} events/s ` +
+        `round ${round}/${ROUNDS}: ingest ${ingestRate} events/s ` +
           `(${batches} batches of ${BATCH}, ${CALLERS} callers); metering ${((burned * 1000) / meterMs).toFixed(0)} events/s ` +
           `(${burned} events of ${ACCOUNTS} accounts in ${(meterMs / 1000).toFixed(1)} s)`,
       );

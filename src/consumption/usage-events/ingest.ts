@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { UsageEventRejectionTable } from '../../db/schema-consumption.js';
 import { ValidationError } from '../../errors.js';
 import { resolveRule } from '../pricing/catalog.js';
@@ -42,7 +42,9 @@ function quantityOf(event: UsageEventInput, rule: { quantityProperty?: string | 
  * and answered on its own (accepted, duplicate, rejected with a reason).
  * Accepted events are written before this returns (the 202 means stored);
  * they burn later in the background, in event-time order. Duplicates are
- * recognised by account and event id against every event ever stored.
+ * recognised by account and event id against every event ever stored: within
+ * the batch in memory, against earlier batches by the one insert's conflict
+ * on the primary key (an event it did not insert was already there).
  */
 export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unknown[], options: IngestOptions): Promise<EventResult[]> {
   const { db } = deps.ledger;
@@ -123,25 +125,19 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
   }
 
   const inserted = new Set<string>();
-  for (let i = 0; i < candidates.length; i += 500) {
-    const chunk = candidates.slice(i, i + 500);
-    const rows = await db
-      .insertInto('usage_events')
-      .values(
-        chunk.map(({ event, quantity, eventTime }) => ({
-          id: event.id,
-          account_id: event.accountId,
-          feature: event.feature,
-          quantity,
-          properties: JSON.stringify(event.properties ?? {}),
-          event_time: eventTime,
-          received_at: now,
-          status: 'pending' as const,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['account_id', 'id']).doNothing())
-      .returning(['account_id', 'id'])
-      .execute();
+  if (candidates.length > 0) {
+    // One statement for the whole batch: eight arrays, not eight parameters per event; dedup by the primary key.
+    const { rows } = await sql<{ account_id: string; id: string }>`
+      insert into usage_events (id, account_id, feature, quantity, properties, event_time, received_at, status)
+      select v.id, v.account_id, v.feature, v.quantity, v.properties::jsonb, v.event_time, ${now}, 'pending'
+      from unnest(
+        ${candidates.map((c) => c.event.id)}::text[], ${candidates.map((c) => c.event.accountId)}::text[],
+        ${candidates.map((c) => c.event.feature)}::text[], ${candidates.map((c) => c.quantity)}::text[],
+        ${candidates.map((c) => JSON.stringify(c.event.properties ?? {}))}::text[],
+        ${candidates.map((c) => c.eventTime.toISOString())}::timestamptz[]
+      ) as v(id, account_id, feature, quantity, properties, event_time)
+      on conflict (account_id, id) do nothing
+      returning account_id, id`.execute(db);
     for (const row of rows) inserted.add(`${row.account_id}\u0000${row.id}`);
   }
   if (late.length > 0) {
