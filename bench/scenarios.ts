@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../src/db/database.js';
 import { request, runLoad, type LoadResult } from './load.js';
-import { baselineMeasured } from './report.js';
+import { baselineMeasured, emptyResult } from './report.js';
 import { seedUsageHistory } from './seed.js';
 
 export interface ScenarioContext {
@@ -81,6 +81,59 @@ const eventIngest: Scenario = {
       target: '≥ 50,000 events/s sustained for 60 s',
       met: eventsPerSecond >= 50_000 && result.errors === 0 && sustained,
       note: `${result.ops.toLocaleString()} batches in ${result.seconds.toFixed(0)} s; latency is per batch of ${batch}`,
+    };
+  },
+};
+
+/**
+ * Metering (issue 13): how fast the worker's metering loop burns a backlog of
+ * usage events, with nothing else sent meanwhile. The backlog is what event
+ * ingest left (woken by it, the loop has been burning since), topped up to
+ * 20,000 events over 100 accounts when smaller; the row counts pending events
+ * at the start and the end of the window (or until none are left).
+ */
+const METERING_TARGET = '≥ 5,000 events/s';
+const pendingEvents = async (db: Database) =>
+  Number((await sql<{ n: string }>`select count(*)::text as n from usage_events where status = 'pending'`.execute(db)).rows[0]!.n);
+const meteringBacklog: Scenario = {
+  operation: 'metering (events burned)',
+  target: METERING_TARGET,
+  available: (baseUrl) => hasPath(baseUrl, '/v1/events'),
+  async run(ctx) {
+    if ((await pendingEvents(ctx.db)) < 20_000) {
+      const now = new Date().toISOString();
+      for (let b = 0; b < 40; b++) {
+        const events = Array.from({ length: 500 }, (_, j) => ({
+          id: `meter-${process.pid}-${b}-${j}`,
+          accountId: ctx.accounts[j % Math.min(100, ctx.accounts.length)]!,
+          feature: 'tokens',
+          quantity: '1000',
+          timestamp: now,
+        }));
+        await fetch(`${ctx.baseUrl}/v1/events`, {
+          method: 'POST',
+          headers: { ...idem(ctx.auth), 'content-type': 'application/json' },
+          body: JSON.stringify({ events }),
+        });
+      }
+    }
+    const seconds = Math.max(ctx.seconds, 5);
+    const before = await pendingEvents(ctx.db);
+    const started = performance.now();
+    let after = before;
+    while (after > 0 && performance.now() - started < seconds * 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      after = await pendingEvents(ctx.db);
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    const burned = before - after;
+    ctx.log(`metering: ${burned.toLocaleString()} events burned in ${elapsed.toFixed(1)} s`);
+    return {
+      operation: 'metering (events burned)',
+      result: { ...emptyResult('metering'), ops: burned, seconds: elapsed, opsPerSecond: burned / elapsed },
+      target: METERING_TARGET,
+      met: burned / elapsed >= 5_000,
+      note: `a backlog of ${before.toLocaleString()} pending events, ${after.toLocaleString()} left after ${elapsed.toFixed(1)} s (the worker's metering loop)`,
     };
   },
 };
@@ -196,4 +249,4 @@ const entitlementCheck: Scenario = {
 
 // The read-only check runs first: after ingest the worker is still metering what was sent (tens of thousands of
 // events), and a read measured beside that measures the metering, not the check.
-export const extraScenarios: Scenario[] = [entitlementCheck, eventIngest, consumptionSagas, usageAnalytics];
+export const extraScenarios: Scenario[] = [entitlementCheck, eventIngest, meteringBacklog, consumptionSagas, usageAnalytics];

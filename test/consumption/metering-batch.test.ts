@@ -156,6 +156,18 @@ async function snapshot(accountId: string) {
   };
 }
 
+/** The events the account's burn entries name, in entry order. */
+async function burnOrder(accountId: string) {
+  const burns = await f.deps.db
+    .selectFrom('ledger_entries')
+    .select('usage_event_id')
+    .where('account_id', '=', accountId)
+    .where('entry_type', '=', 'burn')
+    .orderBy('seq')
+    .execute();
+  return burns.map((b) => b.usage_event_id);
+}
+
 /** Each burned event's transaction holds exactly the entries that name it. */
 async function expectTraceable(accountId: string) {
   const burned = await f.deps.db
@@ -228,14 +240,34 @@ describe('metering an account in one pass (seeded)', () => {
     expect(await burnPendingEvents(deps, 1000)).toMatchObject({ pendingSeen: 1000, burned: 1000, awaitingFunds: 0, failed: 0 });
     expect(new Set(written.get(account)).size).toBe(1);
     await expectTraceable(account);
-    const burns = await f.deps.db
-      .selectFrom('ledger_entries')
-      .select('usage_event_id')
-      .where('account_id', '=', account)
-      .where('entry_type', '=', 'burn')
-      .orderBy('seq')
-      .execute();
     // Event-time order, one burn each (1.00 credit a chat, drawn from one grant at a time).
-    expect(burns.map((b) => b.usage_event_id)).toEqual(events.map((e) => e.id));
+    expect(await burnOrder(account)).toEqual(events.map((e) => e.id));
+  });
+
+  it('takes whole accounts from an interleaved backlog: the due events of each in one sequence, in event-time order', async () => {
+    f.clock.set(new Date('2026-03-03T00:00:00Z'));
+    const accounts = [];
+    for (let i = 0; i < 6; i++) {
+      const id = await twinAccount();
+      accounts.push(id);
+    }
+    const start = new Date('2026-03-02T00:00:00Z').getTime();
+    // Sent as a producer interleaves them: one event of each account in turn.
+    for (const [k, id] of accounts.entries()) {
+      await store(
+        id,
+        Array.from({ length: 20 }, (_, i) => ({
+          id: `mix-${i}`,
+          feature: 'chat',
+          quantity: '1',
+          at: new Date(start + (i * 6 + k) * 1000),
+        })),
+      );
+    }
+    // The 10 oldest events name all 6 accounts; each brings up to 10 of its events, until the pass holds 4 × 10.
+    expect(await burnPendingEvents(deps, 10)).toMatchObject({ pendingSeen: 10, burned: 40 });
+    expect(accounts.map((id) => new Set(written.get(id)).size)).toEqual([1, 1, 1, 1, 0, 0]);
+    for (let pass = 0; (await burnPendingEvents(deps, 10)).pendingSeen === 10 && pass < 20; pass++);
+    for (const id of accounts) expect(await burnOrder(id)).toEqual(Array.from({ length: 20 }, (_, i) => `mix-${i}`));
   });
 });

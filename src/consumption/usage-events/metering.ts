@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.js';
 import type { UsageEvent } from '../../db/schema-consumption.js';
 import { loadAccount, type RatedAccount } from '../rating.js';
 import type { ConsumptionDeps } from '../settings.js';
@@ -18,6 +20,40 @@ export interface MeteringResult {
 
 /** Accounts burned at the same time in one batch (each account's own events stay sequential). */
 const ACCOUNT_CONCURRENCY = 8;
+/** Most pending events one batch takes, as a multiple of its limit (whole accounts, at least one). */
+const PASS_BUDGET = 4;
+
+/**
+ * The pending events one batch burns: the accounts of the `limit` oldest
+ * pending events, each with up to `limit` of its pending events in event-time
+ * order (from its oldest, so the scan of the account's index starts there),
+ * account after account in the order of their oldest event until the batch
+ * holds PASS_BUDGET × limit events. An account's events then burn in one
+ * sequence however the sender interleaved accounts. `seen` is how many of the
+ * oldest there were: fewer than the limit means the backlog is drained (and
+ * then every account fits in the budget).
+ */
+async function duePending(db: Database, limit: number): Promise<{ events: UsageEvent[]; seen: number }> {
+  const { rows } = await sql<UsageEvent & { seen: string; since: Date; own: string; running: string }>`
+    with oldest as (
+      select account_id, event_time from usage_events where status = 'pending' order by event_time, id limit ${limit}
+    ), accounts as (
+      select account_id, min(event_time) as since from oldest group by account_id
+    ), due as (
+      select u.*, a.since, count(*) over (partition by a.account_id) as own,
+        count(*) over (order by a.since, a.account_id) as running
+      from accounts a cross join lateral (
+        select * from usage_events u
+        where u.account_id = a.account_id and u.status = 'pending' and u.event_time >= a.since
+        order by u.event_time, u.id limit ${limit}
+      ) u
+    )
+    select due.*, (select count(*) from oldest)::text as seen from due
+    where running - own < ${PASS_BUDGET * limit} or running = own
+    order by since, account_id, event_time, id`.execute(db);
+  const seen = rows.length === 0 ? 0 : Number(rows[0]!.seen);
+  return { events: rows.map(({ seen: _seen, since: _since, own: _own, running: _running, ...event }) => event), seen };
+}
 
 /** Events grouped by account, each account's in the order given (event-time order). */
 function byAccount(events: readonly UsageEvent[]): [string, UsageEvent[]][] {
@@ -62,12 +98,20 @@ export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): P
   const blocked = new Set<string>();
   const accounts = new Map<string, RatedAccount>();
   const accountOf = async (id: string) => accounts.get(id) ?? accounts.set(id, await loadAccount(db, id)).get(id)!;
-  const due = (status: 'awaiting_funds' | 'pending') =>
-    db.selectFrom('usage_events').selectAll().where('status', '=', status).orderBy('event_time').orderBy('id').limit(limit).execute();
-  const closedPeriodsOf = (events: readonly UsageEvent[]) =>
-    closedPeriodsBetween(db, events[0]?.event_time ?? new Date(0), events.at(-1)?.event_time ?? new Date(0));
+  const closedPeriodsOf = async (events: readonly UsageEvent[]) => {
+    if (events.length === 0) return () => null;
+    const times = events.map((e) => e.event_time.getTime());
+    return closedPeriodsBetween(db, new Date(Math.min(...times)), new Date(Math.max(...times)));
+  };
 
-  const waiting = await due('awaiting_funds');
+  const waiting = await db
+    .selectFrom('usage_events')
+    .selectAll()
+    .where('status', '=', 'awaiting_funds')
+    .orderBy('event_time')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   const waitingPeriods = await closedPeriodsOf(waiting);
   await forEachAccount(byAccount(waiting), async (accountId, events) => {
     const outcomes = await burnAccountEvents(deps, await accountOf(accountId), events, waitingPeriods);
@@ -78,8 +122,8 @@ export async function burnPendingEvents(deps: ConsumptionDeps, limit: number): P
   const stillWaiting = await db.selectFrom('usage_events').select('account_id').distinct().where('status', '=', 'awaiting_funds').execute();
   for (const { account_id } of stillWaiting) blocked.add(account_id);
 
-  const pending = await due('pending');
-  result.pendingSeen = pending.length;
+  const { events: pending, seen } = await duePending(db, limit);
+  result.pendingSeen = seen;
   const pendingPeriods = await closedPeriodsOf(pending);
   // Accounts are independent: their queues burn concurrently, each in event-time order.
   await forEachAccount(byAccount(pending), async (accountId, events) => {
