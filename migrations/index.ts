@@ -39,6 +39,7 @@ import * as testMode from './2026-11-30T113700_test_mode.js';
 import * as idempotencyOwner from './2026-11-30T120000_idempotency_owner.js';
 // Operations (issue 16): commits that write outbox events wake the relay
 import * as outboxNotify from './2026-11-30T121000_outbox_notify.js';
+import * as customerEmail from './2026-11-30T130000_customer_email.js';
 import * as crmTimelineUpsell from './2026-11-30T132000_crm_timeline_upsell.js';
 import * as ledgerExecuteSequence from './2026-11-30T133000_ledger_execute_sequence.js';
 
@@ -81,6 +82,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T113700_test_mode': testMode,
   '2026-11-30T120000_idempotency_owner': idempotencyOwner,
   '2026-11-30T121000_outbox_notify': outboxNotify,
+  '2026-11-30T130000_customer_email': customerEmail,
   '2026-11-30T132000_crm_timeline_upsell': crmTimelineUpsell,
   '2026-11-30T133000_ledger_execute_sequence': ledgerExecuteSequence,
 };

@@ -23,6 +23,7 @@ import type { CrmTables } from './schema-crm.js';
 import type { UsageRollupTable } from './schema-accounts.js';
 import type { SessionTokenTable } from './schema-auth.js';
 import type { DisputeNoteTable, DisputeTable } from './schema-disputes.js';
+import type { EmailTables } from './schema-email.js';
 import type {
   BalanceAlertSettingsTable,
   BalanceAlertStateTable,
@@ -227,7 +228,7 @@ export interface OutboxEventTable {
   created_at: CreatedAt;
 }
 
-export interface DB extends CrmTables {
+export interface DB extends CrmTables, EmailTables {
   disputes: DisputeTable;
   dispute_notes: DisputeNoteTable;
   session_tokens: SessionTokenTable;

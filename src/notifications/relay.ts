@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
+import { queueEmailDeliveries } from '../email/queue.js';
 
 export const RELAY_NAME = 'default';
 /** Events that ask the account owner in HubSpot to act. */
@@ -10,13 +11,14 @@ export const CRM_TASK_EVENT_TYPES = ['recharge.failed', 'balance.depleted'] as c
 export interface DispatchResult {
   dispatched: number;
   deliveriesCreated: number;
+  emailsQueued: number;
   cursor: string;
 }
 
 /**
  * One relay step, in one transaction: takes the oldest undispatched outbox
  * events in seq order, creates a webhook delivery per matching endpoint,
- * queues CRM work for accounts linked to HubSpot, and marks the events
+ * queues customer mails (src/email/queue.ts) and CRM work for accounts linked to HubSpot, and marks the events
  * dispatched. Either all of that commits or none of it does, so an event is
  * never lost and never fanned out twice.
  *
@@ -55,6 +57,7 @@ export async function dispatchOutboxBatch(db: Database, options: { limit: number
       .execute();
 
     let deliveriesCreated = 0;
+    let emailsQueued = 0;
     if (events.length > 0) {
       const seqs = events.map((e) => e.seq);
       const matches = await tx
@@ -103,6 +106,7 @@ export async function dispatchOutboxBatch(db: Database, options: { limit: number
         join accounts a on a.id = e.account_id and a.mode = 'live'
         where e.seq = any(${seqs}::int8[])
         on conflict (account_id) do update set pending = true, marked_at = excluded.marked_at where not crm_sync_marks.pending`.execute(tx);
+      emailsQueued = await queueEmailDeliveries(tx, seqs);
       await tx
         .insertInto('outbox_dispatches')
         .values(events.map((e) => ({ seq: e.seq, event_id: e.id })))
@@ -131,6 +135,7 @@ export async function dispatchOutboxBatch(db: Database, options: { limit: number
     return {
       dispatched: events.length,
       deliveriesCreated,
+      emailsQueued,
       cursor: (next !== null && BigInt(next) > cursor ? BigInt(next) : cursor).toString(),
     };
   });
