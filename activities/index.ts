@@ -2,6 +2,7 @@ import type { LedgerDeps } from '../src/ledger/index.js';
 import { createLedgerActivities } from './ledger.js';
 import { createFinanceActivities } from './finance.js';
 import { createNotificationActivities } from './notifications.js';
+import { createEmailActivities } from './email.js';
 import { createCrmActivities } from './crm.js';
 import { createGrantActivities } from './grants.js';
 import { createConsumptionActivities } from './consumption.js';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLedgerActivities(deps),
     ...createFinanceActivities(deps),
     ...createNotificationActivities(deps),
+    ...createEmailActivities(deps),
     ...createCrmActivities(deps),
     ...createGrantActivities(deps),
     ...createConsumptionActivities(deps),

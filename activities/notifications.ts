@@ -8,6 +8,8 @@ import { webhookDeadLettered, webhookDeliveryFailures } from '../src/observabili
 import { externalCall } from '../src/observability/spans.js';
 import type { DeliveryRetryPolicy } from '../src/contracts/notifications.js';
 import { configured } from './failures.js';
+import { startPendingEmails } from '../src/email/fanout.js';
+import type { MailSender } from '../src/email/transport.js';
 
 /** What the outbox relay and webhook deliveries need; built by the notifications module (tests pass their own). */
 export interface NotificationDeps {
@@ -23,6 +25,8 @@ export interface NotificationDeps {
   expiringNoticeMs: number;
   /** Set when HubSpot is configured: accounts marked as changed get their sync workflow signalled. */
   crmSync?: { debounceSeconds: number; idleSeconds?: number | undefined } | undefined;
+  /** Set where customer mails are sent (the worker): queued mails get their delivery workflow started. */
+  email?: { sender: MailSender } | undefined;
 }
 
 const required = (deps: { notifications?: NotificationDeps | undefined }) => configured(deps.notifications, 'notifications');
@@ -34,6 +38,9 @@ export interface RelayRunResult {
   crmSignalled: number;
   /** Absent from results recorded before grant timers were relayed. */
   grantTimersSignalled?: number;
+  /** Absent from results recorded before customer email. */
+  emailsQueued?: number;
+  emailsStarted?: number;
 }
 
 export function createNotificationActivities(deps: { notifications?: NotificationDeps | undefined }) {
@@ -45,12 +52,15 @@ export function createNotificationActivities(deps: { notifications?: Notificatio
       const deliveriesStarted = await startPendingDeliveries(n, batch);
       const crmSignalled = n.crmSync === undefined ? 0 : await signalPendingCrmSyncs({ ...n, crmSync: n.crmSync }, batch);
       const grantTimersSignalled = await signalMarkedGrantTimers(n, batch);
+      const emailsStarted = n.email === undefined ? 0 : await startPendingEmails(n, batch);
       return {
         dispatched: dispatch.dispatched,
         deliveriesCreated: dispatch.deliveriesCreated,
         deliveriesStarted,
         crmSignalled,
         grantTimersSignalled,
+        emailsQueued: dispatch.emailsQueued,
+        emailsStarted,
       };
     },
 

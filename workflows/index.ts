@@ -7,6 +7,7 @@ export * from './finance/index.js';
 export * from './grants/index.js';
 export { outboxRelayLoopWorkflow, outboxRelayWorkflow } from './notifications/outbox-relay.js';
 export { webhookDeliveryWorkflow } from './notifications/webhook-delivery.js';
+export { emailDeliveryWorkflow } from './notifications/email-delivery.js';
 export * from './consumption/index.js';
 export * from './payments/index.js';
 export { crmAccountSyncWorkflow } from './crm/account-sync.js';

@@ -3,6 +3,7 @@ import { variable, port, positiveInt, postgresUrl, hostPort, type VariableSpec }
 import { areaVariables } from './variables-areas.js';
 import { securityVariables } from './variables-security.js';
 import { observabilityVariables, temporalTlsVariables } from './variables-operations.js';
+import { emailVariables } from './variables-email.js';
 
 export type { VariableSpec };
 
@@ -106,4 +107,5 @@ export const configVariables = {
   ...areaVariables,
   ...webUiVariables,
   ...securityVariables,
+  ...emailVariables,
 } as const;

@@ -27,6 +27,7 @@ export * from './payments.js';
 export const WORKFLOW_TYPES = {
   outboxRelay: 'outboxRelayWorkflow',
   webhookDelivery: 'webhookDeliveryWorkflow',
+  emailDelivery: 'emailDeliveryWorkflow',
   crmAccountSync: 'crmAccountSyncWorkflow',
   crmReconcile: 'crmReconcileWorkflow',
 } as const satisfies Record<string, keyof typeof workflows>;

@@ -15,3 +15,11 @@ export const webhookDeliveryWorkflowId = (deliveryId: string, replays: number) =
 
 /** The outbox relay loop of a task queue: one per deployment, whatever the number of workers. */
 export const outboxRelayLoopId = (taskQueue: string) => `${taskQueue}-outbox-relay`;
+
+/** One customer mail (issue 19): attempts with the webhook retry schedule until sent, refused for good, or too old. */
+export interface EmailDeliveryInput {
+  deliveryId: string;
+  retry: DeliveryRetryPolicy;
+}
+
+export const emailDeliveryWorkflowId = (deliveryId: string) => `email-delivery-${deliveryId}`;

@@ -9,6 +9,7 @@ import { secretsKeyOf } from '../auth/secret-box.js';
 import { createBalanceAlertObserver } from './balance-alerts.js';
 import { startOutboxWaker } from './outbox-waker.js';
 import { webhookTargetPolicy } from './service.js';
+import { createMailSender } from '../email/transport.js';
 
 /** The Schedule that started one relay run every OUTBOX_RELAY_INTERVAL_SECONDS before the loop; deleted at worker start. */
 export const OUTBOX_RELAY_SCHEDULE_ID = 'burndown-outbox-relay';
@@ -16,8 +17,8 @@ export const OUTBOX_RELAY_SCHEDULE_ID = 'burndown-outbox-relay';
 /**
  * Notifications, wired: the balance alert observer (balance.low and
  * balance.depleted written with the burn), the outbox relay loop and the
- * worker's LISTEN that wakes it, and what the relay and webhook delivery
- * activities need.
+ * worker's LISTEN that wakes it, and what the relay, webhook delivery and
+ * customer email activities need.
  */
 export function createNotificationsModule(core: Core) {
   const { config } = core;
@@ -26,6 +27,12 @@ export function createNotificationsModule(core: Core) {
     workflow: outboxRelayLoopWorkflow,
     settings: { intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS, maxPasses: LOOP_MAX_PASSES },
     replacesSchedule: OUTBOX_RELAY_SCHEDULE_ID,
+  };
+  // Customer mails (issue 19): SMTP, or the sandbox folder; said once at worker start, never with the password.
+  const mailSender = () => {
+    const sender = createMailSender(config);
+    core.logger.info({ email: sender.describe }, 'customer email goes to %s', sender.describe);
+    return sender;
   };
   return {
     observers: [
@@ -36,6 +43,7 @@ export function createNotificationsModule(core: Core) {
     /** The worker's LISTEN that wakes the relay loop whenever outbox events commit. */
     worker: () => startOutboxWaker(core, relayLoop),
     activities: (): NotificationDeps => ({
+      email: { sender: mailSender() },
       db: core.db,
       clock: core.clock,
       temporal: core.temporal,

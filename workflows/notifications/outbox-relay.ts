@@ -13,6 +13,7 @@ interface RelayTotals {
   deliveriesStarted: number;
   crmSignalled: number;
   grantTimersSignalled: number;
+  emailsStarted: number;
 }
 
 /**
@@ -22,7 +23,7 @@ interface RelayTotals {
  * the database commit and the Temporal call.
  */
 async function relayUntilShort(): Promise<RelayTotals> {
-  const total = { dispatched: 0, deliveriesStarted: 0, crmSignalled: 0, grantTimersSignalled: 0 };
+  const total = { dispatched: 0, deliveriesStarted: 0, crmSignalled: 0, grantTimersSignalled: 0, emailsStarted: 0 };
   for (let batch = 0; batch < 50; batch++) {
     const r = await relayOutbox(RELAY_BATCH);
     total.dispatched += r.dispatched;
@@ -31,11 +32,15 @@ async function relayUntilShort(): Promise<RelayTotals> {
     // Absent from results recorded before grant timers were relayed: read as 0, which keeps their replay.
     const grantTimersSignalled = r.grantTimersSignalled ?? 0;
     total.grantTimersSignalled += grantTimersSignalled;
+    // Likewise absent before customer email.
+    const emailsStarted = r.emailsStarted ?? 0;
+    total.emailsStarted += emailsStarted;
     if (
       r.dispatched < RELAY_BATCH &&
       r.deliveriesStarted < RELAY_BATCH &&
       r.crmSignalled < RELAY_BATCH &&
-      grantTimersSignalled < RELAY_BATCH
+      grantTimersSignalled < RELAY_BATCH &&
+      emailsStarted < RELAY_BATCH
     )
       break;
   }
