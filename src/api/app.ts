@@ -30,6 +30,7 @@ import { registerSubscriptionRoutes } from './routes/grants-subscriptions.js';
 import { registerTrialRoutes } from './routes/grants-trials.js';
 import { registerGrantRoutes } from './routes/grants.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
+import { registerEmailRoutes } from './routes/email.js';
 import { mountStripeWebhooks, registerPaymentRoutes } from './routes/payments.js';
 import { registerPriceOverrideRoutes } from './routes/pricing-overrides.js';
 import { registerPricingRoutes } from './routes/pricing.js';
@@ -56,6 +57,7 @@ const routeAreas = [
   registerTrialRoutes,
   registerPaymentRoutes,
   registerNotificationRoutes,
+  registerEmailRoutes,
   registerCrmRoutes,
   registerFinanceRoutes,
   registerAuditRoutes,

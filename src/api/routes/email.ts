@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { auditContextOf } from '../../audit/request-context.js';
+import { emailKinds } from '../../email/kinds.js';
+import { emailSettingsOf, setEmailSettings } from '../../email/settings.js';
+import type { DefineRoute } from '../route.js';
+import { accountIdParams, problemSchema } from '../schemas/common.js';
+
+const kind = z.enum(emailKinds);
+const recipient = z.strictObject({
+  email: z.email().max(254),
+  locale: z
+    .string()
+    .regex(/^[a-z]{2}(-[A-Za-z]{2,4})?$/, 'a language tag such as en, de or de-AT')
+    .default('en')
+    .meta({ description: 'Language of the mails: templates exist for en and de; any other falls back to en' }),
+});
+
+const settingsSchema = z
+  .object({
+    accountId: z.string(),
+    recipients: z.array(z.object({ email: z.string(), locale: z.string() })),
+    optOut: z.array(kind),
+    kinds: z.array(kind).meta({ description: 'Every kind of customer mail (docs/EMAIL.md)' }),
+  })
+  .meta({ id: 'EmailSettings' });
+
+export function registerEmailRoutes(define: DefineRoute): void {
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/email-settings',
+    summary: 'Customer email settings of an account',
+    description: 'Who gets the account’s mails (low balance, receipts, …) in which language, and which kinds the account turned off.',
+    tags: ['Email'],
+    scopes: ['admin', 'service', 'support', 'customer'],
+    access: { path: ['id'] },
+    params: accountIdParams,
+    responses: { 200: { description: 'Settings', schema: settingsSchema }, 404: { description: 'No such account', schema: problemSchema } },
+    handler: async ({ deps, params }) => ({ status: 200, body: await emailSettingsOf(deps.ledger, params.id) }),
+  });
+
+  define({
+    method: 'patch',
+    path: '/v1/accounts/{id}/email-settings',
+    summary: 'Set the customer email settings of an account',
+    description:
+      'Replaces the recipients, the opted-out kinds, or both (a field left out stays as it is; audited). An opt-out applies to every mail not yet sent, including mails already queued. Customer keys and session tokens manage their own account’s.',
+    tags: ['Email'],
+    scopes: ['admin', 'service', 'support', 'customer'],
+    access: { path: ['id'] },
+    params: accountIdParams,
+    body: z.strictObject({
+      recipients: z
+        .array(recipient)
+        .max(20)
+        .refine((list) => new Set(list.map((r) => r.email.toLowerCase())).size === list.length, 'each address at most once')
+        .optional(),
+      optOut: z.array(kind).max(emailKinds.length).optional(),
+    }),
+    example: { recipients: [{ email: 'billing@acme.com', locale: 'de' }], optOut: ['credits_expiring'] },
+    idempotent: true,
+    responses: { 200: { description: 'Saved', schema: settingsSchema }, 404: { description: 'No such account', schema: problemSchema } },
+    handler: async (ctx) => ({
+      status: 200,
+      body: await setEmailSettings(
+        ctx.deps.ledger,
+        {
+          accountId: ctx.params.id,
+          recipients: ctx.body.recipients,
+          optOut: ctx.body.optOut && [...new Set(ctx.body.optOut)],
+        },
+        auditContextOf(ctx),
+      ),
+    }),
+  });
+}
