@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NotificationDeps } from '../../activities/notifications.js';
 import type { LedgerDeps } from '../../src/ledger/context.js';
 import { deduct, issueGrant } from '../../src/ledger/index.js';
 import { createBalanceAlertObserver } from '../../src/notifications/balance-alerts.js';
@@ -12,6 +11,7 @@ import { call, useApi } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory, useTemporalWorker } from '../helpers/temporal.js';
 import { WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { testNotificationDeps } from '../helpers/notifications.js';
 
 const f = useLedgerFixture();
 // The receiver listens on 127.0.0.1: let it through, as WEBHOOK_ALLOW_PRIVATE_HOSTS does in development.
@@ -23,14 +23,8 @@ const t = useTemporalWorker(() => ({ ledger: f.deps, notifications: notification
 const receiver = new WebhookReceiver();
 
 // Short, explicit retry schedule: the same code path as the 3-day default.
-function notificationDeps(): NotificationDeps {
-  return {
-    db: f.deps.db,
-    clock: () => new Date(),
-    temporal: t.client,
-    taskQueue: t.taskQueue,
-    relayGraceSeconds: 300,
-    expiringNoticeMs: 3 * 86_400_000,
+const notificationDeps = () =>
+  testNotificationDeps(f.deps.db, t, {
     delivery: {
       timeoutMs: 2000,
       breakerFailures: BREAKER_FAILURES,
@@ -38,8 +32,7 @@ function notificationDeps(): NotificationDeps {
       target: { httpsOnly: false, allowPrivateHosts: ['127.0.0.1'] },
     },
     retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: MAX_AGE_MS },
-  };
-}
+  });
 
 beforeAll(() => receiver.start());
 afterAll(() => receiver.stop());
