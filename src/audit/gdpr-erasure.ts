@@ -33,6 +33,8 @@ export async function eraseAccount(db: Database, accountId: string, by: string, 
       await sql`update usage_events set properties = '{}'::jsonb where account_id = ${accountId} and properties <> '{}'::jsonb`.execute(tx);
       fields.push('usage_events.properties');
     }
+    await eraseEmailAddresses(tx, accountId);
+    fields.push('email_recipients', 'email_deliveries.recipient');
     await scrubAuditRows(tx, accountId);
     if (earlier) return { accountId, erasedAt: earlier.erased_at.toISOString(), fields: earlier.fields, alreadyErased: true };
     await tx.insertInto('gdpr_erasures').values({ account_id: accountId, requested_by: by, erased_at: at, fields }).execute();
@@ -51,7 +53,16 @@ export async function eraseAccount(db: Database, accountId: string, by: string, 
 }
 
 /** The fields of an audited document that can hold personal data (account names, metadata, descriptions, contacts). */
-const PERSONAL_FIELDS = ['name', 'metadata', 'description', 'domain', 'email', 'properties'];
+const PERSONAL_FIELDS = ['name', 'metadata', 'description', 'domain', 'email', 'recipients', 'properties'];
+
+/** The account's mail recipients go; its mail history keeps kind and status, not the address, and nothing unsent is sent. */
+async function eraseEmailAddresses(tx: Tx, accountId: string): Promise<void> {
+  await tx.deleteFrom('email_recipients').where('account_id', '=', accountId).execute();
+  await sql`update email_deliveries set recipient = 'erased:' || id,
+      status = case when status = 'pending' then 'cancelled' else status end,
+      completed_at = coalesce(completed_at, now())
+    where account_id = ${accountId} and recipient not like 'erased:%'`.execute(tx);
+}
 
 /**
  * The audit log keeps what was done, by whom and when; erasure removes the

@@ -192,7 +192,7 @@ describe('GDPR (R-A4)', () => {
     expect(erased.body).toMatchObject({
       accountId: a,
       alreadyErased: false,
-      fields: ['accounts.name', 'accounts.metadata', 'usage_events.properties'],
+      fields: ['accounts.name', 'accounts.metadata', 'usage_events.properties', 'email_recipients', 'email_deliveries.recipient'],
     });
     const account = await f.deps.db.selectFrom('accounts').select(['name', 'metadata']).where('id', '=', a).executeTakeFirstOrThrow();
     expect(account).toEqual({ name: '[erased]', metadata: {} });
@@ -213,7 +213,12 @@ describe('GDPR (R-A4)', () => {
       .where('action', '=', 'account.erase')
       .execute();
     expect(audit).toEqual([
-      { action: 'account.erase', after: { fields: ['accounts.name', 'accounts.metadata', 'usage_events.properties'] } },
+      {
+        action: 'account.erase',
+        after: {
+          fields: ['accounts.name', 'accounts.metadata', 'usage_events.properties', 'email_recipients', 'email_deliveries.recipient'],
+        },
+      },
     ]);
     expect(JSON.stringify(audit)).not.toContain('Jane');
   });

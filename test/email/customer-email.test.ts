@@ -222,3 +222,21 @@ describe('customer email (real SMTP server, real Temporal, real PostgreSQL)', ()
     expect(eml).toMatch(/text\/plain[\s\S]*text\/html/);
   });
 });
+
+describe('customer email and GDPR erasure', () => {
+  it('erasure removes the recipients, the addresses in the mail history and in the audit log', async () => {
+    const acct = await newAccount(f.deps);
+    const to = `erase-${acct}@acme.test`;
+    await setEmail(acct, { recipients: [{ email: to, locale: 'en' }] });
+    await purchase(acct, `pur_${acct}_erase`);
+    await relay('erase');
+    expect(await settle(acct)).toEqual(['sent']);
+    expect((await call(api, 'POST', `/v1/accounts/${acct}/erasure`)).status).toBe(200);
+
+    expect((await call(api, 'GET', `/v1/accounts/${acct}/email-settings`)).body).toMatchObject({ recipients: [] });
+    const [mail] = await mailsOf(acct);
+    expect(mail).toMatchObject({ status: 'sent', kind: 'purchase_receipt', recipient: `erased:${mail!.id}` });
+    const audit = await call(api, 'GET', `/v1/audit?accountId=${acct}&action=email_settings.set`);
+    expect(JSON.stringify(audit.body)).not.toContain(to);
+  });
+});

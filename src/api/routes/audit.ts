@@ -164,7 +164,7 @@ export function registerAuditRoutes(define: DefineRoute): void {
     path: '/v1/accounts/{id}/erasure',
     summary: 'GDPR erasure of an account’s personal data',
     description:
-      'Removes the account’s name, metadata and usage-event properties. Ledger rows stay, pseudonymous (retention: DATA_RETENTION_YEARS), and the hash chain still verifies. A second call changes nothing.',
+      'Removes the account’s name, metadata, usage-event properties and email addresses (recipients; sent mails keep kind and status). Ledger rows stay, pseudonymous (retention: DATA_RETENTION_YEARS), and the hash chain still verifies. A second call changes nothing.',
     tags: ['Audit'],
     scopes: ['admin', 'support'],
     access: { path: ['id'] },
