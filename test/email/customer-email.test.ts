@@ -147,6 +147,11 @@ describe('customer email (real SMTP server, real Temporal, real PostgreSQL)', ()
     expect((await settle(acct)).sort()).toEqual(['gone', 'sent']);
     expect(smtp.to(to)).toHaveLength(1);
     expect((await mailsOf(acct)).map((d) => d.status).sort()).toEqual(['cancelled', 'sent']);
+    const cancelled = await call(api, 'GET', `/v1/accounts/${acct}/email-deliveries?status=cancelled`, { key: customer });
+    expect(cancelled.body!.data).toEqual([
+      expect.objectContaining({ kind: 'purchase_receipt', recipient: to, status: 'cancelled', attempts: 0 }),
+    ]);
+    expect((await call(api, 'GET', `/v1/accounts/${acct}/email-deliveries`, { key: other })).status).toBe(404);
 
     const audit = await call(api, 'GET', `/v1/audit?accountId=${acct}&action=email_settings.set`);
     expect(audit.status).toBe(200);
@@ -177,6 +182,8 @@ describe('customer email (real SMTP server, real Temporal, real PostgreSQL)', ()
     expect((await mailsOf(acct)).find((d) => d.id === down.id)!.last_error).toMatch(/ECONNECTION|ESOCKET/);
     await smtp.start();
     expect(await t.client.workflow.getHandle(emailDeliveryWorkflowId(down.id)).result()).toBe('sent');
+    const listed = await call(api, 'GET', `/v1/accounts/${acct}/email-deliveries`);
+    expect(listed.body!.data.map((d: { status: string; attempts: number }) => d.status)).toEqual(['sent', 'sent']);
     expect(smtp.to(to)).toHaveLength(2);
     expect(new Set(smtp.to(to).map((m) => m.parsed.messageId)).size).toBe(2);
   });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { auditContextOf } from '../../audit/request-context.js';
 import { emailKinds } from '../../email/kinds.js';
+import { listEmailDeliveries } from '../../email/deliveries.js';
 import { emailSettingsOf, setEmailSettings } from '../../email/settings.js';
+import { requireAccount } from '../../ledger/index.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, problemSchema } from '../schemas/common.js';
 
@@ -23,6 +25,22 @@ const settingsSchema = z
     kinds: z.array(kind).meta({ description: 'Every kind of customer mail (docs/EMAIL.md)' }),
   })
   .meta({ id: 'EmailSettings' });
+
+const deliverySchema = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    kind,
+    recipient: z.string(),
+    locale: z.string(),
+    status: z.enum(['pending', 'sent', 'failed', 'cancelled']),
+    attempts: z.number().int(),
+    lastError: z.string().nullable().meta({ description: 'The SMTP error of the last failed attempt (code, reply)' }),
+    createdAt: z.string(),
+    lastAttemptAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+  })
+  .meta({ id: 'EmailDelivery' });
 
 export function registerEmailRoutes(define: DefineRoute): void {
   define({
@@ -71,5 +89,29 @@ export function registerEmailRoutes(define: DefineRoute): void {
         auditContextOf(ctx),
       ),
     }),
+  });
+
+  define({
+    method: 'get',
+    path: '/v1/accounts/{id}/email-deliveries',
+    summary: 'Customer mails of an account',
+    description:
+      'The latest mails, newest first: kind, recipient, status (`pending`, `sent`, `failed`: refused for good or given up, `cancelled`: opted out or recipient removed before sending), attempts and the last SMTP error.',
+    tags: ['Email'],
+    scopes: ['admin', 'service', 'support', 'customer'],
+    access: { path: ['id'] },
+    params: accountIdParams,
+    query: z.strictObject({
+      status: z.enum(['pending', 'sent', 'failed', 'cancelled']).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    }),
+    responses: {
+      200: { description: 'Mails', schema: z.strictObject({ data: z.array(deliverySchema) }) },
+      404: { description: 'No such account', schema: problemSchema },
+    },
+    handler: async ({ deps, params, query }) => {
+      await requireAccount(deps.ledger.db, params.id);
+      return { status: 200, body: await listEmailDeliveries(deps.ledger.db, { accountId: params.id, ...query }) };
+    },
   });
 }
