@@ -27,6 +27,7 @@ import { registerDisputeRoutes } from './routes/disputes.js';
 import { registerFinanceRoutes } from './routes/finance.js';
 import { registerApprovalRoutes } from './routes/grants-approvals.js';
 import { registerSubscriptionRoutes } from './routes/grants-subscriptions.js';
+import { registerPlanRoutes } from './routes/grants-plans.js';
 import { registerTrialRoutes } from './routes/grants-trials.js';
 import { registerGrantRoutes } from './routes/grants.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
@@ -53,6 +54,7 @@ const routeAreas = [
   registerPriceOverrideRoutes,
   registerGrantRoutes,
   registerApprovalRoutes,
+  registerPlanRoutes,
   registerSubscriptionRoutes,
   registerTrialRoutes,
   registerPaymentRoutes,

@@ -52,6 +52,13 @@ export interface ResolvedPlan {
   amount: string;
   period: { unit: 'day' | 'month' | 'year'; count: number };
   rollover: RolloverRule;
+  /**
+   * Charged at every period start before the allotment (exact money: the
+   * amount in the currency's minor units, e.g. "45.00" USD). Optional: plans
+   * of 2026-01, and the inputs of subscriptions started on them, have none;
+   * absent, null or zero is never charged.
+   */
+  price?: { amount: string; currency: string } | null;
 }
 export interface ResolvedTrial {
   trialId: string;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { AmountFormatError, formatMoney, parseMoney } from '../money/amount.js';
 import type { ResolvedPlan, ResolvedTrial } from '../contracts/grants.js';
 
 const amount = z.string().regex(/^\d{1,19}(\.\d+)?$/, 'a decimal string');
@@ -16,6 +17,8 @@ const planSchema = z.object({
   amount,
   period: z.object({ unit: z.enum(['day', 'month', 'year']), count: z.number().int().min(1) }),
   rollover,
+  /** Charged at every period start (2026-12 on); a plan without one (2026-01) is never charged. */
+  price: z.object({ amount, currency: z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as USD') }).optional(),
 });
 const trialSchema = z.object({
   description: z.string(),
@@ -35,6 +38,35 @@ const fileSchema = z.object({
 });
 export type PlanFile = z.output<typeof fileSchema>;
 
+export interface PlanVersionView {
+  version: string;
+  description: string | null;
+  plans: {
+    planId: string;
+    description: string;
+    creditType: string;
+    amount: string;
+    period: ResolvedPlan['period'];
+    rollover: ResolvedPlan['rollover'];
+    price: { amount: string; currency: string } | null;
+  }[];
+}
+
+/**
+ * A plan's price as exact money: the currency upper-cased and the amount in
+ * exactly its minor units ("45" → "45.00" USD); more decimals than the
+ * currency has is an error in the file, never a rounding.
+ */
+function exactPrice(file: string, planId: string, price: { amount: string; currency: string }) {
+  try {
+    const money = parseMoney(price.amount, price.currency);
+    return formatMoney(money.minor, money.currency);
+  } catch (error) {
+    if (error instanceof AmountFormatError) throw new Error(`plans/${file}: plan ${planId} price: ${error.message}`);
+    throw error;
+  }
+}
+
 /** The versioned plan files (plans/<version>.yaml), validated; read when asked, never at import. */
 export class PlanCatalog {
   private constructor(private readonly versions: ReadonlyMap<string, PlanFile>) {}
@@ -46,6 +78,7 @@ export class PlanCatalog {
       .sort()) {
       const file = fileSchema.parse(parse(readFileSync(new URL(name, dir), 'utf8')));
       if (`${file.version}.yaml` !== name) throw new Error(`plans/${name} declares version ${file.version}`);
+      for (const [id, plan] of Object.entries(file.plans)) if (plan.price) plan.price = exactPrice(name, id, plan.price);
       versions.set(file.version, file);
     }
     return new PlanCatalog(versions);
@@ -89,7 +122,36 @@ export class PlanCatalog {
   plan(planId: string, version = this.latestVersion()): ResolvedPlan {
     const plan = this.versions.get(version)?.plans[planId];
     if (!plan) throw new NotFoundError('plan', `${planId}@${version}`);
-    return { ref: { planId, version }, creditType: plan.creditType, amount: plan.amount, period: plan.period, rollover: plan.rollover };
+    return {
+      ref: { planId, version },
+      creditType: plan.creditType,
+      amount: plan.amount,
+      period: plan.period,
+      rollover: plan.rollover,
+      ...(plan.price && { price: plan.price }),
+    };
+  }
+
+  /** Every version with its plans, oldest first: what a pricing page shows. */
+  listVersions(): PlanVersionView[] {
+    return this.versionIds().map((version) => {
+      const file = this.versions.get(version)!;
+      return {
+        version,
+        description: file.description ?? null,
+        plans: Object.entries(file.plans)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([planId, p]) => ({
+            planId,
+            description: p.description,
+            creditType: p.creditType,
+            amount: p.amount,
+            period: p.period,
+            rollover: p.rollover,
+            price: p.price ?? null,
+          })),
+      };
+    });
   }
 
   trial(trialId: string, version = this.latestVersion()): ResolvedTrial {

@@ -16,6 +16,8 @@ beforeAll(() => {
   f.clock.set(new Date());
 });
 
+/** The unpriced plans: this file tests the subscription lifecycle; charging is in paid-subscriptions.test.ts. */
+const V = '2026-01';
 const base = (acct: string) => `/v1/accounts/${acct}/subscriptions`;
 const key = () => `k-${randomBytes(6).toString('hex')}`;
 /** PATCH and DELETE are idempotent too; call() only adds the header to POSTs. */
@@ -31,7 +33,7 @@ async function planGrants(acct: string) {
     .execute();
 }
 
-async function subscribe(acct: string, body: Record<string, unknown> = { planId: 'team' }) {
+async function subscribe(acct: string, body: Record<string, unknown> = { planId: 'team', planVersion: V }) {
   const res = await call(api, 'POST', base(acct), { body });
   expect(res.status, res.text).toBe(201);
   return res.body!;
@@ -41,7 +43,7 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
   it('starts a subscription: 201 with its state and first allotment; the same Idempotency-Key names the same subscription', async () => {
     const acct = await newAccount(f.deps);
     const idempotencyKey = key();
-    const res = await call(api, 'POST', base(acct), { body: { planId: 'team' }, idempotencyKey });
+    const res = await call(api, 'POST', base(acct), { body: { planId: 'team', planVersion: V }, idempotencyKey });
     expect(res.status, res.text).toBe(201);
     const state = res.body!;
     expect(state).toMatchObject({
@@ -64,10 +66,10 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
 
     // The stored response replays; and if it was lost (the process died after the start), the handler
     // runs again and finds the same subscription and workflow: still one subscription, one allotment.
-    const replay = await call(api, 'POST', base(acct), { body: { planId: 'team' }, idempotencyKey });
+    const replay = await call(api, 'POST', base(acct), { body: { planId: 'team', planVersion: V }, idempotencyKey });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     await f.deps.db.deleteFrom('idempotency_keys').where('key', '=', idempotencyKey).execute();
-    const rerun = await call(api, 'POST', base(acct), { body: { planId: 'team' }, idempotencyKey });
+    const rerun = await call(api, 'POST', base(acct), { body: { planId: 'team', planVersion: V }, idempotencyKey });
     expect(rerun.status).toBe(201);
     expect(rerun.body).toMatchObject({ subscriptionId: state.subscriptionId, currentGrantId: state.currentGrantId });
     expect(await planGrants(acct)).toHaveLength(1);
@@ -93,9 +95,9 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
   it('refuses an unknown plan, version or a start in the past with field errors, and starts nothing', async () => {
     const acct = await newAccount(f.deps);
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ planId: 'platinum' }, 'planId', /no plan platinum in version 2026-01; there are: enterprise, starter, team/],
+      [{ planId: 'platinum', planVersion: V }, 'planId', /no plan platinum in version 2026-01; there are: enterprise, starter, team/],
       [{ planId: 'team', planVersion: '1999-01' }, 'planVersion', /no plan version 1999-01; versions: .*2026-01/],
-      [{ planId: 'team', startAt: '2020-01-01T00:00:00Z' }, 'startAt', /now or later/],
+      [{ planId: 'team', planVersion: V, startAt: '2020-01-01T00:00:00Z' }, 'startAt', /now or later/],
       [{ planId: 'team', planVersion: 'latest' }, 'planVersion', /plan version such as/],
       [{}, 'planId', /./],
     ];
@@ -105,21 +107,21 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
       expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
       expect(res.body!.errors).toEqual([expect.objectContaining({ path, message: expect.stringMatching(message) })]);
     }
-    expect((await call(api, 'POST', base('acct_nobody'), { body: { planId: 'team' } })).status).toBe(404);
+    expect((await call(api, 'POST', base('acct_nobody'), { body: { planId: 'team', planVersion: V } })).status).toBe(404);
     expect((await call(api, 'GET', base(acct))).body!.data).toEqual([]);
   });
 
   it('changes the plan next period or now, pauses and resumes through the workflow’s Updates', async () => {
     const acct = await newAccount(f.deps);
-    const { subscriptionId } = await subscribe(acct, { planId: 'starter' });
+    const { subscriptionId } = await subscribe(acct, { planId: 'starter', planVersion: V });
     const url = `${base(acct)}/${subscriptionId}`;
 
-    const next = await call(api, 'PATCH', url, { body: { planId: 'team' }, ...idem() });
+    const next = await call(api, 'PATCH', url, { body: { planId: 'team', planVersion: V }, ...idem() });
     expect(next.status, next.text).toBe(200);
     expect(next.body).toMatchObject({ plan: { planId: 'starter' }, pendingPlan: { planId: 'team', version: '2026-01' } });
     expect(next.body!.upcoming.map((u: { amount: string }) => u.amount)).toEqual(['5000', '5000', '5000']);
 
-    const now = await call(api, 'PATCH', url, { body: { planId: 'enterprise', effective: 'now' }, ...idem() });
+    const now = await call(api, 'PATCH', url, { body: { planId: 'enterprise', planVersion: V, effective: 'now' }, ...idem() });
     expect(now.body).toMatchObject({ plan: { planId: 'enterprise' }, pendingPlan: null });
     // Prorated: (20,000 − 1,000) × the rest of the period, a little under 19,000.00.
     const prorated = (await planGrants(acct)).filter((g) => g.metadata.prorated === 'true');
@@ -132,10 +134,10 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
     expect(resumed.body).toMatchObject({ status: 'active' });
     expect(resumed.body!.upcoming).toHaveLength(3);
 
-    const both = await call(api, 'PATCH', url, { body: { planId: 'team', paused: true }, ...idem() });
+    const both = await call(api, 'PATCH', url, { body: { planId: 'team', planVersion: V, paused: true }, ...idem() });
     expect(both.status).toBe(400);
     expect(both.body!.errors[0].path).toBe('planId');
-    const unknown = await call(api, 'PATCH', url, { body: { planId: 'platinum' }, ...idem() });
+    const unknown = await call(api, 'PATCH', url, { body: { planId: 'platinum', planVersion: V }, ...idem() });
     expect(unknown.status).toBe(400);
     expect(unknown.body!.errors[0].path).toBe('planId');
     const noKey = await call(api, 'PATCH', url, { body: { paused: true }, idempotencyKey: null });
@@ -154,7 +156,7 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
     // Refused by the Update validator of the running workflow.
     for (const [method, body] of [
       ['PATCH', { paused: true }],
-      ['PATCH', { planId: 'starter', effective: 'now' }],
+      ['PATCH', { planId: 'starter', planVersion: V, effective: 'now' }],
       ['DELETE', { at: 'now' }],
     ] as const) {
       const refused = await call(api, method, urlA, { body, ...idem() });
@@ -189,7 +191,7 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
       otherCustomer: await api.key(['customer'], other),
       boundService: await api.key(['service'], other),
     };
-    const started = await call(api, 'POST', base(acct), { key: keys.support, body: { planId: 'starter' } });
+    const started = await call(api, 'POST', base(acct), { key: keys.support, body: { planId: 'starter', planVersion: V } });
     expect(started.status).toBe(201);
     const url = `${base(acct)}/${started.body!.subscriptionId}`;
     expect((await call(api, 'PATCH', url, { key: keys.service, body: { paused: true }, ...idem() })).status).toBe(200);
@@ -197,7 +199,7 @@ describe('subscriptions over HTTP (real API, PostgreSQL and Temporal dev server)
       expect((await call(api, 'GET', url, { key: reader })).status).toBe(200);
       expect((await call(api, 'GET', base(acct), { key: reader })).body!.data).toHaveLength(1);
     }
-    expect((await call(api, 'POST', base(acct), { key: keys.finance, body: { planId: 'starter' } })).status).toBe(403);
+    expect((await call(api, 'POST', base(acct), { key: keys.finance, body: { planId: 'starter', planVersion: V } })).status).toBe(403);
     expect((await call(api, 'PATCH', url, { key: keys.customer, body: { paused: false }, ...idem() })).status).toBe(403);
     expect((await call(api, 'DELETE', url, { key: keys.finance, ...idem() })).status).toBe(403);
     // Another account's keys: the subscription does not exist for them.

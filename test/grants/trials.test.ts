@@ -111,7 +111,7 @@ describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
   it('converts into the configured plan at the trial end: a subscription anchored there, listed on the account', async () => {
     const t0 = await t.syncClock();
     const acct = await newAccount(f.deps);
-    const res = await call(api, 'POST', `/v1/accounts/${acct}/trials`, { body: { trialId: 'team-trial' } });
+    const res = await call(api, 'POST', `/v1/accounts/${acct}/trials`, { body: { trialId: 'team-trial', planVersion: '2026-01' } });
     expect(res.status, res.text).toBe(201);
     const endsAt = t0.getTime() + 14 * DAY;
     await t.env.sleep(15 * DAY);
@@ -159,7 +159,7 @@ describe('trials (HTTP + time-skipping Temporal + PostgreSQL)', () => {
     const res = await call(api, 'POST', `/v1/accounts/${acct}/trials`, { body: { trialId: 'forever' } });
     expect(res.status).toBe(400);
     expect(res.body!.errors).toEqual([
-      expect.objectContaining({ path: 'trialId', message: 'no trial forever in version 2026-01; there are: default, team-trial' }),
+      expect.objectContaining({ path: 'trialId', message: 'no trial forever in version 2026-12; there are: default, team-trial' }),
     ]);
     const customer = await api.key(['customer'], acct);
     expect((await call(api, 'POST', `/v1/accounts/${acct}/trials`, { key: customer, body: { trialId: 'default' } })).status).toBe(403);
