@@ -5,6 +5,13 @@ import { isTransientStripeError, PaymentDeclinedError } from '../src/payments/ga
 import { fulfilPurchase, findPurchase } from '../src/payments/purchases.js';
 import { chargeRecharge, failRecharge, notifyRechargeAction, planRecharge, settleAbandonedIntent } from '../src/payments/recharge.js';
 import { dispatchDueRecharges } from '../src/payments/recharge-trigger.js';
+import {
+  failSubscriptionCharge,
+  issuePaidAllotment,
+  reserveSubscriptionCharge,
+  type SubscriptionChargeInput,
+} from '../src/payments/subscription-charges.js';
+import type { AllotmentInput } from '../src/grants/subscriptions.js';
 import { applyMoneyRefund, reinstatePurchaseCredits, reversePurchaseCredits } from '../src/payments/refunds.js';
 import { configured, mapFailures, toActivityFailure } from './failures.js';
 
@@ -36,34 +43,63 @@ function classify(error: unknown): never {
 
 /** Payment activities over PaymentsDeps (ledger, Stripe gateway, catalog) and a recharge starter. */
 export function createPaymentActivities(deps: { payments?: PaymentActivityDeps | undefined }) {
+  /**
+   * One off-session charge of a reserved purchase, its outcome sorted for the
+   * workflow: succeeded or processing, requires_action (3-D Secure), or a
+   * failure (see classify). `count` records the outcome's metric.
+   */
+  async function chargeOffSession(
+    input: { purchaseId: string; idempotencyKey: string },
+    count: (labels: { outcome: string }) => void,
+  ): Promise<{ status: string; paymentIntentId: string }> {
+    try {
+      const result = await chargeRecharge(required(deps), input);
+      if ('noPaymentMethod' in result) {
+        count({ outcome: 'no_payment_method' });
+        throw ApplicationFailure.create({
+          message: 'the customer has no saved payment method',
+          type: 'no_payment_method',
+          nonRetryable: true,
+        });
+      }
+      count({ outcome: result.status === 'succeeded' ? 'succeeded' : 'processing' });
+      return { status: result.status, paymentIntentId: result.id };
+    } catch (error) {
+      if (error instanceof ApplicationFailure) throw error;
+      // Off-session confirmation that needs 3-D Secure: the customer must act.
+      if (error instanceof PaymentDeclinedError && error.requiresAction && error.paymentIntentId) {
+        count({ outcome: 'requires_action' });
+        return { status: 'requires_action', paymentIntentId: error.paymentIntentId };
+      }
+      count({ outcome: error instanceof PaymentDeclinedError ? 'declined' : 'error' });
+      return classify(error);
+    }
+  }
+
   return {
     async planRecharge(input: { accountId: string; creditType: string; workflowId: string; roundKey: string }) {
       return mapFailures(planRecharge(required(deps), input));
     },
 
     async chargeRecharge(input: { purchaseId: string; idempotencyKey: string }): Promise<{ status: string; paymentIntentId: string }> {
-      try {
-        const result = await chargeRecharge(required(deps), input);
-        if ('noPaymentMethod' in result) {
-          rechargeOutcomes.inc({ outcome: 'no_payment_method' });
-          throw ApplicationFailure.create({
-            message: 'the customer has no saved payment method',
-            type: 'no_payment_method',
-            nonRetryable: true,
-          });
-        }
-        rechargeOutcomes.inc({ outcome: result.status === 'succeeded' ? 'succeeded' : 'processing' });
-        return { status: result.status, paymentIntentId: result.id };
-      } catch (error) {
-        if (error instanceof ApplicationFailure) throw error;
-        // Off-session confirmation that needs 3-D Secure: the customer must act.
-        if (error instanceof PaymentDeclinedError && error.requiresAction && error.paymentIntentId) {
-          rechargeOutcomes.inc({ outcome: 'requires_action' });
-          return { status: 'requires_action', paymentIntentId: error.paymentIntentId };
-        }
-        rechargeOutcomes.inc({ outcome: error instanceof PaymentDeclinedError ? 'declined' : 'error' });
-        return classify(error);
-      }
+      return chargeOffSession(input, (labels) => rechargeOutcomes.inc(labels));
+    },
+
+    /** A subscription period's charge: the same off-session charge as a recharge's, with its outcomes sorted the same way. */
+    async chargeSubscription(input: { purchaseId: string; idempotencyKey: string }): Promise<{ status: string; paymentIntentId: string }> {
+      return chargeOffSession(input, () => {});
+    },
+
+    async reserveSubscriptionCharge(input: SubscriptionChargeInput) {
+      return mapFailures(reserveSubscriptionCharge(required(deps), input));
+    },
+
+    async issuePaidAllotment(input: AllotmentInput & { purchaseId: string; paymentIntentId: string }) {
+      return mapFailures(issuePaidAllotment(required(deps), input));
+    },
+
+    async failSubscriptionCharge(input: Parameters<typeof failSubscriptionCharge>[1]): Promise<void> {
+      await failSubscriptionCharge(required(deps), input);
     },
 
     async fulfilPurchase(input: { purchaseId: string; paymentIntentId: string }): Promise<{ grantId: string | null }> {

@@ -42,6 +42,8 @@ import * as outboxNotify from './2026-11-30T121000_outbox_notify.js';
 import * as customerEmail from './2026-11-30T130000_customer_email.js';
 import * as crmTimelineUpsell from './2026-11-30T132000_crm_timeline_upsell.js';
 import * as ledgerExecuteSequence from './2026-11-30T133000_ledger_execute_sequence.js';
+// Paid subscriptions (issue 18): purchases of origin subscription
+import * as subscriptionPurchases from './2026-11-30T134000_subscription_purchases.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -85,4 +87,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T130000_customer_email': customerEmail,
   '2026-11-30T132000_crm_timeline_upsell': crmTimelineUpsell,
   '2026-11-30T133000_ledger_execute_sequence': ledgerExecuteSequence,
+  '2026-11-30T134000_subscription_purchases': subscriptionPurchases,
 };

@@ -127,6 +127,11 @@ export const areaVariables = {
     '30m,2h,12h',
     'Waits between auto-recharge attempts after a declined or failed payment; after the last one the recharge gives up.',
   ),
+  SUBSCRIPTION_GRACE_DAYS: variable(
+    z.coerce.number().int().min(0).max(60).default(7),
+    '3',
+    'How long a paid subscription keeps trying after its period charge first fails (attempts at the RECHARGE_RETRY_DELAYS, and a last one when the grace ends) before it is paused and subscription.payment_failed goes out. The allotment is issued only once paid.',
+  ),
   RECHARGE_SCAN_INTERVAL_SECONDS: variable(
     positiveInt.default(300),
     '60',

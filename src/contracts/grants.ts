@@ -91,6 +91,20 @@ export interface UpcomingAllotment {
   creditType: string;
   plan: PlanRef;
 }
+/** The current period's charge of a paid subscription (absent for plans that are not charged). */
+export interface SubscriptionPayment {
+  /** `past_due`: a charge failed and the subscription is still trying (no allotment yet); `failed`: given up, paused. */
+  status: 'pending' | 'paid' | 'past_due' | 'failed';
+  purchaseId: string;
+  amount: { amount: string; currency: string };
+  /** While past due: when the last attempt is made and, unpaid, the subscription pauses. */
+  graceEndsAt: string | null;
+}
+/** A paid subscription's dunning: RECHARGE_RETRY_DELAYS and SUBSCRIPTION_GRACE_DAYS, fixed when it starts. */
+export interface SubscriptionBilling {
+  retryDelaysMs: number[];
+  graceMs: number;
+}
 export interface SubscriptionState {
   subscriptionId: string;
   accountId: string;
@@ -102,6 +116,8 @@ export interface SubscriptionState {
   periodEnd: string;
   currentGrantId: string | null;
   upcoming: UpcomingAllotment[];
+  /** The current period's charge; absent for a plan that is not charged. */
+  payment?: SubscriptionPayment;
 }
 export const changeSubscriptionPlanUpdate = defineUpdate<SubscriptionState, [SubscriptionChangeInput]>('changeSubscriptionPlan');
 export const pauseSubscriptionUpdate = defineUpdate<SubscriptionState, [SubscriptionPauseInput]>('pauseSubscription');

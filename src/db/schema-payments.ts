@@ -5,7 +5,7 @@ type Int8Default = ColumnType<bigint, bigint | number | undefined, bigint>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
-export type PurchaseOrigin = 'purchase' | 'recharge';
+export type PurchaseOrigin = 'purchase' | 'recharge' | 'subscription';
 export type PurchaseStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'refunded' | 'partially_refunded';
 export type PaymentFlag = 'recharge_failed' | 'disputed';
 

@@ -8,6 +8,7 @@ import {
   trialGrantIssuedUpdate,
   trialStateQuery,
   trialWorkflowId,
+  type SubscriptionBilling,
   type SubscriptionCancelInput,
   type SubscriptionState,
   type TrialState,
@@ -19,9 +20,15 @@ import { trialWorkflow } from '../../workflows/grants/trial.js';
 import { planCatalog } from './plans.js';
 import type { GrantsServiceDeps } from './service.js';
 import { findSubscription, listSubscriptions, recordSubscription, subscriptionIdFor } from './subscription-records.js';
+import { parseRetryDelays } from '../payments/module.js';
 import { queryState, runSubscriptionUpdate, settledState, startOnce } from './workflow-calls.js';
 
 const DAY_MS = 86_400_000;
+
+/** A paid subscription's dunning, from the configuration, fixed in its workflow's input when it starts. */
+function billingOf(config: GrantsServiceDeps['config']): SubscriptionBilling {
+  return { retryDelaysMs: parseRetryDelays(config.RECHARGE_RETRY_DELAYS), graceMs: config.SUBSCRIPTION_GRACE_DAYS * DAY_MS };
+}
 /** A start a little in the past is clock skew; further back would replay missed periods, so it is refused. */
 const START_SLACK_MS = 5 * 60_000;
 const START_HORIZON_MS = 366 * DAY_MS;
@@ -56,7 +63,14 @@ export async function startSubscription(
     createdBy: origin.actor,
   });
   const { handle } = await startOnce(deps, subscriptionWorkflow, subscriptionWorkflowId(subscriptionId), [
-    { subscriptionId, accountId, anchor: anchorIso, plan, expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS },
+    {
+      subscriptionId,
+      accountId,
+      anchor: anchorIso,
+      plan,
+      expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS,
+      billing: billingOf(deps.config),
+    },
   ]);
   const state = await settledState(handle, subscriptionAllotmentSettledUpdate, subscriptionStateQuery, 'subscription', subscriptionId);
   return { subscriptionId, state };
@@ -140,6 +154,7 @@ export async function startTrial(
       startedAt: deps.ledger.clock().toISOString(),
       expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS,
       subscriptionId: subscriptionIdFor(accountId, `trial:${trial.trialId}`),
+      billing: billingOf(deps.config),
     },
   ]);
   const state = await settledState(handle, trialGrantIssuedUpdate, trialStateQuery, 'trial', trial.trialId);

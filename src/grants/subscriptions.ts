@@ -38,6 +38,8 @@ export interface AllotmentInput {
   expiresAt: string;
   /** The workflow's instant. */
   at: string;
+  /** A paid period: the charge's purchase, and its money as the grant's cost basis (revenue recognition). */
+  payment?: { purchaseId: string; costBasis: { amount: string; currency: string } } | undefined;
 }
 
 /** Issues a period's plan allotment; idempotent by `plan:<subscription>:<period>`. */
@@ -52,11 +54,13 @@ export async function issuePlanAllotment(ledger: LedgerDeps, input: AllotmentInp
       effectiveAt: new Date(input.effectiveAt),
       expiresAt: new Date(input.expiresAt),
       externalRef: `plan:${input.subscriptionId}:${input.periodIndex}`,
+      ...(input.payment && { costBasis: input.payment.costBasis }),
       metadata: {
         subscriptionId: input.subscriptionId,
         planId: input.plan.ref.planId,
         planVersion: input.plan.ref.version,
         period: String(input.periodIndex),
+        ...(input.payment && { purchase_id: input.payment.purchaseId }),
       },
     },
     {

@@ -76,6 +76,22 @@ export const eventCatalog = {
     description: 'An automatic recharge could not be paid (declined card, no payment method, …).',
     payload: z.looseObject({ creditType: z.string(), reason: z.string().optional(), purchaseId: z.string().optional() }),
   },
+  'subscription.payment_failed': {
+    version: 1,
+    description:
+      'A paid subscription’s period charge failed through the grace period (SUBSCRIPTION_GRACE_DAYS, attempts at RECHARGE_RETRY_DELAYS): the subscription is paused and the period’s allotment was not issued. Resuming it charges again at the next period.',
+    payload: z.object({
+      subscriptionId: z.string(),
+      purchaseId: z.string(),
+      planId: z.string(),
+      planVersion: z.string(),
+      periodIndex: z.number().int(),
+      amount: money,
+      reason: z.string(),
+      attempts: z.number().int(),
+      paused: z.literal(true),
+    }),
+  },
   'dispute.opened': {
     version: 1,
     description:

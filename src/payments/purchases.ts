@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Database } from '../db/database.js';
+import type { Database, Tx } from '../db/database.js';
 import type { CreditType } from '../db/schema.js';
 import type { Purchase, PurchaseOrigin } from '../db/schema-payments.js';
 import { fromUnits, getCreditType, toUnits } from '../ledger/index.js';
@@ -224,6 +224,16 @@ export async function fulfilPurchase(
     return current;
   });
   return purchaseView(creditType, updated);
+}
+
+/** The same inside a caller's transaction (a final failure written with its consequences). */
+export async function failPendingPurchase(tx: Tx, purchaseId: string, reason: string, now: Date): Promise<void> {
+  await tx
+    .updateTable('purchases')
+    .set({ status: 'failed', failure_reason: reason, updated_at: now })
+    .where('id', '=', purchaseId)
+    .where('status', 'in', ['pending', 'requires_action'])
+    .execute();
 }
 
 /** A pending purchase whose payment failed (declined card, payment_intent.payment_failed). Never touches a paid one. */

@@ -8,7 +8,7 @@ import { ensureCustomer } from './customers.js';
 import { gatewayFor, type PaymentsDeps } from './deps.js';
 import { flagAccount } from './flags.js';
 import type { PaymentIntentView } from './gateway.js';
-import { findPurchase, purchaseIdFrom, quote, requireBundle } from './purchases.js';
+import { failPendingPurchase, findPurchase, purchaseIdFrom, quote, requireBundle } from './purchases.js';
 
 export type RechargePlan =
   | { kind: 'skip'; reason: 'disabled' | 'paused' | 'above_threshold' | 'cap_reached' }
@@ -118,7 +118,10 @@ export async function planRecharge(
   });
 }
 
-/** Charges a reserved recharge off-session with the saved card. The caller's idempotency key names the workflow and attempt. */
+/**
+ * Charges a reserved recharge (or a subscription's period) off-session with the
+ * saved card. The caller's idempotency key names the workflow and attempt.
+ */
 export async function chargeRecharge(
   deps: PaymentsDeps,
   input: { purchaseId: string; idempotencyKey: string },
@@ -139,7 +142,10 @@ export async function chargeRecharge(
       customerId,
       amountMinor: purchase.amount_minor,
       currency: purchase.currency,
-      description: `Auto-recharge ${purchase.bundle_id} x${purchase.quantity}`,
+      description:
+        purchase.origin === 'subscription'
+          ? `Plan ${purchase.bundle_id} (${purchase.catalog_version})`
+          : `Auto-recharge ${purchase.bundle_id} x${purchase.quantity}`,
       metadata: { purchase_id: purchase.id, account_id: purchase.account_id, workflow_id: purchase.workflow_id ?? '' },
       offSession: { paymentMethodId },
     },
@@ -203,12 +209,7 @@ export async function failRecharge(deps: PaymentsDeps, input: { purchaseId: stri
   const purchase = await findPurchase(deps.ledger.db, input.purchaseId);
   await inTransaction(deps.ledger.db, async (tx) => {
     const now = deps.ledger.clock();
-    await tx
-      .updateTable('purchases')
-      .set({ status: 'failed', failure_reason: input.reason, updated_at: now })
-      .where('id', '=', purchase.id)
-      .where('status', 'in', ['pending', 'requires_action'])
-      .execute();
+    await failPendingPurchase(tx, purchase.id, input.reason, now);
     await tx
       .updateTable('recharge_settings')
       .set({ paused: true, updated_at: now })

@@ -65,7 +65,8 @@ async function apply(deps: WebhookDeps, event: Stripe.Event): Promise<WebhookOut
         // Never grant for a payment that does not match what was sold.
         throw new Error(`PaymentIntent ${pi.id} amount ${pi.amount} ${pi.currency} does not match purchase ${purchase.id}`);
       }
-      await fulfilPurchase(deps, purchase.id, pi.id, ACTOR);
+      // A subscription's period charge: its workflow issues the allotment (with the charge as cost basis).
+      if (purchase.origin !== 'subscription') await fulfilPurchase(deps, purchase.id, pi.id, ACTOR);
       if (purchase.workflow_id) await deps.notifyRecharge(purchase.workflow_id, { paymentIntentId: pi.id, status: 'succeeded' });
       return 'processed';
     }
@@ -74,7 +75,7 @@ async function apply(deps: WebhookDeps, event: Stripe.Event): Promise<WebhookOut
       const purchase = await purchaseFor(deps, pi.id, pi.metadata?.purchase_id);
       if (!purchase) return 'ignored';
       if (purchase.workflow_id) {
-        // The recharge workflow owns retries and the final failure.
+        // The recharge (or subscription) workflow owns retries and the final failure.
         await deps.notifyRecharge(purchase.workflow_id, { paymentIntentId: pi.id, status: 'failed' });
       } else if (purchase.payment_intent_id === pi.id) {
         await markPurchaseFailed(deps, purchase.id, pi.last_payment_error?.decline_code ?? pi.last_payment_error?.code ?? 'payment_failed');

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PlanCatalog } from '../../src/grants/plans.js';
 import { deduct } from '../../src/ledger/index.js';
+import { reserveSubscriptionCharge } from '../../src/payments/subscription-charges.js';
 import { call, useApi } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { useStripeMock } from '../helpers/stripe-mock.js';
@@ -160,6 +162,37 @@ describe('Stripe webhooks', () => {
       failureReason: 'insufficient_funds',
     });
     expect(await purchaseGrants(acct)).toHaveLength(0);
+  });
+
+  it('a subscription’s PaymentIntent only signals its workflow: no purchase grant (the workflow issues the allotment)', async () => {
+    const acct = await newAccount(f.deps);
+    const payments = api.deps.payments!;
+    const plan = PlanCatalog.load().plan('starter', '2026-12');
+    const { purchaseId } = await reserveSubscriptionCharge(payments, {
+      subscriptionId: `sub_${acct}`,
+      accountId: acct,
+      plan,
+      periodIndex: 0,
+      workflowId: `subscription-sub_${acct}`,
+    });
+    await f.deps.db
+      .updateTable('purchases')
+      .set({ payment_intent_id: `pi_${acct}` })
+      .where('id', '=', purchaseId)
+      .execute();
+    const signalled: unknown[] = [];
+    const notify = payments.notifyRecharge;
+    payments.notifyRecharge = (workflowId, update) => Promise.resolve(void signalled.push([workflowId, update]));
+    try {
+      const pi = { ...succeededIntent({ id: purchaseId, paymentIntentId: `pi_${acct}` }, 4500) };
+      const { payload, header } = signedEvent({ id: eventId(), type: 'payment_intent.succeeded', object: pi });
+      expect((await deliver(payload, header)).status).toBe(200);
+    } finally {
+      payments.notifyRecharge = notify;
+    }
+    expect(signalled).toEqual([[`subscription-sub_${acct}`, { paymentIntentId: `pi_${acct}`, status: 'succeeded' }]]);
+    expect(await purchaseGrants(acct)).toHaveLength(0);
+    expect(await outbox(acct, 'subscription.succeeded')).toHaveLength(0);
   });
 
   it('charge.refunded takes back the unburned share; burned credits stay burned and are reported', async () => {

@@ -1,5 +1,16 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { SubscriptionActivities } from '../../activities/grants.js';
+import type { PaymentActivities } from '../../activities/payments.js';
+import { paymentIntentSettledSignal } from '../../src/contracts/payments.js';
 import {
   cancelSubscriptionUpdate,
   changeSubscriptionPlanUpdate,
@@ -7,14 +18,20 @@ import {
   subscriptionAllotmentSettledUpdate,
   subscriptionStateQuery,
   type ResolvedPlan,
+  type SubscriptionBilling,
   type SubscriptionCancelInput,
+  type SubscriptionPayment,
   type SubscriptionPauseInput,
   type SubscriptionState,
 } from '../../src/contracts/grants.js';
 import { ledgerActivity } from '../presets.js';
 import { periodBounds } from './periods.js';
+import { chargePeriod, isCharged } from './subscription-charge.js';
 
 const { issuePlanAllotment, issueProratedAllotment, closePlanPeriod } = proxyActivities<SubscriptionActivities>(ledgerActivity);
+const { issuePaidAllotment, failSubscriptionCharge } = proxyActivities<PaymentActivities>(ledgerActivity);
+/** Paid plans: the period's charge comes before its allotment (workflows started before prices never reach it). */
+const CHARGES_PATCH = 'subscription-period-charges';
 
 export interface SubscriptionInput {
   subscriptionId: string;
@@ -26,6 +43,8 @@ export interface SubscriptionInput {
   periodIndex?: number;
   status?: 'active' | 'paused' | 'cancelling';
   expiringNoticeMs: number;
+  /** Dunning of a paid plan; absent (started before prices, or by an older trial): one attempt, no grace. */
+  billing?: SubscriptionBilling;
 }
 
 const UPCOMING = 3;
@@ -51,6 +70,9 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   let cancelNow = false;
   const grantIds: string[] = [];
   const { start, end } = periodBounds(anchor, plan.period, periodIndex);
+  let payment: SubscriptionPayment | undefined;
+  const settled = new Map<string, 'succeeded' | 'failed'>();
+  setHandler(paymentIntentSettledSignal, ({ paymentIntentId, status: outcome }) => void settled.set(paymentIntentId, outcome));
 
   const state = (): SubscriptionState => {
     const upcoming = [];
@@ -79,6 +101,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       periodEnd: new Date(end).toISOString(),
       currentGrantId: grantIds[0] ?? null,
       upcoming,
+      ...(payment && { payment: { ...payment } }),
     };
   };
   const requireOpen = () => {
@@ -151,18 +174,71 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     { validator: (_cancel: SubscriptionCancelInput) => requireOpen() },
   );
 
-  // The allotment is only issued in a period the subscription started active.
-  if (status === 'active' && Date.now() < end) {
-    const { grantId } = await issuePlanAllotment({
+  /**
+   * A paid period: charge first (retries on the recharge schedule within the
+   * grace, past due meanwhile), then the allotment with the charge as its cost
+   * basis. Never paid within the grace: paused, subscription.payment_failed.
+   */
+  async function payForAllotment(): Promise<void> {
+    const price = plan.price!;
+    const charge = await chargePeriod({
       subscriptionId: input.subscriptionId,
       accountId: input.accountId,
       plan,
       periodIndex,
-      effectiveAt: new Date(start).toISOString(),
-      expiresAt: new Date(end).toISOString(),
-      at: new Date().toISOString(),
+      workflowId: workflowInfo().workflowId,
+      periodEnd: end,
+      billing: input.billing ?? { retryDelaysMs: [], graceMs: 0 },
+      settled,
+      keepTrying: () => status === 'active' && !cancelNow,
+      onPastDue: (graceEnd) => {
+        payment = { status: 'past_due', purchaseId: payment!.purchaseId, amount: price, graceEndsAt: new Date(graceEnd).toISOString() };
+        allotmentSettled = true;
+      },
+      onReserved: (purchaseId) => {
+        payment = { status: 'pending', purchaseId, amount: price, graceEndsAt: null };
+      },
     });
-    grantIds.unshift(grantId);
+    if (charge.outcome === 'paid') {
+      const { grantId } = await issuePaidAllotment({
+        subscriptionId: input.subscriptionId,
+        accountId: input.accountId,
+        plan,
+        periodIndex,
+        // Paid late (past due, within the grace): the credits start when the money arrived.
+        effectiveAt: new Date(payment?.status === 'past_due' ? Math.max(start, Date.now()) : start).toISOString(),
+        expiresAt: new Date(end).toISOString(),
+        at: new Date().toISOString(),
+        purchaseId: charge.purchaseId,
+        paymentIntentId: charge.paymentIntentId,
+      });
+      grantIds.unshift(grantId);
+      payment = { status: 'paid', purchaseId: charge.purchaseId, amount: price, graceEndsAt: null };
+      return;
+    }
+    const notify = charge.outcome === 'failed';
+    const { purchaseId, reason, attempts } = charge;
+    await failSubscriptionCharge({ purchaseId, reason, attempts, subscriptionId: input.subscriptionId, periodIndex, notify });
+    payment = { status: 'failed', purchaseId: charge.purchaseId, amount: price, graceEndsAt: null };
+    if (notify) status = 'paused';
+  }
+
+  // The allotment is only issued in a period the subscription started active.
+  if (status === 'active' && Date.now() < end) {
+    if (isCharged(plan) && patched(CHARGES_PATCH)) {
+      await payForAllotment();
+    } else {
+      const { grantId } = await issuePlanAllotment({
+        subscriptionId: input.subscriptionId,
+        accountId: input.accountId,
+        plan,
+        periodIndex,
+        effectiveAt: new Date(start).toISOString(),
+        expiresAt: new Date(end).toISOString(),
+        at: new Date().toISOString(),
+      });
+      grantIds.unshift(grantId);
+    }
   }
   allotmentSettled = true;
 

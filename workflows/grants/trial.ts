@@ -15,6 +15,7 @@ import {
   trialGrantIssuedUpdate,
   trialStateQuery,
   type ResolvedTrial,
+  type SubscriptionBilling,
   type TrialState,
 } from '../../src/contracts/grants.js';
 import { ledgerActivity } from '../presets.js';
@@ -31,6 +32,8 @@ export interface TrialInput {
   expiringNoticeMs: number;
   /** The subscription a converting trial becomes, fixed by the API so the conversion happens once. */
   subscriptionId: string;
+  /** The converted subscription's dunning, if its plan is paid (absent in trials started before prices). */
+  billing?: SubscriptionBilling;
 }
 
 /** Starts the converted subscription as an abandoned child (it outlives the trial); its fixed id makes a second start harmless. */
@@ -100,6 +103,7 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialState> {
     anchor: endsAt,
     plan,
     expiringNoticeMs: input.expiringNoticeMs,
+    ...(input.billing && { billing: input.billing }),
   });
   subscriptionId = input.subscriptionId;
   status = 'converted';

@@ -105,8 +105,12 @@ async function chargeWithRetries(
   return { outcome: 'failed', purchaseId, reason, attempts: delays.length + 1 };
 }
 
-/** Waits for the webhook's word on a PaymentIntent, then cancels it if abandoned; a payment still processing is never re-attempted. */
-async function awaitSettlement(
+/**
+ * Waits for the webhook's word on a PaymentIntent, then cancels it if
+ * abandoned; a payment still processing is never re-attempted. Also the
+ * subscription's period charge's (workflows/grants/subscription-charge.ts).
+ */
+export async function awaitSettlement(
   paymentIntentId: string,
   patienceMs: number,
   cancelKey: string,

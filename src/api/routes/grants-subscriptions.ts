@@ -36,6 +36,18 @@ export const subscriptionStateSchema = z
         plan: planRef,
       }),
     ),
+    payment: z
+      .strictObject({
+        status: z.enum(['pending', 'paid', 'past_due', 'failed']),
+        purchaseId: z.string(),
+        amount: z.strictObject({ amount: z.string(), currency: z.string() }),
+        graceEndsAt: z.string().nullable(),
+      })
+      .optional()
+      .meta({
+        description:
+          'The current period’s charge, for a paid plan: `past_due` while it is retried within the grace period (no allotment until paid), `failed` once the subscription was paused for it.',
+      }),
   })
   .meta({ id: 'SubscriptionState', description: 'The live state of a subscription, with its next allotments (up to 3).' });
 

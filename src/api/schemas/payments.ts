@@ -20,7 +20,7 @@ export const purchaseSchema = z
   .object({
     id: z.string(),
     accountId: z.string(),
-    origin: z.enum(['purchase', 'recharge']),
+    origin: z.enum(['purchase', 'recharge', 'subscription']),
     bundleId: z.string(),
     catalogVersion: z.string(),
     quantity: z.number().int(),
