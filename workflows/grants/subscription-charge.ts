@@ -52,7 +52,7 @@ export interface PeriodChargeInput {
   keepTrying: () => boolean;
   /** Called once the purchase is reserved. */
   onReserved: (purchaseId: string) => void;
-  /** Called after the first failed attempt with the grace's end: the subscription is past due. */
+  /** Called (again) whenever an attempt did not pay at once, with the grace's end: the subscription is past due. */
   onPastDue: (graceEnd: number) => void;
 }
 
@@ -86,6 +86,8 @@ export async function chargePeriod(input: PeriodChargeInput): Promise<PeriodChar
       const charge = await stripe.chargeSubscription({ purchaseId, idempotencyKey: key });
       let status = charge.status;
       if (status === 'requires_action' || status === 'processing') {
+        // Not paid yet: past due now, so a caller waiting for the first allotment is answered at once.
+        input.onPastDue(graceEnd);
         // The customer gets until the next attempt (on the last one, the period's end) to authenticate.
         const patience = Math.max((schedule[attempt + 1] ?? input.periodEnd) - Date.now(), 0);
         status = await awaitSettlement(charge.paymentIntentId, patience, `${key}/cancel`, input.settled);
@@ -96,7 +98,7 @@ export async function chargePeriod(input: PeriodChargeInput): Promise<PeriodChar
       reason = failureType(error) || 'payment_error';
       log.warn('subscription charge attempt failed', { purchaseId, attempt, reason });
     }
-    if (attempt === 0) input.onPastDue(graceEnd);
+    input.onPastDue(graceEnd);
     const next = schedule[attempt + 1];
     if (next === undefined) return { outcome: 'failed', purchaseId, reason, attempts: attempt + 1 };
     const wait = next - Date.now();
