@@ -40,6 +40,8 @@ import * as idempotencyOwner from './2026-11-30T120000_idempotency_owner.js';
 // Operations (issue 16): commits that write outbox events wake the relay
 import * as outboxNotify from './2026-11-30T121000_outbox_notify.js';
 import * as customerEmail from './2026-11-30T130000_customer_email.js';
+// Customer lifecycle (issue 19): bulk import from another billing system
+import * as imports from './2026-11-30T131000_imports.js';
 import * as crmTimelineUpsell from './2026-11-30T132000_crm_timeline_upsell.js';
 import * as ledgerExecuteSequence from './2026-11-30T133000_ledger_execute_sequence.js';
 // Paid subscriptions (issue 18): purchases of origin subscription
@@ -85,6 +87,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T120000_idempotency_owner': idempotencyOwner,
   '2026-11-30T121000_outbox_notify': outboxNotify,
   '2026-11-30T130000_customer_email': customerEmail,
+  '2026-11-30T131000_imports': imports,
   '2026-11-30T132000_crm_timeline_upsell': crmTimelineUpsell,
   '2026-11-30T133000_ledger_execute_sequence': ledgerExecuteSequence,
   '2026-11-30T134000_subscription_purchases': subscriptionPurchases,

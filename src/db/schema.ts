@@ -24,6 +24,7 @@ import type { UsageRollupTable } from './schema-accounts.js';
 import type { SessionTokenTable } from './schema-auth.js';
 import type { DisputeNoteTable, DisputeTable } from './schema-disputes.js';
 import type { EmailTables } from './schema-email.js';
+import type { ImportRowTable, ImportTable } from './schema-imports.js';
 import type {
   BalanceAlertSettingsTable,
   BalanceAlertStateTable,
@@ -52,7 +53,9 @@ export type EnforcementMode = 'enforce' | 'shadow' | 'off';
 /** Test mode, as Stripe has it (migrations/2026-11-30T113700_test_mode.ts): set when a row is made, never changed. */
 export type Mode = 'live' | 'test';
 type ModeColumn = ColumnType<Mode, Mode | undefined, never>;
-export const grantSources = ['purchase', 'promo', 'support', 'plan', 'trial', 'rollover', 'refund'] as const;
+/** What a grant may be issued as through the API; `migration` is written only by a bulk import (docs/IMPORTS.md). */
+export const issuableGrantSources = ['purchase', 'promo', 'support', 'plan', 'trial', 'rollover', 'refund'] as const;
+export const grantSources = [...issuableGrantSources, 'migration'] as const;
 export type GrantSource = (typeof grantSources)[number];
 export type GrantStatus = 'active' | 'voided' | 'expired';
 export type HoldStatus = 'active' | 'committed' | 'released' | 'expired';
@@ -230,6 +233,8 @@ export interface OutboxEventTable {
 
 export interface DB extends CrmTables, EmailTables {
   disputes: DisputeTable;
+  imports: ImportTable;
+  import_rows: ImportRowTable;
   dispute_notes: DisputeNoteTable;
   session_tokens: SessionTokenTable;
   usage_rollups: UsageRollupTable;

@@ -23,6 +23,8 @@ export const defaultPriority: Record<GrantSource, number> = {
   support: 40,
   refund: 90,
   purchase: 100,
+  // Opening balances from another system burn like purchased credits unless the import row gives a priority.
+  migration: 100,
 };
 
 export interface GrantInput {
@@ -102,36 +104,36 @@ function parseCostBasis(costBasis: GrantInput['costBasis']): { minor: bigint; cu
   }
 }
 
+/** The fields of a grant operation as ledger_execute reads them (amounts in units, the priority by source). */
+export async function grantOpFields(db: Database | Tx, input: GrantInput): Promise<Record<string, unknown>> {
+  const creditType = await getCreditType(db, input.creditType).catch(() => {
+    throw new ValidationError('Unknown credit type', [{ path: 'creditType', message: `credit type ${input.creditType} does not exist` }]);
+  });
+  const amount = toUnits(creditType, input.amount, 'amount');
+  const costBasis = parseCostBasis(input.costBasis);
+  return {
+    accountId: input.accountId,
+    creditType: creditType.id,
+    amount: amount.toString(),
+    source: input.source,
+    priority: input.priority ?? defaultPriority[input.source],
+    effectiveAt: input.effectiveAt?.toISOString(),
+    expiresAt: input.expiresAt?.toISOString(),
+    reasonCode: input.reasonCode,
+    costBasisMinor: costBasis?.minor.toString(),
+    costBasisCurrency: costBasis?.currency,
+    pricingVersion: input.pricingVersion,
+    externalRef: input.externalRef,
+    metadata: input.metadata ?? {},
+  };
+}
+
 /**
  * Issues a grant in one call (ledger_issue_grant), idempotent by externalRef,
  * then settles the account's debt from its own grants, this one included.
  */
 export async function issueGrant(deps: LedgerDeps, input: GrantInput, meta: OperationMeta): Promise<GrantView> {
-  const creditType = await getCreditType(deps.db, input.creditType).catch(() => {
-    throw new ValidationError('Unknown credit type', [{ path: 'creditType', message: `credit type ${input.creditType} does not exist` }]);
-  });
-  const amount = toUnits(creditType, input.amount, 'amount');
-  const costBasis = parseCostBasis(input.costBasis);
-  return runLedgerOperation<GrantView>(deps, {
-    kind: 'grant',
-    fields: {
-      accountId: input.accountId,
-      creditType: creditType.id,
-      amount: amount.toString(),
-      source: input.source,
-      priority: input.priority ?? defaultPriority[input.source],
-      effectiveAt: input.effectiveAt?.toISOString(),
-      expiresAt: input.expiresAt?.toISOString(),
-      reasonCode: input.reasonCode,
-      costBasisMinor: costBasis?.minor.toString(),
-      costBasisCurrency: costBasis?.currency,
-      pricingVersion: input.pricingVersion,
-      externalRef: input.externalRef,
-      metadata: input.metadata ?? {},
-    },
-    meta,
-    request: input,
-  });
+  return runLedgerOperation<GrantView>(deps, { kind: 'grant', fields: await grantOpFields(deps.db, input), meta, request: input });
 }
 
 export async function findGrant(db: Database | Tx, grantId: string): Promise<Grant> {

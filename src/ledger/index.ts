@@ -21,6 +21,8 @@ export * from './invariants.js';
 export * from './refunds.js';
 export * from './grant-expiry-change.js';
 export { voidGrantPartially } from './partial-void.js';
+export { issueGrantBatch, type BatchedGrant } from './grant-batch.js';
+export type { LedgerOutcome, LedgerRefusal } from './ledger-call.js';
 export { requestHash } from './ledger-transaction.js';
 export type { SequenceStep } from './ledger-sequence.js';
 export { canonicalJson, entryHash, type HashedEntryFields } from './entry-hash.js';

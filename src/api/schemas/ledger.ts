@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { grantSources } from '../../db/schema.js';
+import { grantSources, issuableGrantSources } from '../../db/schema.js';
 import { creditTypeId, decimalString, idString, isoTime } from './common.js';
 
 const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/);
@@ -51,7 +51,7 @@ export const grantBody = z
   .strictObject({
     creditType: creditTypeId,
     amount: decimalString,
-    source: z.enum(grantSources),
+    source: z.enum(issuableGrantSources),
     priority: z.number().int().min(0).max(1000).optional().meta({ description: 'Lower burns first; defaults by source' }),
     effectiveAt: isoTime.optional(),
     expiresAt: isoTime.optional(),
