@@ -9,6 +9,7 @@ import { createConsumptionActivities } from './consumption.js';
 import { createPaymentActivities, type PaymentActivityDeps } from './payments.js';
 import { createAuditActivities, type AuditActivityDeps } from './audit.js';
 import { createDisputeActivities } from './disputes.js';
+import { createImportActivities } from './imports.js';
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import type { CrmSyncDeps } from '../src/crm/sync.js';
 import type { FinanceSettings } from '../src/finance/settings.js';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPaymentActivities(deps),
     ...createAuditActivities(deps),
     ...createDisputeActivities(deps),
+    ...createImportActivities(deps),
   };
 }
 

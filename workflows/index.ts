@@ -5,6 +5,7 @@ export { dataRetentionWorkflow } from './audit/data-retention.js';
 export * from './disputes/index.js';
 export * from './finance/index.js';
 export * from './grants/index.js';
+export * from './imports/index.js';
 export { outboxRelayLoopWorkflow, outboxRelayWorkflow } from './notifications/outbox-relay.js';
 export { webhookDeliveryWorkflow } from './notifications/webhook-delivery.js';
 export { emailDeliveryWorkflow } from './notifications/email-delivery.js';

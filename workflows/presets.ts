@@ -93,3 +93,14 @@ export const financeActivity: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 20 },
 };
+
+/**
+ * One batch of a bulk import: one database transaction of a few hundred rows.
+ * The heartbeat timeout notices a dead worker quickly (the activity
+ * heartbeats before its transaction); the retry takes the next pending rows.
+ */
+export const importBatchActivity: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};

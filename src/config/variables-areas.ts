@@ -206,6 +206,12 @@ export const areaVariables = {
     'support-escalations',
     'The queue a dispute moves to when its SLA passes unresolved (dispute.escalated).',
   ),
+  IMPORT_BATCH_SIZE: variable(
+    z.coerce.number().int().min(1).max(5000).default(500),
+    '1000',
+    'Rows of a bulk import (POST /v1/imports) processed per database transaction; see docs/IMPORTS.md for the measured effect.',
+  ),
+  IMPORT_MAX_FILE_MB: variable(positiveInt.default(64), '128', 'Largest bulk import file (POST /v1/imports) accepted, in MiB.'),
   // Finance and audit (R-I3, R-A2..R-A4); the close waits LATE_EVENT_WINDOW_DAYS for late usage events
   FINANCE_ACCOUNTS_FILE: variable(
     z.string().min(1).default('accounting/accounts.yaml'),

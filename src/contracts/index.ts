@@ -15,6 +15,7 @@ export * from './crm.js';
 export * from './disputes.js';
 export * from './finance.js';
 export * from './grants.js';
+export * from './imports.js';
 export * from './loops.js';
 export * from './notifications.js';
 export * from './payments.js';
