@@ -24,6 +24,8 @@ import { registerConsumptionRoutes } from './routes/consumption.js';
 import { registerShadowReportRoutes } from './routes/consumption-shadow.js';
 import { registerCrmRoutes, registerHubSpotWebhookRoutes } from './routes/crm.js';
 import { registerDisputeRoutes } from './routes/disputes.js';
+import { registerImportRoutes } from './routes/imports.js';
+import { importContentTypes } from '../imports/file-format.js';
 import { registerFinanceRoutes } from './routes/finance.js';
 import { registerApprovalRoutes } from './routes/grants-approvals.js';
 import { registerSubscriptionRoutes } from './routes/grants-subscriptions.js';
@@ -64,6 +66,7 @@ const routeAreas = [
   registerFinanceRoutes,
   registerAuditRoutes,
   registerDisputeRoutes,
+  registerImportRoutes,
   registerApiKeyRoutes,
   registerSettingsRoutes,
 ];
@@ -99,6 +102,8 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
   );
   // The rate limiters' bounded LRUs preallocate their slots (RATE_LIMIT_MAX_TRACKED each): a fixed cost paid at start, not by the first request.
   limitersOf(deps);
+  // A bulk import's file (docs/IMPORTS.md) is read as text, on its own path only; every other body must be JSON.
+  app.post('/v1/imports', express.text({ type: Object.values(importContentTypes), limit: `${deps.config.IMPORT_MAX_FILE_MB}mb` }));
   app.use(requireJsonBody);
   // Keep the raw bytes: webhook signatures are computed over them.
   app.use(express.json({ limit: '2mb', verify: (req, _res, buf) => ((req as Request & { rawBody?: Buffer }).rawBody = buf) }));

@@ -2,6 +2,7 @@ import { transactionAccount } from '../audit/service.js';
 import { consumptionAccount, holdAccount } from '../consumption/service.js';
 import { disputeAccount } from '../disputes/service.js';
 import { approvalById } from '../grants/approval-service.js';
+import { importMode } from '../imports/service.js';
 import { grantAccount } from '../grants/service.js';
 import { deliveryOwner, endpointById } from '../notifications/service.js';
 import { purchaseForRefund } from '../payments/service.js';
@@ -27,6 +28,7 @@ export const ownerOf = {
     return endpoint.accountId ?? { global: endpoint.mode };
   }),
   dispute: owner('dispute', (deps, id) => disputeAccount(deps, id)),
+  import: owner('import', async (deps, id) => ({ global: await importMode(deps, id) })),
   webhookDelivery: owner('webhook delivery', async (deps, id) => {
     const endpoint = await deliveryOwner(deps, id);
     return endpoint.accountId ?? { global: endpoint.mode };

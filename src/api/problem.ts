@@ -12,6 +12,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { ExpiredKeyError } from '../auth/api-keys.js';
+import { ImportInvalidError } from '../imports/validation.js';
 
 /** RFC 9457 problem details: the one error shape of the API. */
 export interface Problem {
@@ -88,6 +89,13 @@ export function toProblem(error: unknown, context: ProblemContext): { problem: P
   }
   if (error instanceof HttpProblem) {
     return { problem: { type: problemType(String(error.problem.code)), ...error.problem } as Problem, headers: error.headers };
+  }
+  if (error instanceof ImportInvalidError) {
+    // Every problem of every bad row (docs/IMPORTS.md); nothing was written.
+    return {
+      problem: base(422, error.code, error.message, { totalRows: error.totalRows, badRows: error.badRows, report: [...error.report] }),
+      headers: {},
+    };
   }
   if (error instanceof ValidationError) {
     return { problem: base(400, error.code, error.message, { errors: [...error.fieldErrors] }), headers: {} };

@@ -16,7 +16,8 @@ const badRequest = (code: string, detail: string, path: string, message: string)
  */
 export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+  // A file already read as text by the parser of a route that takes one (a bulk import) is not JSON by design.
+  if (hasBody && typeof req.body !== 'string' && !req.is(['application/json', 'application/*+json'])) {
     throw new HttpProblem({
       title: 'Unsupported Media Type',
       status: 415,
@@ -25,6 +26,19 @@ export function requireJsonBody(req: Request, _res: Response, next: NextFunction
     });
   }
   next();
+}
+
+/** The text body of a route that takes a file (rawBody); another content type is a 415 naming the ones it takes. */
+export function readRawBody(req: Request, contentTypes: readonly string[]): string {
+  if (!req.is([...contentTypes])) {
+    throw new HttpProblem({
+      title: 'Unsupported Media Type',
+      status: 415,
+      code: 'unsupported_media_type',
+      detail: `Send the file as Content-Type: ${contentTypes.join(' or ')} (got ${req.headers['content-type'] ?? 'no Content-Type'}).`,
+    });
+  }
+  return typeof req.body === 'string' ? req.body : '';
 }
 
 /**

@@ -111,3 +111,9 @@ export function documentedResponses(spec: {
   for (const [status, description, applies] of added) if (applies) responses[status] ??= problem(description);
   return responses;
 }
+
+/** The request body of a route that takes a file (rawBody): a string under each content type it takes. */
+export function rawBodyDocument(raw: { contentTypes: readonly string[]; description: string; example: string }) {
+  const schema = z.string().meta({ description: raw.description });
+  return { content: Object.fromEntries(raw.contentTypes.map((type) => [type, { schema, example: raw.example }])), required: true };
+}

@@ -8,11 +8,11 @@ import type { ApiDeps } from './deps.js';
 import { runIdempotent } from './idempotency.js';
 import { runIdempotentInLedger } from './idempotency-ledger.js';
 import { chargeAccount, chargeKey } from './rate-limit.js';
-import { authenticate } from './request-guards.js';
+import { authenticate, readRawBody } from './request-guards.js';
 import { serializeBody, type RouteResult } from './response.js';
 import { authorize, checkAccessDeclaration, type RouteAccess } from './route-access.js';
 import { auditRoute, type RouteAudit } from './route-audit.js';
-import { assertExample, assertStrict, documentedResponses } from './route-document.js';
+import { assertExample, assertStrict, documentedResponses, rawBodyDocument } from './route-document.js';
 
 export type { RouteAccess } from './route-access.js';
 
@@ -40,6 +40,8 @@ export interface RouteContext<P, Q, B> {
   mayUse: (accountId: string) => boolean;
   /** The key's mode: what a global route lists or makes is of this mode only (docs/TEST-MODE.md). */
   mode: Mode;
+  /** With `rawBody`: the request's body as text (a file); '' when none was sent. */
+  rawBody: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any shape of object schema
@@ -60,6 +62,12 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   body?: B;
   /** A realistic, valid request body: shown in the reference, checked against `body` at registration. */
   example?: z.input<B>;
+  /**
+   * The body is a file, not JSON (a bulk import): sent with one of these
+   * content types (else 415), read as text by app.ts's parser for the path,
+   * handed to the handler as ctx.rawBody. The handler validates it.
+   */
+  rawBody?: { contentTypes: readonly string[]; description: string; example: string };
   /** The body as documented, when the route validates items one by one (a batch): each item's schema. */
   documentedBody?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType; contentTypes?: string[] }>;
@@ -173,6 +181,7 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       ...(documentedBody && {
         body: { content: { 'application/json': { schema: documentedBody, example: spec.example } }, required: true },
       }),
+      ...(spec.rawBody && { body: rawBodyDocument(spec.rawBody) }),
       ...(spec.idempotent && {
         headers: z.strictObject({
           'idempotency-key': z
@@ -197,7 +206,8 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
     if (spec.method !== 'get' || spec.keyRateCost) chargeKey(deps, principal.keyId, spec.keyRateCost ?? 1);
     const params = parsePart(spec.params, req.params, 'path');
     const query = parsePart(spec.query, req.query, 'query');
-    const body = parsePart(spec.body, req.body, 'body');
+    const rawBody = spec.rawBody ? readRawBody(req, spec.rawBody.contentTypes) : '';
+    const body = parsePart(spec.body, spec.rawBody ? undefined : req.body, 'body');
     const { account, mayUse } = await authorize(deps, principal, spec.access, { params, query, body });
     const ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>> = {
       params,
@@ -213,6 +223,7 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
       account,
       mayUse,
       mode: principal.mode,
+      rawBody,
     };
     const run = async (key?: string, httpIdempotency?: HttpIdempotencyRecord) => {
       // Charged when the request runs, not when it is replayed from its Idempotency-Key; a 429 frees the key.

@@ -82,7 +82,7 @@ export async function call(api: ApiFixture, method: string, path: string, option
   const headers: Record<string, string> = { ...options.headers };
   const key = options.key ?? api.adminKey;
   if (key) headers.authorization = `Bearer ${key}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.body !== undefined) headers['content-type'] ??= 'application/json';
   // Every mutation takes an Idempotency-Key (PATCH and DELETE too).
   if (method !== 'GET' && options.idempotencyKey !== null) {
     headers['idempotency-key'] = options.idempotencyKey ?? `test-${process.pid}-${++sequence}-${Math.random()}`;
