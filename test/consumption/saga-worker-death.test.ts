@@ -1,7 +1,6 @@
 import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import {
   type ConsumptionInput,
   type ConsumptionOutcome,
 } from '../../src/contracts/consumption.js';
+import { spawnDyingWorker } from '../helpers/dying-worker-process.js';
 import { consumptionInput, fundedAccount, uniqueKey, useConsumptionStack } from './fixture.js';
 
 /**
@@ -52,30 +52,16 @@ const ledgerRows = (accountId: string) => ({
 });
 
 /** A worker process on `taskQueue` that is SIGKILLed right after `activity`'s ledger work; resolves with the signal it died of. */
-async function dyingWorker(taskQueue: string, activity: 'reserveConsumption' | 'commitConsumption') {
-  const args = [
-    inject('temporalAddress'),
+const dyingWorker = (taskQueue: string, activity: 'reserveConsumption' | 'commitConsumption') =>
+  spawnDyingWorker({
+    temporalAddress: inject('temporalAddress'),
     taskQueue,
-    join(bundleDir, 'workflows.js'),
-    s.ledger.database.url,
-    s.ledger.clock.now().toISOString(),
+    bundlePath: join(bundleDir, 'workflows.js'),
+    databaseUrl: s.ledger.database.url,
+    clock: s.ledger.clock.now(),
     activity,
-    JSON.stringify(s.consumption.settings),
-  ];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/dying-worker.ts', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    consumptionSettings: s.consumption.settings,
   });
-  let out = '';
-  const died = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready')) resolve();
-    });
-    void died.then(() => reject(new Error(`dying worker exited before it was ready: ${out}`)));
-  });
-  return { died, said: () => out };
-}
 
 /** A healthy worker for the same queue: what takes over after the death. */
 const takeOver = async (taskQueue: string) =>
