@@ -1,5 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
-import type { ImportProgress } from '../src/contracts/imports.js';
+import type { ImportBatchResult, ImportProgress, ImportStage } from '../src/contracts/imports.js';
 import { failNextRow, processImportBatch } from '../src/imports/batch.js';
 import { completeImport } from '../src/imports/completion.js';
 import type { LedgerDeps } from '../src/ledger/index.js';
@@ -23,17 +23,17 @@ export function createImportActivities(deps: { ledger: LedgerDeps }) {
      * one refused even alone is marked failed, so one bad row never stops
      * the import.
      */
-    async processImportBatch(importId: string, batchSize: number): Promise<ImportProgress> {
+    async processImportBatch(importId: string, batchSize: number, stage: ImportStage): Promise<ImportBatchResult> {
       heartbeat();
       try {
-        return await processImportBatch(deps.ledger, importId, batchSize);
+        return await processImportBatch(deps.ledger, importId, batchSize, stage);
       } catch (error) {
         if (!refusedByServer(error)) throw error;
         try {
-          return await processImportBatch(deps.ledger, importId, 1);
+          return await processImportBatch(deps.ledger, importId, 1, stage);
         } catch (alone) {
           if (!refusedByServer(alone)) throw alone;
-          return failNextRow(deps.ledger, importId, alone);
+          return failNextRow(deps.ledger, importId, stage, alone);
         }
       }
     },

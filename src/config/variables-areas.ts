@@ -211,6 +211,11 @@ export const areaVariables = {
     '1000',
     'Rows of a bulk import (POST /v1/imports) processed per database transaction; see docs/IMPORTS.md for the measured effect.',
   ),
+  IMPORT_PARALLELISM: variable(
+    z.coerce.number().int().min(1).max(16).default(4),
+    '2',
+    'Grant batches of one bulk import booked side by side (accounts and pricing pins always go one batch at a time).',
+  ),
   IMPORT_MAX_FILE_MB: variable(positiveInt.default(64), '128', 'Largest bulk import file (POST /v1/imports) accepted, in MiB.'),
   // Finance and audit (R-I3, R-A2..R-A4); the close waits LATE_EVENT_WINDOW_DAYS for late usage events
   FINANCE_ACCOUNTS_FILE: variable(

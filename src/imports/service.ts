@@ -19,7 +19,7 @@ import { validateImport } from './validation.js';
 export interface ImportsServiceDeps {
   ledger: LedgerDeps;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'IMPORT_BATCH_SIZE' | 'PRICING_DIR'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'IMPORT_BATCH_SIZE' | 'IMPORT_PARALLELISM' | 'PRICING_DIR'>;
 }
 
 export interface ImportView {
@@ -114,7 +114,7 @@ async function startImportWorkflow(deps: ImportsServiceDeps, row: ImportRow): Pr
     await deps.temporal.workflow.start(importWorkflow, {
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
       workflowId: row.workflow_id,
-      args: [{ importId: row.id, batchSize: deps.config.IMPORT_BATCH_SIZE }],
+      args: [{ importId: row.id, batchSize: deps.config.IMPORT_BATCH_SIZE, parallelism: deps.config.IMPORT_PARALLELISM }],
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

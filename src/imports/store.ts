@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
 import type { Insertable } from 'kysely';
 import type { ImportRow, ImportRowOutcome, ImportRowRecord, ImportRowStatus, ImportTable } from '../db/schema-imports.js';
+import type { ImportStage } from '../contracts/imports.js';
 import { NotFoundError } from '../errors.js';
 import type { ValidRow } from './validation.js';
 
@@ -39,23 +40,24 @@ export async function findImport(db: Database | Tx, id: string): Promise<ImportR
   return row;
 }
 
-/** The import, locked for the caller's transaction: batches of one import run one at a time. */
-export async function lockImport(tx: Tx, id: string): Promise<ImportRow> {
-  const row = await tx.selectFrom('imports').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-  if (!row) throw new NotFoundError('import', id);
-  return row;
-}
-
-/** The next pending rows in processing order: accounts, then pricing pins, then grants, each in file order. */
-export function pendingRows(tx: Tx, importId: string, limit: number): Promise<ImportRowRecord[]> {
+/**
+ * Takes the next pending rows of a stage in processing order (file order
+ * within accounts, pins and grants), locked for the caller's transaction;
+ * rows another batch holds are passed over (SKIP LOCKED), so batches of one
+ * import can run side by side.
+ */
+export function claimPendingRows(tx: Tx, importId: string, stage: ImportStage, limit: number): Promise<ImportRowRecord[]> {
   return tx
     .selectFrom('import_rows')
     .selectAll()
     .where('import_id', '=', importId)
     .where('status', '=', 'pending')
+    .where('phase', stage === 'setup' ? '<' : '=', 2)
     .orderBy('phase')
     .orderBy('line')
     .limit(limit)
+    .forUpdate()
+    .skipLocked()
     .execute();
 }
 

@@ -20,12 +20,18 @@ const isSqlObserver = (o: unknown): o is LedgerSqlObserver => typeof o === 'obje
  * caller's transaction, so they commit with whatever else the caller writes
  * (a bulk import's row statuses): each grant is its own ledger transaction,
  * with its own idempotency key, entries, hash-chain links, refusal and
- * observers, exactly as issueGrant writes it. Only the ledger's SQL
- * observers run (transaction observers need a round trip per operation).
+ * observers, exactly as issueGrant writes it. Only SQL observers run
+ * (transaction observers need a round trip per operation).
  * An outcome per grant, in order; a refusal comes back as {error}, with
  * nothing of that grant written.
  */
-export async function issueGrantBatch(deps: LedgerDeps, tx: Tx, grants: readonly BatchedGrant[]): Promise<LedgerOutcome[]> {
+export async function issueGrantBatch(
+  deps: LedgerDeps,
+  tx: Tx,
+  grants: readonly BatchedGrant[],
+  /** areaObservers false: the areas' observers (balance alerts, recharge checks, …) are not told; only each grant's own run. */
+  options: { areaObservers: boolean },
+): Promise<LedgerOutcome[]> {
   if (grants.length === 0) return [];
   const shared = (deps.observers ?? []).filter(isSqlObserver);
   const now = deps.clock().toISOString();
@@ -40,7 +46,10 @@ export async function issueGrantBatch(deps: LedgerDeps, tx: Tx, grants: readonly
       actor: grant.meta.actor,
       reason: grant.meta.reason,
       now,
-      observers: [...shared, ...(grant.observers ?? [])].map((o) => ({ fn: o.sqlFunction, args: o.args ?? null })),
+      observers: [...(options.areaObservers ? shared : []), ...(grant.observers ?? [])].map((o) => ({
+        fn: o.sqlFunction,
+        args: o.args ?? null,
+      })),
     };
     assertStorableText(op);
     ops.push(op);
