@@ -206,9 +206,9 @@ function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodTy
     if (spec.method !== 'get' || spec.keyRateCost) chargeKey(deps, principal.keyId, spec.keyRateCost ?? 1);
     const params = parsePart(spec.params, req.params, 'path');
     const query = parsePart(spec.query, req.query, 'query');
-    const rawBody = spec.rawBody ? readRawBody(req, spec.rawBody.contentTypes) : '';
     const body = parsePart(spec.body, spec.rawBody ? undefined : req.body, 'body');
     const { account, mayUse } = await authorize(deps, principal, spec.access, { params, query, body });
+    const rawBody = spec.rawBody ? readRawBody(req, spec.rawBody.contentTypes) : '';
     const ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>> = {
       params,
       query,

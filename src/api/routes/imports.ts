@@ -5,10 +5,10 @@ import { importContentTypes, type ImportFormat } from '../../imports/file-format
 import { createImport, importById, importRows } from '../../imports/service.js';
 import { ownerOf } from '../owners.js';
 import type { DefineRoute } from '../route.js';
-import { problemSchema } from '../schemas/common.js';
+import { idString, problemSchema } from '../schemas/common.js';
 
 const scopes = ['admin', 'finance'] as const;
-const importIdParams = z.strictObject({ id: z.string().regex(/^imp_[0-9a-f]{32}$/, 'an import id, imp_…') });
+const importIdParams = z.strictObject({ id: idString });
 
 const progressSchema = z.object({
   total: z.number().int(),
