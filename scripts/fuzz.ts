@@ -102,7 +102,9 @@ function schemathesis(url: string, adminKey: string, select: string[]): Promise<
     ...select,
     ...process.argv.slice(2),
   ];
-  const st = spawn(ST, args, { stdio: 'inherit' });
+  // scripts/fuzz_hooks.py adds a serializer for the JSONL body of POST /v1/imports.
+  const env = { ...process.env, SCHEMATHESIS_HOOKS: 'fuzz_hooks', PYTHONPATH: resolve('scripts') };
+  const st = spawn(ST, args, { stdio: 'inherit', env });
   return new Promise((done) => st.once('exit', (code) => done(code ?? 1)));
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { NotificationDeps } from '../../activities/notifications.js';
+import { testNotificationDeps } from './notifications.js';
 import { crmAccountSyncWorkflowId, WORKFLOW_TYPES } from '../../src/contracts/index.js';
 import { createHubSpotGateway } from '../../src/crm/hubspot-gateway.js';
 import type { CrmSyncDeps } from '../../src/crm/sync.js';
@@ -27,18 +28,13 @@ export function useCrmFixture(options: { debounceSeconds: number; upsell?: CrmSy
     gateway: createHubSpotGateway({ accessToken: 'pat-test-token', basePath: fake.url }),
     ...(options.upsell && { upsell: options.upsell }),
   });
-  const notificationDeps = (): NotificationDeps => ({
-    db: f.deps.db,
-    clock: () => new Date(),
-    temporal: t.client,
-    taskQueue: t.taskQueue,
-    relayGraceSeconds: 300,
-    expiringNoticeMs: 3 * 86_400_000,
-    delivery: { timeoutMs: 2000, breakerFailures: 5, breakerCooldownMs: 1000 },
-    retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: 2000 },
-    // Idle 2 s: the sync workflow ends soon after the last change, so a test can await its result.
-    crmSync: { debounceSeconds: options.debounceSeconds, idleSeconds: 2 },
-  });
+  const notificationDeps = (): NotificationDeps =>
+    testNotificationDeps(f.deps.db, t, {
+      delivery: { timeoutMs: 2000, breakerFailures: 5, breakerCooldownMs: 1000 },
+      retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: 2000 },
+      // Idle 2 s: the sync workflow ends soon after the last change, so a test can await its result.
+      crmSync: { debounceSeconds: options.debounceSeconds, idleSeconds: 2 },
+    });
   const t = useTemporalWorker(() => ({ ledger: f.deps, notifications: notificationDeps(), crm: crmDeps() }));
   const ledger = (): LedgerDeps => ({ ...f.deps, observers: [createBalanceAlertObserver({ lowThreshold: 0, rearmPercent: 20 })] });
   /** One run of the outbox relay: marks and signals the syncs of the accounts that changed. */

@@ -95,7 +95,11 @@ export function registerImportRoutes(define: DefineRoute): void {
       202: { description: 'Stored and started', schema: importSchema },
       400: { description: 'No rows, or an unknown query parameter', schema: problemSchema },
       415: { description: 'Not JSONL or CSV', schema: problemSchema },
-      422: { description: 'Bad rows: the report of every one; nothing was written', schema: reportSchema },
+      422: {
+        description:
+          'Bad rows (`import_invalid`: the report of every one; nothing was written), or an Idempotency-Key first used for a different request',
+        schema: z.union([reportSchema, problemSchema]),
+      },
     },
     handler: async (ctx) => {
       const { deps, query, req, rawBody, mode } = ctx;
