@@ -105,7 +105,14 @@ function schemathesis(url: string, adminKey: string, select: string[]): Promise<
   // scripts/fuzz_hooks.py adds a serializer for the JSONL body of POST /v1/imports.
   const env = { ...process.env, SCHEMATHESIS_HOOKS: 'fuzz_hooks', PYTHONPATH: resolve('scripts') };
   const st = spawn(ST, args, { stdio: 'inherit', env });
-  return new Promise((done) => st.once('exit', (code) => done(code ?? 1)));
+  return new Promise((done) => {
+    st.once('exit', (code) => done(code ?? 1));
+    // A missing `st` (npm run setup not run) must still stop the stack below, not crash past its cleanup.
+    st.once('error', (error) => {
+      console.error(`fuzz: cannot run ${ST}: ${error.message}`);
+      done(127);
+    });
+  });
 }
 
 async function main(): Promise<number> {
