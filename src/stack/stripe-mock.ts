@@ -34,14 +34,18 @@ export async function startStripeMock(path = stripeMockPath): Promise<RunningStr
     child.once('error', fail);
     child.once('exit', (code) => fail(new Error(`stripe-mock exited with ${code}: ${output.slice(-500)}`)));
   });
-  child.stdout.resume();
-  child.stderr.resume();
+  // Ready: stop collecting its start-up output (a long-lived mock would grow it without end).
+  child.stdout.removeAllListeners('data').resume();
+  child.stderr.removeAllListeners('data').resume();
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      // A stripe-mock that ignores SIGTERM must not keep its owner (the dev stack, a test) from exiting.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }
