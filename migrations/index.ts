@@ -45,6 +45,8 @@ import * as imports from './2026-11-30T131000_imports.js';
 import * as crmTimelineUpsell from './2026-11-30T132000_crm_timeline_upsell.js';
 import * as ledgerExecuteSequence from './2026-11-30T133000_ledger_execute_sequence.js';
 // Paid subscriptions (issue 18): purchases of origin subscription
+import * as ledgerBalanceView from './2026-11-30T141000_ledger_balance_view.js';
+import * as usagePendingView from './2026-11-30T141100_usage_pending_view.js';
 import * as subscriptionPurchases from './2026-11-30T134000_subscription_purchases.js';
 
 /**
@@ -91,4 +93,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T132000_crm_timeline_upsell': crmTimelineUpsell,
   '2026-11-30T133000_ledger_execute_sequence': ledgerExecuteSequence,
   '2026-11-30T134000_subscription_purchases': subscriptionPurchases,
+  '2026-11-30T141000_ledger_balance_view': ledgerBalanceView,
+  '2026-11-30T141100_usage_pending_view': usagePendingView,
 };

@@ -6,17 +6,24 @@ import { notBilledEvents, type NotBilledEvents } from './not-billed.js';
 import { buildStatement, type Statement } from './statement.js';
 import { usageReport, type UsageQuery, type UsageReport } from './usage-report.js';
 import { ValidationError } from '../errors.js';
+import { pendingUsageOf, pendingUsageSql } from '../consumption/pending-usage.js';
+import { pricingCatalogFor } from '../consumption/pricing/catalog.js';
+import type { Database } from '../db/database.js';
 import {
   createAccount,
   createCreditType,
   getAccount,
-  getBalances,
   getBalancesAt,
+  getBalancesWith,
+  fromUnits,
+  getCreditType,
+  summarizeBalance,
   listCreditTypes,
   listEntries,
   requireAccount,
   updateAccount,
   type AccountBalance,
+  type CreditTypeBalance,
   type AccountInput,
   type AccountView,
   type EntryFilter,
@@ -33,7 +40,7 @@ import {
 export interface AccountsServiceDeps {
   ledger: LedgerDeps;
   /** The late-event window is told to customers in their usage view and statements. */
-  config: { LATE_EVENT_WINDOW_DAYS: number };
+  config: { LATE_EVENT_WINDOW_DAYS: number; PRICING_DIR: string };
 }
 
 const creditTypeView = (c: { id: string; name: string; precision: number; created_at: Date }) => ({
@@ -107,14 +114,49 @@ export async function updateAccountAudited(
   return after;
 }
 
-/** An existing account's balances now, or as they were at a past instant (never a future one). */
-export async function balanceOf(deps: AccountsServiceDeps, accountId: string, at: Date | undefined): Promise<AccountBalance> {
-  await requireAccount(deps.ledger.db, accountId);
+/** A balance as the API answers it: each credit type with the usage accepted but not yet burned (pendingUsage, issue 18). */
+export type BalanceWithUsage = Omit<AccountBalance, 'balances'> & { balances: (CreditTypeBalance & { pendingUsage: string })[] };
+
+/**
+ * An existing account's balances now, or as they were at a past instant
+ * (never a future one). Now is one statement: the ledger's balance view and
+ * the account's unburned usage events, read together (getBalancesWith), so
+ * the pendingUsage is that of the same instant as the balance.
+ */
+export async function balanceOf(deps: AccountsServiceDeps, accountId: string, at: Date | undefined): Promise<BalanceWithUsage> {
+  const { db } = deps.ledger;
   const now = deps.ledger.clock();
-  if (at && at > now) {
-    throw new ValidationError('`at` is in the future', [{ path: 'query.at', message: 'must not be later than now' }]);
+  if (at) {
+    await requireAccount(db, accountId);
+    if (at > now) throw new ValidationError('`at` is in the future', [{ path: 'query.at', message: 'must not be later than now' }]);
+    return withPendingUsage(db, await getBalancesAt(db, accountId, at), new Map(), at);
   }
-  return at ? getBalancesAt(deps.ledger.db, accountId, at) : getBalances(deps.ledger.db, accountId, now);
+  const { balance, alongside } = await getBalancesWith(db, accountId, now, pendingUsageSql(accountId));
+  return withPendingUsage(db, balance, await pendingUsageOf(db, await pricingCatalogFor(deps.config.PRICING_DIR), alongside), now);
+}
+
+/** Adds pendingUsage to every credit type, and a zero balance for a credit type that only pending usage names. */
+async function withPendingUsage(db: Database, balance: AccountBalance, pending: Map<string, bigint>, now: Date): Promise<BalanceWithUsage> {
+  const known = new Set(balance.balances.map((b) => b.creditType));
+  const zero = { held: 0n, debt: 0n, overdraftLimit: 0n, lifetime: {} };
+  const added = await Promise.all(
+    [...pending.keys()]
+      .filter((ct) => !known.has(ct))
+      .map(async (ct) => summarizeBalance(await getCreditType(db, ct), balance.accountId, [], zero, now)),
+  );
+  const balances = await Promise.all(
+    [...balance.balances, ...added]
+      .sort((a, b) => (a.creditType < b.creditType ? -1 : a.creditType > b.creditType ? 1 : 0))
+      .map(async ({ creditType, available, held, pending: granted, ...rest }) => ({
+        creditType,
+        available,
+        held,
+        pending: granted,
+        pendingUsage: fromUnits(await getCreditType(db, creditType), pending.get(creditType) ?? 0n),
+        ...rest,
+      })),
+  );
+  return { ...balance, balances };
 }
 
 /** An existing account's ledger entries, newest first, a page at a time. */

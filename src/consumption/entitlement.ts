@@ -4,6 +4,7 @@ import { getCreditType, spendingRoom, spendingRoomSql, type SpendingRoomRow } fr
 import { formatAmount } from '../money/amount.js';
 import { effectiveMode } from './enforcement.js';
 import type { PricingCatalog } from './pricing/catalog.js';
+import { pendingUsageOf, pendingUsageSql, type PendingUsageView } from './pending-usage.js';
 import { overridesJsonSql, parseOverrides } from './pricing/override-store.js';
 import { rateUsage, type RatedAccount } from './rating.js';
 import type { ConsumptionDeps, EnforcementMode } from './settings.js';
@@ -52,8 +53,8 @@ function judge(mode: EnforcementMode, cost: bigint, room: { available: bigint; r
  * Priced as a consumption would be (its pricing version, cohort and price
  * override, rateUsage), judged as a deduct would be (the spendable grants of
  * it and its pool, its overdraft limit) under its enforcement mode. Nothing is
- * written, and it is one SQL statement: the account, its overrides and its
- * spending room are read together (pricing rules and credit types are in
+ * written, and it is one SQL statement: the account, its overrides, its
+ * spending room and its usage not yet burned (pendingUsage) are read together (pricing rules and credit types are in
  * memory). It answers for this instant: a deduct a moment later may still 402.
  */
 export async function checkEntitlement(deps: ConsumptionDeps, accountId: string, feature: string, quantity: string): Promise<Entitlement> {
@@ -66,18 +67,26 @@ export async function checkEntitlement(deps: ConsumptionDeps, accountId: string,
     ]);
   }
   const { rows } = await sql<
-    Omit<RatedAccount, 'overrides'> & { overrides: Parameters<typeof parseOverrides>[0]; room: SpendingRoomRow[] }
+    Omit<RatedAccount, 'overrides'> & {
+      overrides: Parameters<typeof parseOverrides>[0];
+      room: SpendingRoomRow[];
+      pending: PendingUsageView | null;
+    }
   >`
     select a.id, a.pricing_version, a.cohort, a.enforcement_mode,
       ${overridesJsonSql(sql.ref('a.id'))} as overrides,
-      ${spendingRoomSql(sql.ref('a.id'), creditTypes, now)} as room
+      ${spendingRoomSql(sql.ref('a.id'), creditTypes, now)} as room,
+      ${pendingUsageSql(sql.ref('a.id'))} as pending
     from accounts a where a.id = ${accountId}`.execute(db);
   const row = rows[0];
   if (!row) throw new NotFoundError('account', accountId);
   const account: RatedAccount = { ...row, overrides: parseOverrides(row.overrides) };
   const rating = await rateUsage(db, deps.catalog, { account, feature, quantity, at: now });
   const mode = effectiveMode(account, deps.settings);
-  const room = spendingRoom(row.room, rating.creditType);
+  // Usage accepted but not yet burned is spent already (issue 18): judged against available minus it.
+  const pendingUsage = (await pendingUsageOf(db, deps.catalog, row.pending)).get(rating.creditType) ?? 0n;
+  const balance = spendingRoom(row.room, rating.creditType);
+  const room = { available: balance.available - pendingUsage, room: balance.room - pendingUsage };
   const reason = judge(mode, rating.costUnits, room);
   const { precision } = await getCreditType(db, rating.creditType); // cached since rateUsage: no statement
   const short = rating.costUnits - room.room;
@@ -85,7 +94,7 @@ export async function checkEntitlement(deps: ConsumptionDeps, accountId: string,
     allowed: reason !== 'insufficient_credits',
     cost: rating.cost,
     creditType: rating.creditType,
-    available: formatAmount(room.available, precision),
+    available: formatAmount(balance.available, precision),
     reason,
     shortfall: mode !== 'off' && short > 0n ? formatAmount(short, precision) : null,
     accountId,

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { CreditType, EntryType, LedgerEntry } from '../db/schema.js';
 import { fromUnits, getCreditType } from './credit-types.js';
@@ -102,7 +102,7 @@ export function summarizeBalance(
 }
 
 interface BalanceRead {
-  chain: string[] | null;
+  chain: string[];
   /** [credit type, debt, overdraft limit, granted, burned, refunded, expired, voided], int8 as text. */
   balances: [string, string, string, string, string, string, string, string][];
   /** [id, account, credit type, source, priority, remaining, effective at, expires at, status], in burn order. */
@@ -112,26 +112,35 @@ interface BalanceRead {
 }
 
 /**
- * R-L4: balances per credit type now, in one statement: the account's balance
- * rows, the live grants of it and its pool parents in burn order
- * (ledger_burn_key, the one definition), and what its active holds reserve.
+ * R-L4: balances per credit type now, in one statement: one call of
+ * ledger_balance_view (the account's balance rows, the live grants of it and
+ * its pool parents in burn order by ledger_burn_key, the one definition, and
+ * what its active holds reserve; a PL/pgSQL function so its plan is cached).
+ * It reads the primary, so a caller always reads its own writes.
  */
 export async function getBalances(db: Database, accountId: string, now: Date): Promise<AccountBalance> {
-  const { rows } = await sql<BalanceRead>`
-    select c.chain,
-      (select coalesce(json_agg(json_build_array(b.credit_type, b.debt::text, b.overdraft_limit::text, b.granted::text, b.burned::text,
-                b.refunded::text, b.expired::text, b.voided::text) order by b.credit_type), '[]')
-         from balances b where b.account_id = ${accountId}) as balances,
-      (select coalesce(json_agg(json_build_array(g.id, g.account_id, g.credit_type, g.source, g.priority, g.remaining::text,
-                ledger_iso(g.effective_at), ledger_iso(g.expires_at), g.status) order by ledger_burn_key(c.chain, g)), '[]')
-         from grants g where g.account_id = any(c.chain) and g.status = 'active' and g.remaining > 0) as grants,
-      -- What this account's own active holds reserve, wherever in the pool the credits sit.
-      (select coalesce(json_agg(json_build_array(h.credit_type, h.held::text)), '[]')
-         from (select credit_type, sum(amount) as held from holds
-               where account_id = ${accountId} and status = 'active' group by credit_type) h) as holds
-    from (select ledger_pool_chain(${accountId}) as chain) c`.execute(db);
-  const read = rows[0]!;
-  if (read.chain === null) throw new NotFoundError('account', accountId);
+  return (await getBalancesWith(db, accountId, now, sql`null`)).balance;
+}
+
+/**
+ * getBalances with a caller's own sub-select read in the same statement (an
+ * area above the ledger adds what it knows about the account: the usage not
+ * yet burned), so the read stays one round trip.
+ */
+export async function getBalancesWith<T>(
+  db: Database,
+  accountId: string,
+  now: Date,
+  alongside: RawBuilder<T>,
+): Promise<{ balance: AccountBalance; alongside: T }> {
+  const { rows } = await sql<{ view: BalanceRead | null; alongside: T }>`
+    select ledger_balance_view(${accountId}) as view, ${alongside} as alongside`.execute(db);
+  const read = rows[0]!.view;
+  if (read === null) throw new NotFoundError('account', accountId);
+  return { balance: await balanceFromView(db, accountId, now, read), alongside: rows[0]!.alongside };
+}
+
+async function balanceFromView(db: Database, accountId: string, now: Date, read: BalanceRead): Promise<AccountBalance> {
   const grants: GrantState[] = read.grants.map(
     ([id, account, creditType, source, priority, remaining, effectiveAt, expiresAt, status]) => ({
       id,

@@ -187,6 +187,10 @@ export const balanceSchema = z
         available: signedDecimal,
         held: decimalString,
         pending: decimalString,
+        pendingUsage: decimalString.meta({
+          description:
+            'What usage events accepted but not yet burned will cost (an estimate until metering rates them; 0 once metered, and in a point-in-time balance). Not deducted from available: the entitlement check judges against available minus pendingUsage.',
+        }),
         total: signedDecimal,
         overdraftUsed: decimalString,
         overdraftLimit: decimalString,

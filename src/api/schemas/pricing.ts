@@ -13,7 +13,10 @@ export const entitlementSchema = z
     allowed: z.boolean(),
     cost: decimalString,
     creditType: z.string(),
-    available: z.string().meta({ description: 'The balance’s available (negative while in overdraft).' }),
+    available: z.string().meta({
+      description:
+        'The balance’s available (negative while in overdraft). The verdict judges against available minus the balance’s pendingUsage (usage accepted, not yet burned).',
+    }),
     reason: z.enum(['within_balance', 'within_overdraft', 'insufficient_credits', 'shadow_would_block', 'enforcement_off']),
     shortfall: decimalString.nullable(),
     accountId: z.string(),

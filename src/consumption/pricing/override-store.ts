@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { PriceOverride } from './overrides.js';
 
 /** An override row as rating reads it: a JSON object per override (PostgreSQL builds them inside the account's query). */
-type OverrideJson = {
+export type OverrideJson = {
   id: string;
   feature: string;
   rate: string | null;
