@@ -3,12 +3,12 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { sql } from 'kysely';
-import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, sendProblem, toProblem } from './problem.js';
 import { limitersOf } from './rate-limit.js';
 import { inspectInput, requireJsonBody } from './request-guards.js';
-import { registerUnauthenticatedPaths, requestLogView } from './app-document.js';
+import { registerUnauthenticatedPaths } from './app-document.js';
+import { requestLogging } from './request-log.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { metricsHandler } from '../observability/metrics-server.js';
 import { createRouteRegistrar } from './route.js';
@@ -88,18 +88,8 @@ export function createApp<Deps extends ApiDeps>(deps: Deps): express.Express {
     res.setHeader('X-Request-Id', requestId);
     next();
   });
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (_req, res) => (res as Response).locals.requestId as string,
-      customProps: (_req, res) => ({ requestId: (res as Response).locals.requestId }),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-      // One short line per request, at debug unless it failed: metrics count requests, logs explain failures.
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-      // Only these request headers are logged at all; the logger's redact option is the second line of defence.
-      serializers: { req: requestLogView, res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
-    }),
-  );
+  // One short line per request, at debug unless it failed: metrics count requests, logs explain failures.
+  app.use(requestLogging(deps.logger));
   // The rate limiters' bounded LRUs preallocate their slots (RATE_LIMIT_MAX_TRACKED each): a fixed cost paid at start, not by the first request.
   limitersOf(deps);
   // A bulk import's file (docs/IMPORTS.md) is read as text, on its own path only; every other body must be JSON.

@@ -3,6 +3,7 @@ import type { Principal } from '../auth/api-keys.js';
 import type { ApiDeps } from './deps.js';
 import { HttpProblem, unauthorized } from './problem.js';
 import { limitersOf, rateLimited } from './rate-limit.js';
+import { addLogBindings } from './request-log.js';
 
 /** JSON nesting deeper than this is refused: no legitimate body needs it, and deep recursion downstream (hashing) must not be reachable. */
 export const MAX_JSON_DEPTH = 32;
@@ -104,6 +105,6 @@ export async function authenticate(deps: ApiDeps, req: Request): Promise<Princip
   if (!token) throw refuse('Send an API key as `Authorization: Bearer <key>`.');
   const principal = await deps.verifyApiKey(token);
   if (!principal) throw refuse('The API key is unknown, malformed or revoked.');
-  req.log = req.log.child({ keyId: principal.keyId });
+  addLogBindings(req, { keyId: principal.keyId });
   return principal;
 }
