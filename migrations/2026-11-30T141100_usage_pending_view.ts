@@ -22,6 +22,15 @@ const statements = [
   String.raw`create index usage_events_unburned_idx on usage_events (account_id)
     where status in ('pending', 'awaiting_funds')`,
 
+  // An account's price overrides as overridesJsonSql (src/consumption/pricing/override-store.ts) reads them, for the views below.
+  String.raw`create function usage_price_overrides(p_account text) returns json
+    language sql stable as $$
+      select coalesce(json_agg(json_build_object(
+          'id', o.id, 'feature', o.feature, 'rate', o.rate, 'tiers', o.tiers,
+          'effectiveFrom', o.effective_from, 'until', least(o.effective_to, o.ended_at)) order by o.effective_from), '[]'::json)
+      from price_overrides o where o.account_id = p_account and (o.ended_at is null or o.ended_at > o.effective_from)
+    $$`,
+
   String.raw`create function usage_pending_view(p_account text) returns json
     language plpgsql stable
     as $$
@@ -32,10 +41,7 @@ const statements = [
       return json_build_object(
         'account', (select json_build_object('id', a.id, 'pricing_version', a.pricing_version, 'cohort', a.cohort,
                       'enforcement_mode', a.enforcement_mode) from accounts a where a.id = p_account),
-        'overrides', (select coalesce(json_agg(json_build_object(
-                        'id', o.id, 'feature', o.feature, 'rate', o.rate, 'tiers', o.tiers,
-                        'effectiveFrom', o.effective_from, 'until', least(o.effective_to, o.ended_at)) order by o.effective_from), '[]'::json)
-                      from price_overrides o where o.account_id = p_account and (o.ended_at is null or o.ended_at > o.effective_from)),
+        'overrides', usage_price_overrides(p_account),
         'rated', (select coalesce(json_agg(json_build_array(r.credit_type, r.cost::text) order by r.credit_type), '[]')
                   from (select e.credit_type, sum(e.cost) as cost from usage_events e
                         where e.account_id = p_account and e.status in ('pending', 'awaiting_funds') and e.credit_type is not null
@@ -54,6 +60,7 @@ const statements = [
 
   String.raw`do $$ begin
     execute format('alter function usage_pending_view(text) set search_path = %I, pg_temp', current_schema());
+    execute format('alter function usage_price_overrides(text) set search_path = %I, pg_temp', current_schema());
   end $$`,
 ];
 
@@ -63,5 +70,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function if exists usage_pending_view(text)`.execute(db);
+  await sql`drop function if exists usage_price_overrides(text)`.execute(db);
   await sql`drop index if exists usage_events_unburned_idx`.execute(db);
 }

@@ -47,6 +47,7 @@ import * as ledgerExecuteSequence from './2026-11-30T133000_ledger_execute_seque
 // Paid subscriptions (issue 18): purchases of origin subscription
 import * as ledgerBalanceView from './2026-11-30T141000_ledger_balance_view.js';
 import * as usagePendingView from './2026-11-30T141100_usage_pending_view.js';
+import * as entitlementView from './2026-11-30T141200_entitlement_view.js';
 import * as subscriptionPurchases from './2026-11-30T134000_subscription_purchases.js';
 
 /**
@@ -95,4 +96,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T134000_subscription_purchases': subscriptionPurchases,
   '2026-11-30T141000_ledger_balance_view': ledgerBalanceView,
   '2026-11-30T141100_usage_pending_view': usagePendingView,
+  '2026-11-30T141200_entitlement_view': entitlementView,
 };

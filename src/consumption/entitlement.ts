@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { getCreditType, spendingRoom, spendingRoomSql, type SpendingRoomRow } from '../ledger/index.js';
+import { getCreditType, spendingRoom, type SpendingRoomRow } from '../ledger/index.js';
 import { formatAmount } from '../money/amount.js';
 import { effectiveMode } from './enforcement.js';
 import type { PricingCatalog } from './pricing/catalog.js';
-import { pendingUsageOf, pendingUsageSql, type PendingUsageView } from './pending-usage.js';
-import { overridesJsonSql, parseOverrides } from './pricing/override-store.js';
+import { pendingUsageOf, type PendingUsageView } from './pending-usage.js';
+import { parseOverrides } from './pricing/override-store.js';
 import { rateUsage, type RatedAccount } from './rating.js';
 import type { ConsumptionDeps, EnforcementMode } from './settings.js';
 
@@ -66,19 +66,17 @@ export async function checkEntitlement(deps: ConsumptionDeps, accountId: string,
       { path: 'feature', message: `no pricing version has a rule for feature ${feature}`, code: 'unknown_feature' },
     ]);
   }
-  const { rows } = await sql<
-    Omit<RatedAccount, 'overrides'> & {
-      overrides: Parameters<typeof parseOverrides>[0];
-      room: SpendingRoomRow[];
-      pending: PendingUsageView | null;
-    }
-  >`
-    select a.id, a.pricing_version, a.cohort, a.enforcement_mode,
-      ${overridesJsonSql(sql.ref('a.id'))} as overrides,
-      ${spendingRoomSql(sql.ref('a.id'), creditTypes, now)} as room,
-      ${pendingUsageSql(sql.ref('a.id'))} as pending
-    from accounts a where a.id = ${accountId}`.execute(db);
-  const row = rows[0];
+  // One call: the account, its overrides, its spending room and its usage not yet burned (migrations/…T141200_entitlement_view).
+  const { rows } = await sql<{
+    view:
+      | (Omit<RatedAccount, 'overrides'> & {
+          overrides: Parameters<typeof parseOverrides>[0];
+          room: SpendingRoomRow[];
+          pending: PendingUsageView | null;
+        })
+      | null;
+  }>`select usage_entitlement_view(${accountId}, ${creditTypes}::text[], ${now}) as view`.execute(db);
+  const row = rows[0]!.view;
   if (!row) throw new NotFoundError('account', accountId);
   const account: RatedAccount = { ...row, overrides: parseOverrides(row.overrides) };
   const rating = await rateUsage(db, deps.catalog, { account, feature, quantity, at: now });
