@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -58,4 +58,30 @@ export function rssMegabytes(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time (user + system, ms) a process and, with `children`, its direct
+ * children have used so far: the API's cost per request, or PostgreSQL's
+ * (its backends are the postmaster's children), measured so that a busy
+ * machine slows it down but does not change it much, unlike a rate.
+ */
+export function cpuMilliseconds(pid: number, options: { children?: boolean } = {}): number {
+  const ticks = (p: number | string) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return { ppid: Number(fields[1]), cpu: Number(fields[11]) + Number(fields[12]) };
+    } catch {
+      return { ppid: -1, cpu: 0 };
+    }
+  };
+  let total = ticks(pid).cpu;
+  if (options.children) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const t = ticks(entry);
+      if (t.ppid === pid) total += t.cpu;
+    }
+  }
+  return (total * 1000) / 100; // USER_HZ is 100 on Linux
 }
