@@ -19,17 +19,11 @@ import { httpBaseline } from './baselines.js';
 import { request, runLoad, type LoadResult } from './load.js';
 import { cpuMilliseconds, rssMegabytes, spawnReady } from './processes.js';
 
-const failNoSocket = (): never => {
-  throw new Error('--socket: this PostgreSQL has no Unix socket (its folder path is too long for one)');
-};
-
 const { values: flags } = parseArgs({
   options: {
     seconds: { type: 'string' },
     profile: { type: 'boolean' },
     'port-offset': { type: 'string' },
-    // The API reaches PostgreSQL over its Unix socket instead of TCP on 127.0.0.1.
-    socket: { type: 'boolean' },
     // The API's V8 old-space limit in MB (--max-old-space-size).
     heap: { type: 'string' },
     // Writes a heap snapshot of the API after the load (.data/read-probe/*.heapsnapshot).
@@ -77,7 +71,7 @@ async function main() {
         'src/cli/api.ts',
       ],
       {
-        DATABASE_URL: flags.socket ? (postgres.socketUrl ?? failNoSocket()) : postgres.url,
+        DATABASE_URL: postgres.url,
         TEMPORAL_ADDRESS: temporal.address,
         PORT: String(API_PORT),
         METRICS_LISTEN: `127.0.0.1:${9464 + OFFSET}`,
@@ -156,7 +150,7 @@ async function main() {
     console.log(
       `API memory: peak RSS ${peakRss.toFixed(0)} MB, at the end RSS ${rssMegabytes(api.child.pid!).toFixed(0)} MB, ` +
         `heap used ${gauge('nodejs_heap_size_used_bytes').toFixed(0)} of ${gauge('nodejs_heap_size_total_bytes').toFixed(0)} MB` +
-        ` (${flags.socket ? 'Unix socket' : 'TCP'} to PostgreSQL${flags.heap ? `, --max-old-space-size=${flags.heap}` : ''})`,
+        (flags.heap ? ` (--max-old-space-size=${flags.heap})` : ''),
     );
     for (const r of results)
       console.log(

@@ -37,8 +37,6 @@ export interface EmbeddedPostgresOptions {
 
 export interface RunningPostgres {
   url: string;
-  /** The same database over the server's Unix socket (in its cluster folder), when that path fits a socket address. */
-  socketUrl?: string;
   adminUrl: string;
   stop: () => Promise<void>;
 }
@@ -55,12 +53,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const clusterDir = resolve(options.dataDir, 'postgres');
   await mkdir(resolve(options.dataDir), { recursive: true });
   const log = options.logger.child({ component: 'postgres' });
-  const socketDir = socketDirectoryFor(clusterDir, options.port);
   const flags = [
     '-c',
     'listen_addresses=127.0.0.1',
     '-c',
-    `unix_socket_directories=${socketDir ?? ''}`,
+    'unix_socket_directories=',
     '-c',
     'max_connections=300',
     '-c',
@@ -111,22 +108,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await ensureDatabase(adminUrl, options.database);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
-    ...(socketDir && {
-      socketUrl: `postgres://${USER}:${PASSWORD}@localhost:${options.port}/${options.database}?host=${encodeURIComponent(socketDir)}`,
-    }),
     adminUrl,
     stop: () => server.stop(),
   };
-}
-
-/**
- * The folder for the server's Unix socket: its cluster folder (only its owner
- * can reach it), unless the socket's path would be longer than a socket
- * address holds (107 bytes on Linux) or the folder's name needs quoting in
- * the server's list of folders; then there is no socket, TCP only.
- */
-function socketDirectoryFor(clusterDir: string, port: number): string | undefined {
-  return /^[\w./-]+$/.test(clusterDir) && `${clusterDir}/.s.PGSQL.${port}`.length <= 100 ? clusterDir : undefined;
 }
 
 export async function ensureDatabase(adminUrl: string, database: string, template?: string): Promise<void> {
