@@ -36,4 +36,5 @@ COPY pricing pricing
 COPY accounting accounting
 USER node
 EXPOSE 3000 9464 9465
-CMD ["node", "dist/src/cli/api.js"]
+# The API's V8 old space is bounded (docs/PERFORMANCE.md, reads): its live heap is about 90 MB; unbounded, V8 let it grow to 350 MB under load.
+CMD ["node", "--max-old-space-size=192", "dist/src/cli/api.js"]

@@ -85,3 +85,6 @@ export function cpuMilliseconds(pid: number, options: { children?: boolean } = {
   }
   return (total * 1000) / 100; // USER_HZ is 100 on Linux
 }
+
+/** The API's V8 old-space bound, as `npm run api` and the Dockerfile run it (docs/PERFORMANCE.md, reads). */
+export const API_HEAP_MB = '192';

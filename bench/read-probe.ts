@@ -17,14 +17,14 @@ import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
 import { httpBaseline } from './baselines.js';
 import { request, runLoad, type LoadResult } from './load.js';
-import { cpuMilliseconds, rssMegabytes, spawnReady } from './processes.js';
+import { API_HEAP_MB, cpuMilliseconds, rssMegabytes, spawnReady } from './processes.js';
 
 const { values: flags } = parseArgs({
   options: {
     seconds: { type: 'string' },
     profile: { type: 'boolean' },
     'port-offset': { type: 'string' },
-    // The API's V8 old-space limit in MB (--max-old-space-size).
+    // The API's V8 old-space limit in MB (--max-old-space-size; default: as production runs it, API_HEAP_MB).
     heap: { type: 'string' },
     // Writes a heap snapshot of the API after the load (.data/read-probe/*.heapsnapshot).
     'heap-snapshot': { type: 'boolean' },
@@ -66,7 +66,7 @@ async function main() {
       'api',
       [
         ...(flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${dataDir}`] : []),
-        ...(flags.heap ? [`--max-old-space-size=${flags.heap}`] : []),
+        `--max-old-space-size=${flags.heap ?? API_HEAP_MB}`,
         ...(flags['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dataDir}`] : []),
         'src/cli/api.ts',
       ],
@@ -150,7 +150,7 @@ async function main() {
     console.log(
       `API memory: peak RSS ${peakRss.toFixed(0)} MB, at the end RSS ${rssMegabytes(api.child.pid!).toFixed(0)} MB, ` +
         `heap used ${gauge('nodejs_heap_size_used_bytes').toFixed(0)} of ${gauge('nodejs_heap_size_total_bytes').toFixed(0)} MB` +
-        (flags.heap ? ` (--max-old-space-size=${flags.heap})` : ''),
+        ` (--max-old-space-size=${flags.heap ?? API_HEAP_MB})`,
     );
     for (const r of results)
       console.log(

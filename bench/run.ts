@@ -30,7 +30,7 @@ import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
 import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
 import { httpBaseline, postgresBaselines, temporalBaseline } from './baselines.js';
 import { request, runLoad } from './load.js';
-import { rssMegabytes, spawnReady } from './processes.js';
+import { API_HEAP_MB, rssMegabytes, spawnReady } from './processes.js';
 import { seedLedgerEntries } from './seed.js';
 import { ledgerInProcessRows } from './ledger-direct.js';
 import { ledgerHttpRows } from './ledger-http.js';
@@ -123,7 +123,7 @@ async function main() {
     log('starting the Burndown API and worker processes');
     const api = await spawnReady(
       'api',
-      ['src/cli/api.ts'],
+      [`--max-old-space-size=${API_HEAP_MB}`, 'src/cli/api.ts'],
       env,
       () => false,
       async () => (await fetch(`http://127.0.0.1:${API_PORT}/readyz`)).ok,
