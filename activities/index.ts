@@ -10,6 +10,7 @@ import { createPaymentActivities, type PaymentActivityDeps } from './payments.js
 import { createAuditActivities, type AuditActivityDeps } from './audit.js';
 import { createDisputeActivities } from './disputes.js';
 import { createImportActivities } from './imports.js';
+import { createPricingActivities } from './pricing.js';
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import type { CrmSyncDeps } from '../src/crm/sync.js';
 import type { FinanceSettings } from '../src/finance/settings.js';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createDisputeActivities(deps),
     ...createImportActivities(deps),
+    ...createPricingActivities(deps),
   };
 }
 

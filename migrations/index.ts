@@ -49,6 +49,7 @@ import * as ledgerBalanceView from './2026-11-30T141000_ledger_balance_view.js';
 import * as usagePendingView from './2026-11-30T141100_usage_pending_view.js';
 import * as entitlementView from './2026-11-30T141200_entitlement_view.js';
 import * as subscriptionPurchases from './2026-11-30T134000_subscription_purchases.js';
+import * as pricingSimulations from './2026-11-30T142000_pricing_simulations.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -97,4 +98,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T141000_ledger_balance_view': ledgerBalanceView,
   '2026-11-30T141100_usage_pending_view': usagePendingView,
   '2026-11-30T141200_entitlement_view': entitlementView,
+  '2026-11-30T142000_pricing_simulations': pricingSimulations,
 };

@@ -11,5 +11,6 @@ export { webhookDeliveryWorkflow } from './notifications/webhook-delivery.js';
 export { emailDeliveryWorkflow } from './notifications/email-delivery.js';
 export * from './consumption/index.js';
 export * from './payments/index.js';
+export * from './pricing/index.js';
 export { crmAccountSyncWorkflow } from './crm/account-sync.js';
 export { crmReconcileWorkflow } from './crm/reconcile.js';

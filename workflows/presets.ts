@@ -104,3 +104,15 @@ export const importBatchActivity: ActivityOptions = {
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
+
+/**
+ * A pricing simulation's rating: pages of events for up to a minute per call,
+ * a heartbeat after each page (a dead worker is noticed in 30 s and the page
+ * it held is rated again: each page commits with its cursor, so nothing
+ * counts twice); a few tries, then the simulation is marked failed.
+ */
+export const simulationActivity: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+};

@@ -37,6 +37,7 @@ import { registerEmailRoutes } from './routes/email.js';
 import { mountStripeWebhooks, registerPaymentRoutes } from './routes/payments.js';
 import { registerPriceOverrideRoutes } from './routes/pricing-overrides.js';
 import { registerPricingRoutes } from './routes/pricing.js';
+import { registerPricingSimulationRoutes } from './routes/pricing-simulations.js';
 import { registerSettingsRoutes } from './routes/settings.js';
 import { httpTelemetry } from './telemetry.js';
 
@@ -54,6 +55,7 @@ const routeAreas = [
   registerShadowReportRoutes,
   registerPricingRoutes,
   registerPriceOverrideRoutes,
+  registerPricingSimulationRoutes,
   registerGrantRoutes,
   registerApprovalRoutes,
   registerPlanRoutes,

@@ -3,6 +3,7 @@ import { consumptionAccount, holdAccount } from '../consumption/service.js';
 import { disputeAccount } from '../disputes/service.js';
 import { approvalById } from '../grants/approval-service.js';
 import { importMode } from '../imports/service.js';
+import { simulationMode } from '../consumption/simulation/simulation-service.js';
 import { grantAccount } from '../grants/service.js';
 import { deliveryOwner, endpointById } from '../notifications/service.js';
 import { purchaseForRefund } from '../payments/service.js';
@@ -29,6 +30,7 @@ export const ownerOf = {
   }),
   dispute: owner('dispute', (deps, id) => disputeAccount(deps, id)),
   import: owner('import', async (deps, id) => ({ global: await importMode(deps, id) })),
+  simulation: owner('pricing simulation', async (deps, id) => ({ global: await simulationMode(deps, id) })),
   webhookDelivery: owner('webhook delivery', async (deps, id) => {
     const endpoint = await deliveryOwner(deps, id);
     return endpoint.accountId ?? { global: endpoint.mode };

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Database, Tx } from '../db/database.js';
 import { getCreditType } from '../ledger/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { resolveRule, type PricingCatalog } from './pricing/catalog.js';
+import { resolveRule, type PricingCatalog, type ResolvedRule } from './pricing/catalog.js';
 import { overridesJsonSql, parseOverrides } from './pricing/override-store.js';
 import type { PriceOverride } from './pricing/overrides.js';
 import { rate, type Rating } from './pricing/rate.js';
@@ -19,14 +19,22 @@ export interface RatedAccount {
   overrides: PriceOverride[];
 }
 
-export async function loadAccount(db: Database | Tx, accountId: string): Promise<RatedAccount> {
-  const account = await db
+const ratedAccounts = (db: Database | Tx) =>
+  db
     .selectFrom('accounts')
-    .select(['id', 'pricing_version', 'cohort', 'enforcement_mode', overridesJsonSql(sql.ref('accounts.id')).as('overrides')])
-    .where('id', '=', accountId)
-    .executeTakeFirst();
+    .select(['id', 'pricing_version', 'cohort', 'enforcement_mode', overridesJsonSql(sql.ref('accounts.id')).as('overrides')]);
+
+export async function loadAccount(db: Database | Tx, accountId: string): Promise<RatedAccount> {
+  const account = await ratedAccounts(db).where('id', '=', accountId).executeTakeFirst();
   if (!account) throw new NotFoundError('account', accountId);
   return { ...account, overrides: parseOverrides(account.overrides) };
+}
+
+/** Several accounts as rating reads them, in one statement (a pricing simulation's page); unknown ids are left out. */
+export async function loadAccounts(db: Database | Tx, accountIds: readonly string[]): Promise<Map<string, RatedAccount>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await ratedAccounts(db).where('id', 'in', accountIds).execute();
+  return new Map(rows.map((a) => [a.id, { ...a, overrides: parseOverrides(a.overrides) }]));
 }
 
 export interface RateRequest {
@@ -50,15 +58,24 @@ export async function rateUsage(db: Database, catalog: PricingCatalog, request: 
   const account = request.version ? { ...request.account, pricing_version: request.version } : request.account;
   const resolved = resolveRule(catalog, account, request.feature, request.at);
   const creditType = await getCreditType(db, resolved.featureRule.creditType);
+  return rateResolved(resolved, request.quantity, creditType.precision);
+}
+
+/**
+ * Rates a quantity under a rule resolveRule found: the one step every rating
+ * takes after resolution, with no database (a pricing simulation rates a
+ * month of events this way, the credit types' precisions read once).
+ */
+export function rateResolved(resolved: ResolvedRule, quantity: string, precision: number): Rating & { costUnits: bigint } {
   return rate({
     pricingVersion: resolved.version.version,
-    feature: request.feature,
+    feature: resolved.feature,
     rule: resolved.rule,
     cohort: resolved.cohort,
     override: resolved.override?.id ?? null,
     featureRule: resolved.featureRule,
-    quantity: request.quantity,
-    precision: creditType.precision,
+    quantity,
+    precision,
   });
 }
 

@@ -19,6 +19,7 @@ export * from './imports.js';
 export * from './loops.js';
 export * from './notifications.js';
 export * from './payments.js';
+export * from './pricing.js';
 
 /**
  * Workflow type names, for clients that start Burndown's workflows without

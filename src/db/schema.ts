@@ -25,6 +25,7 @@ import type { SessionTokenTable } from './schema-auth.js';
 import type { DisputeNoteTable, DisputeTable } from './schema-disputes.js';
 import type { EmailTables } from './schema-email.js';
 import type { ImportRowTable, ImportTable } from './schema-imports.js';
+import type { PricingSimulationResultTable, PricingSimulationTable } from './schema-pricing-simulations.js';
 import type {
   BalanceAlertSettingsTable,
   BalanceAlertStateTable,
@@ -235,6 +236,8 @@ export interface DB extends CrmTables, EmailTables {
   disputes: DisputeTable;
   imports: ImportTable;
   import_rows: ImportRowTable;
+  pricing_simulations: PricingSimulationTable;
+  pricing_simulation_results: PricingSimulationResultTable;
   dispute_notes: DisputeNoteTable;
   session_tokens: SessionTokenTable;
   usage_rollups: UsageRollupTable;

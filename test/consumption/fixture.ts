@@ -6,6 +6,7 @@ import { openLiveEnforcement, type LiveEnforcement } from '../../src/settings/li
 import { consumptionWorkflowId } from '../../src/consumption/ids.js';
 import { consumptionSettings, type ConsumptionDeps, type ConsumptionSettings } from '../../src/consumption/settings.js';
 import type { ConsumptionInput } from '../../src/contracts/consumption.js';
+import type { MeteringResult } from '../../src/consumption/usage-events/metering.js';
 import { issueGrant } from '../../src/ledger/index.js';
 import type { LedgerDeps } from '../../src/ledger/context.js';
 import { loadPricingCatalog, type PricingCatalog } from '../../src/consumption/pricing/catalog.js';
@@ -108,6 +109,16 @@ export async function fundedAccount(
 }
 
 export const uniqueKey = (prefix = 'k') => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+/** One metering workflow run on the stack's worker: burns what is pending, answers its counts. */
+export async function meterOnce(stack: ConsumptionStack): Promise<MeteringResult> {
+  const handle = await stack.temporal.client.workflow.start('meteringWorkflow', {
+    taskQueue: stack.temporal.taskQueue,
+    workflowId: uniqueKey('metering'),
+    args: [],
+  });
+  return (await handle.result()) as MeteringResult;
+}
 
 /** A consumption workflow input for tests that start the workflow with the Temporal client directly. */
 export function consumptionInput(accountId: string, extra: Partial<ConsumptionInput> = {}): ConsumptionInput {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MeteringResult } from '../../src/consumption/usage-events/metering.js';
 import { call } from '../helpers/api.js';
-import { fundedAccount, uniqueKey, useConsumptionStack } from './fixture.js';
+import { fundedAccount, meterOnce, uniqueKey, useConsumptionStack } from './fixture.js';
 
 const s = useConsumptionStack();
 
@@ -15,14 +14,7 @@ const create = (acct: string, body: Record<string, unknown>, options: { key?: st
 const cost = async (acct: string, feature: string, quantity: string) =>
   (await call(s.api, 'GET', `/v1/accounts/${acct}/entitlements/${feature}?quantity=${quantity}`)).body!.cost as string;
 
-async function meter(): Promise<MeteringResult> {
-  const handle = await s.temporal.client.workflow.start('meteringWorkflow', {
-    taskQueue: s.temporal.taskQueue,
-    workflowId: uniqueKey('metering'),
-    args: [],
-  });
-  return (await handle.result()) as MeteringResult;
-}
+const meter = () => meterOnce(s);
 const auditOf = (acct: string, action: string) =>
   s.ledger.deps.db.selectFrom('audit_log').selectAll().where('account_id', '=', acct).where('action', '=', action).execute();
 

@@ -1,0 +1,1 @@
+export { pricingSimulationWorkflow } from './simulation.js';
