@@ -4,7 +4,7 @@ import type { RatedAccount } from '../src/consumption/rating.js';
 import type { ConsumptionDeps } from '../src/consumption/settings.js';
 import { markSimulationFailed } from '../src/consumption/simulation/simulation-store.js';
 import { creditPrecisions, rateSimulationPage, type simulationRater } from '../src/consumption/simulation/simulation-page.js';
-import { configured } from './failures.js';
+import { configured, mapFailures } from './failures.js';
 
 /** One activity call rates pages for this long, then hands back to the workflow (which records progress in its history). */
 const CALL_BUDGET_MS = 60_000;
@@ -21,11 +21,15 @@ export function createPricingActivities(deps: { consumption?: ConsumptionDeps | 
         accounts: new Map(),
       };
       const started = Date.now();
-      for (;;) {
-        const progress = await rateSimulationPage(ledger.db, { id: simulationId, pageSize, now: ledger.clock() }, cache);
-        heartbeat(progress);
-        if (progress.state !== 'running' || Date.now() - started > CALL_BUDGET_MS) return progress;
-      }
+      return mapFailures(
+        (async () => {
+          for (;;) {
+            const progress = await rateSimulationPage(ledger.db, { id: simulationId, pageSize, now: ledger.clock() }, cache);
+            heartbeat(progress);
+            if (progress.state !== 'running' || Date.now() - started > CALL_BUDGET_MS) return progress;
+          }
+        })(),
+      );
     },
     async failPricingSimulation(simulationId: string, reason: string): Promise<SimulationProgress> {
       const { ledger } = configured(deps.consumption, 'consumption');

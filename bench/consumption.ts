@@ -14,19 +14,9 @@
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApiKey } from '../src/auth/api-keys.js';
-import { loadConfig } from '../src/config/config.js';
+import { withFullStack } from './full-stack.js';
 import { createAccount, createCreditType, issueGrant } from '../src/ledger/index.js';
-import { createLogger } from '../src/logger.js';
-import { startApi } from '../src/runtime/api.js';
-import { openAreas } from '../src/runtime/areas.js';
-import { openCore } from '../src/runtime/core.js';
-import { startWorker } from '../workers/start.js';
-import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
-import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
 
 const { values: flags } = parseArgs({ options: { consumptions: { type: 'string' }, batches: { type: 'string' } } });
 const CONSUMPTIONS = Number(flags.consumptions ?? 200);
@@ -49,26 +39,8 @@ async function historyOfOne(temporal: Client, workflowId: string): Promise<strin
 }
 
 async function main() {
-  const dataDir = resolve('.data', 'bench-consumption');
-  await rm(dataDir, { recursive: true, force: true });
-  const logger = createLogger('warn', 'bench');
-  const postgres = await startEmbeddedPostgres({ dataDir, port: 5498, database: 'burndown_bench', logger });
-  const temporalServer = await startTemporalDevServer({ dataDir, port: 7298, uiPort: 0, logger, ephemeral: true, headless: true });
-  const config = loadConfig({
-    DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: temporalServer.address,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    TEMPORAL_TASK_QUEUE: 'burndown-bench',
-    RATE_LIMIT_PER_ACCOUNT_PER_SECOND: '100000',
-    METERING_INTERVAL_SECONDS: '3600',
-  });
-  const core = await openCore(config, logger, { databaseUrl: postgres.url, temporalAddress: temporalServer.address }, 'bench');
-  const areas = openAreas(core);
-  const worker = await startWorker(core, areas);
-  const api = await startApi(core, areas);
-  try {
-    const key = (await createApiKey(core.db, { name: 'bench', subject: 'bench', scopes: ['admin'] })).token;
+  const env = { TEMPORAL_TASK_QUEUE: 'burndown-bench', RATE_LIMIT_PER_ACCOUNT_PER_SECOND: '100000', METERING_INTERVAL_SECONDS: '3600' };
+  await withFullStack('consumption', { postgres: 5498, temporal: 7298 }, env, async ({ core, areas, api, key }) => {
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${api.url}${path}`, {
         method: 'POST',
@@ -154,13 +126,7 @@ async function main() {
     console.log(
       `| metering burn (the metering loop, woken by ingest; all ${total} burned ${burnSeconds.toFixed(1)} s after the first batch) | ${(total / burnSeconds).toFixed(0)} events/s |`,
     );
-  } finally {
-    await api.close();
-    await worker.drain();
-    await core.close();
-    await temporalServer.stop();
-    await postgres.stop();
-  }
+  });
 }
 
 await main();

@@ -11,20 +11,10 @@
  * The target (100k rows under 5 minutes) lives here, never in a timed test.
  */
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApiKey } from '../src/auth/api-keys.js';
-import { loadConfig } from '../src/config/config.js';
 import { createCreditType, getBalances } from '../src/ledger/index.js';
-import { createLogger } from '../src/logger.js';
-import { startApi } from '../src/runtime/api.js';
-import { openAreas } from '../src/runtime/areas.js';
-import { openCore } from '../src/runtime/core.js';
-import { startEmbeddedPostgres } from '../src/stack/embedded-postgres.js';
-import { startTemporalDevServer } from '../src/stack/temporal-dev-server.js';
-import { startWorker } from '../workers/start.js';
 import { importFile, toJsonl } from '../test/helpers/import-file.js';
+import { withFullStack } from './full-stack.js';
 
 const { values: flags } = parseArgs({ options: { rows: { type: 'string' }, batch: { type: 'string' } } });
 const ROWS = Number(flags.rows ?? 100_000);
@@ -34,27 +24,13 @@ const log = (message: string) => console.error(`[bench ${new Date().toISOString(
 const seconds = (from: number) => (performance.now() - from) / 1000;
 
 async function main() {
-  const dataDir = resolve('.data', 'bench-import');
-  await rm(dataDir, { recursive: true, force: true });
-  const logger = createLogger('warn', 'bench');
-  const postgres = await startEmbeddedPostgres({ dataDir, port: 5495, database: 'burndown_bench', logger });
-  const temporalServer = await startTemporalDevServer({ dataDir, port: 7295, uiPort: 0, logger, ephemeral: true, headless: true });
-  const config = loadConfig({
-    DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: temporalServer.address,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
+  const env = {
     TEMPORAL_TASK_QUEUE: 'burndown-bench-import',
     IMPORT_BATCH_SIZE: BATCH,
     METRICS_LISTEN: 'off',
     WORKER_METRICS_LISTEN: 'off',
-  });
-  const core = await openCore(config, logger, { databaseUrl: postgres.url, temporalAddress: temporalServer.address }, 'bench');
-  const areas = openAreas(core);
-  const worker = await startWorker(core, areas);
-  const api = await startApi(core, areas);
-  try {
-    const key = (await createApiKey(core.db, { name: 'bench', subject: 'bench', scopes: ['admin'] })).token;
+  };
+  await withFullStack('import', { postgres: 5495, temporal: 7295 }, env, async ({ core, api, key }) => {
     await createCreditType(core.db, { id: 'ai', name: 'AI credits', precision: 2 });
     const file = importFile({ prefix: 'bench', accounts: Math.ceil(ROWS / 5.1), grantsPerAccount: 4, now: new Date() });
     const text = toJsonl(file.rows);
@@ -94,13 +70,7 @@ async function main() {
     console.log(`| outcome | ${view.state}, ${JSON.stringify(view.progress)}, balances wrong: ${wrong} |`);
     const met = total < TARGET_SECONDS * (rows / 100_000) && view.state === 'completed' && wrong === 0;
     console.log(`| target: 100k rows under ${TARGET_SECONDS} s | ${met ? 'met' : 'NOT met'} |`);
-  } finally {
-    await api.close();
-    await worker.drain();
-    await core.close();
-    await temporalServer.stop();
-    await postgres.stop();
-  }
+  });
 }
 
 await main();

@@ -144,6 +144,24 @@ describe('pricing simulation (HTTP, PostgreSQL, Temporal)', () => {
     expect((await handle.result()) as SimulationProgress).toEqual({ simulationId: again.id, state: 'completed', total: 7, rated: 7 });
     expect(await results(again.id)).toEqual(await results(res.body!.id));
     await recordHistory(handle, 'pricing-simulation-paged');
+
+    // A stored candidate that no longer reads as a pricing file fails on every try: the simulation is marked failed, not retried forever.
+    const broken = {
+      ...fresh,
+      id: `${paged.body!.id}x`,
+      workflow_id: simulationWorkflowId(`${paged.body!.id}x`),
+      candidate: { rules: 'none' },
+    };
+    await sql`insert into pricing_simulations select (jsonb_populate_record(p, ${JSON.stringify(broken)}::jsonb)).*
+      from pricing_simulations p where p.id = ${paged.body!.id}`.execute(s.ledger.deps.db);
+    const failing = await s.temporal.client.workflow.start('pricingSimulationWorkflow', {
+      taskQueue: s.temporal.taskQueue,
+      workflowId: broken.workflow_id,
+      args: [{ simulationId: broken.id, pageSize: 2 }],
+    });
+    expect(await failing.result()).toMatchObject({ simulationId: broken.id, state: 'failed', rated: 0 });
+    expect(await finished(broken.id)).toMatchObject({ state: 'failed', failure: 'The stored candidate is not a pricing file' });
+    await recordHistory(failing, 'pricing-simulation-failed');
   });
 
   it('refuses bad requests with field errors and keeps writes to admin and finance', async () => {

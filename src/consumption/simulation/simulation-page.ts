@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../../db/database.js';
 import type { PricingSimulation } from '../../db/schema-pricing-simulations.js';
-import { DomainError } from '../../errors.js';
+import { DomainError, ValidationError } from '../../errors.js';
 import { resolveRule, type PricingCatalog } from '../pricing/catalog.js';
 import { overrideInForce } from '../pricing/overrides.js';
 import { pricingFileSchema } from '../pricing/schema.js';
@@ -42,7 +42,10 @@ type Simulated = { creditType: string; units: bigint } | null;
  * as they would had the candidate shipped.
  */
 export function simulationRater(candidate: unknown, precisions: ReadonlyMap<string, number>) {
-  const version = candidateVersion(pricingFileSchema.parse(candidate));
+  const parsed = pricingFileSchema.safeParse(candidate);
+  // Checked when stored; a row that fails here will fail on every retry.
+  if (!parsed.success) throw new ValidationError('The stored candidate is not a pricing file', []);
+  const version = candidateVersion(parsed.data);
   const catalog: PricingCatalog = { versions: [version] };
   const memo = new Map<string, Simulated>();
   return (account: RatedAccount, event: PageEvent): Simulated => {
