@@ -16,6 +16,20 @@ const decimal = z
   .meta({ example: '12.50' });
 const money = z.object({ amount: decimal, currency: z.string().length(3) }).meta({ id: 'EventMoney' });
 const time = z.iso.datetime({ offset: true });
+/** A purchase as the purchase events carry it (money as `amount`, never `price`). */
+const purchaseView = z
+  .looseObject({
+    id: z.string(),
+    origin: z.string(),
+    bundleId: z.string(),
+    creditType: z.string(),
+    credits: decimal,
+    amount: money,
+    status: z.string(),
+    paymentIntentId: z.string().nullable(),
+    grantId: z.string().nullable(),
+  })
+  .meta({ id: 'EventPurchase' });
 
 export const eventCatalog = {
   'balance.low': {
@@ -63,18 +77,47 @@ export const eventCatalog = {
   },
   'purchase.succeeded': {
     version: 1,
-    description: 'A credit purchase was paid and its credits granted.',
-    payload: z.looseObject({ creditType: z.string(), credits: decimal.optional(), price: money.optional() }),
+    description: 'A credit purchase was paid and its credits granted. The payload is the purchase as GET /v1/purchases/{id} shows it.',
+    payload: purchaseView,
+  },
+  'purchase.refunded': {
+    version: 1,
+    description:
+      'Money of a purchase was refunded (in Stripe or through the refund endpoint): `refundedTotal` so far, the unburned credits taken back (`reversedCredits`) and those already burned (`unrecoveredCredits`).',
+    payload: z.object({ purchase: purchaseView, refundedTotal: money, reversedCredits: decimal, unrecoveredCredits: decimal }),
+  },
+  'purchase.disputed': {
+    version: 1,
+    description: 'The customer’s bank opened a dispute (chargeback) on a purchase’s payment; the account is flagged `disputed`.',
+    payload: z.object({ purchaseId: z.string(), disputeId: z.string(), reason: z.string(), amount: money }),
   },
   'recharge.succeeded': {
     version: 1,
-    description: 'An automatic recharge was paid and its credits granted.',
-    payload: z.looseObject({ creditType: z.string(), credits: decimal.optional(), price: money.optional() }),
+    description: 'An automatic recharge was paid and its credits granted. The payload is the purchase as GET /v1/purchases/{id} shows it.',
+    payload: purchaseView,
+  },
+  'recharge.requires_action': {
+    version: 1,
+    description:
+      'An automatic recharge needs the customer to authenticate the payment (3-D Secure); unconfirmed, it is cancelled and retried on the recharge schedule.',
+    payload: z.object({ purchaseId: z.string(), paymentIntentId: z.string(), creditType: z.string() }),
   },
   'recharge.failed': {
     version: 1,
     description: 'An automatic recharge could not be paid (declined card, no payment method, …).',
     payload: z.looseObject({ creditType: z.string(), reason: z.string().optional(), purchaseId: z.string().optional() }),
+  },
+  'recharge.cap_reached': {
+    version: 1,
+    description:
+      'An automatic recharge was skipped: it would have taken the month’s recharge spending past the account’s monthly cap (minor units of `currency`). Once per account, credit type and month.',
+    payload: z.object({
+      creditType: z.string(),
+      month: z.string().regex(/^\d{4}-\d{2}$/),
+      spentMinor: z.string().regex(/^\d+$/),
+      capMinor: z.string().regex(/^\d+$/),
+      currency: z.string().length(3),
+    }),
   },
   'subscription.payment_failed': {
     version: 1,
@@ -91,6 +134,12 @@ export const eventCatalog = {
       attempts: z.number().int(),
       paused: z.literal(true),
     }),
+  },
+  'finance.reconciliation.discrepancies': {
+    version: 1,
+    description:
+      'A finance reconciliation run found discrepancies (no account: `accountId` is null); the first 50 are listed, GET /v1/finance/reconciliations has them all.',
+    payload: z.looseObject({ reconciliationId: z.string(), count: z.number().int(), discrepancies: z.array(z.unknown()) }),
   },
   'dispute.opened': {
     version: 1,

@@ -1,5 +1,7 @@
+import { expect } from 'vitest';
 import type { NotificationDeps } from '../../activities/notifications.js';
 import type { Database } from '../../src/db/database.js';
+import { eventCatalog, isEventType, type EventType } from '../../src/notifications/catalog.js';
 import type { TemporalFixture } from './temporal.js';
 
 /**
@@ -19,4 +21,19 @@ export function testNotificationDeps(db: Database, t: TemporalFixture, overrides
     retry: { initialMs: 100, maxIntervalMs: 400, maxAgeMs: 3000 },
     ...overrides,
   };
+}
+
+/**
+ * Every outbox event of the account is in the event catalog and its payload
+ * is what the catalog promises (GET /v1/event-types, the webhook schemas):
+ * checked on the real events the ledger, payments and workflows wrote.
+ */
+export async function expectOutboxInCatalog(db: Database, accountId: string): Promise<void> {
+  const rows = await db.selectFrom('outbox_events').select(['type', 'payload']).where('account_id', '=', accountId).execute();
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) {
+    expect(isEventType(row.type), `${row.type} is not in src/notifications/catalog.ts`).toBe(true);
+    const parsed = eventCatalog[row.type as EventType].payload.safeParse(row.payload);
+    expect(parsed.error?.issues ?? [], `${row.type}: ${JSON.stringify(row.payload)}`).toEqual([]);
+  }
 }

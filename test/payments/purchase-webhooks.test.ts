@@ -4,6 +4,7 @@ import { deduct } from '../../src/ledger/index.js';
 import { reserveSubscriptionCharge } from '../../src/payments/subscription-charges.js';
 import { call, useApi } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
+import { expectOutboxInCatalog } from '../helpers/notifications.js';
 import { useStripeMock } from '../helpers/stripe-mock.js';
 import { paymentsDeps, signedEvent } from './fixture.js';
 
@@ -115,6 +116,7 @@ describe('Stripe webhooks', () => {
     const stored = await call(api, 'GET', `/v1/purchases/${purchase.id}`);
     expect(stored.body).toMatchObject({ status: 'succeeded', grantId: grants[0]!.id });
     expect(await outbox(acct, 'purchase.succeeded')).toHaveLength(1);
+    await expectOutboxInCatalog(f.deps.db, acct);
   });
 
   it('a bad signature, a stale timestamp or a replayed event has no effect', async () => {
@@ -233,6 +235,7 @@ describe('Stripe webhooks', () => {
     const balance = await f.deps.db.selectFrom('balances').selectAll().where('account_id', '=', acct).executeTakeFirstOrThrow();
     expect(balance).toMatchObject({ voided: 30000n, burned: 70000n, balance: 0n });
     expect((await call(api, 'GET', `/v1/purchases/${purchase.id}`)).body).toMatchObject({ status: 'refunded' });
+    await expectOutboxInCatalog(f.deps.db, acct);
   });
 
   it('charge.dispute.created flags the account and writes purchase.disputed', async () => {
@@ -252,6 +255,7 @@ describe('Stripe webhooks', () => {
     const status = await call(api, 'GET', `/v1/accounts/${acct}/auto-recharge`);
     expect(status.body!.flags).toEqual([expect.objectContaining({ flag: 'disputed', reference: 'dp_test_1' })]);
     expect(await outbox(acct, 'purchase.disputed')).toHaveLength(1);
+    await expectOutboxInCatalog(f.deps.db, acct);
   });
 
   it('is mounted outside API-key auth and refuses requests without a signature', async () => {

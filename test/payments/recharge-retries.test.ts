@@ -6,6 +6,7 @@ import { parseRetryDelays, rechargeStarter } from '../../src/payments/module.js'
 import { startStripeFake, type StripeFake } from '../fakes/stripe-fake.js';
 import { useTimeSkippingWorker } from '../grants/time-skipping.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
+import { expectOutboxInCatalog } from '../helpers/notifications.js';
 import { recordHistory } from '../helpers/temporal.js';
 import { paymentsDeps } from './fixture.js';
 
@@ -89,6 +90,7 @@ describe('auto-recharge retry schedule (time-skipping Temporal)', () => {
     const result = await handle.result();
     expect(result.rounds[0]).toMatchObject({ outcome: 'succeeded', attempts: 2 });
     expect(await outboxTypes(acct)).toContain('recharge.requires_action');
+    await expectOutboxInCatalog(f.deps.db, acct);
     const intents = [...fake.intents.values()].filter((pi) => pi.metadata.account_id === acct);
     expect(intents.map((pi) => pi.status)).toEqual(['canceled', 'succeeded']);
     await recordHistory(handle, 'recharge-requires-action');
