@@ -10,7 +10,7 @@ import {
   type ProrationInput,
 } from '../src/grants/subscriptions.js';
 import { recordSubscription, type SubscriptionRecord } from '../src/grants/subscription-records.js';
-import { issueTrialGrant, type TrialGrantInput } from '../src/grants/trials.js';
+import { endTrialGrant, issueTrialGrant, type TrialGrantInput } from '../src/grants/trials.js';
 import { applyApprovedGrant, rejectApproval, type Decision } from '../src/grants/approval-decisions.js';
 import {
   expireGrantAsOf,
@@ -87,6 +87,10 @@ export function createTrialActivities(deps: { ledger: LedgerDeps }) {
   return {
     async issueTrialGrant(input: TrialGrantInput) {
       return issueTrialGrant(deps.ledger, input);
+    },
+    /** A trial converted early: what is left of its credits is voided. */
+    async endTrialGrant(input: { grantId: string; at: string }) {
+      return endTrialGrant(deps.ledger, input);
     },
     /** The row of the subscription a trial converts into, written before its workflow starts. */
     async recordSubscription(record: SubscriptionRecord) {

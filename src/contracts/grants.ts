@@ -141,3 +141,10 @@ export interface TrialState {
 export const trialStateQuery = defineQuery<TrialState>('trialState');
 /** Answers once the trial grant is issued (the API's 201 carries its id). */
 export const trialGrantIssuedUpdate = defineUpdate<TrialState, []>('trialGrantIssued');
+/**
+ * Converts a running trial to its paid plan now (issue 18): the trial credits
+ * end, the plan's subscription starts anchored now (charged before its first
+ * allotment). Answers once the subscription is started; refused (`trial_closed`,
+ * `not_convertible`) for a trial that ended or converts to nothing.
+ */
+export const convertTrialNowUpdate = defineUpdate<TrialState, [{ actor: string }]>('convertTrialNow');

@@ -16,11 +16,15 @@ export const emailKinds = [
 ] as const;
 export type EmailKind = (typeof emailKinds)[number];
 
-/** Event type → kind. `grant.expiring` of a trial grant is `trial_ending` instead (decided in SQL, src/email/queue.ts). */
+/**
+ * Event type → kind. `grant.expiring` of a trial grant is `trial_ending` instead (decided in SQL, src/email/queue.ts);
+ * `trial_ending` covers every mail about a trial's end: the notice ahead of it and credits used up before it.
+ */
 export const kindOfEvent: Readonly<Record<string, EmailKind>> = {
   'balance.low': 'low_balance',
   'balance.depleted': 'depleted',
   'grant.expiring': 'credits_expiring',
+  'trial.depleted': 'trial_ending',
   'purchase.succeeded': 'purchase_receipt',
   'recharge.succeeded': 'purchase_receipt',
   'recharge.failed': 'recharge_failed',

@@ -1,5 +1,6 @@
 import {
   cancelSubscriptionUpdate,
+  convertTrialNowUpdate,
   changeSubscriptionPlanUpdate,
   pauseSubscriptionUpdate,
   subscriptionAllotmentSettledUpdate,
@@ -164,4 +165,37 @@ export async function startTrial(
 /** A trial's state (its workflow's query). */
 export function trialState(deps: GrantsServiceDeps, accountId: string, trialId: string): Promise<TrialState> {
   return queryState(deps.temporal.workflow.getHandle(trialWorkflowId(accountId, trialId)), trialStateQuery, 'trial', trialId);
+}
+
+/**
+ * Converts a running trial to its paid plan now (issue 18): the trial
+ * workflow voids what is left of the trial credits and starts the plan's
+ * subscription anchored now; the answer comes once its first period is
+ * settled (paid and allotted, or past due), like a started subscription's.
+ */
+export async function convertTrialNow(
+  deps: GrantsServiceDeps,
+  accountId: string,
+  trialId: string,
+  origin: { idempotencyKey: string | undefined; actor: string },
+): Promise<{ trial: TrialState; subscription: SubscriptionState }> {
+  await trialState(deps, accountId, trialId);
+  const handle = deps.temporal.workflow.getHandle(trialWorkflowId(accountId, trialId));
+  const trial = await runSubscriptionUpdate(
+    handle,
+    convertTrialNowUpdate,
+    { actor: origin.actor },
+    origin.idempotencyKey,
+    'trialId',
+    'trial_closed',
+  );
+  const subscriptionId = trial.subscriptionId!;
+  const subscription = await settledState(
+    deps.temporal.workflow.getHandle(subscriptionWorkflowId(subscriptionId)),
+    subscriptionAllotmentSettledUpdate,
+    subscriptionStateQuery,
+    'subscription',
+    subscriptionId,
+  );
+  return { trial, subscription };
 }

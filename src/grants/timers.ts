@@ -3,6 +3,7 @@ import { grantExpiryWorkflow, type GrantExpiryInput } from '../../workflows/gran
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { tryEach } from '../outbox/try-each.js';
+import { recordTrialDepleted } from './trials.js';
 import { grantClosedSignal, grantExpiryChangedSignal, grantExpiryWorkflowId, grantRemainingChangedSignal } from '../contracts/grants.js';
 
 export interface TimerSettings {
@@ -118,7 +119,7 @@ export async function signalMarkedGrantTimers(deps: GrantTimerRelayDeps, limit: 
   const marks = await deps.db
     .selectFrom('grant_timer_marks as m')
     .leftJoin('grants as g', (j) => j.onRef('g.account_id', '=', 'm.account_id').onRef('g.id', '=', 'm.grant_id'))
-    .select(['m.account_id', 'm.grant_id', 'm.version', 'g.status', 'g.remaining'])
+    .select(['m.account_id', 'm.grant_id', 'm.version', 'm.marked_at', 'g.status', 'g.remaining', 'g.source'])
     .where('m.pending', '=', true)
     .orderBy('m.marked_at')
     .limit(limit)
@@ -126,6 +127,9 @@ export async function signalMarkedGrantTimers(deps: GrantTimerRelayDeps, limit: 
   let cleared = 0;
   const { failed, firstError } = await tryEach(marks, async (mark) => {
     if (mark.status === 'active') await tellTimer(deps, mark.grant_id, mark.remaining === 0n);
+    // Trial credits used up before the trial's end: the customer hears of it (and may convert early).
+    if (mark.status === 'active' && mark.remaining === 0n && mark.source === 'trial')
+      await recordTrialDepleted(deps.db, mark.grant_id, mark.marked_at);
     const done = await deps.db
       .updateTable('grant_timer_marks')
       .set({ pending: false })

@@ -1,5 +1,8 @@
-import { type LedgerDeps } from '../ledger/index.js';
-import { issueGrant } from '../observability/measured-ledger.js';
+import type { Database } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
+import { findGrant, type LedgerDeps } from '../ledger/index.js';
+import { issueGrant, voidGrant } from '../observability/measured-ledger.js';
+import { writeOutboxEvent } from '../outbox/outbox.js';
 import type { ResolvedTrial } from '../contracts/grants.js';
 import { clockAtLeast } from './expiry.js';
 
@@ -34,4 +37,47 @@ export async function issueTrialGrant(ledger: LedgerDeps, input: TrialGrantInput
     { actor: 'system:trial', idempotencyKey: `${input.workflowId}:grant`, reason: `trial ${input.trial.trialId}` },
   );
   return { grantId: grant.id, expiresAt: grant.expiresAt! };
+}
+
+/**
+ * `trial.depleted`: the trial credits ran out before the trial's end (the
+ * ledger's timer mark says the grant's remaining crossed zero at `at`). Once
+ * per trial grant; nothing when the grant is no trial's, has credits again,
+ * is closed, or ran out at or after its end.
+ */
+export async function recordTrialDepleted(db: Database, grantId: string, at: Date): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
+    const grant = await findGrant(tx, grantId);
+    if (grant.source !== 'trial' || grant.status !== 'active' || grant.remaining !== 0n) return false;
+    if (!grant.expires_at || grant.expires_at <= at) return false;
+    await writeOutboxEvent(tx, {
+      id: `trial.depleted:${grant.id}`,
+      accountId: grant.account_id,
+      type: 'trial.depleted',
+      occurredAt: at,
+      payload: {
+        trialId: (grant.metadata as Record<string, string> | null)?.trialId ?? null,
+        grantId: grant.id,
+        creditType: grant.credit_type,
+        depletedAt: at.toISOString(),
+        endsAt: grant.expires_at.toISOString(),
+      },
+    });
+    return true;
+  });
+}
+
+/**
+ * A trial converted early ends its credits now: what is left of the trial
+ * grant is voided (the paid plan's allotment replaces it; trial credits have
+ * no cost basis, so no money moves). Idempotent by the grant.
+ */
+export async function endTrialGrant(ledger: LedgerDeps, input: { grantId: string; at: string }): Promise<void> {
+  const grant = await findGrant(ledger.db, input.grantId);
+  if (grant.status !== 'active') return;
+  await voidGrant(clockAtLeast(ledger, input.at), grant.id, {
+    actor: 'system:trial',
+    idempotencyKey: `trial-converted:${grant.id}`,
+    reason: 'trial converted early',
+  });
 }

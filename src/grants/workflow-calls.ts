@@ -50,9 +50,10 @@ export async function queryState<T>(handle: WorkflowHandle, query: QueryDefiniti
 }
 
 /**
- * Runs a subscription Update, deduplicated by Temporal on an id derived from
+ * Runs a subscription (or trial) Update, deduplicated by Temporal on an id derived from
  * the request's idempotency key, and maps the workflow's refusals to problems:
- * a closed subscription (validator, or the workflow already finished) is 409,
+ * a closed subscription or trial (`closedCode`: validator, or the workflow
+ * already finished) or a trial that converts to nothing is 409,
  * a change the workflow cannot apply is 400 on `field`.
  */
 export async function runSubscriptionUpdate<R, A>(
@@ -61,6 +62,7 @@ export async function runSubscriptionUpdate<R, A>(
   arg: A,
   idempotencyKey: string | undefined,
   field: string,
+  closedCode = 'subscription_closed',
 ): Promise<R> {
   const updateId = idempotencyKey
     ? `http-${createHash('sha256').update(`${update.name}\u0000${idempotencyKey}`).digest('hex').slice(0, 32)}`
@@ -69,11 +71,11 @@ export async function runSubscriptionUpdate<R, A>(
     return await handle.executeUpdate(update, { args: [arg], ...(updateId && { updateId }) });
   } catch (error) {
     const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === 'subscription_closed')
-      throw new ConflictError('subscription_closed', cause.message);
+    if (cause instanceof ApplicationFailure && (cause.type === closedCode || cause.type === 'not_convertible'))
+      throw new ConflictError(cause.type, cause.message);
     if (cause instanceof ApplicationFailure && cause.type === 'invalid_change')
       throw new ValidationError(cause.message, [{ path: field, message: cause.message }]);
-    if (error instanceof WorkflowNotFoundError) throw new ConflictError('subscription_closed', 'The subscription has ended');
+    if (error instanceof WorkflowNotFoundError) throw new ConflictError(closedCode, 'It has ended');
     throw error;
   }
 }

@@ -141,6 +141,18 @@ export const eventCatalog = {
       'A finance reconciliation run found discrepancies (no account: `accountId` is null); the first 50 are listed, GET /v1/finance/reconciliations has them all.',
     payload: z.looseObject({ reconciliationId: z.string(), count: z.number().int(), discrepancies: z.array(z.unknown()) }),
   },
+  'trial.depleted': {
+    version: 1,
+    description:
+      'A trial’s credits ran out before the trial’s end (`endsAt`). Once per trial. The trial may convert to its paid plan now: POST /v1/accounts/{id}/trials/{trialId}/convert.',
+    payload: z.object({
+      trialId: z.string().nullable(),
+      grantId: z.string(),
+      creditType: z.string(),
+      depletedAt: time,
+      endsAt: time,
+    }),
+  },
   'dispute.opened': {
     version: 1,
     description:

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   cancelSubscriptionUpdate,
   subscriptionStateQuery,
@@ -10,35 +9,14 @@ import { PlanCatalog } from '../../src/grants/plans.js';
 import { parseRetryDelays } from '../../src/payments/module.js';
 import { purchaseIdFrom } from '../../src/payments/purchases.js';
 import { periodBounds } from '../../workflows/grants/periods.js';
-import { startStripeFake, type StripeFake } from '../fakes/stripe-fake.js';
-import { call, useApi } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import { newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';
-import { paymentsDeps } from '../payments/fixture.js';
-import { useTimeSkippingWorker } from './time-skipping.js';
+import { usePaidGrantsStack } from './paid-stack.js';
 
 const f = useLedgerFixture();
-let fake: StripeFake;
-let payments: Awaited<ReturnType<typeof paymentsDeps>>;
-beforeAll(async () => {
-  fake = await startStripeFake();
-  payments = await paymentsDeps(f.deps, fake.url);
-});
-afterAll(async () => {
-  await fake?.close();
-});
-const taskQueue = `paid-subscriptions-${randomBytes(4).toString('hex')}`;
-const api = useApi(f, { TEMPORAL_TASK_QUEUE: taskQueue, RECHARGE_RETRY_DELAYS: '1h,4h,24h', SUBSCRIPTION_GRACE_DAYS: '3' });
-const t = useTimeSkippingWorker(
-  () => ({ ledger: f.deps, payments }),
-  () => f.clock,
-  taskQueue,
-);
-beforeAll(() => {
-  // The API starts and queries subscriptions on the time-skipping server the worker polls.
-  api.deps.temporal = t.env.client;
-  api.deps.payments = payments;
-});
+const stack = usePaidGrantsStack(f, 'paid-subscriptions', { RECHARGE_RETRY_DELAYS: '1h,4h,24h', SUBSCRIPTION_GRACE_DAYS: '3' });
+const { api, t } = stack;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -60,7 +38,7 @@ const purchasesOf = (acct: string) =>
 const planGrants = (acct: string) =>
   f.deps.db.selectFrom('grants').selectAll().where('account_id', '=', acct).where('source', '=', 'plan').orderBy('effective_at').execute();
 const outbox = (acct: string) => f.deps.db.selectFrom('outbox_events').selectAll().where('account_id', '=', acct).execute();
-const keysOf = (purchaseId: string) => fake.chargeKeys.filter((k) => k.startsWith(`${purchaseId}/`));
+const keysOf = (purchaseId: string) => stack.fake.chargeKeys.filter((k) => k.startsWith(`${purchaseId}/`));
 
 /** The durations of the workflow's timers, from its history: the dunning schedule without measuring time. */
 async function timerDurations(handle: ReturnType<typeof t.env.client.workflow.getHandle>): Promise<number[]> {
@@ -105,13 +83,13 @@ describe('paid subscriptions (time-skipping Temporal, Stripe fake, PostgreSQL)',
       [purchaseIdFrom('subscription', `sub_${acct}`, '1'), 'succeeded'],
     ]);
     expect((await planGrants(acct)).map((g) => g.cost_basis_minor)).toEqual([4500n, 4500n]);
-    expect(fake.charges.filter((c) => c.metadata.account_id === acct)).toHaveLength(2);
+    expect(stack.fake.charges.filter((c) => c.metadata.account_id === acct)).toHaveLength(2);
     await handle.executeUpdate(cancelSubscriptionUpdate, { args: [{ at: 'now', actor: 'test' }] });
     await recordHistory(handle, 'subscription-paid');
   });
 
   it('retries a declined charge within the grace, then pauses without an allotment and sends subscription.payment_failed', async () => {
-    fake.queue('decline', 'decline', 'decline', 'decline', 'decline');
+    stack.fake.queue('decline', 'decline', 'decline', 'decline', 'decline');
     const t0 = await t.syncClock();
     const acct = await newAccount(f.deps);
     const handle = await start(acct, t0);
@@ -144,7 +122,7 @@ describe('paid subscriptions (time-skipping Temporal, Stripe fake, PostgreSQL)',
   });
 
   it('over HTTP: past due after a decline, paid on the retry an hour later, the allotment starting then', async () => {
-    fake.queue('decline', 'succeed');
+    stack.fake.queue('decline', 'succeed');
     const t0 = await t.syncClock();
     const acct = await newAccount(f.deps);
     const res = await call(api, 'POST', `/v1/accounts/${acct}/subscriptions`, { body: { planId: 'starter' } });
@@ -167,6 +145,6 @@ describe('paid subscriptions (time-skipping Temporal, Stripe fake, PostgreSQL)',
     expect(Math.round((grant!.effective_at.getTime() - t0.getTime()) / 60_000)).toBe(60);
     const state = await call(api, 'GET', `/v1/accounts/${acct}/subscriptions/${res.body!.subscriptionId}`);
     expect(state.body).toMatchObject({ status: 'active', currentGrantId: grant!.id, payment: { status: 'paid' } });
-    expect(fake.charges.filter((c) => c.metadata.account_id === acct)).toHaveLength(1);
+    expect(stack.fake.charges.filter((c) => c.metadata.account_id === acct)).toHaveLength(1);
   });
 });

@@ -20,6 +20,7 @@ const payload = {
   outcome: 'resolved',
   explanation: 'duplicate "burn" & refund',
   expiresAt: '2026-12-03T00:00:00Z',
+  endsAt: '2026-12-04T00:00:00Z',
   slaDueAt: '2026-12-05T00:00:00Z',
 };
 
@@ -60,5 +61,16 @@ describe('email templates', () => {
         for (const part of [mail.subject, mail.text]) expect(part).not.toMatch(/undefined|NaN|\?\s| {2}/);
       });
     }
+  }
+
+  for (const locale of emailLocales) {
+    it(`renders trial.depleted (kind trial_ending) in ${locale}, apart from the notice ahead of the end`, () => {
+      const ctx = (eventType: string) => mailContext({ locale, accountName: 'Acme', eventType, data: payload });
+      const depleted = renderMail(emailTemplates.trial_ending, ctx('trial.depleted'));
+      const ending = renderMail(emailTemplates.trial_ending, ctx('grant.expiring'));
+      expect(depleted.subject).not.toBe(ending.subject);
+      expect(depleted.text).toContain(locale === 'de' ? '4. Dezember 2026' : 'December 4, 2026');
+      for (const part of [depleted.subject, depleted.text]) expect(part).not.toMatch(/undefined|NaN|\?\s| {2}/);
+    });
   }
 });

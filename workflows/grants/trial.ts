@@ -1,7 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
+  allHandlersFinished,
+  ApplicationFailure,
   condition,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -11,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { TrialActivities } from '../../activities/grants.js';
 import {
+  convertTrialNowUpdate,
   subscriptionWorkflowId,
   trialGrantIssuedUpdate,
   trialStateQuery,
@@ -22,7 +26,9 @@ import { ledgerActivity } from '../presets.js';
 import { startGrantExpiryTimerOf } from './expiry-timer-start.js';
 import { subscriptionWorkflow, type SubscriptionInput } from './subscription.js';
 
-const { issueTrialGrant, recordSubscription } = proxyActivities<TrialActivities>(ledgerActivity);
+const { issueTrialGrant, recordSubscription, endTrialGrant } = proxyActivities<TrialActivities>(ledgerActivity);
+/** The trial may convert before its end (POST …/trials/{trialId}/convert); trials started before it just sleep to the end. */
+export const EARLY_CONVERSION_PATCH = 'trial-early-conversion';
 
 export interface TrialInput {
   accountId: string;
@@ -57,6 +63,10 @@ async function startSubscriptionChild(input: SubscriptionInput): Promise<void> {
  * expires what is left at the end, sleeps until the trial end, then either
  * ends (the credits expire) or converts: the configured plan's subscription
  * starts, anchored at the trial end, on the plan version the trial began with.
+ * A converting trial may convert early (convertTrialNowUpdate, e.g. once its
+ * credits ran out: trial.depleted): the trial credits are voided and the
+ * subscription starts anchored now, its first period charged before its
+ * allotment like any paid subscription.
  */
 export async function trialWorkflow(input: TrialInput): Promise<TrialState> {
   const endsAt = new Date(Date.parse(input.startedAt) + input.trial.durationMs).toISOString();
@@ -69,6 +79,26 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialState> {
     await condition(() => grantId !== null);
     return state();
   });
+  /** Null until the patch decision is made (the trial is waiting for its end); false: a trial from before early conversion. */
+  let earlyConversion: boolean | null = null;
+  /** Who converted the trial early; null while it waits for its end. */
+  let convertBy: string | null = null;
+  setHandler(
+    convertTrialNowUpdate,
+    async ({ actor }) => {
+      convertBy ??= actor;
+      await condition(() => status !== 'running');
+      return state();
+    },
+    {
+      validator: (_convert: { actor: string }) => {
+        if (status !== 'running' || earlyConversion === false)
+          throw ApplicationFailure.nonRetryable(`The trial is ${status === 'running' ? 'ending' : status}`, 'trial_closed');
+        if (input.trial.convertTo === null)
+          throw ApplicationFailure.nonRetryable('The trial converts to no plan; start a subscription instead', 'not_convertible');
+      },
+    },
+  );
 
   const grant = await issueTrialGrant({
     accountId: input.accountId,
@@ -82,30 +112,39 @@ export async function trialWorkflow(input: TrialInput): Promise<TrialState> {
   await startGrantExpiryTimerOf(grant.grantId, input.expiringNoticeMs);
 
   const remaining = Date.parse(endsAt) - Date.now();
-  if (remaining > 0) await sleep(remaining);
+  earlyConversion = patched(EARLY_CONVERSION_PATCH);
+  if (earlyConversion) {
+    if (remaining > 0) await condition(() => convertBy !== null, remaining);
+  } else if (remaining > 0) await sleep(remaining);
 
   const plan = input.trial.convertTo;
   if (plan === null) {
     status = 'expired';
     return state();
   }
+  // Converted early: the subscription starts now and the trial credits end with the trial.
+  // (A conversion asked for from here on finds the trial converting anyway, and waits for it.)
+  const early = convertBy;
+  const anchor = early === null ? endsAt : new Date().toISOString();
+  if (early !== null && grantId !== null) await endTrialGrant({ grantId, at: anchor });
   await recordSubscription({
     subscriptionId: input.subscriptionId,
     accountId: input.accountId,
     plan: plan.ref,
-    anchor: endsAt,
+    anchor,
     trialId: input.trial.trialId,
-    createdBy: `system:trial:${input.trial.trialId}`,
+    createdBy: early ?? `system:trial:${input.trial.trialId}`,
   });
   await startSubscriptionChild({
     subscriptionId: input.subscriptionId,
     accountId: input.accountId,
-    anchor: endsAt,
+    anchor,
     plan,
     expiringNoticeMs: input.expiringNoticeMs,
     ...(input.billing && { billing: input.billing }),
   });
   subscriptionId = input.subscriptionId;
   status = 'converted';
+  await condition(allHandlersFinished);
   return state();
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { startTrial, trialState } from '../../grants/subscription-service.js';
+import { convertTrialNow, startTrial, trialState } from '../../grants/subscription-service.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, idString, problemSchema } from '../schemas/common.js';
-import { readScopes, writeScopes } from './grants-subscriptions.js';
+import { readScopes, subscriptionStateSchema, writeScopes } from './grants-subscriptions.js';
 
 const trialStateSchema = z
   .object({
@@ -63,6 +63,33 @@ export function registerTrialRoutes(define: DefineRoute): void {
     responses: { 200: { description: 'The trial', schema: trialStateSchema }, 404: { description: 'Not found', schema: problemSchema } },
     handler: async ({ deps, params }) => {
       return { status: 200, body: await trialState(deps, params.id, params.trialId) };
+    },
+  });
+
+  define({
+    method: 'post',
+    path: '/v1/accounts/{id}/trials/{trialId}/convert',
+    summary: 'Convert a trial to its plan now',
+    description:
+      'Ends a running trial that converts to a plan (e.g. after `trial.depleted`) before its end: what is left of the trial credits is voided, and the plan’s subscription starts now, its first period charged through the payment gateway before the allotment (a paid plan). Answers with the trial (`converted`) and the subscription’s state (`payment`). 409 `trial_closed` when the trial already ended or converted, `not_convertible` when it converts to no plan.',
+    tags: ['Subscriptions'],
+    scopes: writeScopes,
+    access: { path: ['id'] },
+    params: trialParams,
+    body: z.strictObject({}).meta({ id: 'TrialConvertInput' }),
+    example: {},
+    audit: { action: 'trial.convert', targetType: 'account' },
+    idempotent: true,
+    responses: {
+      200: {
+        description: 'Converted',
+        schema: z.object({ trial: trialStateSchema, subscription: subscriptionStateSchema }).meta({ id: 'TrialConversion' }),
+      },
+      404: { description: 'No such account or trial', schema: problemSchema },
+      409: { description: 'The trial ended, converted already, or converts to no plan', schema: problemSchema },
+    },
+    handler: async ({ deps, params, actor, idempotencyKey }) => {
+      return { status: 200, body: await convertTrialNow(deps, params.id, params.trialId, { idempotencyKey, actor }) };
     },
   });
 }
