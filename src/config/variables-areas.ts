@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { creditLimitsJson, positiveInt, variable } from './variable-spec.js';
 import { crmUpsellVariables } from './variables-crm.js';
+import { isFreePlan } from '../grants/plans.js';
 
 const queueName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -');
 
@@ -131,6 +132,14 @@ export const areaVariables = {
     z.coerce.number().int().min(0).max(60).default(7),
     '3',
     'How long a paid subscription keeps trying after its period charge first fails (attempts at the RECHARGE_RETRY_DELAYS, and a last one when the grace ends) before it is paused and subscription.payment_failed goes out. The allotment is issued only once paid.',
+  ),
+  SIGNUP_PLAN: variable(
+    z
+      .string()
+      .default('')
+      .refine((planId) => planId === '' || isFreePlan(planId), 'a plan of the latest plan version with a price of 0 (e.g. free), or empty'),
+    'free',
+    'The free tier: the plan whose subscription POST /v1/accounts starts for every new account (not for pool members, which share their parent’s credits; never for imports). Must be a plan of the latest version priced 0: a sign-up never charges. Empty (the default): no plan at sign-up, since granting credits to every account created is a liability the operator turns on deliberately.',
   ),
   RECHARGE_SCAN_INTERVAL_SECONDS: variable(
     positiveInt.default(300),

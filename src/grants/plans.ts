@@ -167,6 +167,16 @@ export class PlanCatalog {
   }
 }
 
+/** A plan of the latest version that is never charged (price 0): what may start at sign-up. */
+export function isFreePlan(planId: string): boolean {
+  const catalog = planCatalog();
+  const plan = catalog
+    .listVersions()
+    .at(-1)
+    ?.plans.find((p) => p.planId === planId);
+  return plan?.price != null && !/[1-9]/.test(plan.price.amount);
+}
+
 let loaded: PlanCatalog | undefined;
 /** The process's plan catalog, loaded on first use (plan files are immutable once released). */
 export function planCatalog(): PlanCatalog {

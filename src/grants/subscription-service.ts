@@ -9,6 +9,7 @@ import {
   trialGrantIssuedUpdate,
   trialStateQuery,
   trialWorkflowId,
+  type ResolvedPlan,
   type SubscriptionBilling,
   type SubscriptionCancelInput,
   type SubscriptionState,
@@ -54,27 +55,59 @@ export async function startSubscription(
     throw new ValidationError('The start is out of range', [{ path: 'startAt', message: 'must be now or later, at most a year ahead' }]);
   }
   const subscriptionId = subscriptionIdFor(accountId, origin.idempotencyKey);
-  const anchorIso = new Date(anchor).toISOString();
-  await recordSubscription(deps.ledger.db, {
+  const handle = await recordAndStart(deps, {
     subscriptionId,
     accountId,
-    plan: plan.ref,
-    anchor: anchorIso,
-    trialId: null,
-    createdBy: origin.actor,
+    plan,
+    anchor: new Date(anchor).toISOString(),
+    actor: origin.actor,
   });
-  const { handle } = await startOnce(deps, subscriptionWorkflow, subscriptionWorkflowId(subscriptionId), [
+  const state = await settledState(handle, subscriptionAllotmentSettledUpdate, subscriptionStateQuery, 'subscription', subscriptionId);
+  return { subscriptionId, state };
+}
+
+/** The subscription's row first (a start that fails after it is retried and finds it), then its workflow, once. */
+async function recordAndStart(
+  deps: GrantsServiceDeps,
+  s: { subscriptionId: string; accountId: string; plan: ResolvedPlan; anchor: string; actor: string },
+) {
+  await recordSubscription(deps.ledger.db, {
+    subscriptionId: s.subscriptionId,
+    accountId: s.accountId,
+    plan: s.plan.ref,
+    anchor: s.anchor,
+    trialId: null,
+    createdBy: s.actor,
+  });
+  const { handle } = await startOnce(deps, subscriptionWorkflow, subscriptionWorkflowId(s.subscriptionId), [
     {
-      subscriptionId,
-      accountId,
-      anchor: anchorIso,
-      plan,
+      subscriptionId: s.subscriptionId,
+      accountId: s.accountId,
+      anchor: s.anchor,
+      plan: s.plan,
       expiringNoticeMs: deps.config.GRANT_EXPIRING_NOTICE_DAYS * DAY_MS,
       billing: billingOf(deps.config),
     },
   ]);
-  const state = await settledState(handle, subscriptionAllotmentSettledUpdate, subscriptionStateQuery, 'subscription', subscriptionId);
-  return { subscriptionId, state };
+  return handle;
+}
+
+/** The sign-up subscription's id: one per account, so starting it again (a retried sign-up) finds the first. */
+export const signupSubscriptionId = (accountId: string) => subscriptionIdFor(accountId, 'signup');
+
+/**
+ * The free tier at sign-up (issue 18): starts SIGNUP_PLAN's subscription
+ * (a plan priced 0, checked when the configuration loads) for a new account,
+ * anchored now, once per account. Does not wait for the first allotment (the
+ * workflow issues it within moments); null when no plan is configured.
+ */
+export async function startSignupPlan(deps: GrantsServiceDeps, accountId: string): Promise<string | null> {
+  if (!deps.config.SIGNUP_PLAN) return null;
+  const plan = planCatalog().plan(deps.config.SIGNUP_PLAN);
+  const subscriptionId = signupSubscriptionId(accountId);
+  const anchor = deps.ledger.clock().toISOString();
+  await recordAndStart(deps, { subscriptionId, accountId, plan, anchor, actor: 'system:signup' });
+  return subscriptionId;
 }
 
 /** The subscriptions of an account, by id, a page at a time. */

@@ -50,3 +50,18 @@ export function usePaidGrantsStack(f: LedgerFixture, name: string, config: Recor
     taskQueue,
   };
 }
+
+/** The same without payments: the API and a worker on the time-skipping server, for plans that are never charged. */
+export function useGrantsStack(f: LedgerFixture, name: string, config: Record<string, string>) {
+  const taskQueue = `${name}-${randomBytes(4).toString('hex')}`;
+  const api = useApi(f, { TEMPORAL_TASK_QUEUE: taskQueue, ...config });
+  const t = useTimeSkippingWorker(
+    () => ({ ledger: f.deps }),
+    () => f.clock,
+    taskQueue,
+  );
+  beforeAll(() => {
+    api.deps.temporal = t.env.client;
+  });
+  return { api, t, taskQueue };
+}

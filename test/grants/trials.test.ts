@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deduct, getBalances } from '../../src/ledger/index.js';
 import {
   grantExpiryWorkflowId,
@@ -10,24 +9,14 @@ import {
   type TrialState,
 } from '../../src/contracts/grants.js';
 import { periodBounds } from '../../workflows/grants/periods.js';
-import { call, useApi } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import { actor, newAccount, useLedgerFixture } from '../helpers/ledger.js';
 import { recordHistory } from '../helpers/temporal.js';
-import { useTimeSkippingWorker } from './time-skipping.js';
+import { useGrantsStack } from './paid-stack.js';
 
 const f = useLedgerFixture();
-const taskQueue = `trials-${randomBytes(4).toString('hex')}`;
-const api = useApi(f, { TEMPORAL_TASK_QUEUE: taskQueue, GRANT_EXPIRING_NOTICE_DAYS: '3' });
-const t = useTimeSkippingWorker(
-  () => ({ ledger: f.deps }),
-  () => f.clock,
-  taskQueue,
-);
-
-beforeAll(() => {
-  // The API starts and queries the trial workflows on the time-skipping server the worker polls.
-  api.deps.temporal = t.env.client;
-});
+// The API starts and queries the trial workflows on the time-skipping server the worker polls.
+const { api, t } = useGrantsStack(f, 'trials', { GRANT_EXPIRING_NOTICE_DAYS: '3' });
 
 const DAY = 86_400_000;
 const month = { unit: 'month' as const, count: 1 };

@@ -10,6 +10,7 @@ import {
   updateAccountAudited,
 } from '../../accounts/service.js';
 import { auditContextOf } from '../../audit/request-context.js';
+import { startSignupPlan } from '../../grants/subscription-service.js';
 import { entryTypes } from '../../db/schema.js';
 import { refuseRiskChange } from '../../grants/grant-policy.js';
 import type { DefineRoute } from '../route.js';
@@ -69,7 +70,7 @@ export function registerAccountRoutes(define: DefineRoute): void {
     path: '/v1/accounts',
     summary: 'Create an account',
     description:
-      'parentId pools credits: the account burns its own grants first, then its parent’s. The account is of the key’s mode (live or test) for good: keys of the other mode get 404 for it.',
+      'parentId pools credits: the account burns its own grants first, then its parent’s. The account is of the key’s mode (live or test) for good: keys of the other mode get 404 for it. With SIGNUP_PLAN set (the free tier), an account without a parent gets that plan’s subscription at once (GET /v1/accounts/{id}/subscriptions lists it, created by `system:signup`).',
     tags: ['Accounts'],
     scopes: ['admin', 'support', 'service'],
     access: { global: true },
@@ -77,10 +78,12 @@ export function registerAccountRoutes(define: DefineRoute): void {
     example: { id: 'acme', name: 'Acme Inc.', overdraftLimit: { ai: '100' }, metadata: { plan: 'pro' } },
     idempotent: true,
     responses: { 201: { description: 'Created', schema: accountSchema }, 409: { description: 'Already exists', schema: problemSchema } },
-    handler: async (ctx) => ({
-      status: 201,
-      body: await createAccountAudited(ctx.deps, { ...ctx.body, mode: ctx.mode }, auditContextOf(ctx)),
-    }),
+    handler: async (ctx) => {
+      const account = await createAccountAudited(ctx.deps, { ...ctx.body, mode: ctx.mode }, auditContextOf(ctx));
+      // The free tier (SIGNUP_PLAN), for accounts of their own: a pool member spends its parent's credits.
+      if (!ctx.body.parentId) await startSignupPlan(ctx.deps, account.id);
+      return { status: 201, body: account };
+    },
   });
 
   define({
