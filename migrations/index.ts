@@ -50,6 +50,7 @@ import * as usagePendingView from './2026-11-30T141100_usage_pending_view.js';
 import * as entitlementView from './2026-11-30T141200_entitlement_view.js';
 import * as subscriptionPurchases from './2026-11-30T134000_subscription_purchases.js';
 import * as pricingSimulations from './2026-11-30T142000_pricing_simulations.js';
+import * as usageEventsPendingByAccount from './2026-11-30T140000_usage_events_pending_by_account.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -95,6 +96,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T132000_crm_timeline_upsell': crmTimelineUpsell,
   '2026-11-30T133000_ledger_execute_sequence': ledgerExecuteSequence,
   '2026-11-30T134000_subscription_purchases': subscriptionPurchases,
+  '2026-11-30T140000_usage_events_pending_by_account': usageEventsPendingByAccount,
   '2026-11-30T141000_ledger_balance_view': ledgerBalanceView,
   '2026-11-30T141100_usage_pending_view': usagePendingView,
   '2026-11-30T141200_entitlement_view': entitlementView,

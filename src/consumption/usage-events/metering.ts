@@ -20,39 +20,51 @@ export interface MeteringResult {
 
 /** Accounts burned at the same time in one batch (each account's own events stay sequential). */
 const ACCOUNT_CONCURRENCY = 8;
-/** Most pending events one batch takes, as a multiple of its limit (whole accounts, at least one). */
+/** Most pending events one batch takes, as a multiple of its limit (the last account's queue may be cut there). */
 const PASS_BUDGET = 4;
+
+/** Accounts whose queues one look-up of duePending reads (with ~100 events each, one look-up fills a batch). */
+const ACCOUNTS_PER_LOOKUP = 16;
 
 /**
  * The pending events one batch burns: the accounts of the `limit` oldest
- * pending events, each with up to `limit` of its pending events in event-time
- * order (from its oldest, so the scan of the account's index starts there),
- * account after account in the order of their oldest event until the batch
- * holds PASS_BUDGET × limit events. An account's events then burn in one
- * sequence however the sender interleaved accounts. `seen` is how many of the
- * oldest there were: fewer than the limit means the backlog is drained (and
- * then every account fits in the budget).
+ * pending events, in the order of their oldest event, each with its pending
+ * events in event-time order from that oldest one, until the batch holds
+ * PASS_BUDGET × limit events (the last account's queue may be cut there: the
+ * rest, still the account's oldest pending, leads the next batch). An
+ * account's events then burn in one sequence however the sender interleaved
+ * accounts. `seen` is how many of the oldest there were: fewer than the limit
+ * means the backlog is drained.
+ *
+ * The queues are read ACCOUNTS_PER_LOOKUP accounts at a time, each walking
+ * usage_events_pending_account_idx in its order, until the budget is full:
+ * reading every account's queue at once and sorting them read 50,000 rows to
+ * keep 2,000 (docs/PERFORMANCE.md, "Metering").
  */
 async function duePending(db: Database, limit: number): Promise<{ events: UsageEvent[]; seen: number }> {
-  const { rows } = await sql<UsageEvent & { seen: string; since: Date; own: string; running: string }>`
+  const budget = PASS_BUDGET * limit;
+  const { rows: accounts } = await sql<{ account_id: string; since: string; seen: string }>`
     with oldest as (
       select account_id, event_time from usage_events where status = 'pending' order by event_time, id limit ${limit}
-    ), accounts as (
-      select account_id, min(event_time) as since from oldest group by account_id
-    ), due as (
-      select u.*, a.since, count(*) over (partition by a.account_id) as own,
-        count(*) over (order by a.since, a.account_id) as running
-      from accounts a cross join lateral (
+    )
+    select account_id, min(event_time)::text as since, sum(count(*)) over ()::text as seen from oldest
+    group by account_id order by min(event_time), account_id`.execute(db);
+  const events: UsageEvent[] = [];
+  for (let from = 0; from < accounts.length && events.length < budget; from += ACCOUNTS_PER_LOOKUP) {
+    const chunk = accounts.slice(from, from + ACCOUNTS_PER_LOOKUP);
+    const { rows } = await sql<UsageEvent>`
+      select u.* from unnest(${chunk.map((a) => a.account_id)}::text[], ${chunk.map((a) => a.since)}::timestamptz[])
+        with ordinality as a(account_id, since, n)
+      cross join lateral (
         select * from usage_events u
         where u.account_id = a.account_id and u.status = 'pending' and u.event_time >= a.since
         order by u.event_time, u.id limit ${limit}
       ) u
-    )
-    select due.*, (select count(*) from oldest)::text as seen from due
-    where running - own < ${PASS_BUDGET * limit} or running = own
-    order by since, account_id, event_time, id`.execute(db);
-  const seen = rows.length === 0 ? 0 : Number(rows[0]!.seen);
-  return { events: rows.map(({ seen: _seen, since: _since, own: _own, running: _running, ...event }) => event), seen };
+      order by a.n, u.event_time, u.id
+      limit ${budget - events.length}`.execute(db);
+    events.push(...rows);
+  }
+  return { events, seen: accounts.length === 0 ? 0 : Number(accounts[0]!.seen) };
 }
 
 /** Events grouped by account, each account's in the order given (event-time order). */
