@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
  * but not burned yet (pending metering, or awaiting funds), for the balance
  * read and the entitlement check to count in the same statement.
  *
- * usage_events_unburned_idx holds only those events (metering takes them out
+ * usage_events_unburned_idx (made by T140000 for metering) holds only those events (metering takes them out
  * as it burns them), so the read costs one probe of a small index whatever
  * the account's history; an account with none answers null at once.
  *
@@ -19,9 +19,6 @@ import { sql, type Kysely } from 'kysely';
  * metering lags.
  */
 const statements = [
-  String.raw`create index usage_events_unburned_idx on usage_events (account_id)
-    where status in ('pending', 'awaiting_funds')`,
-
   // An account's price overrides as overridesJsonSql (src/consumption/pricing/override-store.ts) reads them, for the views below.
   String.raw`create function usage_price_overrides(p_account text) returns json
     language sql stable as $$
@@ -71,5 +68,4 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function if exists usage_pending_view(text)`.execute(db);
   await sql`drop function if exists usage_price_overrides(text)`.execute(db);
-  await sql`drop index if exists usage_events_unburned_idx`.execute(db);
 }

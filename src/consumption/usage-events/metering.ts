@@ -37,7 +37,7 @@ const ACCOUNTS_PER_LOOKUP = 16;
  * means the backlog is drained.
  *
  * The queues are read ACCOUNTS_PER_LOOKUP accounts at a time, each walking
- * usage_events_pending_account_idx in its order, until the budget is full:
+ * usage_events_unburned_idx in its order, until the budget is full:
  * reading every account's queue at once and sorting them read 50,000 rows to
  * keep 2,000 (docs/PERFORMANCE.md, "Metering").
  */
