@@ -5,7 +5,7 @@ import { fromUnits, getCreditType } from '../ledger/index.js';
 
 export const granularities = ['day', 'week', 'month'] as const;
 export type Granularity = (typeof granularities)[number];
-export const usageGroupings = ['feature', 'creditType'] as const;
+export const usageGroupings = ['feature', 'creditType', 'user'] as const;
 
 export interface UsageQuery {
   accountId: string;
@@ -19,8 +19,10 @@ export interface UsageQuery {
 
 export interface UsageSeries {
   creditType: string;
-  /** null when grouped by credit type, or for burns that named no feature. */
+  /** null when grouped by credit type or user, or for burns that named no feature. */
   feature: string | null;
+  /** Only when grouped by user: the user the burns were for. */
+  userId?: string;
   burned: string[];
   refunded: string[];
   totalBurned: string;
@@ -85,9 +87,13 @@ export async function usageReport(db: Database, q: UsageQuery): Promise<UsageRep
   ];
   const feature = byFeature ? sql`r.feature` : sql`''`;
   const onlyType = q.creditType ? sql`and r.credit_type = ${q.creditType}` : sql``;
+  const edgeList = edges.rows.map((r) => r.edge.toISOString());
 
   // width_bucket finds each cell's bucket by binary search over the edges: no time-zone arithmetic per cell.
-  const cells = await sql<{ i: number; credit_type: string; feature: string; burned: bigint; refunded: bigint }>`
+  const cells =
+    q.groupBy === 'user'
+      ? await userCells(db, q, edgeList)
+      : await sql<Cell>`
     with cut as (select unnest(${cutHours}::timestamptz[]) as h),
     cells as (
       select r.bucket_start, r.credit_type, ${feature} as feature, r.burned, r.refunded
@@ -101,19 +107,20 @@ export async function usageReport(db: Database, q: UsageQuery): Promise<UsageRep
         and r.bucket_start >= cut.h and r.bucket_start < cut.h + interval '1 hour'
       where true ${onlyType}
     )
-    select width_bucket(bucket_start, ${edges.rows.map((r) => r.edge.toISOString())}::timestamptz[]) as i,
+    select width_bucket(bucket_start, ${edgeList}::timestamptz[]) as i,
            credit_type, feature, sum(burned)::int8 as burned, sum(refunded)::int8 as refunded
     from cells
     where bucket_start >= ${first} and bucket_start < ${last}
     group by 1, 2, 3
     order by 2, 3, 1`.execute(db);
 
-  const series = new Map<string, { creditType: string; feature: string | null; burned: bigint[]; refunded: bigint[] }>();
+  const series = new Map<string, { creditType: string; feature: string | null; userId?: string; burned: bigint[]; refunded: bigint[] }>();
   for (const row of cells.rows) {
     const key = `${row.credit_type}\u0000${row.feature}`;
     let s = series.get(key);
     if (!s) {
-      s = { creditType: row.credit_type, feature: row.feature || null, burned: starts.map(() => 0n), refunded: starts.map(() => 0n) };
+      const group = q.groupBy === 'user' ? { feature: null, userId: row.feature } : { feature: row.feature || null };
+      s = { creditType: row.credit_type, ...group, burned: starts.map(() => 0n), refunded: starts.map(() => 0n) };
       series.set(key, s);
     }
     s.burned[row.i - 1] = row.burned;
@@ -126,6 +133,7 @@ export async function usageReport(db: Database, q: UsageQuery): Promise<UsageRep
     out.push({
       creditType: s.creditType,
       feature: s.feature,
+      ...(s.userId !== undefined && { userId: s.userId }),
       burned: s.burned.map(fmt),
       refunded: s.refunded.map(fmt),
       totalBurned: fmt(s.burned.reduce((a, b) => a + b, 0n)),
@@ -143,6 +151,35 @@ export async function usageReport(db: Database, q: UsageQuery): Promise<UsageRep
     buckets: starts.map((start, i) => ({ start, end: edges.rows[i + 1]!.edge.toISOString() })),
     series: out,
   };
+}
+
+interface Cell {
+  i: number;
+  credit_type: string;
+  feature: string;
+  burned: bigint;
+  refunded: bigint;
+}
+
+/**
+ * groupBy=user: the burns (burn and commit entries) and refunds of the
+ * account's ledger transactions that name a user (deducts, holds' commits,
+ * refunds of them; usage events' burns), whichever pool account's grants
+ * paid. Read from the entries, not the rollups (which have no user), through
+ * the account's attributed transactions only.
+ */
+function userCells(db: Database, q: UsageQuery, edges: readonly string[]) {
+  const onlyType = q.creditType ? sql`and e.credit_type = ${q.creditType}` : sql``;
+  return sql<Cell>`
+    select width_bucket(e.created_at, ${edges}::timestamptz[]) as i, e.credit_type, t.user_id as feature,
+      coalesce(sum(e.amount) filter (where e.entry_type in ('burn', 'commit')), 0)::int8 as burned,
+      coalesce(sum(e.amount) filter (where e.entry_type = 'refund'), 0)::int8 as refunded
+    from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+    where t.account_id = ${q.accountId} and t.user_id is not null and t.kind in ('deduct', 'commit', 'refund')
+      and e.entry_type in ('burn', 'commit', 'refund') ${onlyType}
+      and e.created_at >= ${edges[0]}::timestamptz and e.created_at < ${edges[edges.length - 1]}::timestamptz
+    group by 1, 2, 3
+    order by 2, 3, 1`.execute(db);
 }
 
 /** PostgreSQL's own word on a time zone it does not know is a field error, not a 500. */

@@ -74,6 +74,8 @@ export interface UsageEventTable {
   cost: Int8 | null;
   transaction_id: string | null;
   closed_period_start: Timestamp | null;
+  /** The account's own user the usage was for (issue 18), if the producer named one. */
+  user_id: ColumnType<string | null, string | null | undefined, never>;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;
   processed_at: Timestamp | null;

@@ -139,6 +139,8 @@ export interface HoldTable {
   created_by: string;
   created_at: CreatedAt;
   closed_at: Timestamp | null;
+  /** The account's own user the hold was made for (issue 18), if the caller named one. */
+  user_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface HoldAllocationTable {
@@ -160,6 +162,8 @@ export interface LedgerTransactionTable {
   result: Json<unknown>;
   actor: string;
   created_at: CreatedAt;
+  /** The account's own user the operation was for (deducts, holds; commits and refunds inherit it). */
+  user_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface LedgerEntryTable {

@@ -14,6 +14,8 @@ export interface DeductInput {
   /** Burn what is there when it is less than asked (R-L10); default all-or-nothing. */
   allowPartial?: boolean | undefined;
   metadata?: Record<string, string> | undefined;
+  /** The account's own user this is for (kept on the ledger transaction, reported per user). */
+  userId?: string | undefined;
 }
 
 export interface DeductResult {
@@ -55,6 +57,7 @@ async function deductSpec(deps: LedgerDeps, input: DeductInput, meta: OperationM
       creditType: creditType.id,
       amount: requested.toString(),
       allowPartial: input.allowPartial ?? false,
+      userId: input.userId,
     },
     meta,
     request: input,

@@ -15,6 +15,8 @@ export interface HoldInput {
   feature?: string | undefined;
   /** Who owns the hold, e.g. a consumption workflow id. */
   ownerRef?: string | undefined;
+  /** The account's own user the hold is for (kept on the hold; its commit's burn is reported for that user). */
+  userId?: string | undefined;
 }
 
 export interface HoldView {
@@ -74,6 +76,7 @@ export async function createHold(deps: LedgerDeps, input: HoldInput, meta: Opera
       ttlSeconds: ttl,
       holdFeature: input.feature ?? meta.feature ?? null,
       ownerRef: input.ownerRef ?? null,
+      userId: input.userId,
     },
     meta,
     request: input,

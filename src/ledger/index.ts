@@ -13,6 +13,7 @@ export type {
 } from './context.js';
 export * from './credit-types.js';
 export { deduct, deductInSequence, resolveCreditType, spendableTotal, type DeductInput, type DeductResult } from './deduct.js';
+export { deductAll, type DeductAllInput, type DeductAllResult } from './deduct-all.js';
 export * from '../errors.js';
 export * from './grants.js';
 export { createGroupCommit, GroupCommit, type GroupCommitOptions } from './group-commit.js';

@@ -33,6 +33,7 @@ export const deduct = measured('deduct', byInput, ledger.deduct);
 const bySequence = (...[, deducts]: [unknown, readonly { input: { accountId: string; creditType: string } }[], ...unknown[]]) =>
   deducts[0] ? account(deducts[0].input.accountId, deducts[0].input.creditType) : {};
 export const deductInSequence = measured('deduct_sequence', bySequence, ledger.deductInSequence);
+export const deductAll = measured('deduct_all', byInput, ledger.deductAll);
 export const createHold = measured('hold', byInput, ledger.createHold);
 export const commitHold = measured('commit_hold', byId('burndown.hold_id'), ledger.commitHold);
 export const releaseHold = measured('release_hold', byId('burndown.hold_id'), ledger.releaseHold);

@@ -37,6 +37,7 @@ const usageSchema = z
       z.object({
         creditType: z.string(),
         feature: z.string().nullable(),
+        userId: z.string().optional().meta({ description: 'Only with groupBy=user: the user the burns were for' }),
         burned: z.array(decimalString),
         refunded: z.array(decimalString),
         totalBurned: decimalString,
@@ -75,7 +76,7 @@ export function registerAccountUsageRoutes(define: DefineRoute): void {
     path: '/v1/accounts/{id}/usage',
     summary: 'Usage over time',
     description:
-      'Credits burned (and refunded) per day, ISO week or month, by feature or by credit type, with bucket edges in `timeZone` (DST included). `from` moves back to the start of its bucket, `to` (default: now) forward to the end of its bucket; at most 1,000 buckets. Served from hourly and 15-minute rollups, so the cost does not grow with the number of ledger entries. `notBilled` lists the usage events of the range refused as late (never billed), with the late-event window.',
+      'Credits burned (and refunded) per day, ISO week or month, by feature, by credit type or by user (`groupBy=user`: the burns of deducts, holds and usage events that named a `userId`, read from the ledger entries), with bucket edges in `timeZone` (DST included). `from` moves back to the start of its bucket, `to` (default: now) forward to the end of its bucket; at most 1,000 buckets. Served from hourly and 15-minute rollups, so the cost does not grow with the number of ledger entries. `notBilled` lists the usage events of the range refused as late (never billed), with the late-event window.',
     tags: ['Balances'],
     scopes: readers,
     access: { path: ['id'] },

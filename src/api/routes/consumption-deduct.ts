@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { auditContextOf } from '../../audit/request-context.js';
 import { holdsOf, holdView, refundBurnAudited } from '../../consumption/service.js';
-import { commitHold, createHold, deduct, releaseHold } from '../../observability/measured-ledger.js';
+import { commitHold, createHold, deduct, deductAll, releaseHold } from '../../observability/measured-ledger.js';
 import { ownerOf } from '../owners.js';
 import type { DefineRoute } from '../route.js';
 import { accountIdParams, insufficientCreditsSchema, problemSchema } from '../schemas/common.js';
 import {
   commitBody,
+  deductAllSchema,
   deductBody,
   deductSchema,
   holdBody,
@@ -16,6 +17,7 @@ import {
   refundSchema,
 } from '../schemas/ledger.js';
 import { directMode, runUnenforced, type Unenforced } from '../../consumption/direct-enforcement.js';
+import type { ApiDeps } from '../deps.js';
 
 const holdIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
@@ -38,6 +40,28 @@ const notHeld = (accountId: string, feature: string | undefined, judged: Unenfor
   wouldBlock: judged.wouldBlock,
 });
 
+type UnenforcedDeduct = Omit<Parameters<typeof runUnenforced>[2], 'key'>;
+
+/** A deduct in shadow or off mode, answered as a deduct that wrote nothing. */
+async function unenforced(deps: ApiDeps, mode: 'shadow' | 'off', request: UnenforcedDeduct, key: string) {
+  const { enforcementMode, creditType, requested, deducted, balance, wouldBlock } = await runUnenforced(deps.ledger, mode, {
+    ...request,
+    key,
+  });
+  return { transactionId: null, accountId: request.accountId, creditType, requested, deducted, balance, enforcementMode, wouldBlock };
+}
+
+/** Items in shadow or off mode: each judged as its own deduct (one shadow entry per credit type), nothing written. */
+async function unenforcedItems(deps: ApiDeps, mode: 'shadow' | 'off', accountId: string, body: z.output<typeof deductBody>, key: string) {
+  const items = [...body.items!].sort((a, b) => (a.creditType < b.creditType ? -1 : 1));
+  const judged = [];
+  for (const [i, item] of items.entries()) {
+    const request = { kind: 'deduct', accountId, ...item, feature: body.feature } as const;
+    judged.push(await unenforced(deps, mode, request, i === 0 ? key : `${key}:${item.creditType}`));
+  }
+  return { accountId, items: judged };
+}
+
 export function registerDeductRoutes(define: DefineRoute): void {
   define({
     method: 'post',
@@ -54,25 +78,31 @@ export function registerDeductRoutes(define: DefineRoute): void {
     accountRateLimit: true,
     idempotent: 'ledger',
     responses: {
-      200: { description: 'Deducted', schema: deductSchema },
+      200: { description: 'Deducted (with items: one result per credit type)', schema: z.union([deductSchema, deductAllSchema]) },
       402: { description: 'Not enough credits', schema: insufficientCreditsSchema },
       404: { description: 'No such account', schema: problemSchema },
     },
     handler: async ({ deps, params, body, actor, idempotencyKey, httpIdempotency }) => {
-      const { feature, usageEventId, reason, ...input } = body;
+      const { feature, usageEventId, reason, items, creditType, amount, ...rest } = body;
       const mode = await directMode(deps.enforcement, params.id);
+      if (items) {
+        if (mode !== 'enforce')
+          return { status: 200, body: await unenforcedItems(deps, mode, params.id, body, idempotencyKey!), outsideLedger: true };
+        // Several ledger transactions: the response is stored beside them (outsideLedger), the ledger key replays them all.
+        const result = await deductAll(
+          deps.ledger,
+          { ...rest, items, accountId: params.id },
+          { actor, idempotencyKey, feature, usageEventId, reason },
+        );
+        return { status: 200, body: result, outsideLedger: true };
+      }
       if (mode !== 'enforce') {
-        const request = { kind: 'deduct', accountId: params.id, creditType: input.creditType, amount: input.amount, feature } as const;
-        const { enforcementMode, creditType, requested, deducted, balance, wouldBlock } = await runUnenforced(deps.ledger, mode, {
-          ...request,
-          key: idempotencyKey!,
-        });
-        const shown = { transactionId: null, accountId: params.id, creditType, requested, deducted, balance, enforcementMode, wouldBlock };
-        return { status: 200, body: shown, outsideLedger: true };
+        const request = { kind: 'deduct', accountId: params.id, creditType: creditType!, amount: amount!, feature } as const;
+        return { status: 200, body: await unenforced(deps, mode, request, idempotencyKey!), outsideLedger: true };
       }
       const result = await deduct(
         deps.ledger,
-        { ...input, accountId: params.id },
+        { ...rest, creditType: creditType!, amount: amount!, accountId: params.id },
         { actor, idempotencyKey, httpIdempotency, feature, usageEventId, reason },
       );
       return { status: 200, body: result };

@@ -7,6 +7,7 @@ export const decimalString = z
   .meta({ example: '10.50' });
 
 export const idString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'letters, digits and _ . : - only, at most 128 characters');
+export { userIdString } from '../../consumption/usage-events/event-schema.js';
 export const creditTypeId = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -, starting with a letter');
 /** Times the ledger can store and compare: 1970 to 9999 (PostgreSQL's range is wider, JavaScript's Date narrower). */
 export const isoTime = z.iso

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { grantSources, issuableGrantSources } from '../../db/schema.js';
-import { creditTypeId, decimalString, idString, isoTime } from './common.js';
+import { creditTypeId, decimalString, idString, isoTime, userIdString } from './common.js';
 
 const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/);
 const enforcementMode = z.enum(['enforce', 'shadow', 'off']);
@@ -88,15 +88,34 @@ export const grantSchema = z
   })
   .meta({ id: 'Grant' });
 
+export const MAX_DEDUCT_ITEMS = 16;
+export const deductItem = z.strictObject({ creditType: creditTypeId, amount: decimalString }).meta({ id: 'DeductItem' });
 export const deductBody = z
   .strictObject({
-    creditType: creditTypeId,
-    amount: decimalString,
+    creditType: creditTypeId.optional().meta({ description: 'One credit type (or items for several)' }),
+    amount: decimalString.optional(),
+    items: z.array(deductItem).min(1).max(MAX_DEDUCT_ITEMS).optional().meta({
+      description: 'Several credit types at once, all or nothing: instead of creditType and amount, each credit type at most once',
+    }),
     feature: z.string().max(128).optional(),
-    allowPartial: z.boolean().optional().meta({ description: 'Burn what is available when less than asked, instead of 402' }),
+    allowPartial: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Burn what is available when less than asked, instead of 402 (single credit type only)' }),
     usageEventId: z.string().max(128).optional(),
     reason: z.string().max(1000).optional(),
     metadata: z.record(z.string(), z.string()).optional(),
+    userId: userIdString.optional(),
+  })
+  .superRefine((b, ctx) => {
+    const single = b.creditType !== undefined || b.amount !== undefined;
+    if (b.items !== undefined) {
+      if (single) ctx.addIssue({ code: 'custom', path: ['items'], message: 'give either items or creditType and amount, not both' });
+      if (b.allowPartial) ctx.addIssue({ code: 'custom', path: ['allowPartial'], message: 'items are all or nothing' });
+      return;
+    }
+    if (b.creditType === undefined) ctx.addIssue({ code: 'custom', path: ['creditType'], message: 'required (or items)' });
+    if (b.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'required (or items)' });
   })
   .meta({ id: 'DeductInput' });
 /** Present only when the account's mode is shadow or off (no ledger write): the mode, and whether enforce would have refused. */
@@ -115,6 +134,12 @@ export const deductSchema = z
     ...unenforcedFields,
   })
   .meta({ id: 'DeductResult' });
+export const deductAllSchema = z
+  .object({
+    accountId: z.string(),
+    items: z.array(deductSchema).meta({ description: 'One deduct per credit type, in credit type order' }),
+  })
+  .meta({ id: 'MultiDeductResult' });
 
 export const holdBody = z
   .strictObject({
@@ -122,6 +147,7 @@ export const holdBody = z
     amount: decimalString,
     ttlSeconds: z.number().int().positive().optional(),
     feature: z.string().max(128).optional(),
+    userId: userIdString.optional(),
   })
   .meta({ id: 'HoldInput' });
 export const holdSchema = z

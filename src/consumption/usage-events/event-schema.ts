@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
 const idString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'letters, digits and _ . : - only, at most 128 characters');
+/** An account's own user (issue 18): the product's user id, kept with the usage and reported per user; no personal data needed. */
+export const userIdString = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,127}$/, 'letters, digits and _ . : @ + - only, at most 128 characters')
+  .meta({ description: 'The account’s own user this is for (your product’s user id); usage is reportable per user' });
 const quantity = z.union([
   z.string().regex(/^\d{1,19}(\.\d{1,18})?$/, 'must be a non-negative decimal string such as "1.5"'),
   z
@@ -22,6 +27,7 @@ export const usageEventSchema = z
       .record(z.string(), z.unknown())
       .optional()
       .meta({ description: 'Used when quantity is absent: the pricing rule names the property that holds the quantity.' }),
+    userId: userIdString.optional(),
     timestamp: z.iso
       .datetime({ offset: true })
       .meta({ description: 'When the usage happened (event time): ordering, pricing version and the late-event window follow it.' }),

@@ -126,16 +126,16 @@ export async function ingestUsageEvents(deps: ConsumptionDeps, raw: readonly unk
 
   const inserted = new Set<string>();
   if (candidates.length > 0) {
-    // One statement for the whole batch: eight arrays, not eight parameters per event; dedup by the primary key.
+    // One statement for the whole batch: seven arrays, not eight parameters per event; dedup by the primary key.
     const { rows } = await sql<{ account_id: string; id: string }>`
-      insert into usage_events (id, account_id, feature, quantity, properties, event_time, received_at, status)
-      select v.id, v.account_id, v.feature, v.quantity, v.properties::jsonb, v.event_time, ${now}, 'pending'
+      insert into usage_events (id, account_id, feature, quantity, properties, event_time, received_at, status, user_id)
+      select v.id, v.account_id, v.feature, v.quantity, v.properties::jsonb, v.event_time, ${now}, 'pending', v.user_id
       from unnest(
         ${candidates.map((c) => c.event.id)}::text[], ${candidates.map((c) => c.event.accountId)}::text[],
         ${candidates.map((c) => c.event.feature)}::text[], ${candidates.map((c) => c.quantity)}::text[],
         ${candidates.map((c) => JSON.stringify(c.event.properties ?? {}))}::text[],
-        ${candidates.map((c) => c.eventTime.toISOString())}::timestamptz[]
-      ) as v(id, account_id, feature, quantity, properties, event_time)
+        ${candidates.map((c) => c.eventTime.toISOString())}::timestamptz[], ${candidates.map((c) => c.event.userId ?? null)}::text[]
+      ) as v(id, account_id, feature, quantity, properties, event_time, user_id)
       on conflict (account_id, id) do nothing
       returning account_id, id`.execute(db);
     for (const row of rows) inserted.add(`${row.account_id}\u0000${row.id}`);

@@ -34,7 +34,12 @@ export function meteredDeduct(
   closed: ClosedPeriod | null,
 ): { input: DeductInput; meta: OperationMeta } {
   return {
-    input: { accountId: account.id, creditType: rating.creditType, amount: rating.cost },
+    input: {
+      accountId: account.id,
+      creditType: rating.creditType,
+      amount: rating.cost,
+      ...(event.user_id !== null && { userId: event.user_id }),
+    },
     meta: {
       actor: 'system:metering',
       idempotencyKey: `usage-event:${event.id}`,

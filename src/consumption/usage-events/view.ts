@@ -9,6 +9,8 @@ export interface UsageEventView {
   id: string;
   accountId: string;
   feature: string;
+  /** The account's own user the usage was for, if the producer named one. */
+  userId: string | null;
   quantity: string | null;
   properties: Record<string, unknown>;
   timestamp: string;
@@ -70,6 +72,7 @@ export async function getUsageEventView(db: Database, id: string, accountId: str
     id: event.id,
     accountId: event.account_id,
     feature: event.feature,
+    userId: event.user_id,
     quantity: event.quantity,
     properties: event.properties,
     timestamp: event.event_time.toISOString(),
