@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { patchFunction, reversed, type Patch } from './function-patch.js';
 
 /**
  * Per-user attribution (issue 18): a `userId` on deducts, holds and usage
@@ -8,13 +9,11 @@ import { sql, type Kysely } from 'kysely';
  * ledger_execute records p.userId on the transaction it writes; a commit
  * inherits its hold's user, a refund its burn's. ledger_hold keeps it on the
  * hold. The two functions are changed by patching their stored definitions
- * (patchFunction below), so the one readable definition stays in
+ * (./function-patch.ts), so the one readable definition stays in
  * migrations/2026-11-29T000600_ledger_sql_execute.ts and
  * 2026-11-29T000200_ledger_sql_spend.ts and this file holds only the change;
  * a patch that no longer matches fails the migration instead of being skipped.
  */
-type Patch = readonly [from: string, to: string];
-
 const executePatches: Patch[] = [
   [`http jsonb := p->'http';`, `http jsonb := p->'http';\n      v_user text := p->>'userId';`],
   [
@@ -36,20 +35,6 @@ const holdPatches: Patch[] = [
   [`transaction_id, created_by, created_at)\n`, `transaction_id, created_by, created_at, user_id)\n`],
   [`p->>'ownerRef', c.transaction_id, c.actor, c.now)`, `p->>'ownerRef', c.transaction_id, c.actor, c.now, p->>'userId')`],
 ];
-
-/** Re-creates a function from its stored definition (SET clauses included) with each patch applied exactly once. */
-async function patchFunction(db: Kysely<any>, signature: string, patches: readonly Patch[]): Promise<void> {
-  const { rows } = await sql<{ def: string }>`select pg_get_functiondef(${signature}::regprocedure) as def`.execute(db);
-  let def = rows[0]!.def;
-  for (const [from, to] of patches) {
-    const at = def.indexOf(from);
-    if (at < 0 || def.indexOf(from, at + 1) >= 0) throw new Error(`${signature}: patch does not match exactly once: ${from}`);
-    def = def.slice(0, at) + to + def.slice(at + from.length);
-  }
-  await sql.raw(def).execute(db);
-}
-
-const reversed = (patches: readonly Patch[]): Patch[] => [...patches].reverse().map(([from, to]) => [to, from] as const);
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table ledger_transactions add column user_id text`.execute(db);

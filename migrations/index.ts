@@ -52,6 +52,7 @@ import * as subscriptionPurchases from './2026-11-30T134000_subscription_purchas
 import * as pricingSimulations from './2026-11-30T142000_pricing_simulations.js';
 import * as usageEventsPendingByAccount from './2026-11-30T140000_usage_events_pending_by_account.js';
 import * as userAttribution from './2026-11-30T143000_user_attribution.js';
+import * as poolMemberCaps from './2026-11-30T143100_pool_member_caps.js';
 
 /**
  * Every migration, by name. Names are timestamps so they sort in the order they
@@ -103,4 +104,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T141200_entitlement_view': entitlementView,
   '2026-11-30T142000_pricing_simulations': pricingSimulations,
   '2026-11-30T143000_user_attribution': userAttribution,
+  '2026-11-30T143100_pool_member_caps': poolMemberCaps,
 };

@@ -59,7 +59,7 @@ export class ConflictError extends DomainError {
 
 /** 402: not enough credits. Amounts are decimal strings in the credit type's precision. */
 export class InsufficientCreditsError extends DomainError {
-  readonly code = 'insufficient_credits';
+  readonly code: string = 'insufficient_credits';
   constructor(
     readonly accountId: string,
     readonly creditType: string,
@@ -74,6 +74,39 @@ export class InsufficientCreditsError extends DomainError {
       requested,
       shortfall,
     });
+  }
+}
+
+/** What a pool member's cap allows this period (issue 18), as the ledger reported it. */
+export interface PoolCapState {
+  parentId: string;
+  cap: string;
+  drawn: string;
+  remaining: string;
+  periodStart: string;
+  periodEnd: string;
+}
+
+/**
+ * A pool member's cap for the period, not the pool, is what is short: 402 as
+ * insufficient credits (everything that handles those handles this), with
+ * its own code and the cap's figures.
+ */
+export class PoolCapExceededError extends InsufficientCreditsError {
+  override readonly code: string = 'pool_cap_exceeded';
+  constructor(
+    accountId: string,
+    creditType: string,
+    available: string,
+    requested: string,
+    shortfall: string,
+    readonly cap: PoolCapState,
+  ) {
+    super(accountId, creditType, available, requested, shortfall);
+    this.message =
+      `Account ${accountId} may draw ${cap.remaining} more ${creditType} credits from pool ${cap.parentId} until ${cap.periodEnd} ` +
+      `(cap ${cap.cap}, drawn ${cap.drawn}); ${requested} were requested, ${available} are available to it.`;
+    Object.assign(this.details, cap);
   }
 }
 

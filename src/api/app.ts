@@ -15,6 +15,7 @@ import { createRouteRegistrar } from './route.js';
 import { mountWebUi } from '../ui/serve.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerAccountUsageRoutes } from './routes/accounts-usage.js';
+import { registerPoolCapRoutes } from './routes/accounts-pool-caps.js';
 import { registerAccountStatementRoutes } from './routes/accounts-statements.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerAuthRoutes } from './routes/auth.js';
@@ -48,6 +49,7 @@ const routeAreas = [
   registerAuthRoutes,
   registerAccountRoutes,
   registerAccountUsageRoutes,
+  registerPoolCapRoutes,
   registerAccountStatementRoutes,
   registerConsumptionRoutes,
   registerDeductRoutes,

@@ -8,6 +8,7 @@ import {
   InsufficientCreditsError,
   LedgerOverloadedError,
   NotFoundError,
+  PoolCapExceededError,
   SessionExpiredError,
   ValidationError,
 } from '../errors.js';
@@ -101,16 +102,20 @@ export function toProblem(error: unknown, context: ProblemContext): { problem: P
     return { problem: base(400, error.code, error.message, { errors: [...error.fieldErrors] }), headers: {} };
   }
   if (error instanceof InsufficientCreditsError) {
+    const { accountId, creditType, available, requested, shortfall } = error;
+    // A pool member's spent cap (issue 18): buying credits does not help, its pool's administrator can raise the cap.
+    const advice =
+      error instanceof PoolCapExceededError
+        ? {
+            ...error.cap,
+            hint: `The account's cap on ${creditType} credits from pool ${error.cap.parentId} allows ${error.cap.remaining} more until ${error.cap.periodEnd}; the pool's administrator can raise it.`,
+          }
+        : {
+            hint: `Buy at least ${shortfall} more ${creditType} credits, or turn on auto-recharge.`,
+            buyCreditsUrl: context.buyCreditsUrl(accountId),
+          };
     return {
-      problem: base(402, error.code, error.message, {
-        accountId: error.accountId,
-        creditType: error.creditType,
-        available: error.available,
-        requested: error.requested,
-        shortfall: error.shortfall,
-        hint: `Buy at least ${error.shortfall} more ${error.creditType} credits, or turn on auto-recharge.`,
-        buyCreditsUrl: context.buyCreditsUrl(error.accountId),
-      }),
+      problem: base(402, error.code, error.message, { accountId, creditType, available, requested, shortfall, ...advice }),
       headers: {},
     };
   }

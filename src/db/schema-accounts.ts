@@ -17,3 +17,20 @@ export interface UsageRollupTable {
   burned: Int8;
   refunded: Int8;
 }
+
+/** A pool member's cap per UTC month on what it draws from its pool parents (migrations/2026-11-30T143100_pool_member_caps.ts). */
+export interface PoolMemberCapTable {
+  account_id: string;
+  credit_type: string;
+  amount: Int8;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+/** What a capped pool member drew from its pool per month; written only by the ledger's SQL. */
+export interface PoolMemberDrawTable {
+  account_id: string;
+  credit_type: string;
+  period_start: Timestamp;
+  drawn: Int8;
+}

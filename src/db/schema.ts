@@ -20,7 +20,7 @@ import type {
   FinanceUsageSummaryTable,
 } from './schema-finance.js';
 import type { CrmTables } from './schema-crm.js';
-import type { UsageRollupTable } from './schema-accounts.js';
+import type { PoolMemberCapTable, PoolMemberDrawTable, UsageRollupTable } from './schema-accounts.js';
 import type { SessionTokenTable } from './schema-auth.js';
 import type { DisputeNoteTable, DisputeTable } from './schema-disputes.js';
 import type { EmailTables } from './schema-email.js';
@@ -245,6 +245,8 @@ export interface DB extends CrmTables, EmailTables {
   dispute_notes: DisputeNoteTable;
   session_tokens: SessionTokenTable;
   usage_rollups: UsageRollupTable;
+  pool_member_caps: PoolMemberCapTable;
+  pool_member_draws: PoolMemberDrawTable;
   subscriptions: SubscriptionTable;
   finance_periods: FinancePeriodTable;
   finance_journal_lines: FinanceJournalLineTable;

@@ -30,6 +30,15 @@ export interface CreditTypeBalance {
   /** Totals over the account's life (own grants only). */
   lifetime: { granted: string; burned: string; refunded: string; expired: string; voided: string };
   grants: GrantBalance[];
+  /** Only for a pool member with a cap: what it may still draw from the pool this UTC month (available counts no more of the pool). */
+  poolCap?: { cap: string; drawn: string; remaining: string; periodEnd: string };
+}
+
+/** A pool member's cap and what it drew this period, as units. */
+export interface PoolCapUnits {
+  cap: bigint;
+  drawn: bigint;
+  periodEnd: string;
 }
 
 export interface AccountBalance {
@@ -56,17 +65,19 @@ export function summarizeBalance(
   creditType: CreditType,
   accountId: string,
   grants: GrantState[],
-  own: { held: bigint; debt: bigint; overdraftLimit: bigint; lifetime: Record<string, bigint> },
+  own: { held: bigint; debt: bigint; overdraftLimit: bigint; lifetime: Record<string, bigint>; poolCap?: PoolCapUnits | undefined },
   now: Date,
 ): CreditTypeBalance {
   const units = (value: bigint) => fromUnits(creditType, value);
   let spendable = 0n;
+  let fromPool = 0n;
   let pending = 0n;
   const breakdown: GrantBalance[] = [];
   for (const g of grants) {
     const live = g.status === 'active' && (g.expires_at === null || g.expires_at > now);
     const isSpendable = live && g.effective_at <= now && g.remaining > 0n;
     if (isSpendable) spendable += g.remaining;
+    if (isSpendable && g.account_id !== accountId) fromPool += g.remaining;
     if (live && g.effective_at > now && g.account_id === accountId) pending += g.remaining;
     if (g.remaining > 0n && live) {
       breakdown.push({
@@ -81,7 +92,10 @@ export function summarizeBalance(
       });
     }
   }
-  const available = spendable - own.debt;
+  const cap = own.poolCap;
+  const room = cap ? (cap.cap > cap.drawn ? cap.cap - cap.drawn : 0n) : 0n;
+  // A capped member spends at most its cap's room of the pool's grants (as the ledger's ledger_spend_funds counts).
+  const available = spendable - (cap && fromPool > room ? fromPool - room : 0n) - own.debt;
   return {
     creditType: creditType.id,
     available: units(available),
@@ -98,6 +112,7 @@ export function summarizeBalance(
       voided: units(own.lifetime.voided ?? 0n),
     },
     grants: breakdown,
+    ...(cap && { poolCap: { cap: units(cap.cap), drawn: units(cap.drawn), remaining: units(room), periodEnd: cap.periodEnd } }),
   };
 }
 
@@ -109,6 +124,8 @@ interface BalanceRead {
   grants: [string, string, string, string, number, string, string, string | null, string][];
   /** [credit type, Σ active holds], int8 as text. */
   holds: [string, string][];
+  /** [credit type, cap, drawn this period, period end]. */
+  caps: [string, string, string, string][];
 }
 
 /**
@@ -133,10 +150,16 @@ export async function getBalancesWith<T>(
   now: Date,
   alongside: RawBuilder<T>,
 ): Promise<{ balance: AccountBalance; alongside: T }> {
-  const { rows } = await sql<{ view: BalanceRead | null; alongside: T }>`
-    select ledger_balance_view(${accountId}) as view, ${alongside} as alongside`.execute(db);
-  const read = rows[0]!.view;
-  if (read === null) throw new NotFoundError('account', accountId);
+  // A pool member's caps and this month's draws (issue 18) beside the view: the view reads no clock.
+  const { rows } = await sql<{ view: BalanceRead | null; caps: BalanceRead['caps']; alongside: T }>`
+    select ledger_balance_view(${accountId}) as view, ${alongside} as alongside,
+      (select coalesce(json_agg(json_build_array(pc.credit_type, pc.cap::text, pc.drawn::text,
+                ledger_iso(ledger_cap_period(${now}::timestamptz) + interval '1 month'))), '[]')
+         from ledger_pool_cap_list(${accountId}, ${now}::timestamptz) pc) as caps`.execute(db);
+  const view = rows[0]!.view;
+  if (view === null) throw new NotFoundError('account', accountId);
+  // A cap binds only while the account is in a pool (as the ledger's ledger_spend_funds reads it).
+  const read = { ...view, caps: view.chain.length > 1 ? rows[0]!.caps : [] };
   return { balance: await balanceFromView(db, accountId, now, read), alongside: rows[0]!.alongside };
 }
 
@@ -156,6 +179,7 @@ async function balanceFromView(db: Database, accountId: string, now: Date, read:
   );
   const rowsByType = new Map(read.balances.map((row) => [row[0], row.slice(1).map((v) => BigInt(v))] as const));
   const held = new Map(read.holds.map(([creditType, amount]) => [creditType, BigInt(amount)]));
+  const caps = new Map(read.caps.map(([ct, cap, drawn, periodEnd]) => [ct, { cap: BigInt(cap), drawn: BigInt(drawn), periodEnd }]));
   const creditTypes = new Set([...rowsByType.keys(), ...grants.map((g) => g.credit_type)]);
   const balances: CreditTypeBalance[] = [];
   for (const ct of [...creditTypes].sort()) {
@@ -171,6 +195,7 @@ async function balanceFromView(db: Database, accountId: string, now: Date, read:
           debt: debt ?? 0n,
           overdraftLimit: overdraftLimit ?? 0n,
           lifetime: row ? { granted: granted!, burned: burned!, refunded: refunded!, expired: expired!, voided: voided! } : {},
+          poolCap: caps.get(ct),
         },
         now,
       ),

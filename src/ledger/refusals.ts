@@ -5,6 +5,7 @@ import {
   IdempotencyConflictError,
   InsufficientCreditsError,
   NotFoundError,
+  PoolCapExceededError,
   ValidationError,
   type FieldError,
 } from '../errors.js';
@@ -20,6 +21,18 @@ export function refusalError({ code, message, details }: LedgerRefusal): DomainE
   switch (code) {
     case 'insufficient_credits':
       return new InsufficientCreditsError(d.accountId!, d.creditType!, d.available!, d.requested!, d.shortfall!);
+    case 'pool_cap_exceeded': {
+      const { parentId, cap, drawn, remaining, periodStart, periodEnd } = d;
+      const state = {
+        parentId: parentId!,
+        cap: cap!,
+        drawn: drawn!,
+        remaining: remaining!,
+        periodStart: periodStart!,
+        periodEnd: periodEnd!,
+      };
+      return new PoolCapExceededError(d.accountId!, d.creditType!, d.available!, d.requested!, d.shortfall!, state);
+    }
     case 'not_found':
       return new NotFoundError(d.resource!, d.id!);
     case 'idempotency_key_reused':

@@ -228,6 +228,10 @@ export const balanceSchema = z
           voided: z.string(),
         }),
         grants: z.array(grantBalance),
+        poolCap: z
+          .strictObject({ cap: decimalString, drawn: decimalString, remaining: decimalString, periodEnd: z.string() })
+          .optional()
+          .meta({ description: 'Only for a pool member with a cap: what it may still draw from its pool this UTC month' }),
       }),
     ),
   })
